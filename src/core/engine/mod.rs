@@ -1,0 +1,154 @@
+//! Engines: connection options built from profiles, pools, and the classified connection test.
+pub mod classify;
+pub mod diagnose;
+pub mod probe;
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions, MySqlSslMode};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+use crate::core::profile::{Engine, Profile, TlsMode};
+
+pub use classify::{ConnectError, FailureClass};
+pub use diagnose::{StepReport, TestReport, test_connection};
+
+pub fn pg_options(p: &Profile, password: Option<&SecretString>) -> PgConnectOptions {
+    let mut o = PgConnectOptions::new_without_pgpass().application_name("dbconsole");
+    o = if p.host.starts_with('/') { o.socket(&p.host) } else { o.host(&p.host) };
+    o = o.port(p.port);
+    let user = p.user.clone().unwrap_or_else(crate::core::profile::password::default_user);
+    o = o.username(&user);
+    o = o.database(p.database.as_deref().unwrap_or(&user));
+    if let Some(pw) = password {
+        o = o.password(pw.expose_secret());
+    }
+    o = o.ssl_mode(match p.tls.effective_mode() {
+        TlsMode::Disable => PgSslMode::Disable,
+        TlsMode::Allow => PgSslMode::Allow,
+        TlsMode::Prefer => PgSslMode::Prefer,
+        TlsMode::Require => PgSslMode::Require,
+        TlsMode::VerifyCa => PgSslMode::VerifyCa,
+        TlsMode::VerifyFull => PgSslMode::VerifyFull,
+    });
+    if let Some(c) = &p.tls.root_cert {
+        o = o.ssl_root_cert(c);
+    }
+    if let (Some(c), Some(k)) = (&p.tls.client_cert, &p.tls.client_key) {
+        o = o.ssl_client_cert(c).ssl_client_key(k);
+    }
+    if p.read_only {
+        // Enforced by the server, not only by the UI.
+        o = o.options([("default_transaction_read_only", "on")]);
+    }
+    o
+}
+
+pub fn mysql_options(p: &Profile, password: Option<&SecretString>) -> MySqlConnectOptions {
+    let mut o = MySqlConnectOptions::new();
+    o = if p.host.starts_with('/') { o.socket(&p.host) } else { o.host(&p.host) };
+    o = o.port(p.port);
+    let user = p.user.clone().unwrap_or_else(crate::core::profile::password::default_user);
+    o = o.username(&user);
+    if let Some(db) = &p.database {
+        o = o.database(db);
+    }
+    if let Some(pw) = password {
+        o = o.password(pw.expose_secret());
+    }
+    o = o.ssl_mode(match p.tls.effective_mode() {
+        TlsMode::Disable => MySqlSslMode::Disabled,
+        TlsMode::Allow | TlsMode::Prefer => MySqlSslMode::Preferred,
+        TlsMode::Require => MySqlSslMode::Required,
+        TlsMode::VerifyCa => MySqlSslMode::VerifyCa,
+        TlsMode::VerifyFull => MySqlSslMode::VerifyIdentity,
+    });
+    if let Some(c) = &p.tls.root_cert {
+        o = o.ssl_ca(c);
+    }
+    if let (Some(c), Some(k)) = (&p.tls.client_cert, &p.tls.client_key) {
+        o = o.ssl_client_cert(c).ssl_client_key(k);
+    }
+    o
+}
+
+pub fn sqlite_options(p: &Profile) -> SqliteConnectOptions {
+    let path = p.path.clone().unwrap_or_default();
+    SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(p.read_only)
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(p.pool.connect_timeout_secs.min(5)))
+}
+
+/// A pool to one database.
+#[derive(Debug, Clone)]
+pub enum DbPool {
+    Postgres(sqlx::PgPool),
+    Mysql(sqlx::MySqlPool),
+    Sqlite(sqlx::SqlitePool),
+}
+
+impl DbPool {
+    pub fn engine(&self) -> Engine {
+        match self {
+            DbPool::Postgres(_) => Engine::Postgres,
+            DbPool::Mysql(_) => Engine::Mysql,
+            DbPool::Sqlite(_) => Engine::Sqlite,
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            DbPool::Postgres(p) => p.close().await,
+            DbPool::Mysql(p) => p.close().await,
+            DbPool::Sqlite(p) => p.close().await,
+        }
+    }
+}
+
+/// Opens a pool with the profile's settings; the first connection is made now, so failures show at once.
+/// A read-only profile is read-only on the server: PostgreSQL `default_transaction_read_only`, MySQL
+/// `SET SESSION TRANSACTION READ ONLY`, SQLite opened read-only.
+pub async fn connect_pool(p: &Profile, password: Option<&SecretString>) -> Result<DbPool, ConnectError> {
+    let s = &p.pool;
+    let connect_timeout = Duration::from_secs(s.connect_timeout_secs);
+    macro_rules! opts {
+        ($o:expr) => {
+            $o.max_connections(s.max_connections)
+                .min_connections(s.min_connections)
+                .acquire_timeout(Duration::from_secs(s.acquire_timeout_secs.max(s.connect_timeout_secs)))
+                .idle_timeout(s.idle_timeout_secs.map(Duration::from_secs))
+                .max_lifetime(s.max_lifetime_secs.map(Duration::from_secs))
+        };
+    }
+    let fut = async {
+        Ok::<_, sqlx::Error>(match p.engine {
+            Engine::Postgres => DbPool::Postgres(opts!(PgPoolOptions::new()).connect_with(pg_options(p, password)).await?),
+            Engine::Mysql => {
+                let read_only = p.read_only;
+                DbPool::Mysql(
+                    opts!(MySqlPoolOptions::new())
+                        .after_connect(move |conn, _meta| {
+                            Box::pin(async move {
+                                if read_only {
+                                    sqlx::query("SET SESSION TRANSACTION READ ONLY").execute(conn).await?;
+                                }
+                                Ok(())
+                            })
+                        })
+                        .connect_with(mysql_options(p, password))
+                        .await?,
+                )
+            }
+            Engine::Sqlite => DbPool::Sqlite(opts!(SqlitePoolOptions::new()).connect_with(sqlite_options(p)).await?),
+        })
+    };
+    match tokio::time::timeout(connect_timeout, fut).await {
+        Ok(Ok(pool)) => Ok(pool),
+        Ok(Err(e)) => Err(classify::classify_sqlx(p, &e)),
+        Err(_) => Err(classify::timed_out(p, connect_timeout)),
+    }
+}

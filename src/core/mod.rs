@@ -1,0 +1,8 @@
+//! The core: engines, profiles, diagnosis, the demo database. No UI code lives here (tests/architecture.rs).
+#![deny(clippy::unwrap_used)]
+
+pub mod demo;
+pub mod engine;
+pub mod fsutil;
+pub mod paths;
+pub mod profile;

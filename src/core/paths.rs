@@ -1,0 +1,37 @@
+//! Where dbconsole keeps its files: config (profiles, themes), data (demo database, state), logs.
+use std::path::PathBuf;
+
+/// Resolved locations. `DBCONSOLE_CONFIG_DIR` and `DBCONSOLE_DATA_DIR` override the platform defaults (tests and
+/// portable installs use them).
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    pub fn resolve() -> Self {
+        let dirs = directories::ProjectDirs::from("", "", "dbconsole");
+        let config_dir = std::env::var_os("DBCONSOLE_CONFIG_DIR")
+            .map(PathBuf::from)
+            .or_else(|| dirs.as_ref().map(|d| d.config_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from(".dbconsole/config"));
+        let data_dir = std::env::var_os("DBCONSOLE_DATA_DIR")
+            .map(PathBuf::from)
+            .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from(".dbconsole/data"));
+        Self { config_dir, data_dir }
+    }
+
+    pub fn profiles_file(&self) -> PathBuf {
+        self.config_dir.join("profiles.toml")
+    }
+
+    pub fn demo_db(&self) -> PathBuf {
+        self.data_dir.join("demo.sqlite")
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+}

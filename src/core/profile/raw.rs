@@ -1,0 +1,331 @@
+//! The profiles file's representation of one profile, and its conversion to and from [`Profile`].
+use std::path::PathBuf;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Engine, Environment, FieldError, Origin, PasswordKind, PasswordSource, PoolSettings, Profile, TlsMode,
+    TlsSettings,
+};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawTls {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<TlsMode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_cert: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawPool {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_connections: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect_timeout_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acquire_timeout_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_lifetime_secs: Option<u64>,
+}
+
+/// One `[profiles.NAME]` table as written. Unknown keys are errors (a typo must not be ignored silently).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<Engine>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_source: Option<PasswordKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_command: Option<String>,
+    /// Plain-text password: only when the user writes it here, and only in an owner-only file.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "serialize_secret")]
+    pub password: Option<SecretString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<RawTls>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<RawPool>,
+}
+
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+impl RawProfile {
+    /// Validates and converts; every problem names its field.
+    pub fn into_profile(self, name: &str, origin: Origin) -> Result<Profile, FieldError> {
+        super::validate_name(name)?;
+        let mut p = if let Some(url) = non_empty(&self.url) {
+            for (field, set) in [
+                ("host", self.host.is_some()),
+                ("port", self.port.is_some()),
+                ("database", self.database.is_some()),
+                ("user", self.user.is_some()),
+                ("path", self.path.is_some()),
+            ] {
+                if set {
+                    return Err(FieldError::new(
+                        field,
+                        format!("`{field}` and `url` are both set: write the connection either as a URL or as fields"),
+                    ));
+                }
+            }
+            let parsed = super::url::parse_url(&url).map_err(|m| FieldError::new("url", m))?;
+            if let Some(engine) = self.engine
+                && engine != parsed.engine
+            {
+                return Err(FieldError::new(
+                    "engine",
+                    format!("engine is {engine} but the URL is a {} URL", parsed.engine),
+                ));
+            }
+            parsed
+        } else {
+            let engine = self.engine.ok_or_else(|| {
+                FieldError::new("engine", "missing: set engine = \"postgres\", \"mysql\" or \"sqlite\" (or give a url)")
+            })?;
+            let mut p = Profile::sqlite(name, PathBuf::new());
+            p.engine = engine;
+            p.path = None;
+            match engine {
+                Engine::Sqlite => {
+                    let path = non_empty(&self.path)
+                        .ok_or_else(|| FieldError::new("path", "a SQLite profile needs the database file's path"))?;
+                    p.path = Some(expand_home(&path));
+                    for (field, set) in [("host", self.host.is_some()), ("port", self.port.is_some())] {
+                        if set {
+                            return Err(FieldError::new(field, format!("a SQLite profile has no {field}")));
+                        }
+                    }
+                }
+                _ => {
+                    if self.path.is_some() {
+                        return Err(FieldError::new("path", format!("`path` is for SQLite; a {engine} profile uses host")));
+                    }
+                    let host = non_empty(&self.host).unwrap_or_else(|| "localhost".to_string());
+                    validate_host(&host)?;
+                    p.host = host;
+                    p.port = self.port.unwrap_or(engine.default_port());
+                    if p.port == 0 {
+                        return Err(FieldError::new("port", "port must be between 1 and 65535"));
+                    }
+                    p.database = non_empty(&self.database);
+                    p.user = non_empty(&self.user);
+                }
+            }
+            p.password = PasswordSource::None;
+            p
+        };
+        p.name = name.to_string();
+        p.origin = origin;
+        p.environment = self.environment.unwrap_or_default();
+        p.read_only = self.read_only.unwrap_or(false);
+        if let Some(tls) = self.tls {
+            if p.engine == Engine::Sqlite {
+                return Err(FieldError::new("tls", "a SQLite profile has no TLS settings"));
+            }
+            p.tls = TlsSettings {
+                mode: tls.mode.or(p.tls.mode),
+                root_cert: non_empty(&tls.root_cert).map(|s| expand_home(&s)).or(p.tls.root_cert),
+                client_cert: non_empty(&tls.cert).map(|s| expand_home(&s)).or(p.tls.client_cert),
+                client_key: non_empty(&tls.key).map(|s| expand_home(&s)).or(p.tls.client_key),
+            };
+            if p.tls.client_cert.is_some() != p.tls.client_key.is_some() {
+                return Err(FieldError::new("tls", "a client certificate needs both `cert` and `key`"));
+            }
+        }
+        if let Some(pool) = self.pool {
+            let d = PoolSettings::default();
+            p.pool = PoolSettings {
+                max_connections: pool.max_connections.unwrap_or(d.max_connections),
+                min_connections: pool.min_connections.unwrap_or(d.min_connections),
+                connect_timeout_secs: pool.connect_timeout_secs.unwrap_or(d.connect_timeout_secs),
+                acquire_timeout_secs: pool.acquire_timeout_secs.unwrap_or(d.acquire_timeout_secs),
+                idle_timeout_secs: pool.idle_timeout_secs.or(d.idle_timeout_secs).filter(|s| *s > 0),
+                max_lifetime_secs: pool.max_lifetime_secs.or(d.max_lifetime_secs).filter(|s| *s > 0),
+            };
+            if p.pool.max_connections == 0 {
+                return Err(FieldError::new("pool", "max_connections must be at least 1"));
+            }
+            if p.pool.min_connections > p.pool.max_connections {
+                return Err(FieldError::new("pool", "min_connections is larger than max_connections"));
+            }
+            if p.pool.connect_timeout_secs == 0 {
+                return Err(FieldError::new("pool", "connect_timeout_secs must be at least 1"));
+            }
+        }
+        // Password source: explicit kind, else inferred from the fields present, else the URL's password.
+        let url_password = match std::mem::replace(&mut p.password, PasswordSource::None) {
+            PasswordSource::Plain(s) => Some(s),
+            _ => None,
+        };
+        let kind = match self.password_source {
+            Some(k) => k,
+            None if self.password.is_some() || url_password.is_some() => PasswordKind::Plain,
+            None if self.password_env.is_some() => PasswordKind::Env,
+            None if self.password_command.is_some() => PasswordKind::Command,
+            None if p.engine == Engine::Sqlite => PasswordKind::None,
+            None => PasswordKind::Ask,
+        };
+        p.password = match kind {
+            PasswordKind::None => PasswordSource::None,
+            PasswordKind::Ask => PasswordSource::Ask,
+            PasswordKind::Pgpass => PasswordSource::Pgpass,
+            PasswordKind::Keyring => PasswordSource::Keyring,
+            PasswordKind::Mycnf => PasswordSource::MyCnf,
+            PasswordKind::Env => PasswordSource::Env(
+                non_empty(&self.password_env)
+                    .ok_or_else(|| FieldError::new("password_env", "password_source = \"env\" needs password_env = \"VARIABLE\""))?,
+            ),
+            PasswordKind::Command => PasswordSource::Command(non_empty(&self.password_command).ok_or_else(|| {
+                FieldError::new("password_command", "password_source = \"command\" needs password_command = \"…\"")
+            })?),
+            PasswordKind::Plain => PasswordSource::Plain(self.password.or(url_password).ok_or_else(|| {
+                FieldError::new("password", "password_source = \"plain\" needs password = \"…\"")
+            })?),
+        };
+        if p.engine == Engine::Sqlite && !matches!(p.password, PasswordSource::None) {
+            return Err(FieldError::new("password_source", "a SQLite database has no password"));
+        }
+        Ok(p)
+    }
+
+    /// The file form of a profile. A plain password is written back only because the user wrote it there.
+    pub fn from_profile(p: &Profile) -> RawProfile {
+        let mut r = RawProfile { engine: Some(p.engine), ..Default::default() };
+        if let Some(url) = &p.url {
+            r.url = Some(match &p.password {
+                // The password came from the URL the user wrote: keep it there.
+                PasswordSource::Plain(pw) => super::url::with_password(url, pw.expose_secret()),
+                _ => url.clone(),
+            });
+        } else if p.engine == Engine::Sqlite {
+            r.path = p.path.as_ref().map(|p| p.display().to_string());
+        } else {
+            r.host = Some(p.host.clone());
+            r.port = Some(p.port);
+            r.database = p.database.clone();
+            r.user = p.user.clone();
+        }
+        if p.environment != Environment::Development {
+            r.environment = Some(p.environment);
+        }
+        if p.read_only {
+            r.read_only = Some(true);
+        }
+        let url_holds_password = p.url.is_some();
+        match &p.password {
+            PasswordSource::None if p.engine == Engine::Sqlite => {}
+            PasswordSource::Plain(pw) => {
+                if !url_holds_password {
+                    r.password_source = Some(PasswordKind::Plain);
+                    r.password = Some(pw.clone());
+                }
+            }
+            other => r.password_source = Some(other.kind()),
+        }
+        match &p.password {
+            PasswordSource::Env(v) => r.password_env = Some(v.clone()),
+            PasswordSource::Command(c) => r.password_command = Some(c.clone()),
+            _ => {}
+        }
+        if p.tls != TlsSettings::default() && p.url.is_none() {
+            r.tls = Some(RawTls {
+                mode: p.tls.mode,
+                root_cert: p.tls.root_cert.as_ref().map(|p| p.display().to_string()),
+                cert: p.tls.client_cert.as_ref().map(|p| p.display().to_string()),
+                key: p.tls.client_key.as_ref().map(|p| p.display().to_string()),
+            });
+        }
+        if p.pool != PoolSettings::default() {
+            let d = PoolSettings::default();
+            let pick = |a: u64, b: u64| (a != b).then_some(a);
+            r.pool = Some(RawPool {
+                max_connections: (p.pool.max_connections != d.max_connections).then_some(p.pool.max_connections),
+                min_connections: (p.pool.min_connections != d.min_connections).then_some(p.pool.min_connections),
+                connect_timeout_secs: pick(p.pool.connect_timeout_secs, d.connect_timeout_secs),
+                acquire_timeout_secs: pick(p.pool.acquire_timeout_secs, d.acquire_timeout_secs),
+                idle_timeout_secs: (p.pool.idle_timeout_secs != d.idle_timeout_secs)
+                    .then_some(p.pool.idle_timeout_secs.unwrap_or(0)),
+                max_lifetime_secs: (p.pool.max_lifetime_secs != d.max_lifetime_secs)
+                    .then_some(p.pool.max_lifetime_secs.unwrap_or(0)),
+            });
+        }
+        r
+    }
+
+    /// True when this table holds a plain-text password (in `password` or inside the URL).
+    pub fn has_plain_password(&self) -> bool {
+        self.password.is_some() || self.url.as_deref().is_some_and(super::url::url_has_password)
+    }
+}
+
+/// `~/x` → `$HOME/x`.
+pub fn expand_home(s: &str) -> PathBuf {
+    if let Some(rest) = s.strip_prefix("~/")
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(rest);
+    }
+    PathBuf::from(s)
+}
+
+/// A host is a DNS name, an IPv4/IPv6 literal, or a Unix socket path.
+pub fn validate_host(host: &str) -> Result<(), FieldError> {
+    if host.starts_with('/') {
+        return Ok(());
+    }
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    if h.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    if h.len() > 253 {
+        return Err(FieldError::new("host", "host name longer than 253 characters"));
+    }
+    for label in h.split('.') {
+        if label.is_empty() || label.len() > 63 {
+            return Err(FieldError::new("host", format!("`{host}` is not a valid host name (empty or over-long label)")));
+        }
+        if let Some(c) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+            return Err(FieldError::new("host", format!("`{c}` is not allowed in a host name")));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a plain password back into the file it came from (and nowhere else).
+fn serialize_secret<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(pw) => s.serialize_str(pw.expose_secret()),
+        None => s.serialize_none(),
+    }
+}

@@ -1,0 +1,181 @@
+//! Connection URLs: `postgres://`, `postgresql://`, `mysql://`, `mariadb://`, `sqlite:PATH`.
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+use super::{Engine, Origin, PasswordSource, Profile, TlsMode};
+
+/// Parses a connection URL into an ad-hoc profile named `url`. The password, if any, becomes a
+/// [`PasswordSource::Plain`] and is removed from the stored URL.
+pub fn parse_url(input: &str) -> Result<Profile, String> {
+    let input = input.trim();
+    if let Some(rest) = input.strip_prefix("sqlite:") {
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() {
+            return Err("a sqlite: URL needs a file path, as in sqlite:/path/to/app.db".into());
+        }
+        let mut p = Profile::sqlite("url", super::raw::expand_home(&percent_decode(path)));
+        p.origin = Origin::AdHoc;
+        for (k, v) in query.split('&').filter(|s| !s.is_empty()).map(|kv| kv.split_once('=').unwrap_or((kv, ""))) {
+            match k {
+                "mode" if v == "ro" => p.read_only = true,
+                "mode" => {}
+                other => return Err(format!("unknown sqlite: URL option `{other}` (known: mode=ro)")),
+            }
+        }
+        p.url = Some(input.to_string());
+        return Ok(p);
+    }
+    let parsed = url::Url::parse(input).map_err(|e| format!("not a valid connection URL: {e}"))?;
+    let engine = match parsed.scheme() {
+        "postgres" | "postgresql" => Engine::Postgres,
+        "mysql" | "mariadb" => Engine::Mysql,
+        other => {
+            return Err(format!(
+                "unknown URL scheme `{other}:`: expected postgres://, postgresql://, mysql://, mariadb:// or sqlite:"
+            ));
+        }
+    };
+    let mut p = Profile::sqlite("url", PathBuf::new());
+    p.engine = engine;
+    p.path = None;
+    p.origin = Origin::AdHoc;
+    p.host = match parsed.host() {
+        Some(url::Host::Ipv6(a)) => a.to_string(),
+        Some(h) => percent_decode(&h.to_string()),
+        None => "localhost".to_string(),
+    };
+    p.port = parsed.port().unwrap_or(engine.default_port());
+    if !parsed.username().is_empty() {
+        p.user = Some(percent_decode(parsed.username()));
+    }
+    let db = parsed.path().trim_start_matches('/');
+    if !db.is_empty() {
+        p.database = Some(percent_decode(db));
+    }
+    p.password = match parsed.password() {
+        Some(pw) => PasswordSource::Plain(SecretString::from(percent_decode(pw))),
+        None if engine == Engine::Postgres => PasswordSource::Pgpass,
+        None => PasswordSource::Ask,
+    };
+    for (k, v) in parsed.query_pairs() {
+        match (engine, k.as_ref()) {
+            (Engine::Postgres, "sslmode") | (Engine::Mysql, "ssl-mode" | "sslmode" | "ssl_mode") => {
+                p.tls.mode = Some(TlsMode::parse(&v)?)
+            }
+            (Engine::Postgres, "sslrootcert") | (Engine::Mysql, "ssl-ca" | "ssl_ca") => {
+                p.tls.root_cert = Some(PathBuf::from(v.as_ref()))
+            }
+            (Engine::Postgres, "sslcert") | (Engine::Mysql, "ssl-cert") => p.tls.client_cert = Some(PathBuf::from(v.as_ref())),
+            (Engine::Postgres, "sslkey") | (Engine::Mysql, "ssl-key") => p.tls.client_key = Some(PathBuf::from(v.as_ref())),
+            (Engine::Postgres, "host") => p.host = v.into_owned(),
+            (Engine::Postgres, "port") => p.port = v.parse().map_err(|_| format!("port `{v}` is not a number from 1 to 65535"))?,
+            (Engine::Postgres, "user") => p.user = Some(v.into_owned()),
+            (Engine::Postgres, "dbname") => p.database = Some(v.into_owned()),
+            (_, "connect_timeout") => {
+                p.pool.connect_timeout_secs = v.parse().map_err(|_| format!("connect_timeout `{v}` is not a number"))?
+            }
+            (_, "application_name" | "options" | "charset" | "collation" | "timezone") => {}
+            (_, other) => return Err(format!("unknown {engine} URL option `{other}`")),
+        }
+    }
+    if p.port == 0 {
+        return Err("port must be between 1 and 65535".into());
+    }
+    p.url = Some(redact(input));
+    Ok(p)
+}
+
+/// The URL with its password removed (`postgres://u@h/db`).
+pub fn redact(input: &str) -> String {
+    match url::Url::parse(input) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Ok(_) => input.to_string(),
+        Err(_) => "(unparsable URL)".to_string(),
+    }
+}
+
+/// The URL with `password` put back into it.
+pub fn with_password(input: &str, password: &str) -> String {
+    match url::Url::parse(input) {
+        Ok(mut u) => {
+            let _ = u.set_password(Some(password));
+            u.to_string()
+        }
+        Err(_) => input.to_string(),
+    }
+}
+
+pub fn url_has_password(input: &str) -> bool {
+    url::Url::parse(input).map(|u| u.password().is_some()).unwrap_or(false)
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn postgres_url_with_password_is_split() {
+        let p = parse_url("postgres://alice:s%40cret@db.example.com:6543/app?sslmode=verify-full").unwrap();
+        assert_eq!(p.engine, Engine::Postgres);
+        assert_eq!(p.host, "db.example.com");
+        assert_eq!(p.port, 6543);
+        assert_eq!(p.user.as_deref(), Some("alice"));
+        assert_eq!(p.database.as_deref(), Some("app"));
+        assert_eq!(p.tls.mode, Some(TlsMode::VerifyFull));
+        match &p.password {
+            PasswordSource::Plain(s) => assert_eq!(s.expose_secret(), "s@cret"),
+            other => panic!("{other:?}"),
+        }
+        assert!(!p.url.as_deref().unwrap().contains("cret"), "{:?}", p.url);
+    }
+
+    #[test]
+    fn mysql_and_mariadb_and_sqlite() {
+        assert_eq!(parse_url("mariadb://root@127.0.0.1/x").unwrap().engine, Engine::Mysql);
+        assert_eq!(parse_url("mysql://root@127.0.0.1").unwrap().port, 3306);
+        let s = parse_url("sqlite:/tmp/a b.db?mode=ro").unwrap();
+        assert_eq!(s.path.as_deref(), Some(std::path::Path::new("/tmp/a b.db")));
+        assert!(s.read_only);
+        assert_eq!(parse_url("sqlite:///var/x.db").unwrap().path.unwrap(), PathBuf::from("/var/x.db"));
+    }
+
+    #[test]
+    fn bad_urls_say_what_is_wrong() {
+        assert!(parse_url("oracle://x/y").unwrap_err().contains("unknown URL scheme `oracle:`"));
+        assert!(parse_url("postgres://h:99999/db").unwrap_err().contains("not a valid connection URL"));
+        assert!(parse_url("postgres://h/db?sslmode=sometimes").unwrap_err().contains("unknown TLS mode"));
+        assert!(parse_url("sqlite:").unwrap_err().contains("needs a file path"));
+        assert!(parse_url("postgres://h/db?frobnicate=1").unwrap_err().contains("frobnicate"));
+    }
+
+    #[test]
+    fn redact_removes_only_the_password() {
+        assert_eq!(redact("postgres://u:pw@h:1/d"), "postgres://u@h:1/d");
+        assert_eq!(with_password("postgres://u@h:1/d", "p w"), "postgres://u:p%20w@h:1/d");
+    }
+}

@@ -1,0 +1,19 @@
+//! Logs go to a daily-rolling file in the data dir, never to the terminal the TUI draws on.
+use std::path::Path;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::EnvFilter;
+
+/// Starts logging to `dir/dbconsole.log.YYYY-MM-DD`. Keep the guard alive until exit so the last lines are flushed.
+pub fn init(dir: &Path, level: &str) -> anyhow::Result<WorkerGuard> {
+    crate::core::fsutil::ensure_private_dir(dir)?;
+    let appender = tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("dbconsole.log")
+        .max_log_files(14)
+        .build(dir)?;
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = EnvFilter::try_new(format!("{level},sqlx=warn")).unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(false).try_init().ok();
+    Ok(guard)
+}
