@@ -1,1 +1,73 @@
-fn main() {}
+//! Start-up only: parse the command line, start logging, and hand over to the TUI or a subcommand.
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use dbconsole::cli::{self, Cli, Commands};
+use dbconsole::core::paths::Paths;
+
+fn main() -> ExitCode {
+    let started = Instant::now();
+    let cli = Cli::parse();
+    let paths = Paths::resolve();
+    let _log = match dbconsole::logging::init(&paths.log_dir(), &cli.log_level) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            eprintln!("warning: cannot write logs to {}: {e}", paths.log_dir().display());
+            None
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = rt.block_on(async move {
+        match cli.command {
+            Some(Commands::Profile { command }) => cli::profile::run(&paths, command).await,
+            None => {
+                let set = cli::load_profiles(&paths);
+                let (adhoc, profile) = match cli.target {
+                    Some(t) if dbconsole::core::profile::looks_like_url(&t) => {
+                        match dbconsole::core::profile::url::parse_url(&t) {
+                            Ok(p) => (Some(p), None),
+                            Err(e) => {
+                                eprintln!("error: {t}: {e}");
+                                return cli::EXIT_USAGE;
+                            }
+                        }
+                    }
+                    Some(name) => {
+                        if set.get(&name).is_none() {
+                            if let Err(e) = cli::resolve_target(&set, &name) {
+                                eprintln!("error: {e}");
+                                return cli::EXIT_USAGE;
+                            }
+                        }
+                        (None, Some(name))
+                    }
+                    None => (None, None),
+                };
+                let opts = dbconsole::tui::Options {
+                    paths,
+                    set,
+                    adhoc,
+                    profile,
+                    first_frame_exit: cli.first_frame_exit,
+                    started,
+                };
+                match dbconsole::tui::run(opts).await {
+                    Ok(()) => 0,
+                    Err(e) => {
+                        eprintln!("error: {e:#}");
+                        1
+                    }
+                }
+            }
+        }
+    });
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    ExitCode::from(code.clamp(0, 255) as u8)
+}

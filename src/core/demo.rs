@@ -113,6 +113,11 @@ pub async fn ensure(path: &Path) -> Result<bool, sqlx::Error> {
         let sql = DEMO_SQL.replace("(ARRAY_FIRST)", &name_expr());
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await?;
         conn.close().await?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+        }
         std::fs::rename(&tmp, path)?;
         Ok::<_, sqlx::Error>(())
     }

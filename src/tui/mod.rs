@@ -1,1 +1,86 @@
+//! The terminal UI: a thin front over `core`. One path from key to screen: event → Action → `App::update` →
+//! Effects (run by the runner, results back as Actions) → draw when something changed.
+pub mod action;
+pub mod app;
+pub mod draw;
+pub mod effect;
+pub mod keymap;
+pub mod panes;
+pub mod terminal;
+pub mod theme;
+pub mod widgets;
 
+use std::time::Instant;
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use crate::core::paths::Paths;
+use crate::core::profile::{Profile, ProfileSet};
+
+pub struct Options {
+    pub paths: Paths,
+    pub set: ProfileSet,
+    pub adhoc: Option<Profile>,
+    pub profile: Option<String>,
+    /// Exit right after the first frame is drawn, printing how long that took (the startup benchmark uses it).
+    pub first_frame_exit: bool,
+    pub started: Instant,
+}
+
+pub async fn run(opts: Options) -> anyhow::Result<()> {
+    let (theme, theme_warning) = theme::Theme::load(&opts.paths.config_dir.join("theme.toml"));
+    let mut app = app::App::new(theme, opts.set, opts.adhoc);
+    if let Some(w) = theme_warning {
+        app.message = Some((app::Level::Warn, w));
+    }
+    let guard = terminal::TerminalGuard::enter()?;
+    let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    term.clear()?;
+    term.draw(|f| draw::draw(f, &app))?;
+    if opts.first_frame_exit {
+        drop(term);
+        drop(guard);
+        println!("first frame after {:.2} ms", opts.started.elapsed().as_secs_f64() * 1000.0);
+        return Ok(());
+    }
+    tracing::info!(ms = opts.started.elapsed().as_secs_f64() * 1000.0, "first frame drawn");
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let runner = effect::Runner::new(tx, opts.paths.profiles_file(), opts.paths.demo_db());
+    let mut effects = app.start(opts.profile.as_deref());
+    let mut events = EventStream::new();
+    'main: loop {
+        for e in effects.drain(..) {
+            if !runner.run(e) {
+                break 'main;
+            }
+        }
+        term.draw(|f| draw::draw(f, &app))?;
+        // Block until something happens: no timers, no polling, so an idle dbconsole uses no CPU.
+        let action = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => action::Action::Key(k),
+                Some(Ok(Event::Resize(..))) => action::Action::Resize,
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(a) = rx.recv() => a,
+        };
+        effects = app.update(action);
+        // Take everything else that is already waiting before drawing again.
+        while let Ok(a) = rx.try_recv() {
+            effects.extend(app.update(a));
+        }
+    }
+    let pools: Vec<_> = runner.pools.lock().map(|mut m| m.drain().map(|(_, p)| p).collect()).unwrap_or_default();
+    for p in pools {
+        p.close().await;
+    }
+    drop(term);
+    drop(guard);
+    Ok(())
+}

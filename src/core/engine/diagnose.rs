@@ -168,10 +168,10 @@ pub async fn test_connection(p: &Profile, password: Option<&SecretString>, on_st
     if report.class.is_none() {
         report.ok = true;
         report.message = format!(
-            "connected to {} {} as {}",
+            "connected to {} {} ({})",
             report.server_product.as_deref().unwrap_or("?"),
             report.server_version.as_deref().unwrap_or("?"),
-            report.current_user.as_deref().unwrap_or("?")
+            report.current_user.as_deref().or(report.current_database.as_deref()).unwrap_or("?")
         );
     }
     report.total_ms = ms(started.elapsed());
@@ -322,14 +322,9 @@ async fn test_sqlite<F: FnMut(&StepReport)>(p: &Profile, steps: &mut Steps<'_, F
     r.server_product = Some("SQLite".into());
     r.server_version = Some(version);
     r.current_database = Some(shown);
-    r.current_user = Some(whoami());
     let _ = tables;
     r.latency_ms = latency!(conn);
     let _ = conn.close().await;
-}
-
-fn whoami() -> String {
-    crate::core::profile::password::default_user()
 }
 
 /// Checks the file before SQLite sees it: it exists, is a file, has SQLite's header, and is writable when the

@@ -252,7 +252,7 @@ const HEADER: &str = "\
 fn read_doc(path: &Path) -> Result<toml_edit::DocumentMut, EditError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => HEADER.to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(source) => return Err(EditError::Io { path: path.to_path_buf(), source }),
     };
     text.parse::<toml_edit::DocumentMut>()
@@ -260,7 +260,11 @@ fn read_doc(path: &Path) -> Result<toml_edit::DocumentMut, EditError> {
 }
 
 fn write_doc(path: &Path, doc: &toml_edit::DocumentMut) -> Result<(), EditError> {
-    fsutil::write_private(path, doc.to_string().as_bytes()).map_err(|source| EditError::Io { path: path.to_path_buf(), source })
+    let mut text = doc.to_string();
+    if !path.exists() {
+        text = format!("{HEADER}\n{text}");
+    }
+    fsutil::write_private(path, text.as_bytes()).map_err(|source| EditError::Io { path: path.to_path_buf(), source })
 }
 
 fn profile_table(p: &Profile) -> toml_edit::Table {

@@ -1,0 +1,29 @@
+//! Everything that changes the app's state arrives as one Action: keys, resizes, and results of background jobs.
+use crossterm::event::KeyEvent;
+
+use crate::core::engine::{ConnectError, StepReport, TestReport};
+use crate::core::profile::ProfileSet;
+use crate::core::profile::import::Found;
+
+/// Identifies a background job; results of superseded jobs are dropped by id.
+pub type JobId = u64;
+
+/// Why a password was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Test,
+    Connect,
+}
+
+#[derive(Debug)]
+pub enum Action {
+    Key(KeyEvent),
+    Resize,
+    TestStep { job: JobId, profile: String, step: StepReport },
+    TestFinished { job: JobId, profile: String, report: Box<TestReport> },
+    NeedPassword { profile: String, purpose: Purpose, reason: String },
+    Connected { job: JobId, profile: String, result: Result<String, ConnectError> },
+    ProfilesLoaded(Box<ProfileSet>),
+    Saved { result: Result<String, String> },
+    Discovered(Vec<Found>),
+}

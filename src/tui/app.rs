@@ -1,0 +1,404 @@
+//! The app's state and `update`: Action in, state changed, Effects out. Never awaits, never does I/O.
+use std::collections::HashMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox, SecretString};
+
+use super::action::{Action, JobId, Purpose};
+use super::effect::Effect;
+use super::keymap::{self, Command, Scope};
+use super::panes::profiles::{ProfilesPane, TestState};
+use super::theme::Theme;
+use super::widgets::form::{FormMode, FormOutcome, ProfileForm};
+use crate::core::engine::ConnectError;
+use crate::core::profile::{Origin, Profile, ProfileSet};
+
+pub const PANES: [&str; 5] = ["Profiles", "Schema", "Migrations", "Sync", "Query"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnState {
+    Connecting(JobId),
+    Connected(String),
+    Failed(ConnectError),
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub profile: Profile,
+    pub state: ConnState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+pub enum Dialog {
+    ConfirmDelete { name: String },
+    Password { profile: String, purpose: Purpose, reason: String, input: SecretBox<String> },
+}
+
+pub struct App {
+    pub theme: Theme,
+    pub pane: usize,
+    pub set: ProfileSet,
+    /// A profile given as a URL on the command line (not saved).
+    pub adhoc: Option<Profile>,
+    /// Profiles found by import, not saved yet.
+    pub found: Vec<Profile>,
+    pub profiles: ProfilesPane,
+    pub session: Option<Session>,
+    pub form: Option<ProfileForm>,
+    pub dialog: Option<Dialog>,
+    pub help: bool,
+    pub message: Option<(Level, String)>,
+    /// Passwords typed in this session, in memory only.
+    passwords: HashMap<String, SecretString>,
+    next_job: JobId,
+}
+
+impl App {
+    pub fn new(theme: Theme, set: ProfileSet, adhoc: Option<Profile>) -> Self {
+        let mut app = App {
+            theme,
+            pane: 0,
+            set,
+            adhoc,
+            found: Vec::new(),
+            profiles: ProfilesPane::default(),
+            session: None,
+            form: None,
+            dialog: None,
+            help: false,
+            message: None,
+            passwords: HashMap::new(),
+            next_job: 1,
+        };
+        app.note_problems();
+        app
+    }
+
+    fn note_problems(&mut self) {
+        if let Some(p) = self.set.problems.first() {
+            let more = if self.set.problems.len() > 1 { format!(" (+{} more)", self.set.problems.len() - 1) } else { String::new() };
+            self.message = Some((Level::Error, format!("{p}{more}")));
+        }
+    }
+
+    /// The effects to run at start: connect to the startup profile.
+    pub fn start(&mut self, profile: Option<&str>) -> Vec<Effect> {
+        let chosen = match profile {
+            Some(name) => self.all().into_iter().position(|p| p.name == name),
+            None => {
+                let default = self.set.default.clone();
+                let all = self.all();
+                if self.adhoc.is_some() {
+                    Some(0)
+                } else {
+                    default
+                        .and_then(|d| all.iter().position(|p| p.name == d))
+                        .or_else(|| all.iter().position(|p| p.origin == Origin::Demo || p.name == "demo"))
+                        .or(if all.is_empty() { None } else { Some(0) })
+                }
+            }
+        };
+        match chosen {
+            Some(i) => {
+                self.profiles.selected = i;
+                self.connect_selected()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Every profile the pane lists: the ad-hoc URL, the file's, and imported ones.
+    pub fn all(&self) -> Vec<&Profile> {
+        self.adhoc.iter().chain(self.set.profiles.iter()).chain(self.found.iter()).collect()
+    }
+
+    pub fn selected(&self) -> Option<&Profile> {
+        self.all().get(self.profiles.selected).copied()
+    }
+
+    fn job(&mut self) -> JobId {
+        self.next_job += 1;
+        self.next_job
+    }
+
+    fn taken_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.set.profiles.iter().map(|p| p.name.clone()).collect();
+        v.extend(self.set.problems.iter().filter_map(|p| p.profile.clone()));
+        v
+    }
+
+    fn info(&mut self, level: Level, msg: impl Into<String>) {
+        self.message = Some((level, msg.into()));
+    }
+
+    fn connect_selected(&mut self) -> Vec<Effect> {
+        let Some(p) = self.selected().cloned() else { return vec![] };
+        self.connect(p)
+    }
+
+    fn connect(&mut self, p: Profile) -> Vec<Effect> {
+        let job = self.job();
+        let password = self.passwords.get(&p.name).cloned();
+        self.session = Some(Session { profile: p.clone(), state: ConnState::Connecting(job) });
+        vec![Effect::Connect { job, profile: Box::new(p), password }]
+    }
+
+    fn test_selected(&mut self) -> Vec<Effect> {
+        let Some(p) = self.selected().cloned() else { return vec![] };
+        self.test(p)
+    }
+
+    fn test(&mut self, p: Profile) -> Vec<Effect> {
+        let job = self.job();
+        self.profiles.tests.insert(p.name.clone(), TestState { job, steps: Vec::new(), report: None });
+        let password = self.passwords.get(&p.name).cloned();
+        vec![Effect::TestProfile { job, profile: Box::new(p), password }]
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Key(key) => self.on_key(key),
+            Action::Resize => vec![],
+            Action::TestStep { job, profile, step } => {
+                if let Some(t) = self.profiles.tests.get_mut(&profile)
+                    && t.job == job
+                {
+                    t.steps.push(step);
+                }
+                vec![]
+            }
+            Action::TestFinished { job, profile, report } => {
+                if let Some(t) = self.profiles.tests.get_mut(&profile)
+                    && t.job == job
+                {
+                    if report.ok {
+                        self.message = Some((Level::Info, format!("{profile}: {}", report.message)));
+                    } else {
+                        self.message = Some((Level::Error, format!("{profile}: {}", report.message)));
+                    }
+                    t.steps = report.steps.clone();
+                    t.report = Some(*report);
+                }
+                vec![]
+            }
+            Action::NeedPassword { profile, purpose, reason } => {
+                self.dialog = Some(Dialog::Password { profile, purpose, reason, input: SecretBox::new(Box::default()) });
+                vec![]
+            }
+            Action::Connected { job, profile, result } => {
+                if let Some(s) = &mut self.session
+                    && s.state == ConnState::Connecting(job)
+                    && s.profile.name == profile
+                {
+                    match result {
+                        Ok(msg) => {
+                            self.message = Some((Level::Info, msg.clone()));
+                            s.state = ConnState::Connected(msg);
+                        }
+                        Err(e) => {
+                            self.message = Some((Level::Error, format!("{}: {}", e.class.title(), e.message)));
+                            s.state = ConnState::Failed(e);
+                            // A typed password that failed is forgotten.
+                            self.passwords.remove(&profile);
+                        }
+                    }
+                }
+                vec![]
+            }
+            Action::ProfilesLoaded(set) => {
+                let selected_name = self.selected().map(|p| p.name.clone());
+                self.set = *set;
+                let names: Vec<String> = self.set.profiles.iter().map(|p| p.name.clone()).collect();
+                self.found.retain(|f| !names.contains(&f.name));
+                let all_len = self.all().len();
+                self.profiles.selected = selected_name
+                    .and_then(|n| self.all().iter().position(|p| p.name == n))
+                    .unwrap_or(self.profiles.selected.min(all_len.saturating_sub(1)));
+                if !self.set.problems.is_empty() {
+                    self.note_problems();
+                }
+                vec![]
+            }
+            Action::Saved { result } => {
+                match result {
+                    Ok(m) => self.info(Level::Info, m),
+                    Err(e) => self.info(Level::Error, e),
+                }
+                vec![]
+            }
+            Action::Discovered(found) => {
+                let taken = self.taken_names();
+                let mut added = 0;
+                let mut problems = Vec::new();
+                for f in found {
+                    match f.profile {
+                        Ok(p) if !taken.contains(&p.name) && !self.found.iter().any(|x| x.name == p.name) => {
+                            self.found.push(p);
+                            added += 1;
+                        }
+                        Ok(_) => {}
+                        Err(e) => problems.push(format!("{}: {e}", f.source)),
+                    }
+                }
+                let level = if problems.is_empty() { Level::Info } else { Level::Warn };
+                let mut msg = format!("import: {added} new profile(s) found; select one and press {} to save it", keymap::hint(Scope::Profiles, Command::Edit));
+                if let Some(p) = problems.first() {
+                    msg.push_str(&format!("; skipped {p}"));
+                }
+                self.info(level, msg);
+                vec![]
+            }
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            return vec![Effect::Quit];
+        }
+        if self.help {
+            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')) {
+                self.help = false;
+            }
+            return vec![];
+        }
+        if self.dialog.is_some() {
+            return self.on_dialog_key(key);
+        }
+        if let Some(form) = &mut self.form {
+            return match form.handle_key(&key) {
+                FormOutcome::Continue => vec![],
+                FormOutcome::Cancel => {
+                    self.form = None;
+                    vec![]
+                }
+                FormOutcome::Save { profile, replacing } => {
+                    if self.set.broken {
+                        self.info(Level::Error, "the profiles file is not valid TOML: fix it by hand first; nothing was written");
+                        return vec![];
+                    }
+                    self.form = None;
+                    let name = profile.name.clone();
+                    self.found.retain(|f| f.name != name);
+                    vec![Effect::SaveProfile { profile, replacing }]
+                }
+            };
+        }
+        if let Some(cmd) = keymap::lookup(Scope::Global, &key) {
+            match cmd {
+                Command::Quit => return vec![Effect::Quit],
+                Command::Help => self.help = true,
+                Command::NextPane => self.pane = (self.pane + 1) % PANES.len(),
+                Command::PrevPane => self.pane = (self.pane + PANES.len() - 1) % PANES.len(),
+                Command::GoPane(i) => self.pane = i,
+                _ => {}
+            }
+            return vec![];
+        }
+        if self.pane == 0 {
+            return self.on_profiles_key(key);
+        }
+        vec![]
+    }
+
+    fn on_profiles_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let n = self.all().len();
+        match keymap::lookup(Scope::Profiles, &key) {
+            Some(Command::Down) if n > 0 => self.profiles.selected = (self.profiles.selected + 1).min(n - 1),
+            Some(Command::Up) => self.profiles.selected = self.profiles.selected.saturating_sub(1),
+            Some(Command::Connect) => return self.connect_selected(),
+            Some(Command::Test) => return self.test_selected(),
+            Some(Command::Add) => self.form = Some(ProfileForm::new(self.taken_names())),
+            Some(Command::Edit) => {
+                if let Some(p) = self.selected().cloned() {
+                    let mode = match p.origin {
+                        Origin::File { .. } => FormMode::Edit { original: p.name.clone() },
+                        _ => FormMode::Add,
+                    };
+                    self.form = Some(ProfileForm::from_profile(&p, mode, self.taken_names()));
+                }
+            }
+            Some(Command::Duplicate) => {
+                if let Some(p) = self.selected().cloned() {
+                    self.form = Some(ProfileForm::from_profile(&p, FormMode::Add, self.taken_names()));
+                }
+            }
+            Some(Command::Delete) => match self.selected().cloned() {
+                Some(p) if matches!(p.origin, Origin::File { .. }) => {
+                    self.dialog = Some(Dialog::ConfirmDelete { name: p.name.clone() })
+                }
+                Some(p) if matches!(p.origin, Origin::Imported(_)) => {
+                    self.found.retain(|f| f.name != p.name);
+                    self.profiles.selected = self.profiles.selected.min(self.all().len().saturating_sub(1));
+                }
+                Some(_) => self.info(Level::Warn, "this profile is not in the profiles file"),
+                None => {}
+            },
+            Some(Command::Import) => return vec![Effect::Discover],
+            Some(Command::Reload) => return vec![Effect::ReloadProfiles],
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn on_dialog_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(dialog) = self.dialog.take() else { return vec![] };
+        match dialog {
+            Dialog::ConfirmDelete { name } => match keymap::lookup(Scope::Dialog, &key) {
+                Some(Command::Confirm) => vec![Effect::RemoveProfile { name }],
+                Some(Command::Deny) => vec![],
+                _ => {
+                    self.dialog = Some(Dialog::ConfirmDelete { name });
+                    vec![]
+                }
+            },
+            Dialog::Password { profile, purpose, reason, mut input } => match key.code {
+                KeyCode::Esc => {
+                    self.info(Level::Warn, format!("{profile}: no password given; not connected"));
+                    if let Some(s) = &mut self.session
+                        && s.profile.name == profile
+                        && matches!(s.state, ConnState::Connecting(_))
+                    {
+                        s.state = ConnState::Failed(crate::core::engine::classify::password_unavailable(
+                            &s.profile,
+                            "no password was given",
+                        ));
+                    }
+                    if purpose == Purpose::Test {
+                        self.profiles.tests.remove(&profile);
+                    }
+                    vec![]
+                }
+                KeyCode::Enter => {
+                    let pw = SecretString::from(input.expose_secret().as_str());
+                    input.expose_secret_mut().clear();
+                    self.passwords.insert(profile.clone(), pw);
+                    let Some(p) = self.all().into_iter().find(|p| p.name == profile).cloned() else { return vec![] };
+                    match purpose {
+                        Purpose::Test => self.test(p),
+                        Purpose::Connect => self.connect(p),
+                    }
+                }
+                KeyCode::Backspace => {
+                    input.expose_secret_mut().pop();
+                    self.dialog = Some(Dialog::Password { profile, purpose, reason, input });
+                    vec![]
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    input.expose_secret_mut().push(c);
+                    self.dialog = Some(Dialog::Password { profile, purpose, reason, input });
+                    vec![]
+                }
+                _ => {
+                    self.dialog = Some(Dialog::Password { profile, purpose, reason, input });
+                    vec![]
+                }
+            },
+        }
+    }
+}

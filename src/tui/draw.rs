@@ -1,0 +1,64 @@
+//! Drawing: reads the app's state and nothing else.
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::{App, ConnState, Level, PANES};
+use super::keymap::{self, Command, Scope};
+use super::panes;
+use super::widgets::popup;
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let theme = &app.theme;
+    let [tabs, main, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(frame.area());
+
+    let mut spans = vec![Span::styled(" dbconsole ", theme.title())];
+    for (i, name) in PANES.iter().enumerate() {
+        spans.push(Span::styled(format!(" {} {name} ", i + 1), theme.tab(i == app.pane)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
+
+    match app.pane {
+        0 => panes::profiles::render(frame, main, app, theme),
+        i => panes::placeholder::render(frame, main, theme, i, PANES[i]),
+    }
+
+    // Status bar: active profile (coloured by environment), connection state, last message, help key.
+    let mut s: Vec<Span> = Vec::new();
+    match &app.session {
+        None => s.push(Span::styled(" no profile ", theme.status_bar())),
+        Some(sess) => {
+            s.push(Span::styled(format!(" {} ", sess.profile.name), theme.environment(sess.profile.environment)));
+            let (text, style) = match &sess.state {
+                ConnState::Connecting(_) => ("connecting…".to_string(), theme.warn()),
+                ConnState::Connected(_) => ("connected".to_string(), theme.ok()),
+                ConnState::Failed(e) => (format!("not connected: {}", e.class.title()), theme.danger()),
+            };
+            s.push(Span::styled(format!(" {text} "), style));
+        }
+    }
+    if let Some((level, msg)) = &app.message {
+        let style = match level {
+            Level::Info => theme.text(),
+            Level::Warn => theme.warn(),
+            Level::Error => theme.field_error(),
+        };
+        s.push(Span::styled(format!(" {msg}"), style));
+    }
+    let help = format!("{} help ", keymap::hint(Scope::Global, Command::Help));
+    let [left, right] = Layout::horizontal([Constraint::Min(10), Constraint::Length(help.chars().count() as u16 + 1)]).areas(status);
+    frame.render_widget(Paragraph::new(Line::from(s)).style(theme.status_bar()), left);
+    frame.render_widget(Paragraph::new(Line::styled(help, theme.key())).style(theme.status_bar()), right);
+
+    if let Some(form) = &app.form {
+        popup::render_form(frame, main, form, theme);
+    }
+    if let Some(d) = &app.dialog {
+        popup::render_dialog(frame, main, d, theme);
+    }
+    if app.help {
+        popup::render_help(frame, main, theme);
+    }
+}

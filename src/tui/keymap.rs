@@ -1,0 +1,193 @@
+//! Key bindings: one table, scoped per pane. Help and hints are generated from it, so they never drift.
+//! Every binding uses keys every terminal sends (no Ctrl+Enter, nothing tmux swallows by default).
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    Profiles,
+    Form,
+    Dialog,
+}
+
+impl Scope {
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Everywhere",
+            Scope::Profiles => "Profiles pane",
+            Scope::Form => "Profile form",
+            Scope::Dialog => "Dialogs",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Quit,
+    Help,
+    NextPane,
+    PrevPane,
+    GoPane(usize),
+    Up,
+    Down,
+    Connect,
+    Test,
+    Add,
+    Edit,
+    Duplicate,
+    Delete,
+    Import,
+    Reload,
+    Save,
+    Cancel,
+    NextField,
+    PrevField,
+    CycleNext,
+    CyclePrev,
+    Confirm,
+    Deny,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub scope: Scope,
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+    pub command: Command,
+    pub desc: &'static str,
+}
+
+const fn b(scope: Scope, code: KeyCode, command: Command, desc: &'static str) -> Binding {
+    Binding { scope, code, mods: KeyModifiers::NONE, command, desc }
+}
+
+const fn ctrl(scope: Scope, c: char, command: Command, desc: &'static str) -> Binding {
+    Binding { scope, code: KeyCode::Char(c), mods: KeyModifiers::CONTROL, command, desc }
+}
+
+use Command as C;
+use KeyCode as K;
+use Scope as S;
+
+pub const BINDINGS: &[Binding] = &[
+    b(S::Global, K::Char('q'), C::Quit, "quit"),
+    ctrl(S::Global, 'c', C::Quit, "quit (also inside forms)"),
+    b(S::Global, K::Char('?'), C::Help, "show or hide this help"),
+    b(S::Global, K::Tab, C::NextPane, "next pane"),
+    b(S::Global, K::BackTab, C::PrevPane, "previous pane"),
+    b(S::Global, K::Char('1'), C::GoPane(0), "profiles pane"),
+    b(S::Global, K::Char('2'), C::GoPane(1), "schema pane"),
+    b(S::Global, K::Char('3'), C::GoPane(2), "migrations pane"),
+    b(S::Global, K::Char('4'), C::GoPane(3), "sync pane"),
+    b(S::Global, K::Char('5'), C::GoPane(4), "query pane"),
+    b(S::Profiles, K::Down, C::Down, "next profile"),
+    b(S::Profiles, K::Char('j'), C::Down, "next profile"),
+    b(S::Profiles, K::Up, C::Up, "previous profile"),
+    b(S::Profiles, K::Char('k'), C::Up, "previous profile"),
+    b(S::Profiles, K::Enter, C::Connect, "connect: make it the active profile"),
+    b(S::Profiles, K::Char('t'), C::Test, "test the connection, step by step"),
+    b(S::Profiles, K::Char('a'), C::Add, "add a profile"),
+    b(S::Profiles, K::Char('e'), C::Edit, "edit the profile"),
+    b(S::Profiles, K::Char('c'), C::Duplicate, "duplicate (copy) the profile"),
+    b(S::Profiles, K::Char('d'), C::Delete, "delete the profile (asks first)"),
+    b(S::Profiles, K::Delete, C::Delete, "delete the profile (asks first)"),
+    b(S::Profiles, K::Char('i'), C::Import, "import from DATABASE_URL, PG*, pg_service.conf, ~/.my.cnf"),
+    b(S::Profiles, K::Char('r'), C::Reload, "reload the profiles file"),
+    b(S::Form, K::Tab, C::NextField, "next field"),
+    b(S::Form, K::Down, C::NextField, "next field"),
+    b(S::Form, K::BackTab, C::PrevField, "previous field"),
+    b(S::Form, K::Up, C::PrevField, "previous field"),
+    b(S::Form, K::Right, C::CycleNext, "next choice (engine, environment, …)"),
+    b(S::Form, K::Left, C::CyclePrev, "previous choice"),
+    b(S::Form, K::F(2), C::Save, "save the profile"),
+    ctrl(S::Form, 's', C::Save, "save the profile"),
+    b(S::Form, K::Enter, C::Save, "save (on the last field; elsewhere: next field)"),
+    b(S::Form, K::Esc, C::Cancel, "close the form without saving"),
+    b(S::Dialog, K::Char('y'), C::Confirm, "yes"),
+    b(S::Dialog, K::Enter, C::Confirm, "confirm"),
+    b(S::Dialog, K::Char('n'), C::Deny, "no"),
+    b(S::Dialog, K::Esc, C::Deny, "cancel"),
+];
+
+/// The command bound to `key` in `scope`.
+pub fn lookup(scope: Scope, key: &KeyEvent) -> Option<Command> {
+    let mods = key.modifiers - KeyModifiers::SHIFT;
+    BINDINGS
+        .iter()
+        .find(|b| {
+            b.scope == scope
+                && b.mods == mods
+                && match (b.code, key.code) {
+                    (K::Char(x), K::Char(y)) => x == y,
+                    (K::BackTab, K::BackTab) => true,
+                    (x, y) => x == y,
+                }
+        })
+        .map(|b| b.command)
+}
+
+pub fn key_label(code: KeyCode, mods: KeyModifiers) -> String {
+    let base = match code {
+        K::Char(c) => c.to_string(),
+        K::Tab => "Tab".into(),
+        K::BackTab => "S-Tab".into(),
+        K::Enter => "Enter".into(),
+        K::Esc => "Esc".into(),
+        K::Up => "↑".into(),
+        K::Down => "↓".into(),
+        K::Left => "←".into(),
+        K::Right => "→".into(),
+        K::Delete => "Del".into(),
+        K::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    if mods.contains(KeyModifiers::CONTROL) { format!("C-{base}") } else { base }
+}
+
+/// The keys for `command` in `scope`, as shown in hints: `t` or `↓/j`.
+pub fn hint(scope: Scope, command: Command) -> String {
+    let keys: Vec<String> = BINDINGS
+        .iter()
+        .filter(|b| b.scope == scope && b.command == command)
+        .map(|b| key_label(b.code, b.mods))
+        .collect();
+    keys.join("/")
+}
+
+/// Help rows for a scope: (keys, description), one row per command.
+pub fn help_rows(scope: Scope) -> Vec<(String, &'static str)> {
+    let mut rows: Vec<(Command, String, &'static str)> = Vec::new();
+    for b in BINDINGS.iter().filter(|b| b.scope == scope) {
+        if let Some(r) = rows.iter_mut().find(|r| r.0 == b.command) {
+            r.1.push('/');
+            r.1.push_str(&key_label(b.code, b.mods));
+        } else {
+            rows.push((b.command, key_label(b.code, b.mods), b.desc));
+        }
+    }
+    rows.into_iter().map(|(_, k, d)| (k, d)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_scope() {
+        for (i, a) in BINDINGS.iter().enumerate() {
+            for b in &BINDINGS[i + 1..] {
+                assert!(!(a.scope == b.scope && a.code == b.code && a.mods == b.mods), "{a:?} and {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_and_hint_agree() {
+        let k = KeyEvent::new(K::Char('t'), KeyModifiers::NONE);
+        assert_eq!(lookup(S::Profiles, &k), Some(C::Test));
+        assert_eq!(hint(S::Profiles, C::Down), "↓/j");
+        let bt = KeyEvent::new(K::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(lookup(S::Global, &bt), Some(C::PrevPane));
+        assert_eq!(lookup(S::Global, &KeyEvent::new(K::Char('c'), KeyModifiers::CONTROL)), Some(C::Quit));
+    }
+}

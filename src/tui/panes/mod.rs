@@ -1,0 +1,2 @@
+pub mod placeholder;
+pub mod profiles;

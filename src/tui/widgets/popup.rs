@@ -1,0 +1,145 @@
+//! Popups drawn over the panes: the profile form, dialogs and the help overlay.
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use secrecy::ExposeSecret;
+
+use super::form::{Field, ProfileForm};
+use crate::tui::app::Dialog;
+use crate::tui::keymap::{self, Command, Scope};
+use crate::tui::theme::Theme;
+
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(v);
+    h
+}
+
+pub fn render_form(frame: &mut Frame, area: Rect, form: &ProfileForm, theme: &Theme) {
+    let fields = form.visible();
+    let width = area.width.min(76);
+    // Each field is one line, plus one for its error when it has one.
+    let rows: u16 = fields.iter().map(|f| 1 + u16::from(form.errors.contains_key(f))).sum();
+    let height = (rows + 4).min(area.height);
+    let popup = centered(area, width, height);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Line::styled(format!(" {} ", form.title()), theme.title()))
+        .title_bottom(Line::from(vec![
+            Span::styled(format!(" {} ", keymap::hint(Scope::Form, Command::NextField)), theme.key()),
+            Span::styled("field ", theme.dim()),
+            Span::styled(format!("{} ", keymap::hint(Scope::Form, Command::CycleNext)), theme.key()),
+            Span::styled("choice ", theme.dim()),
+            Span::styled(format!("{} ", keymap::hint(Scope::Form, Command::Save)), theme.key()),
+            Span::styled("save ", theme.dim()),
+            Span::styled(format!("{} ", keymap::hint(Scope::Form, Command::Cancel)), theme.key()),
+            Span::styled("cancel ", theme.dim()),
+        ]));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let focused = form.focused();
+    let mut lines: Vec<Line> = Vec::new();
+    let mut focus_line = 0;
+    for f in &fields {
+        if *f == focused {
+            focus_line = lines.len();
+        }
+        let active = *f == focused;
+        if *f == Field::Save {
+            let style = if active { theme.field_active() } else { theme.key() };
+            let status = if form.errors.is_empty() { "" } else { "  (fix the fields marked ✗ first)" };
+            lines.push(Line::from(vec![Span::styled(" [ Save ] ", style), Span::styled(status, theme.field_error())]));
+            continue;
+        }
+        let mark = if form.errors.contains_key(f) { Span::styled("✗ ", theme.field_error()) } else { Span::raw("  ") };
+        let value = form.value(*f);
+        let choice = !matches!(
+            f,
+            Field::Name
+                | Field::Url
+                | Field::Host
+                | Field::Port
+                | Field::Database
+                | Field::User
+                | Field::Path
+                | Field::PasswordEnv
+                | Field::PasswordCommand
+                | Field::TlsRootCert
+                | Field::TlsCert
+                | Field::TlsKey
+                | Field::MaxConnections
+                | Field::ConnectTimeout
+        );
+        let shown = if choice { format!("‹ {value} ›") } else if active { format!("{value}▏") } else { value };
+        lines.push(Line::from(vec![
+            mark,
+            Span::styled(format!("{:<16}", f.label()), if active { theme.field_active() } else { theme.dim() }),
+            Span::raw(" "),
+            Span::styled(shown, theme.text()),
+        ]));
+        if let Some(e) = form.errors.get(f) {
+            lines.push(Line::styled(format!("    {e}"), theme.field_error()));
+        }
+    }
+    let visible = inner.height as usize;
+    let skip = if focus_line + 2 > visible { focus_line + 2 - visible } else { 0 };
+    let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
+    let (title, body): (String, Vec<Line>) = match dialog {
+        Dialog::ConfirmDelete { name } => (
+            " Delete profile ".into(),
+            vec![
+                Line::styled(format!("Delete profile `{name}` from the profiles file?"), theme.text()),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
+                    Span::styled(" delete   ", theme.dim()),
+                    Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
+                    Span::styled(" keep", theme.dim()),
+                ]),
+            ],
+        ),
+        Dialog::Password { profile, reason, input, .. } => (
+            format!(" Password for {profile} "),
+            vec![
+                Line::styled(reason.clone(), theme.dim()),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("Password: ", theme.text()),
+                    // Never the password: one dot per character typed.
+                    Span::styled("•".repeat(input.expose_secret().chars().count()), theme.text()),
+                    Span::styled("▏", theme.text()),
+                ]),
+                Line::raw(""),
+                Line::styled("Enter connect · Esc cancel · kept in memory only", theme.dim()),
+            ],
+        ),
+    };
+    let popup = centered(area, 64, body.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(Line::styled(title, theme.title()));
+    frame.render_widget(Paragraph::new(body).block(block).wrap(Wrap { trim: false }), popup);
+}
+
+pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let mut lines: Vec<Line> = Vec::new();
+    for scope in [Scope::Global, Scope::Profiles, Scope::Form, Scope::Dialog] {
+        lines.push(Line::styled(scope.title(), theme.title()));
+        for (keys, desc) in keymap::help_rows(scope) {
+            lines.push(Line::from(vec![Span::styled(format!("  {keys:<12}"), theme.key()), Span::styled(desc, theme.text())]));
+        }
+    }
+    let popup = centered(area, 78, area.height);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Line::styled(" Keys — ? or Esc to close ", theme.title()));
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
