@@ -40,11 +40,11 @@ fn main() -> ExitCode {
                         }
                     }
                     Some(name) => {
-                        if set.get(&name).is_none() {
-                            if let Err(e) = cli::resolve_target(&set, &name) {
-                                eprintln!("error: {e}");
-                                return cli::EXIT_USAGE;
-                            }
+                        if set.get(&name).is_none()
+                            && let Err(e) = cli::resolve_target(&set, &name)
+                        {
+                            eprintln!("error: {e}");
+                            return cli::EXIT_USAGE;
                         }
                         (None, Some(name))
                     }

@@ -10,7 +10,11 @@ use crate::core::profile::{Profile, ProfileSet, looks_like_url};
 pub const EXIT_USAGE: i32 = 2;
 
 #[derive(Debug, Parser)]
-#[command(name = "dbconsole", version, about = "Terminal administration console for PostgreSQL, MySQL/MariaDB and SQLite")]
+#[command(
+    name = "dbconsole",
+    version,
+    about = "Terminal administration console for PostgreSQL, MySQL/MariaDB and SQLite"
+)]
 pub struct Cli {
     /// A profile name or a connection URL (postgres://…, mysql://…, mariadb://…, sqlite:PATH) to open in the TUI.
     pub target: Option<String>,

@@ -25,7 +25,7 @@ pub enum ProfileCommand {
         json: bool,
     },
     /// Add a profile to the profiles file.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// Remove a profile from the profiles file.
     Remove { profile: String },
     /// Test a connection step by step: name resolution, TCP, TLS, authentication, first query.
@@ -116,7 +116,13 @@ pub async fn run(paths: &Paths, cmd: ProfileCommand) -> i32 {
                     if p.stores_plain_password() {
                         pw.push_str(" (stored in file)");
                     }
-                    println!("{:<20} {:<8} {:<12} {:<40} {pw}", p.name, p.engine.as_str(), p.environment.as_str(), p.target());
+                    println!(
+                        "{:<20} {:<8} {:<12} {:<40} {pw}",
+                        p.name,
+                        p.engine.as_str(),
+                        p.environment.as_str(),
+                        p.target()
+                    );
                 }
             }
             if set.broken { 1 } else { 0 }
@@ -150,7 +156,7 @@ pub async fn run(paths: &Paths, cmd: ProfileCommand) -> i32 {
                 1
             }
         },
-        ProfileCommand::Add(args) => add(&set, args),
+        ProfileCommand::Add(args) => add(&set, *args),
         ProfileCommand::Import { write, json } => import(&set, write, json),
         ProfileCommand::Test { profile, json, timeout } => {
             let mut p = match super::resolve_target(&set, &profile) {
@@ -165,7 +171,7 @@ pub async fn run(paths: &Paths, cmd: ProfileCommand) -> i32 {
             }
             let report = match get_password(&p) {
                 Err(e) => TestReport::failed_before(&p, e),
-                Ok(pw) => {
+                Ok((pw, note)) => {
                     let quiet = json;
                     engine::test_connection(&p, pw.as_ref(), |s| {
                         if !quiet {
@@ -174,6 +180,7 @@ pub async fn run(paths: &Paths, cmd: ProfileCommand) -> i32 {
                         }
                     })
                     .await
+                    .with_auth_note(note)
                 }
             };
             if json {
@@ -191,21 +198,26 @@ fn usage(msg: &str) -> i32 {
     super::EXIT_USAGE
 }
 
-/// Resolves the password, asking on the terminal when the profile says so and there is one.
-fn get_password(p: &Profile) -> Result<Option<SecretString>, classify::ConnectError> {
+/// Resolves the password, asking on the terminal when the profile says so and there is one. Without a terminal
+/// the test goes on without a password (the network steps still tell something), and the returned note explains
+/// an authentication failure.
+fn get_password(p: &Profile) -> Result<(Option<SecretString>, Option<String>), classify::ConnectError> {
     match password::resolve(p, None) {
-        Ok(Resolved::Password(pw)) => Ok(Some(pw)),
-        Ok(Resolved::NoPassword { .. }) => Ok(None),
+        Ok(Resolved::Password(pw)) => Ok((Some(pw), None)),
+        Ok(Resolved::NoPassword { note }) => Ok((None, note.map(|n| format!("no password was sent: {n}")))),
         Ok(Resolved::MustAsk { reason }) => {
             if std::io::stdin().is_terminal() {
                 match rpassword::prompt_password(format!("Password for {} ({}): ", p.name, p.target())) {
-                    Ok(pw) => Ok(Some(SecretString::from(pw))),
+                    Ok(pw) => Ok((Some(SecretString::from(pw)), None)),
                     Err(e) => Err(classify::password_unavailable(p, &format!("cannot read the password: {e}"))),
                 }
             } else {
-                Err(classify::password_unavailable(
-                    p,
-                    &format!("{reason}, and there is no terminal to ask on (set password_source to env, pgpass or command for scripts)"),
+                Ok((
+                    None,
+                    Some(format!(
+                        "no password was sent: {reason}, and there is no terminal to ask on (scripts: set password_source \
+                         to env, pgpass or command)"
+                    )),
                 ))
             }
         }
@@ -317,7 +329,12 @@ fn add(set: &prof::ProfileSet, a: AddArgs) -> i32 {
         None => None,
         Some(s) => match PasswordKind::ALL.iter().find(|k| k.as_str() == s && **k != PasswordKind::Plain) {
             Some(k) => Some(*k),
-            None => return parse_err("password-source", format!("`{s}`: expected ask, env, pgpass, command, keyring, mycnf or none")),
+            None => {
+                return parse_err(
+                    "password-source",
+                    format!("`{s}`: expected ask, env, pgpass, command, keyring, mycnf or none"),
+                );
+            }
         },
     };
     let environment = match a.environment.as_deref() {
@@ -326,7 +343,8 @@ fn add(set: &prof::ProfileSet, a: AddArgs) -> i32 {
         _ => None,
     };
     let tls = RawTls { mode: tls_mode, root_cert: a.tls_root_cert, cert: a.tls_cert, key: a.tls_key };
-    let pool = RawPool { max_connections: a.max_connections, connect_timeout_secs: a.connect_timeout, ..Default::default() };
+    let pool =
+        RawPool { max_connections: a.max_connections, connect_timeout_secs: a.connect_timeout, ..Default::default() };
     let raw = RawProfile {
         engine: engine.or_else(|| a.url.as_deref().and_then(|u| prof::url::parse_url(u).ok()).map(|p| p.engine)),
         url: a.url,
@@ -384,7 +402,14 @@ fn import(set: &prof::ProfileSet, write: bool, json: bool) -> i32 {
                     }
                 }
                 if !json {
-                    println!("{:<8} {:<22} {:<8} {:<36} from {}", status, p.name, p.engine.as_str(), p.target(), f.source);
+                    println!(
+                        "{:<8} {:<22} {:<8} {:<36} from {}",
+                        status,
+                        p.name,
+                        p.engine.as_str(),
+                        p.target(),
+                        f.source
+                    );
                 }
                 out.push(json!({"source": f.source, "status": status, "profile": profile_json(&p)}));
             }

@@ -86,7 +86,8 @@ COMMIT;
 ANALYZE;
 "#;
 
-const FIRST: [&str; 10] = ["Ada", "Grace", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret", "Niklaus", "Radia"];
+const FIRST: [&str; 10] =
+    ["Ada", "Grace", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret", "Niklaus", "Radia"];
 const LAST: [&str; 10] =
     ["Lovelace", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Hamilton", "Wirth", "Perlman"];
 

@@ -82,7 +82,11 @@ impl App {
 
     fn note_problems(&mut self) {
         if let Some(p) = self.set.problems.first() {
-            let more = if self.set.problems.len() > 1 { format!(" (+{} more)", self.set.problems.len() - 1) } else { String::new() };
+            let more = if self.set.problems.len() > 1 {
+                format!(" (+{} more)", self.set.problems.len() - 1)
+            } else {
+                String::new()
+            };
             self.message = Some((Level::Error, format!("{p}{more}")));
         }
     }
@@ -188,7 +192,8 @@ impl App {
                 vec![]
             }
             Action::NeedPassword { profile, purpose, reason } => {
-                self.dialog = Some(Dialog::Password { profile, purpose, reason, input: SecretBox::new(Box::default()) });
+                self.dialog =
+                    Some(Dialog::Password { profile, purpose, reason, input: SecretBox::new(Box::default()) });
                 vec![]
             }
             Action::Connected { job, profile, result } => {
@@ -247,7 +252,10 @@ impl App {
                     }
                 }
                 let level = if problems.is_empty() { Level::Info } else { Level::Warn };
-                let mut msg = format!("import: {added} new profile(s) found; select one and press {} to save it", keymap::hint(Scope::Profiles, Command::Edit));
+                let mut msg = format!(
+                    "import: {added} new profile(s) found; select one and press {} to save it",
+                    keymap::hint(Scope::Profiles, Command::Edit)
+                );
                 if let Some(p) = problems.first() {
                     msg.push_str(&format!("; skipped {p}"));
                 }
@@ -279,7 +287,10 @@ impl App {
                 }
                 FormOutcome::Save { profile, replacing } => {
                     if self.set.broken {
-                        self.info(Level::Error, "the profiles file is not valid TOML: fix it by hand first; nothing was written");
+                        self.info(
+                            Level::Error,
+                            "the profiles file is not valid TOML: fix it by hand first; nothing was written",
+                        );
                         return vec![];
                     }
                     self.form = None;

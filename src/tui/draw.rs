@@ -48,7 +48,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         s.push(Span::styled(format!(" {msg}"), style));
     }
     let help = format!("{} help ", keymap::hint(Scope::Global, Command::Help));
-    let [left, right] = Layout::horizontal([Constraint::Min(10), Constraint::Length(help.chars().count() as u16 + 1)]).areas(status);
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(10), Constraint::Length(help.chars().count() as u16 + 1)]).areas(status);
     frame.render_widget(Paragraph::new(Line::from(s)).style(theme.status_bar()), left);
     frame.render_widget(Paragraph::new(Line::styled(help, theme.key())).style(theme.status_bar()), right);
 

@@ -160,7 +160,11 @@ pub fn classify_sqlx(p: &Profile, e: &sqlx::Error) -> ConnectError {
             if p.tls.root_cert.is_some() || p.tls.client_cert.is_some() || msg.to_lowercase().contains("cert") {
                 tls_error(p, &msg)
             } else {
-                ConnectError::new(FailureClass::Other, format!("configuration error: {msg}"), "check the profile's settings")
+                ConnectError::new(
+                    FailureClass::Other,
+                    format!("configuration error: {msg}"),
+                    "check the profile's settings",
+                )
             }
         }
         sqlx::Error::Database(db) => match p.engine {
@@ -187,6 +191,13 @@ pub fn classify_sqlx(p: &Profile, e: &sqlx::Error) -> ConnectError {
 
 pub fn classify_io(p: &Profile, io: &std::io::Error) -> ConnectError {
     use std::io::ErrorKind as K;
+    // rustls reports certificate and handshake problems through io::Error.
+    let text = io.to_string();
+    let lower = text.to_lowercase();
+    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") || lower.contains("alert")
+    {
+        return tls_error(p, &text);
+    }
     match io.kind() {
         K::ConnectionRefused => refused(p),
         K::TimedOut | K::WouldBlock => timed_out(p, Duration::from_secs(p.pool.connect_timeout_secs)),
@@ -206,13 +217,20 @@ pub fn classify_io(p: &Profile, io: &std::io::Error) -> ConnectError {
             format!("{} is unreachable: {io}", hostport(p)),
             "check network routes, VPN and firewalls",
         ),
-        _ => ConnectError::new(FailureClass::Other, format!("I/O error talking to {}: {io}", hostport(p)), "see the log file"),
+        _ => ConnectError::new(
+            FailureClass::Other,
+            format!("I/O error talking to {}: {io}", hostport(p)),
+            "see the log file",
+        ),
     }
 }
 
 pub fn tls_error(p: &Profile, msg: &str) -> ConnectError {
     let lower = msg.to_lowercase();
-    let hint = if lower.contains("unknownissuer") || lower.contains("unknown issuer") || lower.contains("caused by") && lower.contains("issuer") {
+    let hint = if lower.contains("unknownissuer")
+        || lower.contains("unknown issuer")
+        || lower.contains("caused by") && lower.contains("issuer")
+    {
         match &p.tls.root_cert {
             Some(ca) => format!(
                 "the server's certificate is not signed by the CA in {}: point tls.root_cert at the CA that signed it",
@@ -280,7 +298,9 @@ pub fn classify_pg(p: &Profile, code: &str, message: &str) -> ConnectError {
             msg,
             "the server has no free connection slots: close idle sessions or raise max_connections",
         ),
-        "57P03" => ConnectError::new(FailureClass::Other, msg, "the server is starting up, shutting down or in recovery"),
+        "57P03" => {
+            ConnectError::new(FailureClass::Other, msg, "the server is starting up, shutting down or in recovery")
+        }
         _ => ConnectError::new(FailureClass::Other, msg, "see the server's log for details"),
     }
 }
@@ -310,7 +330,9 @@ pub fn classify_mysql(p: &Profile, number: u16, message: &str) -> ConnectError {
             msg,
             "the server requires TLS (require_secure_transport): set tls.mode = \"require\"",
         ),
-        1040 => ConnectError::new(FailureClass::Other, msg, "the server has no free connections: raise max_connections"),
+        1040 => {
+            ConnectError::new(FailureClass::Other, msg, "the server has no free connections: raise max_connections")
+        }
         _ => ConnectError::new(FailureClass::Other, msg, "see the server's error log for details"),
     }
 }
@@ -331,7 +353,9 @@ pub fn classify_sqlite(p: &Profile, code: i32, message: &str) -> ConnectError {
              or set read_only = true on the profile",
         ),
         26 => not_a_database(&path, message),
-        11 => ConnectError::new(FailureClass::NotADatabase, msg, "the database file is corrupt: restore it from a backup"),
+        11 => {
+            ConnectError::new(FailureClass::NotADatabase, msg, "the database file is corrupt: restore it from a backup")
+        }
         14 => {
             if p.path.as_ref().is_some_and(|p| !p.exists()) {
                 file_missing(&path)
@@ -367,7 +391,9 @@ pub fn not_a_database(path: &str, detail: &str) -> ConnectError {
 /// A password source that could not give a password.
 pub fn password_unavailable(p: &Profile, why: &str) -> ConnectError {
     let hint = match &p.password {
-        PasswordSource::Env(v) => format!("export {v}=… before starting dbconsole, or change the profile's password_source"),
+        PasswordSource::Env(v) => {
+            format!("export {v}=… before starting dbconsole, or change the profile's password_source")
+        }
         PasswordSource::Command(_) => "run the password command by hand to see why it fails".to_string(),
         _ => "change the profile's password_source, or run interactively to be asked".to_string(),
     };

@@ -112,6 +112,16 @@ impl TestReport {
         self.hint = e.hint;
     }
 
+    /// Adds why no password was sent to an authentication failure's hint.
+    pub fn with_auth_note(mut self, note: Option<String>) -> Self {
+        if let Some(n) = note
+            && self.class == Some(FailureClass::Auth)
+        {
+            self.hint = format!("{n}; {}", self.hint);
+        }
+        self
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self.class {
             None if self.ok => 0,
@@ -134,7 +144,13 @@ impl<F: FnMut(&StepReport)> Steps<'_, F> {
     }
 
     /// Records the step's outcome; on failure also records the diagnosis and returns `None`.
-    fn check<T>(&mut self, name: &'static str, start: Instant, r: Result<T, ConnectError>, ok_detail: impl FnOnce(&T) -> String) -> Option<T> {
+    fn check<T>(
+        &mut self,
+        name: &'static str,
+        start: Instant,
+        r: Result<T, ConnectError>,
+        ok_detail: impl FnOnce(&T) -> String,
+    ) -> Option<T> {
         match r {
             Ok(v) => {
                 let d = ok_detail(&v);
@@ -155,7 +171,11 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Runs the connection test. `on_step` sees each step as it finishes (the TUI shows them live).
-pub async fn test_connection(p: &Profile, password: Option<&SecretString>, on_step: impl FnMut(&StepReport)) -> TestReport {
+pub async fn test_connection(
+    p: &Profile,
+    password: Option<&SecretString>,
+    on_step: impl FnMut(&StepReport),
+) -> TestReport {
     let started = Instant::now();
     let mut report = TestReport::new(p);
     {
@@ -197,9 +217,7 @@ async fn test_network<F: FnMut(&StepReport)>(p: &Profile, password: Option<&Secr
         };
         let t = Instant::now();
         let greeting = match p.engine {
-            Engine::Postgres if mode == crate::core::profile::TlsMode::Disable => {
-                Ok(probe::Greeting::default())
-            }
+            Engine::Postgres if mode == crate::core::profile::TlsMode::Disable => Ok(probe::Greeting::default()),
             Engine::Postgres => probe::pg_probe(&mut stream, timeout, p).await,
             _ => probe::mysql_probe(&mut stream, timeout, p).await,
         };
@@ -257,7 +275,8 @@ async fn test_network<F: FnMut(&StepReport)>(p: &Profile, password: Option<&Secr
             let facts = mysql_facts(&mut conn).await.map_err(|e| classify::classify_sqlx(p, &e));
             let Some(facts) = steps.check("query", t, facts, |_| "SELECT VERSION() answered".into()) else { return };
             let r = &mut *steps.report;
-            r.server_product = Some(if facts.0.to_lowercase().contains("mariadb") { "MariaDB" } else { "MySQL" }.into());
+            r.server_product =
+                Some(if facts.0.to_lowercase().contains("mariadb") { "MariaDB" } else { "MySQL" }.into());
             r.server_version = Some(facts.0);
             r.current_user = Some(facts.1);
             r.current_database = facts.2;
@@ -268,8 +287,6 @@ async fn test_network<F: FnMut(&StepReport)>(p: &Profile, password: Option<&Secr
     }
 }
 
-
-
 type PgFacts = (String, String, String, bool, Vec<Extension>);
 
 async fn pg_facts(conn: &mut sqlx::PgConnection) -> Result<PgFacts, sqlx::Error> {
@@ -279,7 +296,8 @@ async fn pg_facts(conn: &mut sqlx::PgConnection) -> Result<PgFacts, sqlx::Error>
     )
     .fetch_one(&mut *conn)
     .await?;
-    let ext = sqlx::query("SELECT extname::text, extversion FROM pg_extension ORDER BY 1").fetch_all(&mut *conn).await?;
+    let ext =
+        sqlx::query("SELECT extname::text, extversion FROM pg_extension ORDER BY 1").fetch_all(&mut *conn).await?;
     let extensions = ext
         .iter()
         .map(|r| Ok(Extension { name: r.try_get(0)?, version: r.try_get(1)? }))
@@ -308,9 +326,9 @@ async fn test_sqlite<F: FnMut(&StepReport)>(p: &Profile, steps: &mut Steps<'_, F
     let t = Instant::now();
     let opts = super::sqlite_options(p);
     let conn = sqlx::SqliteConnection::connect_with(&opts).await.map_err(|e| classify::classify_sqlx(p, &e));
-    let Some(mut conn) = steps.check("open", t, conn, |_| {
-        if p.read_only { "opened read-only".into() } else { "opened read-write".into() }
-    }) else {
+    let Some(mut conn) = steps
+        .check("open", t, conn, |_| if p.read_only { "opened read-only".into() } else { "opened read-write".into() })
+    else {
         return;
     };
     let t = Instant::now();
@@ -349,7 +367,11 @@ fn check_sqlite_file(p: &Profile, path: &std::path::Path) -> Result<u64, Connect
         let mut header = [0u8; 16];
         use std::io::Read;
         let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut header)).map_err(|e| {
-            ConnectError::new(FailureClass::Permission, format!("cannot read {shown}: {e}"), "check the file's permissions")
+            ConnectError::new(
+                FailureClass::Permission,
+                format!("cannot read {shown}: {e}"),
+                "check the file's permissions",
+            )
         })?;
         if n < 16 || &header != b"SQLite format 3\0" {
             return Err(classify::not_a_database(&shown, "the file does not start with the SQLite 3 header"));
@@ -358,7 +380,10 @@ fn check_sqlite_file(p: &Profile, path: &std::path::Path) -> Result<u64, Connect
     if !p.read_only && meta.permissions().readonly() {
         return Err(ConnectError::new(
             FailureClass::Readonly,
-            format!("{shown} is read-only (mode {:04o}) but the profile opens it for writing", crate::core::fsutil::mode(path).unwrap_or(0)),
+            format!(
+                "{shown} is read-only (mode {:04o}) but the profile opens it for writing",
+                crate::core::fsutil::mode(path).unwrap_or(0)
+            ),
             "make the file writable, or set read_only = true on the profile",
         ));
     }
@@ -366,7 +391,8 @@ fn check_sqlite_file(p: &Profile, path: &std::path::Path) -> Result<u64, Connect
 }
 
 async fn sqlite_facts(conn: &mut sqlx::SqliteConnection, read_only: bool) -> Result<(String, i64), sqlx::Error> {
-    let row = sqlx::query("SELECT sqlite_version(), (SELECT count(*) FROM sqlite_schema)").fetch_one(&mut *conn).await?;
+    let row =
+        sqlx::query("SELECT sqlite_version(), (SELECT count(*) FROM sqlite_schema)").fetch_one(&mut *conn).await?;
     if !read_only {
         // Take (and give back) the write lock: a database another process holds locked, or a file that cannot be
         // written, shows here rather than at the user's first write.

@@ -126,7 +126,9 @@ pub async fn connect_pool(p: &Profile, password: Option<&SecretString>) -> Resul
     }
     let fut = async {
         Ok::<_, sqlx::Error>(match p.engine {
-            Engine::Postgres => DbPool::Postgres(opts!(PgPoolOptions::new()).connect_with(pg_options(p, password)).await?),
+            Engine::Postgres => {
+                DbPool::Postgres(opts!(PgPoolOptions::new()).connect_with(pg_options(p, password)).await?)
+            }
             Engine::Mysql => {
                 let read_only = p.read_only;
                 DbPool::Mysql(

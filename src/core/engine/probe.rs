@@ -101,7 +101,10 @@ pub async fn pg_probe(
             b'N' => Ok(Greeting { tls_offered: false, server_version: None }),
             b'E' => Err(ConnectError::new(
                 FailureClass::Other,
-                format!("{}:{} answered the TLS request with an error: a very old PostgreSQL?", profile.host, profile.port),
+                format!(
+                    "{}:{} answered the TLS request with an error: a very old PostgreSQL?",
+                    profile.host, profile.port
+                ),
                 "dbconsole supports PostgreSQL 9.6 and later",
             )),
             other => Err(ConnectError::new(

@@ -119,64 +119,77 @@ pub fn load(path: &Path) -> ProfileSet {
     let owner_only = fsutil::is_owner_only(path).unwrap_or(false);
     let file_mode = fsutil::mode(path).unwrap_or(0);
     let mut first_error: Option<FileProblem> = None;
-    let entries: Vec<(String, std::ops::Range<usize>, Result<RawProfile, String>)> =
-        match toml::from_str::<TypedFile>(&text) {
-            Ok(f) => {
-                set.default = f.default;
-                f.profiles
-                    .into_iter()
-                    .map(|(name, sp)| {
-                        let span = sp.span();
-                        (name, span, Ok(sp.into_inner()))
-                    })
-                    .collect()
-            }
-            Err(typed_err) => {
-                let (line, col) = typed_err.span().map(|s| line_col(&text, s.start)).unzip();
-                match toml::from_str::<LooseFile>(&text) {
-                    Err(e) => {
-                        let (line, col) = e.span().map(|s| line_col(&text, s.start)).unzip();
-                        set.broken = true;
-                        set.problems.push(problem(
+    let entries: Vec<(String, std::ops::Range<usize>, Result<RawProfile, String>)> = match toml::from_str::<TypedFile>(
+        &text,
+    ) {
+        Ok(f) => {
+            set.default = f.default;
+            f.profiles
+                .into_iter()
+                .map(|(name, sp)| {
+                    let span = sp.span();
+                    (name, span, Ok(sp.into_inner()))
+                })
+                .collect()
+        }
+        Err(typed_err) => {
+            let (line, col) = typed_err.span().map(|s| line_col(&text, s.start)).unzip();
+            match toml::from_str::<LooseFile>(&text) {
+                Err(e) => {
+                    let (line, col) = e.span().map(|s| line_col(&text, s.start)).unzip();
+                    set.broken = true;
+                    set.problems.push(problem(
                             path,
                             line,
                             col,
                             None,
                             format!("{} (the file is not valid TOML; nothing in it was loaded, and dbconsole will not write it until it is fixed)", e.message().trim()),
                         ));
-                        return set;
-                    }
-                    Ok(loose) => {
-                        if let Some(d) = loose.default {
-                            match d {
-                                toml::Value::String(s) => set.default = Some(s),
-                                _ => set.problems.push(problem(path, line, col, None, "`default` must be a profile name".into())),
-                            }
+                    return set;
+                }
+                Ok(loose) => {
+                    if let Some(d) = loose.default {
+                        match d {
+                            toml::Value::String(s) => set.default = Some(s),
+                            _ => set.problems.push(problem(
+                                path,
+                                line,
+                                col,
+                                None,
+                                "`default` must be a profile name".into(),
+                            )),
                         }
-                        first_error = Some(problem(path, line, col, None, typed_err.message().trim().to_string()));
-                        loose
-                            .profiles
-                            .into_iter()
-                            .map(|(name, sp)| {
-                                let span = sp.span();
-                                let r = RawProfile::deserialize(sp.into_inner()).map_err(|e| e.message().trim().to_string());
-                                (name, span, r)
-                            })
-                            .collect()
                     }
+                    first_error = Some(problem(path, line, col, None, typed_err.message().trim().to_string()));
+                    loose
+                        .profiles
+                        .into_iter()
+                        .map(|(name, sp)| {
+                            let span = sp.span();
+                            let r =
+                                RawProfile::deserialize(sp.into_inner()).map_err(|e| e.message().trim().to_string());
+                            (name, span, r)
+                        })
+                        .collect()
                 }
             }
-        };
+        }
+    };
+    // A table's span may cover only its header: a profile's region runs to the start of the next one.
+    let mut starts: Vec<usize> = entries.iter().map(|(_, s, _)| s.start).collect();
+    starts.sort_unstable();
     for (name, span, raw) in entries {
+        let end = starts.iter().copied().find(|s| *s > span.start).unwrap_or(text.len());
+        let span = span.start..end.max(span.end);
         let header_line = line_col(&text, span.start).0;
         match raw {
             Err(message) => {
                 // Prefer the exact place the typed parse reported when it falls inside this profile.
                 let (line, column) = match &first_error {
-                    Some(fe) if fe.line.is_some_and(|l| l >= header_line && l <= line_col(&text, span.end).0) => {
+                    Some(fe) if fe.line.is_some_and(|l| l > header_line && l < line_col(&text, span.end).0) => {
                         (fe.line, fe.column)
                     }
-                    _ => (Some(header_line), None),
+                    _ => (Some(locate(&text, &span, &message).unwrap_or(header_line)), None),
                 };
                 set.problems.push(problem(path, line, column, Some(&name), message));
             }
@@ -223,7 +236,28 @@ pub fn load(path: &Path) -> ProfileSet {
     set
 }
 
-fn problem(path: &Path, line: Option<usize>, column: Option<usize>, profile: Option<&str>, message: String) -> FileProblem {
+/// The line inside a profile's region that holds the first `quoted` word of a serde message (the unknown field,
+/// the bad variant, the out-of-range number), skipping the table header.
+fn locate(text: &str, span: &std::ops::Range<usize>, message: &str) -> Option<usize> {
+    let word = message.split('`').nth(1).filter(|w| !w.is_empty())?;
+    let region = &text[span.start.min(text.len())..span.end.min(text.len())];
+    let mut offset = span.start;
+    for (i, line) in region.split_inclusive('\n').enumerate() {
+        if i > 0 && !line.trim_start().starts_with('#') && line.contains(word) {
+            return Some(line_col(text, offset).0);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn problem(
+    path: &Path,
+    line: Option<usize>,
+    column: Option<usize>,
+    profile: Option<&str>,
+    message: String,
+) -> FileProblem {
     FileProblem { path: path.to_path_buf(), line, column, profile: profile.map(str::to_string), message }
 }
 

@@ -86,7 +86,9 @@ fn from_pg_params(name: &str, kv: &BTreeMap<String, String>, source: &str) -> Re
     p.origin = Origin::Imported(source.to_string());
     p.host = kv.get("host").or_else(|| kv.get("hostaddr")).cloned().unwrap_or_else(|| "localhost".into());
     p.port = match kv.get("port") {
-        Some(v) => v.parse().ok().filter(|p| *p > 0).ok_or_else(|| format!("port `{v}` is not a number from 1 to 65535"))?,
+        Some(v) => {
+            v.parse().ok().filter(|p| *p > 0).ok_or_else(|| format!("port `{v}` is not a number from 1 to 65535"))?
+        }
         None => 5432,
     };
     p.user = kv.get("user").cloned();
@@ -114,7 +116,9 @@ fn from_mycnf(kv: &BTreeMap<String, String>, source: &str) -> Result<Profile, St
         p.host = sock.clone();
     }
     p.port = match kv.get("port") {
-        Some(v) => v.parse().ok().filter(|p| *p > 0).ok_or_else(|| format!("port `{v}` is not a number from 1 to 65535"))?,
+        Some(v) => {
+            v.parse().ok().filter(|p| *p > 0).ok_or_else(|| format!("port `{v}` is not a number from 1 to 65535"))?
+        }
         None => 3306,
     };
     p.user = kv.get("user").cloned();
@@ -212,13 +216,20 @@ mod tests {
             "# services\n[reporting]\nhost=10.0.0.5\nport=5433\ndbname=reports\nuser=rep\nsslmode=verify-full\n\n[bad]\nport=notaport\n",
         )
         .unwrap();
-        std::fs::write(dir.path().join(".my.cnf"), "[client]\nuser = root\npassword = \"s3\"\nport=3307\n[mysqld]\nx=1\n")
-            .unwrap();
+        std::fs::write(
+            dir.path().join(".my.cnf"),
+            "[client]\nuser = root\npassword = \"s3\"\nport=3307\n[mysqld]\nx=1\n",
+        )
+        .unwrap();
         let found = discover(&env(&[("HOME", dir.path().to_str().unwrap())]));
         let names: Vec<_> = found.iter().map(|f| f.profile.as_ref().map(|p| p.name.clone())).collect();
         assert_eq!(names.len(), 3, "{found:?}");
-        let rep = found.iter().find_map(|f| f.profile.as_ref().ok().filter(|p| p.name == "pgservice-reporting")).unwrap();
-        assert_eq!((rep.port, rep.database.as_deref(), rep.tls.mode), (5433, Some("reports"), Some(TlsMode::VerifyFull)));
+        let rep =
+            found.iter().find_map(|f| f.profile.as_ref().ok().filter(|p| p.name == "pgservice-reporting")).unwrap();
+        assert_eq!(
+            (rep.port, rep.database.as_deref(), rep.tls.mode),
+            (5433, Some("reports"), Some(TlsMode::VerifyFull))
+        );
         let bad = found.iter().find(|f| f.source.ends_with("[bad]")).unwrap();
         assert!(bad.profile.as_ref().unwrap_err().contains("notaport"));
         let my = found.iter().find_map(|f| f.profile.as_ref().ok().filter(|p| p.name == "mycnf-client")).unwrap();

@@ -8,9 +8,13 @@ use super::{Engine, PasswordSource, Profile};
 pub enum Resolved {
     Password(SecretString),
     /// Connect without a password (trust, peer, certificate authentication, SQLite). `note` says why, if notable.
-    NoPassword { note: Option<String> },
+    NoPassword {
+        note: Option<String>,
+    },
     /// The front end must ask the user (and may remember the answer in memory for the session).
-    MustAsk { reason: String },
+    MustAsk {
+        reason: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -31,7 +35,9 @@ pub fn resolve(profile: &Profile, remembered: Option<&SecretString>) -> Result<R
     match &profile.password {
         PasswordSource::None => Ok(Resolved::NoPassword { note: None }),
         PasswordSource::Plain(pw) => Ok(Resolved::Password(pw.clone())),
-        PasswordSource::Ask => Ok(Resolved::MustAsk { reason: "the profile asks for its password at connect time".into() }),
+        PasswordSource::Ask => {
+            Ok(Resolved::MustAsk { reason: "the profile asks for its password at connect time".into() })
+        }
         PasswordSource::Env(var) => match std::env::var(var) {
             Ok(v) => Ok(Resolved::Password(SecretString::from(v))),
             Err(_) => Err(PasswordError::EnvMissing(var.clone())),

@@ -5,8 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Engine, Environment, FieldError, Origin, PasswordKind, PasswordSource, PoolSettings, Profile, TlsMode,
-    TlsSettings,
+    Engine, Environment, FieldError, Origin, PasswordKind, PasswordSource, PoolSettings, Profile, TlsMode, TlsSettings,
 };
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -129,7 +128,10 @@ impl RawProfile {
                 }
                 _ => {
                     if self.path.is_some() {
-                        return Err(FieldError::new("path", format!("`path` is for SQLite; a {engine} profile uses host")));
+                        return Err(FieldError::new(
+                            "path",
+                            format!("`path` is for SQLite; a {engine} profile uses host"),
+                        ));
                     }
                     let host = non_empty(&self.host).unwrap_or_else(|| "localhost".to_string());
                     validate_host(&host)?;
@@ -202,16 +204,17 @@ impl RawProfile {
             PasswordKind::Pgpass => PasswordSource::Pgpass,
             PasswordKind::Keyring => PasswordSource::Keyring,
             PasswordKind::Mycnf => PasswordSource::MyCnf,
-            PasswordKind::Env => PasswordSource::Env(
-                non_empty(&self.password_env)
-                    .ok_or_else(|| FieldError::new("password_env", "password_source = \"env\" needs password_env = \"VARIABLE\""))?,
-            ),
+            PasswordKind::Env => PasswordSource::Env(non_empty(&self.password_env).ok_or_else(|| {
+                FieldError::new("password_env", "password_source = \"env\" needs password_env = \"VARIABLE\"")
+            })?),
             PasswordKind::Command => PasswordSource::Command(non_empty(&self.password_command).ok_or_else(|| {
                 FieldError::new("password_command", "password_source = \"command\" needs password_command = \"…\"")
             })?),
-            PasswordKind::Plain => PasswordSource::Plain(self.password.or(url_password).ok_or_else(|| {
-                FieldError::new("password", "password_source = \"plain\" needs password = \"…\"")
-            })?),
+            PasswordKind::Plain => PasswordSource::Plain(
+                self.password
+                    .or(url_password)
+                    .ok_or_else(|| FieldError::new("password", "password_source = \"plain\" needs password = \"…\""))?,
+            ),
         };
         if p.engine == Engine::Sqlite && !matches!(p.password, PasswordSource::None) {
             return Err(FieldError::new("password_source", "a SQLite database has no password"));
@@ -313,7 +316,10 @@ pub fn validate_host(host: &str) -> Result<(), FieldError> {
     }
     for label in h.split('.') {
         if label.is_empty() || label.len() > 63 {
-            return Err(FieldError::new("host", format!("`{host}` is not a valid host name (empty or over-long label)")));
+            return Err(FieldError::new(
+                "host",
+                format!("`{host}` is not a valid host name (empty or over-long label)"),
+            ));
         }
         if let Some(c) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
             return Err(FieldError::new("host", format!("`{c}` is not allowed in a host name")));

@@ -67,10 +67,16 @@ pub fn parse_url(input: &str) -> Result<Profile, String> {
             (Engine::Postgres, "sslrootcert") | (Engine::Mysql, "ssl-ca" | "ssl_ca") => {
                 p.tls.root_cert = Some(PathBuf::from(v.as_ref()))
             }
-            (Engine::Postgres, "sslcert") | (Engine::Mysql, "ssl-cert") => p.tls.client_cert = Some(PathBuf::from(v.as_ref())),
-            (Engine::Postgres, "sslkey") | (Engine::Mysql, "ssl-key") => p.tls.client_key = Some(PathBuf::from(v.as_ref())),
+            (Engine::Postgres, "sslcert") | (Engine::Mysql, "ssl-cert") => {
+                p.tls.client_cert = Some(PathBuf::from(v.as_ref()))
+            }
+            (Engine::Postgres, "sslkey") | (Engine::Mysql, "ssl-key") => {
+                p.tls.client_key = Some(PathBuf::from(v.as_ref()))
+            }
             (Engine::Postgres, "host") => p.host = v.into_owned(),
-            (Engine::Postgres, "port") => p.port = v.parse().map_err(|_| format!("port `{v}` is not a number from 1 to 65535"))?,
+            (Engine::Postgres, "port") => {
+                p.port = v.parse().map_err(|_| format!("port `{v}` is not a number from 1 to 65535"))?
+            }
             (Engine::Postgres, "user") => p.user = Some(v.into_owned()),
             (Engine::Postgres, "dbname") => p.database = Some(v.into_owned()),
             (_, "connect_timeout") => {

@@ -8,9 +8,15 @@ use crate::tui::theme::Theme;
 
 pub fn purpose(pane: usize) -> &'static str {
     match pane {
-        1 => "Schema browser: schemas, tables, views, columns, keys, indexes, foreign keys and DDL of the active profile. Not built yet.",
-        2 => "Migrations: versioned schema migrations and guided cross-engine data migration (plan, type mapping, preview, run, verify). Not built yet.",
-        3 => "Sync status: incremental sync between two databases (lag, pending changes, throughput, conflicts, errors). Not built yet.",
+        1 => {
+            "Schema browser: schemas, tables, views, columns, keys, indexes, foreign keys and DDL of the active profile. Not built yet."
+        }
+        2 => {
+            "Migrations: versioned schema migrations and guided cross-engine data migration (plan, type mapping, preview, run, verify). Not built yet."
+        }
+        3 => {
+            "Sync status: incremental sync between two databases (lag, pending changes, throughput, conflicts, errors). Not built yet."
+        }
         _ => "Query editor and results grid for the active profile. Not built yet.",
     }
 }

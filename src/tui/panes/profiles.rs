@@ -52,7 +52,10 @@ fn render_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .iter()
         .map(|p| {
             let marker = if Some(p.name.as_str()) == active { "● " } else { "  " };
-            let mut spans = vec![Span::raw(marker), Span::styled(p.name.clone(), if p.is_production() { theme.danger() } else { theme.text() })];
+            let mut spans = vec![
+                Span::raw(marker),
+                Span::styled(p.name.clone(), if p.is_production() { theme.danger() } else { theme.text() }),
+            ];
             spans.push(Span::styled(format!(" {}", short_engine(p.engine)), theme.dim()));
             spans.push(Span::raw(" "));
             spans.push(env_badge(p, theme));
@@ -71,7 +74,10 @@ fn render_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if !app.set.problems.is_empty() {
         title = format!(" Profiles ({}) · {} problem(s) ", all.len(), app.set.problems.len());
     }
-    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(Line::styled(title, theme.title()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Line::styled(title, theme.title()));
     let list = List::new(items).block(block).highlight_style(theme.selected());
     let mut state = ListState::default();
     if !all.is_empty() {
@@ -220,7 +226,10 @@ fn test_lines(lines: &mut Vec<Line>, test: Option<&TestState>, theme: &Theme) {
         } else {
             lines.push(Line::styled(r.message.clone(), theme.field_error()));
             if !r.hint.is_empty() {
-                lines.push(Line::from(vec![Span::styled("Check: ", theme.key()), Span::styled(r.hint.clone(), theme.text())]));
+                lines.push(Line::from(vec![
+                    Span::styled("Check: ", theme.key()),
+                    Span::styled(r.hint.clone(), theme.text()),
+                ]));
             }
         }
     }

@@ -357,7 +357,7 @@ impl ProfileForm {
             self.errors.insert(Field::Name, e.message);
         } else {
             let is_own = matches!(&self.mode, FormMode::Edit { original } if *original == name);
-            if !is_own && self.taken.iter().any(|t| *t == name) {
+            if !is_own && self.taken.contains(&name) {
                 self.errors.insert(Field::Name, format!("a profile named `{name}` already exists"));
             }
         }

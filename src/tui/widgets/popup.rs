@@ -54,7 +54,8 @@ pub fn render_form(frame: &mut Frame, area: Rect, form: &ProfileForm, theme: &Th
             lines.push(Line::from(vec![Span::styled(" [ Save ] ", style), Span::styled(status, theme.field_error())]));
             continue;
         }
-        let mark = if form.errors.contains_key(f) { Span::styled("✗ ", theme.field_error()) } else { Span::raw("  ") };
+        let mark =
+            if form.errors.contains_key(f) { Span::styled("✗ ", theme.field_error()) } else { Span::raw("  ") };
         let value = form.value(*f);
         let choice = !matches!(
             f,
@@ -73,7 +74,13 @@ pub fn render_form(frame: &mut Frame, area: Rect, form: &ProfileForm, theme: &Th
                 | Field::MaxConnections
                 | Field::ConnectTimeout
         );
-        let shown = if choice { format!("‹ {value} ›") } else if active { format!("{value}▏") } else { value };
+        let shown = if choice {
+            format!("‹ {value} ›")
+        } else if active {
+            format!("{value}▏")
+        } else {
+            value
+        };
         lines.push(Line::from(vec![
             mark,
             Span::styled(format!("{:<16}", f.label()), if active { theme.field_active() } else { theme.dim() }),
@@ -85,7 +92,7 @@ pub fn render_form(frame: &mut Frame, area: Rect, form: &ProfileForm, theme: &Th
         }
     }
     let visible = inner.height as usize;
-    let skip = if focus_line + 2 > visible { focus_line + 2 - visible } else { 0 };
+    let skip = (focus_line + 2).saturating_sub(visible);
     let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -123,7 +130,10 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
     };
     let popup = centered(area, 64, body.len() as u16 + 2);
     frame.render_widget(Clear, popup);
-    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(Line::styled(title, theme.title()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Line::styled(title, theme.title()));
     frame.render_widget(Paragraph::new(body).block(block).wrap(Wrap { trim: false }), popup);
 }
 
@@ -132,7 +142,10 @@ pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
     for scope in [Scope::Global, Scope::Profiles, Scope::Form, Scope::Dialog] {
         lines.push(Line::styled(scope.title(), theme.title()));
         for (keys, desc) in keymap::help_rows(scope) {
-            lines.push(Line::from(vec![Span::styled(format!("  {keys:<12}"), theme.key()), Span::styled(desc, theme.text())]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<12}"), theme.key()),
+                Span::styled(desc, theme.text()),
+            ]));
         }
     }
     let popup = centered(area, 78, area.height);

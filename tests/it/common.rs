@@ -1,0 +1,125 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A server setting from scripts/test.sh. A missing one fails the test: a test never skips silently.
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests through scripts/test.sh, which starts PostgreSQL and MariaDB")
+    })
+}
+
+pub fn pg_port() -> u16 {
+    env("DBC_TEST_PG_PORT").parse().expect("port")
+}
+
+pub fn my_port() -> u16 {
+    env("DBC_TEST_MY_PORT").parse().expect("port")
+}
+
+/// An isolated config and data directory for one test.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox { dir: tempfile::tempdir().expect("tempdir") }
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn profiles_file(&self) -> PathBuf {
+        self.config().join("profiles.toml")
+    }
+
+    /// Writes the profiles file (owner-only, as dbconsole would).
+    pub fn write_profiles(&self, text: &str) {
+        std::fs::create_dir_all(self.config()).unwrap();
+        std::fs::write(self.profiles_file(), text).unwrap();
+        set_mode(&self.profiles_file(), 0o600);
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_dbconsole"));
+        c.env("DBCONSOLE_CONFIG_DIR", self.config())
+            .env("DBCONSOLE_DATA_DIR", self.data())
+            .env_remove("DATABASE_URL")
+            .env("HOME", self.dir.path())
+            .stdin(std::process::Stdio::null());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("PG") {
+                c.env_remove(k);
+            }
+        }
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run dbconsole")
+    }
+
+    /// Every log line written so far.
+    pub fn logs(&self) -> String {
+        let mut all = String::new();
+        if let Ok(rd) = std::fs::read_dir(self.data().join("logs")) {
+            for e in rd.flatten() {
+                all.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+        all
+    }
+}
+
+pub fn set_mode(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+pub fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", stdout(o), stderr(o)))
+}
+
+/// A TCP listener on 127.0.0.1 that accepts connections and never answers: the way to provoke a timeout
+/// without sending traffic anywhere but loopback.
+pub struct SilentListener {
+    pub port: u16,
+}
+
+impl SilentListener {
+    pub fn start() -> SilentListener {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for s in l.incoming().flatten() {
+                held.push(s);
+            }
+        });
+        SilentListener { port }
+    }
+}
+
+/// A port on 127.0.0.1 with nothing listening (bound, then released).
+pub fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}

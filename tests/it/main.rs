@@ -1,0 +1,10 @@
+//! One integration-test binary (one link, one shared target) with a module per area. Tests that need a server
+//! read its address from the DBC_TEST_* variables that scripts/test.sh exports, and fail when they are missing.
+mod architecture;
+mod common;
+mod conn_test;
+mod e2e_tmux;
+mod profiles_cli;
+mod profiles_file;
+mod secrets;
+mod tui_snapshots;

@@ -1,0 +1,155 @@
+//! Render snapshots of the frame and panes on ratatui's TestBackend: no terminal, no database.
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use dbconsole::core::engine::{FailureClass, StepReport, TestReport};
+use dbconsole::core::profile::{Engine, Environment, Origin, PasswordSource, Profile, ProfileSet, file::FileProblem};
+use dbconsole::tui::action::Action;
+use dbconsole::tui::app::App;
+use dbconsole::tui::draw::draw;
+use dbconsole::tui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn fixture_set() -> ProfileSet {
+    let mut demo = Profile::sqlite("demo", "/home/ada/.local/share/dbconsole/demo.sqlite".into());
+    demo.origin = Origin::File { line: 8 };
+    let mut prod = Profile::sqlite("prod", "".into());
+    prod.engine = Engine::Postgres;
+    prod.path = None;
+    prod.host = "db.internal".into();
+    prod.port = 5432;
+    prod.database = Some("app".into());
+    prod.user = Some("admin".into());
+    prod.environment = Environment::Production;
+    prod.password = PasswordSource::Env("PROD_PW".into());
+    prod.origin = Origin::File { line: 12 };
+    let mut shop = prod.clone();
+    shop.name = "shop".into();
+    shop.engine = Engine::Mysql;
+    shop.port = 3306;
+    shop.environment = Environment::Staging;
+    shop.password = PasswordSource::Plain("x".to_string().into());
+    shop.origin = Origin::File { line: 20 };
+    ProfileSet {
+        path: "/home/ada/.config/dbconsole/profiles.toml".into(),
+        exists: true,
+        profiles: vec![demo, prod, shop],
+        problems: vec![],
+        broken: false,
+        default: None,
+    }
+}
+
+fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(f, app)).unwrap();
+    t
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+#[test]
+fn frame_and_profiles_pane_80x24() {
+    let app = App::new(Theme::default(), fixture_set(), None);
+    insta::assert_snapshot!("profiles_80x24", render(&app, 80, 24).backend());
+}
+
+#[test]
+fn failed_test_shows_diagnosis_and_production_warning() {
+    let mut app = App::new(Theme::default(), fixture_set(), None);
+    key(&mut app, KeyCode::Down);
+    let report = TestReport {
+        profile: "prod".into(),
+        engine: Engine::Postgres,
+        target: "admin@db.internal:5432/app".into(),
+        ok: false,
+        class: Some(FailureClass::Refused),
+        message: "connection refused at db.internal:5432".into(),
+        hint: "nothing accepts connections there: check that the server is running".into(),
+        server_product: None,
+        server_version: None,
+        current_user: None,
+        current_database: None,
+        tls: None,
+        latency_ms: None,
+        extensions: vec![],
+        steps: vec![
+            StepReport { name: "resolve", ok: true, elapsed_ms: 1.2, detail: "10.0.0.5".into() },
+            StepReport {
+                name: "tcp",
+                ok: false,
+                elapsed_ms: 0.4,
+                detail: "connection refused at db.internal:5432".into(),
+            },
+        ],
+        total_ms: 1.6,
+    };
+    // Press t: the app asks for a test job; finish it with the report.
+    let effects = app.update(Action::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE)));
+    let job = match &effects[..] {
+        [dbconsole::tui::effect::Effect::TestProfile { job, profile, .. }] => {
+            assert_eq!(profile.name, "prod");
+            *job
+        }
+        other => panic!("{other:?}"),
+    };
+    app.update(Action::TestFinished { job, profile: "prod".into(), report: Box::new(report) });
+    insta::assert_snapshot!("profiles_test_failed", render(&app, 100, 24).backend());
+}
+
+#[test]
+fn stale_test_results_are_dropped() {
+    let mut app = App::new(Theme::default(), fixture_set(), None);
+    let first = app.update(Action::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE)));
+    let dbconsole::tui::effect::Effect::TestProfile { job: first_job, .. } = &first[0] else { panic!() };
+    app.update(Action::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE)));
+    app.update(Action::TestStep {
+        job: *first_job,
+        profile: "demo".into(),
+        step: StepReport { name: "file", ok: true, elapsed_ms: 0.1, detail: "stale".into() },
+    });
+    assert!(app.profiles.tests["demo"].steps.is_empty(), "a step of a superseded test is ignored");
+}
+
+#[test]
+fn form_with_errors_and_help_overlay() {
+    let mut app = App::new(Theme::default(), fixture_set(), None);
+    key(&mut app, KeyCode::Char('a'));
+    for c in "prod".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    insta::assert_snapshot!("form_duplicate_name", render(&app, 80, 24).backend());
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_none());
+    key(&mut app, KeyCode::Char('?'));
+    insta::assert_snapshot!("help", render(&app, 80, 40).backend());
+}
+
+#[test]
+fn placeholder_panes_say_what_they_will_hold() {
+    let mut app = App::new(Theme::default(), fixture_set(), None);
+    key(&mut app, KeyCode::Char('2'));
+    let t = render(&app, 80, 24);
+    let text = format!("{:?}", t.backend().buffer());
+    assert!(text.contains("Schema browser"), "{text}");
+    key(&mut app, KeyCode::Tab);
+    insta::assert_snapshot!("migrations_placeholder", render(&app, 80, 24).backend());
+}
+
+#[test]
+fn file_problems_are_shown() {
+    let mut set = fixture_set();
+    set.problems.push(FileProblem {
+        path: "/home/ada/.config/dbconsole/profiles.toml".into(),
+        line: Some(31),
+        column: None,
+        profile: Some("broken".into()),
+        message: "engine: unknown variant `oracle`".into(),
+    });
+    let app = App::new(Theme::default(), set, None);
+    let t = render(&app, 100, 24);
+    let text = format!("{:?}", t.backend().buffer());
+    assert!(text.contains("profiles.toml:31: profile `broken`"), "{text}");
+    assert!(text.contains("1 problem"), "{text}");
+}
