@@ -38,7 +38,8 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     }
     let guard = terminal::TerminalGuard::enter()?;
     let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-    term.clear()?;
+    // No `term.clear()`: it asks the terminal for the cursor position, a round trip (slow over SSH, and a hang on a
+    // terminal that does not answer). The guard cleared the alternate screen already.
     term.draw(|f| draw::draw(f, &app))?;
     if opts.first_frame_exit {
         drop(term);

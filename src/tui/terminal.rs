@@ -14,7 +14,7 @@ impl TerminalGuard {
         }));
         terminal::enable_raw_mode()?;
         let guard = TerminalGuard;
-        execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+        execute!(stdout(), terminal::EnterAlternateScreen, terminal::Clear(terminal::ClearType::All), cursor::Hide)?;
         Ok(guard)
     }
 
