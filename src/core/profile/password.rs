@@ -96,15 +96,23 @@ fn run_command(cmd: &str) -> Result<SecretString, PasswordError> {
 /// keychain through `security` on macOS. Either may be missing or have no service to talk to (a headless host, an
 /// SSH session); the error says which, and the caller falls back to asking.
 pub fn keyring_lookup(profile: &str) -> Result<SecretString, String> {
+    keyring_lookup_with(std::env::var_os("DBUS_SESSION_BUS_ADDRESS").as_deref(), profile)
+}
+
+fn keyring_lookup_with(dbus: Option<&std::ffi::OsStr>, profile: &str) -> Result<SecretString, String> {
     let (prog, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
         ("security", vec!["find-generic-password", "-s", "dbconsole", "-a", profile, "-w"])
     } else {
-        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        if dbus.is_none() {
             return Err("no D-Bus session (headless host or SSH session)".into());
         }
         ("secret-tool", vec!["lookup", "service", "dbconsole", "profile", profile])
     };
-    let out = std::process::Command::new(prog)
+    let mut cmd = std::process::Command::new(prog);
+    if let Some(addr) = dbus {
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", addr);
+    }
+    let out = cmd
         .args(&args)
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -149,6 +157,17 @@ mod tests {
     fn env_source_missing_variable_is_named() {
         let err = resolve(&profile(PasswordSource::Env("DBC_SURELY_UNSET_VAR".into())), None).unwrap_err();
         assert_eq!(err, PasswordError::EnvMissing("DBC_SURELY_UNSET_VAR".into()));
+    }
+
+    #[test]
+    fn keyring_without_a_service_falls_back_instead_of_failing() {
+        let e = keyring_lookup_with(None, "p").unwrap_err();
+        assert!(e.contains("no D-Bus session"), "{e}");
+        // A bus address that leads nowhere: secret-tool is missing or cannot reach it; either way an Err, not a panic.
+        assert!(keyring_lookup_with(Some(std::ffi::OsStr::new("unix:path=/nonexistent/bus")), "p").is_err());
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+            assert!(matches!(resolve(&profile(PasswordSource::Keyring), None).unwrap(), Resolved::MustAsk { .. }));
+        }
     }
 
     #[test]
