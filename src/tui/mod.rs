@@ -53,6 +53,9 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     let runner = effect::Runner::new(tx, opts.paths.profiles_file(), opts.paths.demo_db());
     let mut effects = app.start(opts.profile.as_deref());
     let mut events = EventStream::new();
+    // SIGTERM and SIGHUP (a closed SSH session) end the loop like `q`, so the terminal is restored.
+    let mut term_signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hup_signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     'main: loop {
         for e in effects.drain(..) {
             if !runner.run(e) {
@@ -70,6 +73,8 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
                 None => break,
             },
             Some(a) = rx.recv() => a,
+            _ = term_signal.recv() => break,
+            _ = hup_signal.recv() => break,
         };
         effects = app.update(action);
         // Take everything else that is already waiting before drawing again.
