@@ -1,6 +1,7 @@
 //! The core: engines, profiles, diagnosis, the demo database. No UI code lives here (tests/architecture.rs).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod catalog;
 pub mod demo;
 pub mod engine;
 pub mod fsutil;

@@ -1,0 +1,362 @@
+//! PostgreSQL introspection from pg_catalog: one query per kind of object, for every visible user schema.
+use std::collections::HashMap;
+
+use sqlx::{PgConnection, Row};
+
+use super::model::*;
+use super::{CatalogError, Progress};
+use crate::core::profile::Engine;
+
+const USER_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
+     AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+
+fn not_extension_member(class: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = '{class}'::regclass AND dep.objid = {oid} AND dep.deptype = 'e')"
+    )
+}
+
+pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) -> Result<Catalog, CatalogError> {
+    let head = sqlx::query("SELECT current_setting('server_version'), current_database()::text").fetch_one(&mut *conn).await?;
+    let mut warnings = Vec::new();
+
+    progress.stage("schemas");
+    let mut schemas: Vec<Schema> = Vec::new();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT n.nspname::text, has_schema_privilege(n.oid, 'USAGE') FROM pg_namespace n WHERE {USER_SCHEMAS} \
+         AND {} ORDER BY 1",
+        not_extension_member("pg_namespace", "n.oid")
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let name: String = r.try_get(0)?;
+        if !r.try_get::<bool, _>(1)? {
+            warnings.push(format!("schema `{name}`: no USAGE privilege, its objects may not be usable"));
+        }
+        schemas.push(Schema { name, ..Default::default() });
+    }
+    let schema_pos: HashMap<String, usize> = schemas.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
+
+    progress.stage("tables");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text, c.reltuples::float8, \
+           CASE WHEN c.relkind IN ('r', 'p', 'm') THEN pg_total_relation_size(c.oid) END, \
+           obj_description(c.oid, 'pg_class'), \
+           CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition AND {USER_SCHEMAS} AND {} \
+         ORDER BY 2, 3",
+        not_extension_member("pg_class", "c.oid")
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut rel: HashMap<i64, (usize, usize)> = HashMap::new();
+    for r in rows {
+        let oid: i64 = r.try_get(0)?;
+        let schema: String = r.try_get(1)?;
+        let Some(&si) = schema_pos.get(&schema) else { continue };
+        let name: String = r.try_get(2)?;
+        let kind = match r.try_get::<String, _>(3)?.as_str() {
+            "v" => TableKind::View,
+            "m" => TableKind::MaterializedView,
+            "f" => TableKind::ForeignTable,
+            _ => TableKind::Table,
+        };
+        let mut t = Table::new(&name, kind);
+        let tuples: f64 = r.try_get(4)?;
+        t.row_estimate = (tuples >= 0.0 && kind != TableKind::View).then_some(tuples as i64);
+        t.size_bytes = r.try_get(5)?;
+        t.comment = r.try_get(6)?;
+        t.definition = r.try_get::<Option<String>, _>(7)?.map(|d| d.trim().trim_end_matches(';').to_string());
+        let s = &mut schemas[si];
+        s.tables.push(t);
+        rel.insert(oid, (si, s.tables.len() - 1));
+    }
+
+    progress.stage("columns");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT a.attrelid::int8, a.attnum::int4, a.attname::text, format_type(a.atttypid, a.atttypmod), t.typtype::text, \
+           NOT a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text, \
+           CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END, col_description(a.attrelid, a.attnum) \
+         FROM pg_attribute a \
+         JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+         WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_SCHEMAS} \
+         ORDER BY 1, 2"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut attname: HashMap<(i64, i16), String> = HashMap::new();
+    for r in rows {
+        let oid: i64 = r.try_get(0)?;
+        let Some(&(si, ti)) = rel.get(&oid) else { continue };
+        let num: i32 = r.try_get(1)?;
+        let name: String = r.try_get(2)?;
+        attname.insert((oid, num as i16), name.clone());
+        let data_type: String = r.try_get(3)?;
+        let typtype: String = r.try_get(4)?;
+        let mut default: Option<String> = r.try_get(6)?;
+        let identity_flag: String = r.try_get(7)?;
+        let generated_flag: String = r.try_get(8)?;
+        let mut identity = match identity_flag.as_str() {
+            "a" => Some(Identity::Always),
+            "d" => Some(Identity::ByDefault),
+            _ => None,
+        };
+        if identity.is_none() && default.as_deref().is_some_and(|d| d.starts_with("nextval(")) {
+            identity = Some(Identity::AutoIncrement);
+        }
+        let generated = if generated_flag == "s" { default.take() } else { None };
+        let family = if typtype == "e" { TypeFamily::Enum } else { type_family(Engine::Postgres, &data_type) };
+        schemas[si].tables[ti].columns.push(Column {
+            name,
+            position: num,
+            data_type,
+            type_family: family,
+            nullable: r.try_get(5)?,
+            default,
+            identity,
+            generated,
+            collation: r.try_get(9)?,
+            comment: r.try_get(10)?,
+        });
+    }
+
+    progress.stage("constraints");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT con.conrelid::int8, con.conname::text, con.contype::text, \
+           ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o) \
+                 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o), \
+           fn.nspname::text, fc.relname::text, \
+           ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o) \
+                 JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o), \
+           con.confdeltype::text, con.confupdtype::text, pg_get_expr(con.conbin, con.conrelid) \
+         FROM pg_constraint con \
+         JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
+         WHERE con.contype IN ('p', 'u', 'f', 'c') AND {USER_SCHEMAS} ORDER BY 1, 2"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let oid: i64 = r.try_get(0)?;
+        let Some(&(si, ti)) = rel.get(&oid) else { continue };
+        let name: String = r.try_get(1)?;
+        let kind: String = r.try_get(2)?;
+        let columns: Vec<String> = r.try_get(3)?;
+        let t = &mut schemas[si].tables[ti];
+        match kind.as_str() {
+            "p" => t.primary_key = Some(Key { name: Some(name), columns }),
+            "u" => t.unique_constraints.push(Key { name: Some(name), columns }),
+            "f" => t.foreign_keys.push(ForeignKey {
+                name: Some(name),
+                columns,
+                referenced_schema: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
+                referenced_table: r.try_get::<Option<String>, _>(5)?.unwrap_or_default(),
+                referenced_columns: r.try_get(6)?,
+                on_delete: FkAction::parse(&r.try_get::<String, _>(7)?),
+                on_update: FkAction::parse(&r.try_get::<String, _>(8)?),
+            }),
+            _ => t.checks.push(Check {
+                name: Some(name),
+                expression: strip_outer_parens(&r.try_get::<Option<String>, _>(9)?.unwrap_or_default()),
+            }),
+        }
+    }
+
+    progress.stage("indexes");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, pg_get_indexdef(i.indexrelid), \
+           pg_get_expr(i.indpred, i.indrelid), i.indkey::int2[], i.indoption::int2[], \
+           ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+           EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')) \
+         FROM pg_index i \
+         JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = ic.relam \
+         WHERE {USER_SCHEMAS} ORDER BY 1, 2"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let oid: i64 = r.try_get(0)?;
+        let Some(&(si, ti)) = rel.get(&oid) else { continue };
+        let keys: Vec<i16> = r.try_get(6)?;
+        let options: Vec<i16> = r.try_get(7)?;
+        let texts: Vec<String> = r.try_get(8)?;
+        let parts = texts
+            .iter()
+            .enumerate()
+            .map(|(k, text)| {
+                let attnum = keys.get(k).copied().unwrap_or(0);
+                let column = (attnum != 0).then(|| attname.get(&(oid, attnum)).cloned().unwrap_or_else(|| text.clone()));
+                IndexPart {
+                    expression: column.is_none().then(|| text.clone()),
+                    column,
+                    descending: options.get(k).is_some_and(|o| o & 1 != 0),
+                    prefix_length: None,
+                }
+            })
+            .collect();
+        schemas[si].tables[ti].indexes.push(Index {
+            name: r.try_get(1)?,
+            parts,
+            unique: r.try_get(2)?,
+            constraint: r.try_get(9)?,
+            predicate: r.try_get(5)?,
+            method: Some(r.try_get(3)?),
+            definition: Some(r.try_get(4)?),
+        });
+    }
+
+    progress.stage("triggers");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT t.tgrelid::int8, t.tgname::text, pg_get_triggerdef(t.oid, true), t.tgtype::int4 \
+         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE NOT t.tgisinternal AND {USER_SCHEMAS} ORDER BY 1, 2"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let oid: i64 = r.try_get(0)?;
+        let Some(&(si, ti)) = rel.get(&oid) else { continue };
+        let tgtype: i32 = r.try_get(3)?;
+        let timing = if tgtype & 64 != 0 {
+            "INSTEAD OF"
+        } else if tgtype & 2 != 0 {
+            "BEFORE"
+        } else {
+            "AFTER"
+        };
+        let events = [(4, "INSERT"), (8, "DELETE"), (16, "UPDATE"), (32, "TRUNCATE")]
+            .iter()
+            .filter(|(bit, _)| tgtype & bit != 0)
+            .map(|(_, e)| e.to_string())
+            .collect();
+        schemas[si].tables[ti].triggers.push(Trigger {
+            name: r.try_get(1)?,
+            timing: timing.into(),
+            events,
+            definition: r.try_get(2)?,
+        });
+    }
+
+    progress.stage("sequences");
+    let rows = sqlx::query(
+        "SELECT s.schemaname::text, s.sequencename::text, s.data_type::text, s.start_value, s.increment_by, s.min_value, \
+           s.max_value, s.last_value, \
+           (SELECT dc.relname::text || '.' || a.attname::text FROM pg_depend d \
+              JOIN pg_class dc ON dc.oid = d.refobjid \
+              JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+            WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i') LIMIT 1) \
+         FROM pg_sequences s JOIN pg_namespace n ON n.nspname = s.schemaname \
+         JOIN pg_class c ON c.relname = s.sequencename AND c.relnamespace = n.oid ORDER BY 1, 2",
+    )
+    .fetch_all(&mut *conn)
+    .await;
+    match rows {
+        Ok(rows) => {
+            for r in rows {
+                let schema: String = r.try_get(0)?;
+                let Some(&si) = schema_pos.get(&schema) else { continue };
+                schemas[si].sequences.push(Sequence {
+                    name: r.try_get(1)?,
+                    data_type: r.try_get(2)?,
+                    start: r.try_get(3)?,
+                    increment: r.try_get(4)?,
+                    min: r.try_get(5)?,
+                    max: r.try_get(6)?,
+                    last_value: r.try_get(7)?,
+                    owned_by: r.try_get(8)?,
+                });
+            }
+        }
+        Err(e) => warnings.push(format!("sequences could not be read: {e}")),
+    }
+
+    progress.stage("types and functions");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT n.nspname::text, t.typname::text, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) \
+         FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace \
+         WHERE {USER_SCHEMAS} AND {} GROUP BY 1, 2 ORDER BY 1, 2",
+        not_extension_member("pg_type", "t.oid")
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let schema: String = r.try_get(0)?;
+        if let Some(&si) = schema_pos.get(&schema) {
+            schemas[si].enums.push(EnumType { name: r.try_get(1)?, labels: r.try_get(2)? });
+        }
+    }
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid), \
+           COALESCE(pg_get_function_result(p.oid), ''), l.lanname::text, p.prokind::text, \
+           CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END \
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
+         WHERE {USER_SCHEMAS} AND {} ORDER BY 1, 2, 3",
+        not_extension_member("pg_proc", "p.oid")
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let schema: String = r.try_get(0)?;
+        if let Some(&si) = schema_pos.get(&schema) {
+            let kind = match r.try_get::<String, _>(5)?.as_str() {
+                "p" => "procedure",
+                "a" => "aggregate",
+                "w" => "window",
+                _ => "function",
+            };
+            schemas[si].functions.push(Function {
+                name: r.try_get(1)?,
+                arguments: r.try_get(2)?,
+                returns: r.try_get(3)?,
+                language: r.try_get(4)?,
+                kind: kind.into(),
+                definition: r.try_get(6)?,
+            });
+        }
+    }
+    let extensions = sqlx::query(
+        "SELECT e.extname::text, e.extversion, n.nspname::text FROM pg_extension e \
+         JOIN pg_namespace n ON n.oid = e.extnamespace ORDER BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok(Extension { name: r.try_get(0)?, version: r.try_get(1)?, schema: r.try_get(2)? }))
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    progress.stage("done");
+    Ok(Catalog {
+        engine: Engine::Postgres,
+        server_version: head.try_get(0)?,
+        database: head.try_get(1)?,
+        schemas,
+        extensions,
+        foreign_keys_enforced: None,
+        warnings,
+    })
+}
+
+/// `((a > 0))` → `(a > 0)` → `a > 0`: one layer of parentheses that wraps the whole expression.
+pub fn strip_outer_parens(s: &str) -> String {
+    let t = s.trim();
+    if t.starts_with('(') && t.ends_with(')') {
+        let inner = &t[1..t.len() - 1];
+        let mut depth = 0;
+        for (_, c, d) in super::sqltext::scan(inner) {
+            let _ = c;
+            depth = d;
+            if d < 0 {
+                return t.to_string();
+            }
+        }
+        if depth == 0 {
+            return inner.trim().to_string();
+        }
+    }
+    t.to_string()
+}

@@ -1,0 +1,318 @@
+//! SQLite introspection: sqlite_schema plus the pragma table-valued functions, one query per kind of object.
+use std::collections::HashMap;
+
+use sqlx::{Row, SqliteConnection};
+
+use super::model::*;
+use super::sqltext;
+use super::{CatalogError, Progress};
+use crate::core::profile::Engine;
+
+pub async fn introspect(conn: &mut SqliteConnection, database: &str, progress: &mut Progress<'_>) -> Result<Catalog, CatalogError> {
+    let version: String = sqlx::query("SELECT sqlite_version()").fetch_one(&mut *conn).await?.try_get(0)?;
+    let fk_on: i64 = sqlx::query("PRAGMA foreign_keys").fetch_one(&mut *conn).await?.try_get(0)?;
+    let mut warnings = Vec::new();
+
+    progress.stage("tables");
+    let objects = sqlx::query(
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut tables: Vec<Table> = Vec::new();
+    let mut index_sql: HashMap<String, String> = HashMap::new();
+    let mut table_sql: HashMap<String, String> = HashMap::new();
+    let mut triggers: Vec<(String, Trigger)> = Vec::new();
+    for r in &objects {
+        let kind: String = r.try_get(0)?;
+        let name: String = r.try_get(1)?;
+        let tbl: String = r.try_get(2)?;
+        let sql: Option<String> = r.try_get(3)?;
+        match kind.as_str() {
+            "table" => {
+                if sql.as_deref().is_some_and(|s| s.trim_start().to_ascii_uppercase().starts_with("CREATE VIRTUAL")) {
+                    warnings.push(format!("virtual table `{name}` is listed without its internals"));
+                }
+                table_sql.insert(name.clone(), sql.unwrap_or_default());
+                tables.push(Table::new(&name, TableKind::Table));
+            }
+            "view" => {
+                let mut t = Table::new(&name, TableKind::View);
+                t.definition = sql.as_deref().and_then(view_body).map(str::to_string);
+                tables.push(t);
+            }
+            "index" => {
+                if let Some(s) = sql {
+                    index_sql.insert(name, s);
+                }
+            }
+            "trigger" => {
+                let sql = sql.unwrap_or_default();
+                let upper = sql.to_ascii_uppercase();
+                let timing = if upper.contains("INSTEAD OF") {
+                    "INSTEAD OF"
+                } else if sqltext::find_keyword(&sql, "BEFORE", 0).is_empty() {
+                    "AFTER"
+                } else {
+                    "BEFORE"
+                };
+                let events = ["INSERT", "UPDATE", "DELETE"]
+                    .iter()
+                    .filter(|e| {
+                        sqltext::find_keyword(&sql, e, 0).first().is_some_and(|at| {
+                            sqltext::find_keyword(&sql, "BEGIN", 0).first().is_none_or(|b| at < b)
+                        })
+                    })
+                    .map(|e| e.to_string())
+                    .collect();
+                triggers.push((tbl, Trigger { name, timing: timing.into(), events, definition: sql }));
+            }
+            _ => {}
+        }
+    }
+    let pos: HashMap<String, usize> = tables.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+
+    // WITHOUT ROWID and STRICT (pragma_table_list, SQLite 3.37+).
+    match sqlx::query("SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main'").fetch_all(&mut *conn).await {
+        Ok(rows) => {
+            for r in rows {
+                let name: String = r.try_get(0)?;
+                if let Some(&i) = pos.get(&name) {
+                    tables[i].without_rowid = r.try_get::<i64, _>(1)? != 0;
+                    tables[i].strict = r.try_get::<i64, _>(2)? != 0;
+                }
+            }
+        }
+        Err(_) => warnings.push("this SQLite is older than 3.37: WITHOUT ROWID and STRICT are not shown".into()),
+    }
+
+    progress.stage("columns");
+    let cols = sqlx::query(
+        "SELECT m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden \
+         FROM sqlite_schema m JOIN pragma_table_xinfo(m.name) p \
+         WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut pk_cols: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+    for r in cols {
+        let table: String = r.try_get(0)?;
+        let Some(&i) = pos.get(&table) else { continue };
+        let cid: i64 = r.try_get(1)?;
+        let name: String = r.try_get(2)?;
+        let declared: String = r.try_get::<Option<String>, _>(3)?.unwrap_or_default();
+        let notnull: i64 = r.try_get(4)?;
+        let default: Option<String> = r.try_get(5)?;
+        let pk: i64 = r.try_get(6)?;
+        let hidden: i64 = r.try_get(7)?;
+        if hidden == 1 {
+            continue; // a virtual table's hidden column
+        }
+        if pk > 0 {
+            pk_cols.entry(table.clone()).or_default().push((pk, name.clone()));
+        }
+        tables[i].columns.push(Column {
+            name,
+            position: cid as i32 + 1,
+            type_family: type_family(Engine::Sqlite, &declared),
+            data_type: declared,
+            nullable: notnull == 0,
+            default,
+            identity: None,
+            generated: (hidden == 2 || hidden == 3).then(String::new),
+            collation: None,
+            comment: None,
+        });
+    }
+    for t in tables.iter_mut() {
+        if let Some(mut pk) = pk_cols.remove(&t.name) {
+            pk.sort();
+            let columns: Vec<String> = pk.into_iter().map(|(_, n)| n).collect();
+            let sql = table_sql.get(&t.name).cloned().unwrap_or_default();
+            if columns.len() == 1
+                && !t.without_rowid
+                && let Some(c) = t.columns.iter_mut().find(|c| c.name == columns[0])
+                && c.data_type.eq_ignore_ascii_case("INTEGER")
+            {
+                c.identity = Some(if sqltext::find_keyword(&sql, "AUTOINCREMENT", 1).is_empty() {
+                    Identity::Rowid
+                } else {
+                    Identity::AutoIncrement
+                });
+            }
+            let name = pk_constraint_name(&sql);
+            t.primary_key = Some(Key { name, columns });
+        }
+        if let Some(sql) = table_sql.get(&t.name) {
+            for (name, expression) in sqltext::checks(sql) {
+                t.checks.push(Check { name, expression });
+            }
+            for (col, collation, generated) in sqltext::column_facts(sql) {
+                if let Some(c) = t.columns.iter_mut().find(|c| c.name == col) {
+                    c.collation = collation;
+                    if c.generated.is_some() {
+                        c.generated = generated.or(Some(String::new()));
+                    }
+                }
+            }
+        }
+    }
+
+    progress.stage("indexes");
+    let idx = sqlx::query(
+        "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.seqno, ii.cid, ii.name, ii.\"desc\" \
+         FROM sqlite_schema m JOIN pragma_index_list(m.name) il JOIN pragma_index_xinfo(il.name) ii \
+         WHERE m.type = 'table' AND ii.key = 1 ORDER BY m.name, il.name, ii.seqno",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut origins: HashMap<String, String> = HashMap::new();
+    for r in idx {
+        let table: String = r.try_get(0)?;
+        let Some(&i) = pos.get(&table) else { continue };
+        let name: String = r.try_get(1)?;
+        let unique: i64 = r.try_get(2)?;
+        let origin: String = r.try_get(3)?;
+        let seqno: i64 = r.try_get(5)?;
+        let cid: i64 = r.try_get(6)?;
+        let col: Option<String> = r.try_get(7)?;
+        let desc: i64 = r.try_get(8)?;
+        let t = &mut tables[i];
+        origins.insert(name.clone(), origin.clone());
+        if t.indexes.last().is_none_or(|x| x.name != name) {
+            let sql = index_sql.get(&name).cloned();
+            let predicate = sql.as_deref().and_then(|s| sqltext::index_parts(s).1);
+            t.indexes.push(Index {
+                name: name.clone(),
+                parts: Vec::new(),
+                unique: unique != 0,
+                constraint: origin != "c",
+                predicate,
+                method: None,
+                definition: sql,
+            });
+        }
+        let ix = t.indexes.last_mut().expect("pushed above");
+        let expression = if cid == -2 {
+            let parts = ix.definition.as_deref().map(|s| sqltext::index_parts(s).0).unwrap_or_default();
+            parts.get(seqno as usize).map(|p| sqltext::strip_order(p))
+        } else {
+            None
+        };
+        ix.parts.push(IndexPart { column: col, expression, descending: desc != 0, prefix_length: None });
+    }
+    for t in tables.iter_mut() {
+        // UNIQUE constraints are the indexes SQLite made for them.
+        let uniques: Vec<Key> = t
+            .indexes
+            .iter()
+            .filter(|x| origins.get(&x.name).is_some_and(|o| o == "u"))
+            .map(|x| Key { name: None, columns: x.parts.iter().filter_map(|p| p.column.clone()).collect() })
+            .collect();
+        t.unique_constraints = uniques;
+    }
+
+    progress.stage("foreign keys");
+    let fks = sqlx::query(
+        "SELECT m.name, fk.id, fk.seq, fk.\"table\", fk.\"from\", fk.\"to\", fk.on_update, fk.on_delete \
+         FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) fk WHERE m.type = 'table' ORDER BY m.name, fk.id, fk.seq",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut fk_ids: HashMap<(String, i64), usize> = HashMap::new();
+    for r in fks {
+        let table: String = r.try_get(0)?;
+        let Some(&i) = pos.get(&table) else { continue };
+        let id: i64 = r.try_get(1)?;
+        let target: String = r.try_get(3)?;
+        let from: String = r.try_get(4)?;
+        let to: Option<String> = r.try_get(5)?;
+        let on_update: String = r.try_get(6)?;
+        let on_delete: String = r.try_get(7)?;
+        let t = &mut tables[i];
+        let k = *fk_ids.entry((table.clone(), id)).or_insert_with(|| {
+            t.foreign_keys.push(ForeignKey {
+                name: None,
+                columns: Vec::new(),
+                referenced_schema: "main".into(),
+                referenced_table: target.clone(),
+                referenced_columns: Vec::new(),
+                on_delete: FkAction::parse(&on_delete),
+                on_update: FkAction::parse(&on_update),
+            });
+            t.foreign_keys.len() - 1
+        });
+        t.foreign_keys[k].columns.push(from);
+        if let Some(to) = to {
+            t.foreign_keys[k].referenced_columns.push(to);
+        }
+    }
+    // A foreign key that names no columns refers to the parent's primary key.
+    let pks: HashMap<String, Vec<String>> =
+        tables.iter().filter_map(|t| t.primary_key.as_ref().map(|k| (t.name.clone(), k.columns.clone()))).collect();
+    for t in tables.iter_mut() {
+        for fk in t.foreign_keys.iter_mut() {
+            if fk.referenced_columns.is_empty() {
+                fk.referenced_columns = pks.get(&fk.referenced_table).cloned().unwrap_or_default();
+            }
+        }
+    }
+
+    for (tbl, trig) in triggers {
+        if let Some(&i) = pos.get(&tbl) {
+            tables[i].triggers.push(trig);
+        }
+    }
+
+    progress.stage("statistics");
+    if let Ok(rows) = sqlx::query("SELECT tbl, stat FROM sqlite_stat1").fetch_all(&mut *conn).await {
+        for r in rows {
+            let tbl: String = r.try_get(0)?;
+            let stat: String = r.try_get(1)?;
+            if let (Some(&i), Some(n)) = (pos.get(&tbl), stat.split_whitespace().next().and_then(|s| s.parse::<i64>().ok())) {
+                let e = tables[i].row_estimate.get_or_insert(0);
+                *e = (*e).max(n);
+            }
+        }
+    }
+    if let Ok(rows) = sqlx::query("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetch_all(&mut *conn).await {
+        let sizes: HashMap<String, i64> =
+            rows.iter().filter_map(|r| Some((r.try_get::<String, _>(0).ok()?, r.try_get::<i64, _>(1).ok()?))).collect();
+        for t in tables.iter_mut().filter(|t| t.kind == TableKind::Table) {
+            let own = sizes.get(&t.name).copied().unwrap_or(0);
+            let idx: i64 = t.indexes.iter().filter_map(|x| sizes.get(&x.name)).sum();
+            let auto: i64 = sizes.iter().filter(|(n, _)| n.starts_with(&format!("sqlite_autoindex_{}_", t.name))).map(|(_, s)| s).sum();
+            t.size_bytes = Some(own + idx + auto);
+        }
+    }
+    progress.stage("done");
+    Ok(Catalog {
+        engine: Engine::Sqlite,
+        server_version: version,
+        database: database.to_string(),
+        schemas: vec![Schema { name: "main".into(), tables, ..Default::default() }],
+        extensions: Vec::new(),
+        foreign_keys_enforced: Some(fk_on != 0),
+        warnings,
+    })
+}
+
+/// `CONSTRAINT name PRIMARY KEY` in a CREATE TABLE.
+fn pk_constraint_name(sql: &str) -> Option<String> {
+    let (items, _) = sqltext::paren_items(sql)?;
+    for item in items {
+        if let Some(at) = sqltext::find_keyword(item, "PRIMARY", 0).first() {
+            let before = item[..*at].trim_end();
+            if let Some(c) = sqltext::find_keyword(before, "CONSTRAINT", 0).last() {
+                return Some(sqltext::unquote(before[c + "CONSTRAINT".len()..].trim()));
+            }
+        }
+    }
+    None
+}
+
+/// The SELECT of a CREATE VIEW statement.
+fn view_body(sql: &str) -> Option<&str> {
+    let at = *sqltext::find_keyword(sql, "AS", 0).first()?;
+    Some(sql[at + 2..].trim().trim_end_matches(';').trim())
+}
