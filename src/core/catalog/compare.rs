@@ -39,12 +39,12 @@ pub fn differences(a: &Catalog, b: &Catalog, rename: &BTreeMap<String, String>) 
 }
 
 fn table(out: &mut Vec<String>, at: &str, a: &Table, b: &Table, map: &dyn Fn(&str) -> String) {
-    let mut diff = |what: &str, x: String, y: String| {
+    fn diff(out: &mut Vec<String>, at: &str, what: &str, x: String, y: String) {
         if x != y {
             out.push(format!("{at}: {what}: {x} vs {y}"));
         }
-    };
-    diff("kind", format!("{:?}", a.kind), format!("{:?}", b.kind));
+    }
+    diff(out, at, "kind", format!("{:?}", a.kind), format!("{:?}", b.kind));
     let cols = |t: &Table| {
         t.columns
             .iter()
@@ -67,13 +67,13 @@ fn table(out: &mut Vec<String>, at: &str, a: &Table, b: &Table, map: &dyn Fn(&st
             out.push(format!("{at}: {} columns vs {}", ca.len(), cb.len()));
         }
     }
-    diff("primary key", format!("{:?}", a.primary_key), format!("{:?}", b.primary_key));
+    diff(out, at, "primary key", format!("{:?}", a.primary_key), format!("{:?}", b.primary_key));
     let keys = |t: &Table| {
         let mut v: Vec<_> = t.unique_constraints.iter().map(|k| format!("{:?}", k)).collect();
         v.sort();
         v
     };
-    diff("unique constraints", format!("{:?}", keys(a)), format!("{:?}", keys(b)));
+    diff(out, at, "unique constraints", format!("{:?}", keys(a)), format!("{:?}", keys(b)));
     let idx = |t: &Table| {
         let mut v: Vec<_> = t
             .indexes
@@ -83,7 +83,7 @@ fn table(out: &mut Vec<String>, at: &str, a: &Table, b: &Table, map: &dyn Fn(&st
         v.sort();
         v
     };
-    diff("indexes", format!("{:?}", idx(a)), format!("{:?}", idx(b)));
+    diff(out, at, "indexes", format!("{:?}", idx(a)), format!("{:?}", idx(b)));
     let fks = |t: &Table, m: &dyn Fn(&str) -> String| {
         let mut v: Vec<_> = t
             .foreign_keys
@@ -105,20 +105,20 @@ fn table(out: &mut Vec<String>, at: &str, a: &Table, b: &Table, map: &dyn Fn(&st
         v
     };
     let ident = |s: &str| s.to_string();
-    diff("foreign keys", format!("{:?}", fks(a, map)), format!("{:?}", fks(b, &ident)));
+    diff(out, at, "foreign keys", format!("{:?}", fks(a, map)), format!("{:?}", fks(b, &ident)));
     let checks = |t: &Table| {
         let mut v: Vec<_> = t.checks.iter().map(|c| format!("{:?} {}", c.name, c.expression)).collect();
         v.sort();
         v
     };
-    diff("checks", format!("{:?}", checks(a)), format!("{:?}", checks(b)));
+    diff(out, at, "checks", format!("{:?}", checks(a)), format!("{:?}", checks(b)));
     let trig = |t: &Table| {
         let mut v: Vec<_> = t.triggers.iter().map(|x| format!("{} {} {:?}", x.name, x.timing, x.events)).collect();
         v.sort();
         v
     };
-    diff("triggers", format!("{:?}", trig(a)), format!("{:?}", trig(b)));
-    diff("without rowid", a.without_rowid.to_string(), b.without_rowid.to_string());
-    diff("strict", a.strict.to_string(), b.strict.to_string());
-    diff("storage engine", format!("{:?}", a.storage_engine), format!("{:?}", b.storage_engine));
+    diff(out, at, "triggers", format!("{:?}", trig(a)), format!("{:?}", trig(b)));
+    diff(out, at, "without rowid", a.without_rowid.to_string(), b.without_rowid.to_string());
+    diff(out, at, "strict", a.strict.to_string(), b.strict.to_string());
+    diff(out, at, "storage engine", format!("{:?}", a.storage_engine), format!("{:?}", b.storage_engine));
 }
