@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     let code = rt.block_on(async move {
         match cli.command {
             Some(Commands::Profile { command }) => cli::profile::run(&paths, command).await,
+            Some(Commands::Schema(args)) => cli::schema::run(&paths, args).await,
             None => {
                 let set = cli::load_profiles(&paths);
                 let (adhoc, profile) = match cli.target {

@@ -1,9 +1,17 @@
 //! The command line: a thin front over `core`. Every subcommand that takes a PROFILE also takes a connection URL.
 pub mod profile;
+pub mod schema;
+
+use std::io::IsTerminal;
+
+use secrecy::SecretString;
 
 use clap::{Parser, Subcommand};
 
+use crate::core::engine::classify::{self, ConnectError};
+use crate::core::engine::{self, DbPool};
 use crate::core::paths::Paths;
+use crate::core::profile::password::{self, Resolved};
 use crate::core::profile::{Profile, ProfileSet, looks_like_url};
 
 /// Exit code for usage errors (unknown profile, bad arguments), as clap uses.
@@ -38,6 +46,8 @@ pub enum Commands {
         #[command(subcommand)]
         command: profile::ProfileCommand,
     },
+    /// Inspect a database's schema: tables, views, columns, keys, indexes, foreign keys, triggers, DDL.
+    Schema(schema::SchemaArgs),
 }
 
 /// Loads the profiles file, creating it with the demo profile on the very first run.
@@ -69,6 +79,62 @@ pub fn resolve_target(set: &ProfileSet, target: &str) -> Result<Profile, String>
                 set.path.display(),
                 if names.is_empty() { "none".to_string() } else { names.join(", ") }
             ))
+        }
+    }
+}
+
+/// Resolves the password, asking on the terminal when the profile says so and there is one. Without a terminal
+/// dbconsole goes on without a password (the network steps still tell something), and the returned note explains
+/// an authentication failure.
+pub fn password_for(p: &Profile) -> Result<(Option<SecretString>, Option<String>), ConnectError> {
+    match password::resolve(p, None) {
+        Ok(Resolved::Password(pw)) => Ok((Some(pw), None)),
+        Ok(Resolved::NoPassword { note }) => Ok((None, note.map(|n| format!("no password was sent: {n}")))),
+        Ok(Resolved::MustAsk { reason }) => {
+            if std::io::stdin().is_terminal() {
+                match rpassword::prompt_password(format!("Password for {} ({}): ", p.name, p.target())) {
+                    Ok(pw) => Ok((Some(SecretString::from(pw)), None)),
+                    Err(e) => Err(classify::password_unavailable(p, &format!("cannot read the password: {e}"))),
+                }
+            } else {
+                Ok((
+                    None,
+                    Some(format!(
+                        "no password was sent: {reason}, and there is no terminal to ask on (scripts: set password_source \
+                         to env, pgpass or command)"
+                    )),
+                ))
+            }
+        }
+        Err(e) => Err(classify::password_unavailable(p, &e.to_string())),
+    }
+}
+
+/// Connects a one-connection pool for a subcommand; on failure prints the classified error and returns the exit
+/// code to use.
+pub async fn connect(paths: &Paths, p: &Profile) -> Result<DbPool, i32> {
+    if p.engine == crate::core::profile::Engine::Sqlite && p.path.as_deref() == Some(paths.demo_db().as_path()) {
+        let _ = crate::core::demo::ensure(&paths.demo_db()).await;
+    }
+    let (pw, note) = match password_for(p) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error ({}): {}\n  check: {}", e.class.as_str(), e.message, e.hint);
+            return Err(e.class.exit_code());
+        }
+    };
+    let mut p = p.clone();
+    p.pool.max_connections = 1;
+    p.pool.min_connections = 0;
+    match engine::connect_pool(&p, pw.as_ref()).await {
+        Ok(pool) => Ok(pool),
+        Err(e) => {
+            let hint = match (&note, e.class) {
+                (Some(n), crate::core::engine::FailureClass::Auth) => format!("{n}; {}", e.hint),
+                _ => e.hint.clone(),
+            };
+            eprintln!("error ({}): {}\n  check: {hint}", e.class.as_str(), e.message);
+            Err(e.class.exit_code())
         }
     }
 }

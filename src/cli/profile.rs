@@ -1,13 +1,9 @@
 //! `dbconsole profile list|show|add|remove|test|import`.
-use std::io::IsTerminal;
-
 use clap::{Args, Subcommand};
-use secrecy::SecretString;
 use serde_json::json;
 
-use crate::core::engine::{self, TestReport, classify};
+use crate::core::engine::{self, TestReport};
 use crate::core::paths::Paths;
-use crate::core::profile::password::{self, Resolved};
 use crate::core::profile::raw::{RawPool, RawTls};
 use crate::core::profile::{self as prof, Engine, Environment, Origin, PasswordKind, Profile, RawProfile, TlsMode};
 
@@ -169,7 +165,7 @@ pub async fn run(paths: &Paths, cmd: ProfileCommand) -> i32 {
             if p.engine == Engine::Sqlite && p.path.as_deref() == Some(paths.demo_db().as_path()) {
                 let _ = crate::core::demo::ensure(&paths.demo_db()).await;
             }
-            let report = match get_password(&p) {
+            let report = match super::password_for(&p) {
                 Err(e) => TestReport::failed_before(&p, e),
                 Ok((pw, note)) => {
                     let quiet = json;
@@ -196,33 +192,6 @@ pub async fn run(paths: &Paths, cmd: ProfileCommand) -> i32 {
 fn usage(msg: &str) -> i32 {
     eprintln!("error: {msg}");
     super::EXIT_USAGE
-}
-
-/// Resolves the password, asking on the terminal when the profile says so and there is one. Without a terminal
-/// the test goes on without a password (the network steps still tell something), and the returned note explains
-/// an authentication failure.
-fn get_password(p: &Profile) -> Result<(Option<SecretString>, Option<String>), classify::ConnectError> {
-    match password::resolve(p, None) {
-        Ok(Resolved::Password(pw)) => Ok((Some(pw), None)),
-        Ok(Resolved::NoPassword { note }) => Ok((None, note.map(|n| format!("no password was sent: {n}")))),
-        Ok(Resolved::MustAsk { reason }) => {
-            if std::io::stdin().is_terminal() {
-                match rpassword::prompt_password(format!("Password for {} ({}): ", p.name, p.target())) {
-                    Ok(pw) => Ok((Some(SecretString::from(pw)), None)),
-                    Err(e) => Err(classify::password_unavailable(p, &format!("cannot read the password: {e}"))),
-                }
-            } else {
-                Ok((
-                    None,
-                    Some(format!(
-                        "no password was sent: {reason}, and there is no terminal to ask on (scripts: set password_source \
-                         to env, pgpass or command)"
-                    )),
-                ))
-            }
-        }
-        Err(e) => Err(classify::password_unavailable(p, &e.to_string())),
-    }
 }
 
 fn print_report(r: &TestReport) {

@@ -1,6 +1,7 @@
 //! One integration-test binary (one link, one shared target) with a module per area. Tests that need a server
 //! read its address from the DBC_TEST_* variables that scripts/test.sh exports, and fail when they are missing.
 mod architecture;
+mod catalog;
 mod common;
 mod conn_test;
 mod e2e_tmux;

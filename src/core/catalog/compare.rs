@@ -78,7 +78,12 @@ fn table(out: &mut Vec<String>, at: &str, a: &Table, b: &Table, map: &dyn Fn(&st
         let mut v: Vec<_> = t
             .indexes
             .iter()
-            .map(|i| format!("{} {:?} unique={} constraint={} where={:?} method={:?}", i.name, i.parts, i.unique, i.constraint, i.predicate, i.method))
+            .map(|i| {
+                format!(
+                    "{} {:?} unique={} constraint={} where={:?} method={:?}",
+                    i.name, i.parts, i.unique, i.constraint, i.predicate, i.method
+                )
+            })
             .collect();
         v.sort();
         v

@@ -2,7 +2,12 @@
 //! Order: schemas, types, functions, tables (with keys, uniques and checks), foreign keys, indexes, views, triggers
 //! — so a catalog's DDL applies to an empty database in one go.
 use super::model::*;
-use super::quote::{ident, literal, qualified};
+use super::quote::{ident, literal};
+
+/// A table's name in DDL: schema-qualified, except on MySQL (so the DDL applies to any database) and SQLite's main.
+fn qualified(engine: Engine, schema: &str, name: &str) -> String {
+    if engine == Engine::Mysql { ident(engine, name) } else { super::quote::qualified(engine, schema, name) }
+}
 use crate::core::profile::Engine;
 
 fn list(engine: Engine, cols: &[String]) -> String {
@@ -142,7 +147,9 @@ pub fn create_table(engine: Engine, schema: &str, t: &Table, fks_inline: bool) -
                     .unwrap_or_else(|| list(engine, &u.columns));
                 items.push(format!("UNIQUE KEY {} ({parts})", ident(engine, n)));
             }
-            (_, Some(n)) => items.push(format!("CONSTRAINT {} UNIQUE ({})", ident(engine, n), list(engine, &u.columns))),
+            (_, Some(n)) => {
+                items.push(format!("CONSTRAINT {} UNIQUE ({})", ident(engine, n), list(engine, &u.columns)))
+            }
             (_, None) => items.push(format!("UNIQUE ({})", list(engine, &u.columns))),
         }
     }
@@ -274,7 +281,11 @@ pub fn catalog_ddl(c: &Catalog) -> String {
     if e == Engine::Postgres {
         for x in &c.extensions {
             if x.name != "plpgsql" {
-                out.push(format!("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};", ident(e, &x.name), ident(e, &x.schema)));
+                out.push(format!(
+                    "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};",
+                    ident(e, &x.name),
+                    ident(e, &x.schema)
+                ));
             }
         }
     }

@@ -447,7 +447,7 @@ mod tests {
         assert_eq!(type_family(Engine::Mysql, "enum('a','b')"), TypeFamily::Enum);
         assert_eq!(type_family(Engine::Sqlite, "VARCHAR(10)"), TypeFamily::Text);
         assert_eq!(type_family(Engine::Sqlite, ""), TypeFamily::Binary);
-        assert_eq!(type_family(Engine::Sqlite, "POINT"), TypeFamily::Decimal);
+        assert_eq!(type_family(Engine::Sqlite, "DECIMAL(10,5)"), TypeFamily::Decimal);
         assert_eq!(type_family(Engine::Sqlite, "UNSIGNED BIG INT"), TypeFamily::Integer);
         assert_eq!(type_family(Engine::Sqlite, "FLOATING POINT"), TypeFamily::Integer, "SQLite's rule 1: contains INT");
     }

@@ -17,7 +17,8 @@ fn not_extension_member(class: &str, oid: &str) -> String {
 }
 
 pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) -> Result<Catalog, CatalogError> {
-    let head = sqlx::query("SELECT current_setting('server_version'), current_database()::text").fetch_one(&mut *conn).await?;
+    let head =
+        sqlx::query("SELECT current_setting('server_version'), current_database()::text").fetch_one(&mut *conn).await?;
     let mut warnings = Vec::new();
 
     progress.stage("schemas");
@@ -170,7 +171,8 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
     progress.stage("indexes");
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, pg_get_indexdef(i.indexrelid), \
-           pg_get_expr(i.indpred, i.indrelid), i.indkey::int2[], i.indoption::int2[], \
+           pg_get_expr(i.indpred, i.indrelid), \
+           string_to_array(i.indkey::text, ' ')::int2[], string_to_array(i.indoption::text, ' ')::int2[], \
            ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
            EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')) \
          FROM pg_index i \
@@ -191,7 +193,8 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
             .enumerate()
             .map(|(k, text)| {
                 let attnum = keys.get(k).copied().unwrap_or(0);
-                let column = (attnum != 0).then(|| attname.get(&(oid, attnum)).cloned().unwrap_or_else(|| text.clone()));
+                let column =
+                    (attnum != 0).then(|| attname.get(&(oid, attnum)).cloned().unwrap_or_else(|| text.clone()));
                 IndexPart {
                     expression: column.is_none().then(|| text.clone()),
                     column,
@@ -205,7 +208,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
             parts,
             unique: r.try_get(2)?,
             constraint: r.try_get(9)?,
-            predicate: r.try_get(5)?,
+            predicate: r.try_get::<Option<String>, _>(5)?.map(|p| strip_outer_parens(&p)),
             method: Some(r.try_get(3)?),
             definition: Some(r.try_get(4)?),
         });

@@ -8,7 +8,11 @@ use super::sqltext;
 use super::{CatalogError, Progress};
 use crate::core::profile::Engine;
 
-pub async fn introspect(conn: &mut SqliteConnection, database: &str, progress: &mut Progress<'_>) -> Result<Catalog, CatalogError> {
+pub async fn introspect(
+    conn: &mut SqliteConnection,
+    database: &str,
+    progress: &mut Progress<'_>,
+) -> Result<Catalog, CatalogError> {
     let version: String = sqlx::query("SELECT sqlite_version()").fetch_one(&mut *conn).await?.try_get(0)?;
     let fk_on: i64 = sqlx::query("PRAGMA foreign_keys").fetch_one(&mut *conn).await?.try_get(0)?;
     let mut warnings = Vec::new();
@@ -59,9 +63,9 @@ pub async fn introspect(conn: &mut SqliteConnection, database: &str, progress: &
                 let events = ["INSERT", "UPDATE", "DELETE"]
                     .iter()
                     .filter(|e| {
-                        sqltext::find_keyword(&sql, e, 0).first().is_some_and(|at| {
-                            sqltext::find_keyword(&sql, "BEGIN", 0).first().is_none_or(|b| at < b)
-                        })
+                        sqltext::find_keyword(&sql, e, 0)
+                            .first()
+                            .is_some_and(|at| sqltext::find_keyword(&sql, "BEGIN", 0).first().is_none_or(|b| at < b))
                     })
                     .map(|e| e.to_string())
                     .collect();
@@ -73,7 +77,10 @@ pub async fn introspect(conn: &mut SqliteConnection, database: &str, progress: &
     let pos: HashMap<String, usize> = tables.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
 
     // WITHOUT ROWID and STRICT (pragma_table_list, SQLite 3.37+).
-    match sqlx::query("SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main'").fetch_all(&mut *conn).await {
+    match sqlx::query("SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main'")
+        .fetch_all(&mut *conn)
+        .await
+    {
         Ok(rows) => {
             for r in rows {
                 let name: String = r.try_get(0)?;
@@ -269,7 +276,9 @@ pub async fn introspect(conn: &mut SqliteConnection, database: &str, progress: &
         for r in rows {
             let tbl: String = r.try_get(0)?;
             let stat: String = r.try_get(1)?;
-            if let (Some(&i), Some(n)) = (pos.get(&tbl), stat.split_whitespace().next().and_then(|s| s.parse::<i64>().ok())) {
+            if let (Some(&i), Some(n)) =
+                (pos.get(&tbl), stat.split_whitespace().next().and_then(|s| s.parse::<i64>().ok()))
+            {
                 let e = tables[i].row_estimate.get_or_insert(0);
                 *e = (*e).max(n);
             }
@@ -281,7 +290,11 @@ pub async fn introspect(conn: &mut SqliteConnection, database: &str, progress: &
         for t in tables.iter_mut().filter(|t| t.kind == TableKind::Table) {
             let own = sizes.get(&t.name).copied().unwrap_or(0);
             let idx: i64 = t.indexes.iter().filter_map(|x| sizes.get(&x.name)).sum();
-            let auto: i64 = sizes.iter().filter(|(n, _)| n.starts_with(&format!("sqlite_autoindex_{}_", t.name))).map(|(_, s)| s).sum();
+            let auto: i64 = sizes
+                .iter()
+                .filter(|(n, _)| n.starts_with(&format!("sqlite_autoindex_{}_", t.name)))
+                .map(|(_, s)| s)
+                .sum();
             t.size_bytes = Some(own + idx + auto);
         }
     }

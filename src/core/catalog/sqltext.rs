@@ -121,7 +121,8 @@ pub fn checks(create_table: &str) -> Vec<(Option<String>, String)> {
             let Some(expr) = parenthesised_after(item, at) else { continue };
             // `CONSTRAINT name CHECK`: the name is the word before CHECK, when CONSTRAINT precedes it.
             let before = item[..at].trim_end();
-            let name = find_keyword(before, "CONSTRAINT", 0).last().map(|c| unquote(before[c + "CONSTRAINT".len()..].trim()));
+            let name =
+                find_keyword(before, "CONSTRAINT", 0).last().map(|c| unquote(before[c + "CONSTRAINT".len()..].trim()));
             out.push((name.filter(|n| !n.is_empty()), expr.to_string()));
         }
     }
@@ -184,10 +185,8 @@ pub fn column_facts(create_table: &str) -> Vec<(String, Option<String>, Option<S
         }
         let name = first_ident(item);
         let collation = find_keyword(item, "COLLATE", 0).first().map(|at| first_ident(&item[at + 7..]));
-        let generated = find_keyword(item, "AS", 0)
-            .first()
-            .and_then(|at| parenthesised_after(item, *at))
-            .map(str::to_string);
+        let generated =
+            find_keyword(item, "AS", 0).first().and_then(|at| parenthesised_after(item, *at)).map(str::to_string);
         out.push((name, collation, generated));
     }
     out
@@ -198,7 +197,8 @@ pub fn index_parts(create_index: &str) -> (Vec<String>, Option<String>) {
     let Some((items, end)) = paren_items(create_index) else { return (vec![], None) };
     let parts = items.iter().map(|s| s.to_string()).collect();
     let rest = &create_index[end..];
-    let predicate = find_keyword(rest, "WHERE", 0).first().map(|at| rest[at + 5..].trim().trim_end_matches(';').trim().to_string());
+    let predicate =
+        find_keyword(rest, "WHERE", 0).first().map(|at| rest[at + 5..].trim().trim_end_matches(';').trim().to_string());
     (parts, predicate)
 }
 
@@ -247,7 +247,9 @@ mod tests {
 
     #[test]
     fn index_sql() {
-        let (parts, pred) = index_parts("CREATE UNIQUE INDEX i ON t (lower(name) DESC, \"b,c\" COLLATE NOCASE) WHERE deleted_at IS NULL");
+        let (parts, pred) = index_parts(
+            "CREATE UNIQUE INDEX i ON t (lower(name) DESC, \"b,c\" COLLATE NOCASE) WHERE deleted_at IS NULL",
+        );
         assert_eq!(parts, vec!["lower(name) DESC", "\"b,c\" COLLATE NOCASE"]);
         assert_eq!(pred.as_deref(), Some("deleted_at IS NULL"));
         assert_eq!(strip_order(&parts[0]), "lower(name)");

@@ -1,0 +1,215 @@
+//! `dbconsole schema PROFILE [--json] [--ddl] [--table NAME]`.
+use clap::Args;
+
+use crate::core::catalog::{self, Catalog, Schema, Table, ddl};
+use crate::core::paths::Paths;
+use crate::core::profile::Engine;
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Profile name or connection URL.
+    pub profile: String,
+    /// Print the catalog as JSON (documented in docs/schema-json.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Print DDL in the engine's dialect instead.
+    #[arg(long, conflicts_with = "json")]
+    pub ddl: bool,
+    /// Only this table or view (`name` or `schema.name`).
+    #[arg(long)]
+    pub table: Option<String>,
+}
+
+pub async fn run(paths: &Paths, args: SchemaArgs) -> i32 {
+    let set = super::load_profiles(paths);
+    let p = match super::resolve_target(&set, &args.profile) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return super::EXIT_USAGE;
+        }
+    };
+    let pool = match super::connect(paths, &p).await {
+        Ok(pool) => pool,
+        Err(code) => return code,
+    };
+    let database = p.path.as_ref().map(|x| x.display().to_string()).or(p.database.clone()).unwrap_or_default();
+    let result = catalog::introspect(&pool, &database, p.database.as_deref(), |_| {}).await;
+    pool.close().await;
+    let cat = match result {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    for w in &cat.warnings {
+        eprintln!("warning: {w}");
+    }
+    match &args.table {
+        Some(name) => {
+            let Some((schema, table)) = cat.find_table(name) else {
+                eprintln!("error: no table or view `{name}` in {}", cat.database);
+                return super::EXIT_USAGE;
+            };
+            if args.json {
+                let v = serde_json::json!({"engine": cat.engine, "schema": schema.name, "table": table,
+                    "referenced_by": cat.referenced_by(&schema.name, &table.name).iter().map(|(s, t, fk)| serde_json::json!({"schema": s, "table": t, "foreign_key": fk})).collect::<Vec<_>>()});
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else if args.ddl {
+                println!("{}", ddl::object_ddl(cat.engine, &schema.name, table));
+            } else {
+                print!("{}", describe_table(&cat, schema, table));
+            }
+        }
+        None => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&cat).unwrap_or_default());
+            } else if args.ddl {
+                println!("{}", ddl::catalog_ddl(&cat));
+            } else {
+                print!("{}", describe_catalog(&cat));
+            }
+        }
+    }
+    0
+}
+
+fn human_bytes(n: i64) -> String {
+    let n = n as f64;
+    if n >= 1e9 {
+        format!("{:.1} GB", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.1} MB", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.0} kB", n / 1e3)
+    } else {
+        format!("{n} B")
+    }
+}
+
+pub fn describe_catalog(c: &Catalog) -> String {
+    let mut s = format!(
+        "{} {} · {} · {} schema(s), {} table(s) and view(s)\n",
+        match c.engine {
+            Engine::Postgres => "PostgreSQL",
+            Engine::Mysql => "MySQL/MariaDB",
+            Engine::Sqlite => "SQLite",
+        },
+        c.server_version,
+        c.database,
+        c.schemas.len(),
+        c.table_count()
+    );
+    for sc in &c.schemas {
+        s.push_str(&format!("\nschema {}\n", sc.name));
+        for t in &sc.tables {
+            let mut facts = vec![format!("{} columns", t.columns.len())];
+            if let Some(r) = t.row_estimate {
+                facts.push(format!("~{r} rows"));
+            }
+            if let Some(b) = t.size_bytes {
+                facts.push(human_bytes(b));
+            }
+            s.push_str(&format!("  {:<18} {}  ({})\n", t.kind.as_str(), t.name, facts.join(", ")));
+        }
+        for e in &sc.enums {
+            s.push_str(&format!("  {:<18} {} ({})\n", "enum", e.name, e.labels.join(", ")));
+        }
+        for q in &sc.sequences {
+            s.push_str(&format!("  {:<18} {}\n", "sequence", q.name));
+        }
+        for f in &sc.functions {
+            s.push_str(&format!("  {:<18} {}({})\n", f.kind, f.name, f.arguments));
+        }
+    }
+    if !c.extensions.is_empty() {
+        let e: Vec<_> = c.extensions.iter().map(|x| format!("{} {}", x.name, x.version)).collect();
+        s.push_str(&format!("\nextensions: {}\n", e.join(", ")));
+    }
+    s
+}
+
+pub fn describe_table(c: &Catalog, schema: &Schema, t: &Table) -> String {
+    let mut s = format!("{} {}.{}\n", t.kind.as_str(), schema.name, t.name);
+    for col in &t.columns {
+        let mut flags = Vec::new();
+        if !col.nullable {
+            flags.push("not null".to_string());
+        }
+        if let Some(d) = &col.default {
+            flags.push(format!("default {d}"));
+        }
+        if let Some(i) = col.identity {
+            flags.push(format!("{i:?}").to_lowercase());
+        }
+        if let Some(g) = &col.generated {
+            flags.push(format!("generated ({g})"));
+        }
+        if let Some(co) = &col.collation {
+            flags.push(format!("collate {co}"));
+        }
+        s.push_str(&format!("  {:<24} {:<28} {}\n", col.name, col.data_type, flags.join(", ")));
+    }
+    if let Some(pk) = &t.primary_key {
+        s.push_str(&format!("primary key ({})\n", pk.columns.join(", ")));
+    }
+    for u in &t.unique_constraints {
+        s.push_str(&format!(
+            "unique {}({})\n",
+            u.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default(),
+            u.columns.join(", ")
+        ));
+    }
+    for ix in &t.indexes {
+        let parts: Vec<String> = ix
+            .parts
+            .iter()
+            .map(|p| {
+                p.column.clone().or(p.expression.clone()).unwrap_or_default() + if p.descending { " desc" } else { "" }
+            })
+            .collect();
+        s.push_str(&format!(
+            "index {}{} ({}){}{}\n",
+            if ix.unique { "unique " } else { "" },
+            ix.name,
+            parts.join(", "),
+            ix.method.as_deref().map(|m| format!(" using {m}")).unwrap_or_default(),
+            ix.predicate.as_deref().map(|p| format!(" where {p}")).unwrap_or_default()
+        ));
+    }
+    for fk in &t.foreign_keys {
+        s.push_str(&format!(
+            "references ({}) → {}.{}({}) on delete {} on update {}\n",
+            fk.columns.join(", "),
+            fk.referenced_schema,
+            fk.referenced_table,
+            fk.referenced_columns.join(", "),
+            fk.on_delete.sql().to_lowercase(),
+            fk.on_update.sql().to_lowercase()
+        ));
+    }
+    for (rs, rt, fk) in c.referenced_by(&schema.name, &t.name) {
+        s.push_str(&format!(
+            "referenced by {rs}.{rt}({}) → ({})\n",
+            fk.columns.join(", "),
+            fk.referenced_columns.join(", ")
+        ));
+    }
+    for ch in &t.checks {
+        s.push_str(&format!(
+            "check {}({})\n",
+            ch.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default(),
+            ch.expression
+        ));
+    }
+    for tr in &t.triggers {
+        s.push_str(&format!(
+            "trigger {} {} {}\n",
+            tr.name,
+            tr.timing.to_lowercase(),
+            tr.events.join(" or ").to_lowercase()
+        ));
+    }
+    s
+}
