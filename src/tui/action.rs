@@ -1,6 +1,7 @@
 //! Everything that changes the app's state arrives as one Action: keys, resizes, and results of background jobs.
 use crossterm::event::KeyEvent;
 
+use crate::core::catalog::Catalog;
 use crate::core::engine::{ConnectError, StepReport, TestReport};
 use crate::core::profile::ProfileSet;
 use crate::core::profile::import::Found;
@@ -26,4 +27,7 @@ pub enum Action {
     ProfilesLoaded(Box<ProfileSet>),
     Saved { result: Result<String, String> },
     Discovered(Vec<Found>),
+    CatalogStage { job: JobId, stage: String },
+    CatalogLoaded { job: JobId, profile: String, result: Result<Box<Catalog>, String>, elapsed: std::time::Duration },
+    RowCount { job: JobId, schema: String, table: String, result: Result<(i64, f64), String> },
 }

@@ -8,6 +8,7 @@ use super::action::{Action, JobId, Purpose};
 use super::effect::Effect;
 use super::keymap::{self, Command, Scope};
 use super::panes::profiles::{ProfilesPane, TestState};
+use super::panes::schema::{self as schema_pane, SchemaPane};
 use super::theme::Theme;
 use super::widgets::form::{FormMode, FormOutcome, ProfileForm};
 use crate::core::engine::ConnectError;
@@ -53,6 +54,10 @@ pub struct App {
     pub form: Option<ProfileForm>,
     pub dialog: Option<Dialog>,
     pub help: bool,
+    pub help_scroll: u16,
+    pub schema: SchemaPane,
+    /// A statement prepared for the query editor (from the schema pane's `s`).
+    pub query_draft: Option<String>,
     pub message: Option<(Level, String)>,
     /// Passwords typed in this session, in memory only.
     passwords: HashMap<String, SecretString>,
@@ -72,6 +77,9 @@ impl App {
             form: None,
             dialog: None,
             help: false,
+            help_scroll: 0,
+            schema: SchemaPane::default(),
+            query_draft: None,
             message: None,
             passwords: HashMap::new(),
             next_job: 1,
@@ -205,6 +213,8 @@ impl App {
                         Ok(msg) => {
                             self.message = Some((Level::Info, msg.clone()));
                             s.state = ConnState::Connected(msg);
+                            let p = s.profile.clone();
+                            return self.load_catalog(p);
                         }
                         Err(e) => {
                             self.message = Some((Level::Error, format!("{}: {}", e.class.title(), e.message)));
@@ -234,6 +244,35 @@ impl App {
                 match result {
                     Ok(m) => self.info(Level::Info, m),
                     Err(e) => self.info(Level::Error, e),
+                }
+                vec![]
+            }
+            Action::CatalogStage { job, stage } => {
+                if let schema_pane::Load::Loading { job: j, stage: st } = &mut self.schema.load
+                    && *j == job
+                {
+                    *st = stage;
+                }
+                vec![]
+            }
+            Action::CatalogLoaded { job, profile, result, elapsed } => {
+                if !matches!(self.schema.load, schema_pane::Load::Loading { job: j, .. } if j == job) {
+                    return vec![]; // superseded
+                }
+                match result {
+                    Ok(c) => self.schema.set_catalog(&profile, *c, elapsed),
+                    Err(e) => self.schema.load = schema_pane::Load::Failed { message: e },
+                }
+                vec![]
+            }
+            Action::RowCount { job, schema, table, result } => {
+                let key = (schema, table);
+                if matches!(self.schema.counts.get(&key), Some(schema_pane::Count::Running(j)) if *j == job) {
+                    let v = match result {
+                        Ok((rows, ms)) => schema_pane::Count::Done { rows, ms },
+                        Err(e) => schema_pane::Count::Failed(e),
+                    };
+                    self.schema.counts.insert(key, v);
                 }
                 vec![]
             }
@@ -270,8 +309,14 @@ impl App {
             return vec![Effect::Quit];
         }
         if self.help {
-            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')) {
-                self.help = false;
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') => {
+                    self.help = false;
+                    self.help_scroll = 0;
+                }
+                KeyCode::Down | KeyCode::Char('j') => self.help_scroll = self.help_scroll.saturating_add(1),
+                KeyCode::Up | KeyCode::Char('k') => self.help_scroll = self.help_scroll.saturating_sub(1),
+                _ => {}
             }
             return vec![];
         }
@@ -300,6 +345,11 @@ impl App {
                 }
             };
         }
+        // While the schema filter is being typed, every printable key is part of it.
+        if self.pane == 1 && self.schema.filtering {
+            let req = self.schema.handle_key(&key);
+            return self.schema_request(req);
+        }
         if let Some(cmd) = keymap::lookup(Scope::Global, &key) {
             match cmd {
                 Command::Quit => return vec![Effect::Quit],
@@ -311,10 +361,62 @@ impl App {
             }
             return vec![];
         }
-        if self.pane == 0 {
-            return self.on_profiles_key(key);
+        match self.pane {
+            0 => self.on_profiles_key(key),
+            1 => {
+                let req = self.schema.handle_key(&key);
+                self.schema_request(req)
+            }
+            _ => vec![],
         }
-        vec![]
+    }
+
+    /// Starts reading the catalog of `p` (already connected) in the background.
+    fn load_catalog(&mut self, p: Profile) -> Vec<Effect> {
+        let job = self.job();
+        if let schema_pane::Load::Loading { job: old, .. } = self.schema.load {
+            self.schema.load = schema_pane::Load::Loading { job, stage: "starting".into() };
+            return vec![Effect::Cancel { job: old }, Effect::LoadCatalog { job, profile: Box::new(p) }];
+        }
+        self.schema.load = schema_pane::Load::Loading { job, stage: "starting".into() };
+        vec![Effect::LoadCatalog { job, profile: Box::new(p) }]
+    }
+
+    fn schema_request(&mut self, req: schema_pane::Request) -> Vec<Effect> {
+        use schema_pane::Request as R;
+        match req {
+            R::None => vec![],
+            R::Reload => match &self.session {
+                Some(s) if matches!(s.state, ConnState::Connected(_)) => {
+                    let p = s.profile.clone();
+                    self.load_catalog(p)
+                }
+                Some(s) => {
+                    // Not connected (or the connection failed): connect again; the catalog follows.
+                    let p = s.profile.clone();
+                    self.connect(p)
+                }
+                None => {
+                    self.info(Level::Warn, "no active profile: connect one in the Profiles pane");
+                    vec![]
+                }
+            },
+            R::Count { schema, table } => {
+                let Some(profile) = self.schema.profile.clone() else { return vec![] };
+                let job = self.job();
+                self.schema.counts.insert((schema.clone(), table.clone()), schema_pane::Count::Running(job));
+                vec![Effect::CountRows { job, profile, schema, table }]
+            }
+            R::Cancel(job) => {
+                self.info(Level::Info, "row count cancelled");
+                vec![Effect::Cancel { job }]
+            }
+            R::Query(sql) => {
+                self.query_draft = Some(sql);
+                self.pane = 4;
+                vec![]
+            }
+        }
     }
 
     fn on_profiles_key(&mut self, key: KeyEvent) -> Vec<Effect> {

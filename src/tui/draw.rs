@@ -22,7 +22,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
     match app.pane {
         0 => panes::profiles::render(frame, main, app, theme),
-        i => panes::placeholder::render(frame, main, theme, i, PANES[i]),
+        1 => {
+            let connected = app
+                .session
+                .as_ref()
+                .filter(|s| matches!(s.state, ConnState::Connected(_)))
+                .map(|s| s.profile.name.as_str());
+            panes::schema_view::render(frame, main, &app.schema, theme, connected)
+        }
+        i => panes::placeholder::render(frame, main, theme, i, PANES[i], app.query_draft.as_deref()),
     }
 
     // Status bar: active profile (coloured by environment), connection state, last message, help key.
@@ -60,6 +68,6 @@ pub fn draw(frame: &mut Frame, app: &App) {
         popup::render_dialog(frame, main, d, theme);
     }
     if app.help {
-        popup::render_help(frame, main, theme);
+        popup::render_help(frame, main, theme, app.pane, app.help_scroll);
     }
 }

@@ -20,6 +20,9 @@ pub enum Effect {
     RemoveProfile { name: String },
     ReloadProfiles,
     Discover,
+    LoadCatalog { job: JobId, profile: Box<Profile> },
+    CountRows { job: JobId, profile: String, schema: String, table: String },
+    Cancel { job: JobId },
     Quit,
 }
 
@@ -29,6 +32,8 @@ pub struct Runner {
     demo_db: PathBuf,
     /// Open pools by profile name. The query, schema and migration panes will use them.
     pub pools: Arc<Mutex<HashMap<String, DbPool>>>,
+    /// Running cancellable jobs.
+    jobs: Arc<Mutex<HashMap<JobId, tokio::task::AbortHandle>>>,
 }
 
 enum PasswordOutcome {
@@ -39,7 +44,13 @@ enum PasswordOutcome {
 
 impl Runner {
     pub fn new(tx: UnboundedSender<Action>, profiles_file: PathBuf, demo_db: PathBuf) -> Self {
-        Runner { tx, profiles_file, demo_db, pools: Arc::new(Mutex::new(HashMap::new())) }
+        Runner {
+            tx,
+            profiles_file,
+            demo_db,
+            pools: Arc::new(Mutex::new(HashMap::new())),
+            jobs: Arc::new(Mutex::new(HashMap::new())),
+        }
     }
 
     /// Resolves the password off the UI thread (a password command may take a while).
@@ -155,6 +166,70 @@ impl Runner {
                 tokio::task::spawn_blocking(move || {
                     let _ = tx.send(Action::ProfilesLoaded(Box::new(profile::file::load(&path))));
                 });
+            }
+            Effect::LoadCatalog { job, profile } => {
+                let pool = self.pools.lock().ok().and_then(|m| m.get(&profile.name).cloned());
+                let jobs = self.jobs.clone();
+                let handle = tokio::spawn(async move {
+                    let started = std::time::Instant::now();
+                    let name = profile.name.clone();
+                    let result = match pool {
+                        None => Err("not connected: connect the profile first".to_string()),
+                        Some(pool) => {
+                            let database = profile
+                                .path
+                                .as_ref()
+                                .map(|p| p.display().to_string())
+                                .or(profile.database.clone())
+                                .unwrap_or_default();
+                            let tx2 = tx.clone();
+                            crate::core::catalog::introspect(
+                                &pool,
+                                &database,
+                                profile.database.as_deref(),
+                                move |stage| {
+                                    let _ = tx2.send(Action::CatalogStage { job, stage: stage.to_string() });
+                                },
+                            )
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| e.to_string())
+                        }
+                    };
+                    if let Ok(mut j) = jobs.lock() {
+                        j.remove(&job);
+                    }
+                    let _ = tx.send(Action::CatalogLoaded { job, profile: name, result, elapsed: started.elapsed() });
+                });
+                if let Ok(mut j) = self.jobs.lock() {
+                    j.insert(job, handle.abort_handle());
+                }
+            }
+            Effect::CountRows { job, profile, schema, table } => {
+                let pool = self.pools.lock().ok().and_then(|m| m.get(&profile).cloned());
+                let jobs = self.jobs.clone();
+                let handle = tokio::spawn(async move {
+                    let started = std::time::Instant::now();
+                    let result = match pool {
+                        None => Err("not connected".to_string()),
+                        Some(pool) => {
+                            crate::core::catalog::count_rows(&pool, &schema, &table).await.map_err(|e| e.to_string())
+                        }
+                    };
+                    if let Ok(mut j) = jobs.lock() {
+                        j.remove(&job);
+                    }
+                    let result = result.map(|n| (n, started.elapsed().as_secs_f64() * 1000.0));
+                    let _ = tx.send(Action::RowCount { job, schema, table, result });
+                });
+                if let Ok(mut j) = self.jobs.lock() {
+                    j.insert(job, handle.abort_handle());
+                }
+            }
+            Effect::Cancel { job } => {
+                if let Some(h) = self.jobs.lock().ok().and_then(|mut j| j.remove(&job)) {
+                    h.abort();
+                }
             }
             Effect::Discover => {
                 tokio::task::spawn_blocking(move || {

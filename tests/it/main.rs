@@ -7,5 +7,6 @@ mod conn_test;
 mod e2e_tmux;
 mod profiles_cli;
 mod profiles_file;
+mod schema_pane;
 mod secrets;
 mod tui_snapshots;

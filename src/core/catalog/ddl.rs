@@ -48,7 +48,8 @@ fn column_def(engine: Engine, t: &Table, c: &Column, inline_pk: bool) -> String 
             s.push_str(" AUTOINCREMENT");
         }
     }
-    if !c.nullable && !(inline_pk && engine == Engine::Sqlite && !t.without_rowid) {
+    let rowid_pk = inline_pk && engine == Engine::Sqlite && !t.without_rowid;
+    if !c.nullable && !rowid_pk {
         s.push_str(" NOT NULL");
     } else if c.nullable && engine == Engine::Mysql && c.data_type.starts_with("timestamp") {
         s.push_str(" NULL");

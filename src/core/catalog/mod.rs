@@ -54,3 +54,15 @@ pub async fn introspect(
         }
     }
 }
+
+/// The exact number of rows of `schema.table` (a full count: may take long on big tables; cancel by dropping).
+pub async fn count_rows(pool: &DbPool, schema: &str, table: &str) -> Result<i64, sqlx::Error> {
+    use sqlx::Row;
+    let sql = format!("SELECT count(*) FROM {}", quote::qualified(pool.engine(), schema, table));
+    let sql = sqlx::AssertSqlSafe(sql);
+    match pool {
+        DbPool::Postgres(p) => sqlx::query(sql).fetch_one(p).await?.try_get(0),
+        DbPool::Mysql(p) => sqlx::query(sql).fetch_one(p).await?.try_get(0),
+        DbPool::Sqlite(p) => sqlx::query(sql).fetch_one(p).await?.try_get(0),
+    }
+}

@@ -97,7 +97,9 @@ pub async fn introspect(
             t.size_bytes = int(&r, 5)?;
             t.collation = opt(&r, 6)?;
         }
-        t.comment = opt(&r, 7)?.filter(|c| !c.is_empty() && !(kind == TableKind::View && c == "VIEW"));
+        // MySQL shows "VIEW" as the comment of every view.
+        let is_view_marker = |c: &String| kind == TableKind::View && c == "VIEW";
+        t.comment = opt(&r, 7)?.filter(|c| !c.is_empty() && !is_view_marker(c));
         schemas[si].tables.push(t);
         pos.insert((schema, name), (si, schemas[si].tables.len() - 1));
     }

@@ -179,7 +179,7 @@ pub fn column_facts(create_table: &str) -> Vec<(String, Option<String>, Option<S
     let Some((items, _)) = paren_items(create_table) else { return vec![] };
     let mut out = Vec::new();
     for item in items {
-        let head = item.trim_start().split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        let head = item.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
         if matches!(head.as_str(), "CONSTRAINT" | "PRIMARY" | "UNIQUE" | "CHECK" | "FOREIGN") {
             continue;
         }

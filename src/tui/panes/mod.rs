@@ -1,2 +1,4 @@
 pub mod placeholder;
 pub mod profiles;
+pub mod schema;
+pub mod schema_view;

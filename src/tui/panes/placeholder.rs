@@ -21,11 +21,22 @@ pub fn purpose(pane: usize) -> &'static str {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, pane: usize, title: &str) {
+pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, pane: usize, title: &str, draft: Option<&str>) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Line::styled(format!(" {title} "), theme.title()));
-    let p = Paragraph::new(Line::styled(purpose(pane), theme.dim())).block(block).wrap(Wrap { trim: true });
+    let mut lines = vec![Line::styled(purpose(pane), theme.dim())];
+    if pane == 4
+        && let Some(sql) = draft
+    {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "Statement prepared from the schema pane (it runs once the editor exists):",
+            theme.text(),
+        ));
+        lines.extend(sql.lines().map(|l| Line::styled(l.to_string(), theme.text())));
+    }
+    let p = Paragraph::new(lines).block(block).wrap(Wrap { trim: false });
     frame.render_widget(p, area);
 }

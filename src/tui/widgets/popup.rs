@@ -137,9 +137,16 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
     frame.render_widget(Paragraph::new(body).block(block).wrap(Wrap { trim: false }), popup);
 }
 
-pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
+/// Help for what is on screen: the global keys and the current pane's (the profile form and dialogs with the
+/// profiles pane). Scrolls with ↑/↓.
+pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: usize, scroll: u16) {
     let mut lines: Vec<Line> = Vec::new();
-    for scope in [Scope::Global, Scope::Profiles, Scope::Form, Scope::Dialog] {
+    let scopes: &[Scope] = match pane {
+        0 => &[Scope::Global, Scope::Profiles, Scope::Form, Scope::Dialog],
+        1 => &[Scope::Global, Scope::Schema],
+        _ => &[Scope::Global],
+    };
+    for scope in scopes.iter().copied() {
         lines.push(Line::styled(scope.title(), theme.title()));
         for (keys, desc) in keymap::help_rows(scope) {
             lines.push(Line::from(vec![
@@ -153,6 +160,6 @@ pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
-        .title(Line::styled(" Keys — ? or Esc to close ", theme.title()));
-    frame.render_widget(Paragraph::new(lines).block(block), popup);
+        .title(Line::styled(" Keys — ↑↓ scroll, ? or Esc close ", theme.title()));
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), popup);
 }
