@@ -1,0 +1,254 @@
+//! Catalog benchmark: 10,000 tables × 10 columns, each with an index and a foreign key, in PostgreSQL, MariaDB and
+//! SQLite. Prints how long dbconsole takes to read the whole catalog (and its resident memory doing so) beside the
+//! engines' own catalog readers, and how long one filter keystroke takes to redraw the schema pane.
+//!
+//!   scripts/bench.sh catalog        (starts the servers; TABLES=2000 for a quicker run)
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dbconsole::core::catalog;
+use dbconsole::core::engine::{DbPool, connect_pool};
+use dbconsole::core::profile::url::parse_url;
+use secrecy::SecretString;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run through scripts/bench.sh"))
+}
+
+async fn exec(pool: &DbPool, sql: String) {
+    let sql = sqlx::AssertSqlSafe(sql);
+    let r = match pool {
+        DbPool::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        DbPool::Mysql(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        DbPool::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+    };
+    r.expect("bench DDL");
+}
+
+fn ddl(engine: &str, i: usize) -> String {
+    let parent = if i == 0 { 0 } else { i - 1 };
+    match engine {
+        "mysql" => format!(
+            "CREATE TABLE t_{i:05} (id bigint PRIMARY KEY, parent_id bigint, c1 varchar(100), c2 int, c3 decimal(12,2), \
+             c4 datetime, c5 tinyint(1), c6 json, c7 varchar(40), c8 date, KEY t_{i:05}_c1 (c1), \
+             CONSTRAINT t_{i:05}_fk FOREIGN KEY (parent_id) REFERENCES t_{parent:05}(id)) ENGINE=InnoDB;"
+        ),
+        _ => format!(
+            "CREATE TABLE t_{i:05} (id bigint PRIMARY KEY, parent_id bigint REFERENCES t_{parent:05}(id), c1 text, c2 integer, \
+             c3 numeric(12,2), c4 timestamp, c5 boolean, c6 text, c7 varchar(40), c8 date); \
+             CREATE INDEX t_{i:05}_c1 ON t_{i:05} (c1);"
+        ),
+    }
+}
+
+async fn build(pool: &DbPool, engine: &str, tables: usize) -> Duration {
+    let t = Instant::now();
+    let batch = 250;
+    for start in (0..tables).step_by(batch) {
+        let mut sql = String::new();
+        if engine != "mysql" {
+            sql.push_str("BEGIN;");
+        }
+        for i in start..(start + batch).min(tables) {
+            sql.push_str(&ddl(engine, i));
+        }
+        if engine != "mysql" {
+            sql.push_str("COMMIT;");
+        }
+        exec(pool, sql).await;
+    }
+    t.elapsed()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// Runs a command to completion with its output discarded; returns wall time and peak resident memory (MB).
+fn run_measured(cmd: &mut Command) -> (f64, f64) {
+    let t = Instant::now();
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let pid = child.id() as i32;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{cmd:?} failed");
+    (ms, usage.ru_maxrss as f64 / 1024.0)
+}
+
+struct Row {
+    engine: &'static str,
+    build_s: f64,
+    load_ms: f64,
+    rss_mb: f64,
+    target_ms: f64,
+    reference: Vec<(String, f64)>,
+}
+
+fn main() {
+    let tables: usize = std::env::var("TABLES").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let bin = env!("CARGO_BIN_EXE_dbconsole");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = |c: &mut Command| {
+        c.env("DBCONSOLE_CONFIG_DIR", dir.path().join("c")).env("DBCONSOLE_DATA_DIR", dir.path().join("d"));
+    };
+    let (pg_port, my_port) = (env("DBC_TEST_PG_PORT"), env("DBC_TEST_MY_PORT"));
+    let (pg_pw, my_pw) = (env("DBC_TEST_PG_PASSWORD"), env("DBC_TEST_MY_PASSWORD"));
+    let db = format!("dbc_bench_{}", std::process::id());
+    let pg_url = format!("postgres://dbc@127.0.0.1:{pg_port}/{db}");
+    let my_url = format!("mysql://dbc@127.0.0.1:{my_port}/{db}");
+    let lite_path = dir.path().join("bench.db");
+    let lite_url = format!("sqlite:{}", lite_path.display());
+    std::fs::write(&lite_path, b"").unwrap();
+
+    let mut rows = Vec::new();
+    let mut pg_catalog = None;
+    for (engine, url, pw, target) in [
+        ("sqlite", lite_url.clone(), None, 500.0),
+        ("postgres", pg_url.clone(), Some(pg_pw.clone()), 1500.0),
+        ("mysql", my_url.clone(), Some(my_pw.clone()), 1500.0),
+    ] {
+        let profile = parse_url(&url).unwrap();
+        let secret = pw.as_ref().map(|p| SecretString::from(p.clone()));
+        let (pool, build_s) = rt.block_on(async {
+            if engine != "sqlite" {
+                let admin_url = url.replace(&format!("/{db}"), "/dbc");
+                let admin = connect_pool(&parse_url(&admin_url).unwrap(), secret.as_ref()).await.unwrap();
+                exec(&admin, format!("CREATE DATABASE {db}")).await;
+                admin.close().await;
+            }
+            let pool = connect_pool(&profile, secret.as_ref()).await.unwrap();
+            eprintln!("building {tables} tables in {engine}…");
+            let built = build(&pool, engine, tables).await;
+            (pool, built.as_secs_f64())
+        });
+        let mut times = Vec::new();
+        let mut last = None;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let c = rt.block_on(catalog::introspect(&pool, &db, Some(&db), |_| {})).unwrap();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(c.table_count(), tables);
+            last = Some(c);
+        }
+        let c = last.unwrap();
+        assert!(c.schemas.iter().flat_map(|s| &s.tables).all(|t| t.columns.len() == 10 && t.foreign_keys.len() == 1));
+        if engine == "postgres" {
+            pg_catalog = Some(c);
+        }
+        rt.block_on(pool.close());
+        // Resident memory of the real binary reading the same catalog.
+        let mut cmd = Command::new(bin);
+        cmd.args(["schema", &url]);
+        cfg(&mut cmd);
+        match engine {
+            "postgres" => cmd.env("PGPASSWORD", &pg_pw),
+            _ => &mut cmd,
+        };
+        let (_, rss) = if engine == "mysql" {
+            // A URL-only MySQL profile asks for its password; give it through a profiles file instead.
+            let text = format!(
+                "[profiles.bench]\nengine = \"mysql\"\nhost = \"127.0.0.1\"\nport = {my_port}\ndatabase = \"{db}\"\nuser = \"dbc\"\npassword_source = \"env\"\npassword_env = \"DBC_TEST_MY_PASSWORD\"\n"
+            );
+            std::fs::create_dir_all(dir.path().join("c")).unwrap();
+            std::fs::write(dir.path().join("c/profiles.toml"), text).unwrap();
+            let mut c2 = Command::new(bin);
+            c2.args(["schema", "bench"]);
+            cfg(&mut c2);
+            run_measured(&mut c2)
+        } else {
+            run_measured(&mut cmd)
+        };
+        let mut reference = Vec::new();
+        match engine {
+            "postgres" => {
+                let conn = format!("host=127.0.0.1 port={pg_port} user=dbc dbname={db}");
+                for (label, args) in [("psql -c '\\d+'", vec!["-c", "\\d+"]), ("pg_dump --schema-only", vec![])] {
+                    let prog = if args.is_empty() { "pg_dump" } else { "psql" };
+                    let mut c = Command::new(prog);
+                    if prog == "psql" {
+                        c.args(["-X", "-q", "-d", &conn]).args(&args);
+                    } else {
+                        c.args(["--schema-only", "-d", &conn]);
+                    }
+                    c.env("PGPASSWORD", &pg_pw);
+                    if Command::new(prog).arg("--version").output().is_ok() {
+                        reference.push((label.to_string(), median((0..3).map(|_| run_measured(&mut c).0).collect())));
+                    }
+                }
+            }
+            "mysql" => {
+                let mut c = Command::new("mariadb-dump");
+                c.args(["--no-defaults", "-h127.0.0.1", &format!("-P{my_port}"), "-udbc", &format!("-p{my_pw}"), "--no-data", &db]);
+                if Command::new("mariadb-dump").arg("--version").output().is_ok() {
+                    reference.push(("mariadb-dump --no-data".into(), median((0..3).map(|_| run_measured(&mut c).0).collect())));
+                }
+            }
+            _ => {
+                let mut c = Command::new("sqlite3");
+                c.arg(&lite_path).arg(".schema");
+                if Command::new("sqlite3").arg("--version").output().is_ok() {
+                    reference.push(("sqlite3 .schema".into(), median((0..3).map(|_| run_measured(&mut c).0).collect())));
+                }
+            }
+        }
+        rows.push(Row { engine, build_s, load_ms: median(times), rss_mb: rss, target_ms: target, reference });
+    }
+
+    // Filter keystrokes on the PostgreSQL catalog: update + full redraw of a 120x40 frame.
+    let c = pg_catalog.unwrap();
+    let set = dbconsole::core::profile::ProfileSet::default();
+    let mut app = dbconsole::tui::app::App::new(dbconsole::tui::theme::Theme::default(), set, None);
+    app.schema.set_catalog("bench", c, Duration::from_millis(1));
+    app.pane = 1;
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let press = |app: &mut dbconsole::tui::app::App, code: KeyCode| {
+        app.update(dbconsole::tui::action::Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    };
+    press(&mut app, KeyCode::Char('/'));
+    let mut keys = Vec::new();
+    for round in 0..5 {
+        for ch in "t_0999".chars() {
+            let t = Instant::now();
+            press(&mut app, KeyCode::Char(ch));
+            term.draw(|f| dbconsole::tui::draw::draw(f, &app)).unwrap();
+            keys.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        for _ in 0..6 {
+            let t = Instant::now();
+            press(&mut app, KeyCode::Backspace);
+            term.draw(|f| dbconsole::tui::draw::draw(f, &app)).unwrap();
+            keys.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let _ = round;
+    }
+    let mut sorted = keys.clone();
+    sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let p99 = sorted[(sorted.len() as f64 * 0.99) as usize - 1];
+
+    println!();
+    println!("catalog of {tables} tables × 10 columns, one index and one foreign key each (median of 3 reads)");
+    println!("| engine   | build (s) | dbconsole read (ms) | target (ms) | dbconsole RSS (MB) | reference reader (ms)");
+    println!("|----------|-----------|---------------------|-------------|--------------------|----------------------");
+    for r in &rows {
+        let refs: Vec<String> = r.reference.iter().map(|(l, ms)| format!("{l}: {ms:.0}")).collect();
+        println!(
+            "| {:<8} | {:>9.1} | {:>19.0} | {:>11.0} | {:>18.1} | {}",
+            r.engine,
+            r.build_s,
+            r.load_ms,
+            r.target_ms,
+            r.rss_mb,
+            refs.join(", ")
+        );
+    }
+    println!();
+    println!("schema pane filter keystroke (update + redraw 120x40) on {tables} tables, {} keystrokes", keys.len());
+    println!("| median (ms) | p99 (ms) | max (ms) | target (ms) |");
+    println!("|-------------|----------|----------|-------------|");
+    println!("| {:>11.2} | {:>8.2} | {:>8.2} | {:>11} |", median(keys.clone()), p99, sorted.last().unwrap(), 16);
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs benchmarks against real servers on 127.0.0.1 (started here, stopped on exit).
+#   scripts/bench.sh             # every benchmark
+#   scripts/bench.sh catalog     # one
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/servers.sh
+source scripts/servers.sh
+servers_start
+if [ $# -eq 0 ]; then
+  cargo bench
+else
+  for b in "$@"; do cargo bench --bench "$b"; done
+fi
