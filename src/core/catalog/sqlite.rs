@@ -290,12 +290,8 @@ pub async fn introspect(
         for t in tables.iter_mut().filter(|t| t.kind == TableKind::Table) {
             let own = sizes.get(&t.name).copied().unwrap_or(0);
             let idx: i64 = t.indexes.iter().filter_map(|x| sizes.get(&x.name)).sum();
-            let auto: i64 = sizes
-                .iter()
-                .filter(|(n, _)| n.starts_with(&format!("sqlite_autoindex_{}_", t.name)))
-                .map(|(_, s)| s)
-                .sum();
-            t.size_bytes = Some(own + idx + auto);
+            // pragma_index_list lists the automatic indexes (sqlite_autoindex_…) too.
+            t.size_bytes = Some(own + idx);
         }
     }
     progress.stage("done");
