@@ -124,7 +124,8 @@ pub async fn connect(paths: &Paths, p: &Profile) -> Result<DbPool, i32> {
         }
     };
     let mut p = p.clone();
-    p.pool.max_connections = 1;
+    // A few connections: catalog reads run their independent queries at once.
+    p.pool.max_connections = p.pool.max_connections.min(4);
     p.pool.min_connections = 0;
     match engine::connect_pool(&p, pw.as_ref()).await {
         Ok(pool) => Ok(pool),

@@ -22,10 +22,16 @@ pub enum CatalogError {
 /// Reports which kind of object is being read.
 pub struct Progress<'a> {
     f: &'a mut (dyn FnMut(&str) + Send),
+    last: std::time::Instant,
+    previous: String,
 }
 
 impl Progress<'_> {
     pub fn stage(&mut self, name: &str) {
+        let now = std::time::Instant::now();
+        tracing::debug!(stage = %self.previous, ms = (now - self.last).as_secs_f64() * 1000.0, "catalog stage done");
+        self.last = now;
+        self.previous = name.to_string();
         (self.f)(name)
     }
 }
@@ -38,16 +44,13 @@ pub async fn introspect(
     only_schema: Option<&str>,
     mut on_stage: impl FnMut(&str) + Send,
 ) -> Result<Catalog, CatalogError> {
-    let mut progress = Progress { f: &mut on_stage };
+    let mut progress = Progress { f: &mut on_stage, last: std::time::Instant::now(), previous: "connect".into() };
     match pool {
         DbPool::Postgres(p) => {
             let mut conn = p.acquire().await?;
             postgres::introspect(&mut conn, &mut progress).await
         }
-        DbPool::Mysql(p) => {
-            let mut conn = p.acquire().await?;
-            mysql::introspect(&mut conn, only_schema, &mut progress).await
-        }
+        DbPool::Mysql(p) => mysql::introspect(p, only_schema, &mut progress).await,
         DbPool::Sqlite(p) => {
             let mut conn = p.acquire().await?;
             sqlite::introspect(&mut conn, database, &mut progress).await

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use sqlx::mysql::MySqlRow;
-use sqlx::{MySqlConnection, Row};
+use sqlx::{MySqlPool, Row};
 
 use super::model::*;
 use super::{CatalogError, Progress};
@@ -33,12 +33,21 @@ fn int(r: &MySqlRow, i: usize) -> Result<Option<i64>, sqlx::Error> {
 
 const SYSTEM: &str = "('mysql', 'information_schema', 'performance_schema', 'sys')";
 
+async fn fetch(pool: &MySqlPool, sql: String, bind: &Option<String>) -> Result<Vec<MySqlRow>, sqlx::Error> {
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let q = match bind {
+        Some(s) => q.bind(s.clone()),
+        None => q,
+    };
+    q.fetch_all(pool).await
+}
+
 pub async fn introspect(
-    conn: &mut MySqlConnection,
+    pool: &MySqlPool,
     only_schema: Option<&str>,
     progress: &mut Progress<'_>,
 ) -> Result<Catalog, CatalogError> {
-    let head = sqlx::query("SELECT CAST(VERSION() AS CHAR), CAST(DATABASE() AS CHAR)").fetch_one(&mut *conn).await?;
+    let head = sqlx::query("SELECT CAST(VERSION() AS CHAR), CAST(DATABASE() AS CHAR)").fetch_one(pool).await?;
     let version = text(&head, 0)?;
     let mariadb = version.to_lowercase().contains("mariadb");
     let current = opt(&head, 1)?;
@@ -49,24 +58,86 @@ pub async fn introspect(
         Some(_) => format!("{col} = ?"),
         None => format!("{col} NOT IN {SYSTEM}"),
     };
-    macro_rules! fetch {
-        ($sql:expr) => {{
-            let sql: String = $sql;
-            let q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            let q = match &only {
-                Some(s) => q.bind(s.clone()),
-                None => q,
-            };
-            q.fetch_all(&mut *conn).await
-        }};
-    }
 
+    // information_schema makes the server open every table's definition for each query; the queries are
+    // independent, so they run at once on the pool's connections.
+    let bind = only.clone();
+    let expr_col = if mariadb { "NULL" } else { "EXPRESSION" };
+    let q_schemas =
+        format!("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE {} ORDER BY 1", filter("SCHEMA_NAME"));
+    let q_tables = format!(
+        "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH, TABLE_COLLATION, \
+           TABLE_COMMENT FROM information_schema.TABLES WHERE {} ORDER BY 1, 2",
+        filter("TABLE_SCHEMA")
+    );
+    let q_columns = format!(
+        "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, \
+           COLUMN_TYPE, COLLATION_NAME, EXTRA, COLUMN_COMMENT, GENERATION_EXPRESSION \
+         FROM information_schema.COLUMNS WHERE {} ORDER BY 1, 2, 4",
+        filter("TABLE_SCHEMA")
+    );
+    let q_stats = format!(
+        "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, COLLATION, SUB_PART, \
+           INDEX_TYPE, {expr_col} FROM information_schema.STATISTICS WHERE {} ORDER BY 1, 2, 3, 5",
+        filter("TABLE_SCHEMA")
+    );
+    // Two queries joined here: MariaDB joins these two information_schema tables very slowly (seconds for
+    // 10,000 tables).
+    let q_fks = format!(
+        "SELECT k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.ORDINAL_POSITION, \
+           k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME \
+         FROM information_schema.KEY_COLUMN_USAGE k \
+         WHERE k.REFERENCED_TABLE_NAME IS NOT NULL AND {} ORDER BY 1, 2, 3, 5",
+        filter("k.TABLE_SCHEMA")
+    );
+    let q_rules = format!(
+        "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE \
+         FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE {}",
+        filter("CONSTRAINT_SCHEMA")
+    );
+    let q_checks_maria = format!(
+        "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS \
+             WHERE {} ORDER BY 1, 2, 3",
+        filter("CONSTRAINT_SCHEMA")
+    );
+    let q_checks_mysql = format!(
+        "SELECT tc.TABLE_SCHEMA, tc.TABLE_NAME, tc.CONSTRAINT_NAME, cc.CHECK_CLAUSE \
+             FROM information_schema.TABLE_CONSTRAINTS tc JOIN information_schema.CHECK_CONSTRAINTS cc \
+               ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME \
+             WHERE tc.CONSTRAINT_TYPE = 'CHECK' AND {} ORDER BY 1, 2, 3",
+        filter("tc.TABLE_SCHEMA")
+    );
+    let q_views = format!(
+        "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE {}",
+        filter("TABLE_SCHEMA")
+    );
+    let q_triggers = format!(
+        "SELECT TRIGGER_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT \
+         FROM information_schema.TRIGGERS WHERE {} ORDER BY 1, 2, 3",
+        filter("TRIGGER_SCHEMA")
+    );
+    let q_routines = format!(
+        "SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, DTD_IDENTIFIER FROM information_schema.ROUTINES \
+         WHERE {} ORDER BY 1, 2",
+        filter("ROUTINE_SCHEMA")
+    );
+    let q_checks = if mariadb { q_checks_maria } else { q_checks_mysql };
+    progress.stage("reading information_schema");
+    let (r_schemas, r_tables, r_columns, r_stats, r_fks, r_rules, r_checks, r_views, r_triggers, r_routines) = tokio::join!(
+        fetch(pool, q_schemas, &bind),
+        fetch(pool, q_tables, &bind),
+        fetch(pool, q_columns, &bind),
+        fetch(pool, q_stats, &bind),
+        fetch(pool, q_fks, &bind),
+        fetch(pool, q_rules, &bind),
+        fetch(pool, q_checks, &bind),
+        fetch(pool, q_views, &bind),
+        fetch(pool, q_triggers, &bind),
+        fetch(pool, q_routines, &bind),
+    );
     progress.stage("schemas");
     let mut schemas: Vec<Schema> = Vec::new();
-    for r in fetch!(format!(
-        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE {} ORDER BY 1",
-        filter("SCHEMA_NAME")
-    ))? {
+    for r in r_schemas? {
         schemas.push(Schema { name: text(&r, 0)?, ..Default::default() });
     }
     let schema_pos: HashMap<String, usize> = schemas.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
@@ -74,11 +145,7 @@ pub async fn introspect(
     progress.stage("tables");
     let mut pos: HashMap<(String, String), (usize, usize)> = HashMap::new();
     let mut sequences = 0;
-    for r in fetch!(format!(
-        "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH, TABLE_COLLATION, \
-           TABLE_COMMENT FROM information_schema.TABLES WHERE {} ORDER BY 1, 2",
-        filter("TABLE_SCHEMA")
-    ))? {
+    for r in r_tables? {
         let schema = text(&r, 0)?;
         let Some(&si) = schema_pos.get(&schema) else { continue };
         let name = text(&r, 1)?;
@@ -108,12 +175,7 @@ pub async fn introspect(
     }
 
     progress.stage("columns");
-    for r in fetch!(format!(
-        "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, \
-           COLUMN_TYPE, COLLATION_NAME, EXTRA, COLUMN_COMMENT, GENERATION_EXPRESSION \
-         FROM information_schema.COLUMNS WHERE {} ORDER BY 1, 2, 4",
-        filter("TABLE_SCHEMA")
-    ))? {
+    for r in r_columns? {
         let Some(&(si, ti)) = pos.get(&(text(&r, 0)?, text(&r, 1)?)) else { continue };
         let data_type = text(&r, 6)?.to_lowercase();
         let column_type = text(&r, 7)?;
@@ -157,12 +219,7 @@ pub async fn introspect(
     }
 
     progress.stage("indexes");
-    let expr_col = if mariadb { "NULL" } else { "EXPRESSION" };
-    for r in fetch!(format!(
-        "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, COLLATION, SUB_PART, \
-           INDEX_TYPE, {expr_col} FROM information_schema.STATISTICS WHERE {} ORDER BY 1, 2, 3, 5",
-        filter("TABLE_SCHEMA")
-    ))? {
+    for r in r_stats? {
         let Some(&(si, ti)) = pos.get(&(text(&r, 0)?, text(&r, 1)?)) else { continue };
         let name = text(&r, 2)?;
         let t = &mut schemas[si].tables[ti];
@@ -201,27 +258,24 @@ pub async fn introspect(
     }
 
     progress.stage("foreign keys");
-    for r in fetch!(format!(
-        "SELECT k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.ORDINAL_POSITION, \
-           k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, rc.UPDATE_RULE, rc.DELETE_RULE \
-         FROM information_schema.KEY_COLUMN_USAGE k \
-         JOIN information_schema.REFERENTIAL_CONSTRAINTS rc ON rc.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA \
-           AND rc.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND rc.TABLE_NAME = k.TABLE_NAME \
-         WHERE k.REFERENCED_TABLE_NAME IS NOT NULL AND {} ORDER BY 1, 2, 3, 5",
-        filter("k.TABLE_SCHEMA")
-    ))? {
+    let mut rules: HashMap<(String, String, String), (String, String)> = HashMap::new();
+    for r in r_rules? {
+        rules.insert((text(&r, 0)?, text(&r, 1)?, text(&r, 2)?), (text(&r, 3)?, text(&r, 4)?));
+    }
+    for r in r_fks? {
         let Some(&(si, ti)) = pos.get(&(text(&r, 0)?, text(&r, 1)?)) else { continue };
         let name = text(&r, 2)?;
         let t = &mut schemas[si].tables[ti];
         if t.foreign_keys.last().is_none_or(|f| f.name.as_deref() != Some(&name)) {
+            let rule = rules.get(&(text(&r, 0)?, text(&r, 1)?, name.clone()));
             t.foreign_keys.push(ForeignKey {
                 name: Some(name),
                 columns: Vec::new(),
                 referenced_schema: text(&r, 5)?,
                 referenced_table: text(&r, 6)?,
                 referenced_columns: Vec::new(),
-                on_update: FkAction::parse(&text(&r, 8)?),
-                on_delete: FkAction::parse(&text(&r, 9)?),
+                on_update: rule.map(|r| FkAction::parse(&r.0)).unwrap_or(FkAction::NoAction),
+                on_delete: rule.map(|r| FkAction::parse(&r.1)).unwrap_or(FkAction::NoAction),
             });
         }
         let fk = t.foreign_keys.last_mut().expect("pushed above");
@@ -230,22 +284,7 @@ pub async fn introspect(
     }
 
     progress.stage("checks");
-    let checks = if mariadb {
-        fetch!(format!(
-            "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS \
-             WHERE {} ORDER BY 1, 2, 3",
-            filter("CONSTRAINT_SCHEMA")
-        ))
-    } else {
-        fetch!(format!(
-            "SELECT tc.TABLE_SCHEMA, tc.TABLE_NAME, tc.CONSTRAINT_NAME, cc.CHECK_CLAUSE \
-             FROM information_schema.TABLE_CONSTRAINTS tc JOIN information_schema.CHECK_CONSTRAINTS cc \
-               ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME \
-             WHERE tc.CONSTRAINT_TYPE = 'CHECK' AND {} ORDER BY 1, 2, 3",
-            filter("tc.TABLE_SCHEMA")
-        ))
-    };
-    match checks {
+    match r_checks {
         Ok(rows) => {
             for r in rows {
                 let Some(&(si, ti)) = pos.get(&(text(&r, 0)?, text(&r, 1)?)) else { continue };
@@ -260,10 +299,7 @@ pub async fn introspect(
 
     progress.stage("views and triggers");
     let mut hidden_views = Vec::new();
-    for r in fetch!(format!(
-        "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE {}",
-        filter("TABLE_SCHEMA")
-    ))? {
+    for r in r_views? {
         let key = (text(&r, 0)?, text(&r, 1)?);
         let Some(&(si, ti)) = pos.get(&key) else { continue };
         match opt(&r, 2)?.filter(|d| !d.is_empty()) {
@@ -278,11 +314,7 @@ pub async fn introspect(
             hidden_views.join(", ")
         ));
     }
-    for r in fetch!(format!(
-        "SELECT TRIGGER_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT \
-         FROM information_schema.TRIGGERS WHERE {} ORDER BY 1, 2, 3",
-        filter("TRIGGER_SCHEMA")
-    ))? {
+    for r in r_triggers? {
         let Some(&(si, ti)) = pos.get(&(text(&r, 0)?, text(&r, 1)?)) else { continue };
         let (name, timing, event, body) = (text(&r, 2)?, text(&r, 3)?, text(&r, 4)?, text(&r, 5)?);
         let table = schemas[si].tables[ti].name.clone();
@@ -295,11 +327,7 @@ pub async fn introspect(
     }
 
     progress.stage("routines");
-    for r in fetch!(format!(
-        "SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, DTD_IDENTIFIER FROM information_schema.ROUTINES \
-         WHERE {} ORDER BY 1, 2",
-        filter("ROUTINE_SCHEMA")
-    ))? {
+    for r in r_routines? {
         let Some(&si) = schema_pos.get(&text(&r, 0)?) else { continue };
         schemas[si].functions.push(Function {
             name: text(&r, 1)?,

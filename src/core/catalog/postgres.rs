@@ -1,6 +1,7 @@
 //! PostgreSQL introspection from pg_catalog: one query per kind of object, for every visible user schema.
 use std::collections::HashMap;
 
+use futures_util::TryStreamExt;
 use sqlx::{PgConnection, Row};
 
 use super::model::*;
@@ -23,37 +24,37 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
 
     progress.stage("schemas");
     let mut schemas: Vec<Schema> = Vec::new();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT n.nspname::text, has_schema_privilege(n.oid, 'USAGE') FROM pg_namespace n WHERE {USER_SCHEMAS} \
          AND {} ORDER BY 1",
         not_extension_member("pg_namespace", "n.oid")
     )))
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in rows {
+    .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await? {
         let name: String = r.try_get(0)?;
         if !r.try_get::<bool, _>(1)? {
             warnings.push(format!("schema `{name}`: no USAGE privilege, its objects may not be usable"));
         }
         schemas.push(Schema { name, ..Default::default() });
     }
+    drop(rows);
     let schema_pos: HashMap<String, usize> = schemas.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
 
     progress.stage("tables");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text, c.reltuples::float8, \
            CASE WHEN c.relkind IN ('r', 'p', 'm') THEN pg_total_relation_size(c.oid) END, \
-           obj_description(c.oid, 'pg_class'), \
+           d.description, \
            CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 \
          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition AND {USER_SCHEMAS} AND {} \
          ORDER BY 2, 3",
         not_extension_member("pg_class", "c.oid")
     )))
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch(&mut *conn);
     let mut rel: HashMap<i64, (usize, usize)> = HashMap::new();
-    for r in rows {
+    while let Some(r) = rows.try_next().await? {
         let oid: i64 = r.try_get(0)?;
         let schema: String = r.try_get(1)?;
         let Some(&si) = schema_pos.get(&schema) else { continue };
@@ -74,24 +75,26 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
         s.tables.push(t);
         rel.insert(oid, (si, s.tables.len() - 1));
     }
+    drop(rows);
 
     progress.stage("columns");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT a.attrelid::int8, a.attnum::int4, a.attname::text, format_type(a.atttypid, a.atttypmod), t.typtype::text, \
            NOT a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text, \
-           CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END, col_description(a.attrelid, a.attnum) \
+           CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END, ds.description \
          FROM pg_attribute a \
          JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_type t ON t.oid = a.atttypid \
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+         LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass \
+           AND ds.objsubid = a.attnum \
          WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_SCHEMAS} \
          ORDER BY 1, 2"
     )))
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch(&mut *conn);
     let mut attname: HashMap<(i64, i16), String> = HashMap::new();
-    for r in rows {
+    while let Some(r) = rows.try_next().await? {
         let oid: i64 = r.try_get(0)?;
         let Some(&(si, ti)) = rel.get(&oid) else { continue };
         let num: i32 = r.try_get(1)?;
@@ -125,9 +128,10 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
             comment: r.try_get(10)?,
         });
     }
+    drop(rows);
 
     progress.stage("constraints");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT con.conrelid::int8, con.conname::text, con.contype::text, \
            ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o) \
                  JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o), \
@@ -140,9 +144,8 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
          LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
          WHERE con.contype IN ('p', 'u', 'f', 'c') AND {USER_SCHEMAS} ORDER BY 1, 2"
     )))
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in rows {
+    .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await? {
         let oid: i64 = r.try_get(0)?;
         let Some(&(si, ti)) = rel.get(&oid) else { continue };
         let name: String = r.try_get(1)?;
@@ -167,22 +170,26 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
             }),
         }
     }
+    drop(rows);
 
     progress.stage("indexes");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, pg_get_indexdef(i.indexrelid), \
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, \
+           CASE WHEN con.conindid IS NULL THEN pg_get_indexdef(i.indexrelid) END, \
            pg_get_expr(i.indpred, i.indrelid), \
            string_to_array(i.indkey::text, ' ')::int2[], string_to_array(i.indoption::text, ' ')::int2[], \
-           ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
-           EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')) \
+           ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) ELSE '' END \
+                 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+           con.conindid IS NOT NULL \
          FROM pg_index i \
          JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = ic.relam \
+         LEFT JOIN (SELECT DISTINCT conindid FROM pg_constraint WHERE contype IN ('p', 'u', 'x')) con \
+           ON con.conindid = i.indexrelid \
          WHERE {USER_SCHEMAS} ORDER BY 1, 2"
     )))
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in rows {
+    .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await? {
         let oid: i64 = r.try_get(0)?;
         let Some(&(si, ti)) = rel.get(&oid) else { continue };
         let keys: Vec<i16> = r.try_get(6)?;
@@ -210,19 +217,19 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
             constraint: r.try_get(9)?,
             predicate: r.try_get::<Option<String>, _>(5)?.map(|p| strip_outer_parens(&p)),
             method: Some(r.try_get(3)?),
-            definition: Some(r.try_get(4)?),
+            definition: r.try_get(4)?,
         });
     }
+    drop(rows);
 
     progress.stage("triggers");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT t.tgrelid::int8, t.tgname::text, pg_get_triggerdef(t.oid, true), t.tgtype::int4 \
          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE NOT t.tgisinternal AND {USER_SCHEMAS} ORDER BY 1, 2"
     )))
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in rows {
+    .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await? {
         let oid: i64 = r.try_get(0)?;
         let Some(&(si, ti)) = rel.get(&oid) else { continue };
         let tgtype: i32 = r.try_get(3)?;
@@ -245,6 +252,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
             definition: r.try_get(2)?,
         });
     }
+    drop(rows);
 
     progress.stage("sequences");
     let rows = sqlx::query(
@@ -280,21 +288,21 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
     }
 
     progress.stage("types and functions");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT n.nspname::text, t.typname::text, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) \
          FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace \
          WHERE {USER_SCHEMAS} AND {} GROUP BY 1, 2 ORDER BY 1, 2",
         not_extension_member("pg_type", "t.oid")
     )))
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in rows {
+    .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await? {
         let schema: String = r.try_get(0)?;
         if let Some(&si) = schema_pos.get(&schema) {
             schemas[si].enums.push(EnumType { name: r.try_get(1)?, labels: r.try_get(2)? });
         }
     }
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    drop(rows);
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid), \
            COALESCE(pg_get_function_result(p.oid), ''), l.lanname::text, p.prokind::text, \
            CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END \
@@ -302,9 +310,8 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
          WHERE {USER_SCHEMAS} AND {} ORDER BY 1, 2, 3",
         not_extension_member("pg_proc", "p.oid")
     )))
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in rows {
+    .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await? {
         let schema: String = r.try_get(0)?;
         if let Some(&si) = schema_pos.get(&schema) {
             let kind = match r.try_get::<String, _>(5)?.as_str() {
@@ -323,6 +330,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
             });
         }
     }
+    drop(rows);
     let extensions = sqlx::query(
         "SELECT e.extname::text, e.extversion, n.nspname::text FROM pg_extension e \
          JOIN pg_namespace n ON n.oid = e.extnamespace ORDER BY 1",
