@@ -151,8 +151,15 @@ pub async fn introspect(
             t.primary_key = Some(Key { name, columns });
         }
         if let Some(sql) = table_sql.get(&t.name) {
-            for (name, expression) in sqltext::checks(sql) {
-                t.checks.push(Check { name, expression });
+            // Parsing the CREATE text is only needed when it holds what the pragmas do not give.
+            let upper = sql.to_ascii_uppercase();
+            if upper.contains("CHECK") {
+                for (name, expression) in sqltext::checks(sql) {
+                    t.checks.push(Check { name, expression });
+                }
+            }
+            if !(upper.contains("COLLATE") || t.columns.iter().any(|c| c.generated.is_some())) {
+                continue;
             }
             for (col, collation, generated) in sqltext::column_facts(sql) {
                 if let Some(c) = t.columns.iter_mut().find(|c| c.name == col) {
@@ -271,13 +278,19 @@ pub async fn introspect(
             }
         }
     }
-    if let Ok(rows) = sqlx::query("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetch_all(&mut *conn).await {
+    // Sizes come from dbstat, which reads every page: done in bulk only for databases up to 20,000 pages.
+    let pages: i64 = sqlx::query("PRAGMA page_count").fetch_one(&mut *conn).await?.try_get(0)?;
+    if pages > 20_000 {
+        warnings.push(format!("table sizes are not read for a database of {pages} pages (dbstat reads every page)"));
+    } else if let Ok(rows) =
+        sqlx::query("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetch_all(&mut *conn).await
+    {
         let sizes: HashMap<String, i64> =
             rows.iter().filter_map(|r| Some((r.try_get::<String, _>(0).ok()?, r.try_get::<i64, _>(1).ok()?))).collect();
         for t in tables.iter_mut().filter(|t| t.kind == TableKind::Table) {
             let own = sizes.get(&t.name).copied().unwrap_or(0);
-            let idx: i64 = t.indexes.iter().filter_map(|x| sizes.get(&x.name)).sum();
             // pragma_index_list lists the automatic indexes (sqlite_autoindex_…) too.
+            let idx: i64 = t.indexes.iter().filter_map(|x| sizes.get(&x.name)).sum();
             t.size_bytes = Some(own + idx);
         }
     }
