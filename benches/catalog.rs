@@ -65,8 +65,26 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Runs a command to completion with its output discarded; returns wall time and peak resident memory (MB).
+/// Runs a command under GNU time (a forked child's own rusage would count this bench's memory, copied at fork)
+/// with its output discarded; returns wall time and the command's peak resident memory (MB).
 fn run_measured(cmd: &mut Command) -> (f64, f64) {
+    if std::path::Path::new("/usr/bin/time").exists() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let mut timed = Command::new("/usr/bin/time");
+        timed.arg("-f").arg("%M").arg("-o").arg(file.path()).arg(cmd.get_program()).args(cmd.get_args());
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => timed.env(k, v),
+                None => timed.env_remove(k),
+            };
+        }
+        let t = Instant::now();
+        let status = timed.stdout(Stdio::null()).stderr(Stdio::null()).status().expect("spawn");
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        assert!(status.success(), "{cmd:?} failed");
+        let kb: f64 = std::fs::read_to_string(file.path()).unwrap().trim().lines().last().unwrap().parse().unwrap();
+        return (ms, kb / 1024.0);
+    }
     let t = Instant::now();
     let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
     let pid = child.id() as i32;

@@ -227,8 +227,12 @@ fn create_index(engine: Engine, schema: &str, t: &Table, ix: &Index) -> Option<S
         return Some(format!("{};", d.trim().trim_end_matches(';')));
     }
     let parts = ix.parts.iter().map(|p| index_part(engine, p)).collect::<Vec<_>>().join(", ");
+    let using = match (&ix.method, engine) {
+        (Some(m), Engine::Postgres) if m != "btree" => format!(" USING {m}"),
+        _ => String::new(),
+    };
     let mut s = format!(
-        "CREATE {}INDEX {} ON {} ({parts})",
+        "CREATE {}INDEX {} ON {}{using} ({parts})",
         if ix.unique { "UNIQUE " } else { "" },
         ident(engine, &ix.name),
         qualified(engine, schema, &t.name)

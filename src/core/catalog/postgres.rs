@@ -1,4 +1,7 @@
 //! PostgreSQL introspection from pg_catalog: one query per kind of object, for every visible user schema.
+//! Deparsing functions (pg_get_indexdef and friends) cost ~100 µs a call, so they are called only where the model
+//! cannot say the same thing itself: an index's own definition is kept only when it is not a plain btree index
+//! over columns and expressions with default operator classes (its DDL is generated from the model otherwise).
 use std::collections::HashMap;
 
 use futures_util::TryStreamExt;
@@ -208,7 +211,10 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
     progress.stage("indexes");
     let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, \
-           CASE WHEN con.conindid IS NULL THEN pg_get_indexdef(i.indexrelid) END, \
+           CASE WHEN con.conindid IS NULL AND (am.amname <> 'btree' OR i.indnatts > i.indnkeyatts \
+                  OR EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) oc JOIN pg_opclass o ON o.oid = oc \
+                             WHERE NOT o.opcdefault)) \
+             THEN pg_get_indexdef(i.indexrelid) END, \
            pg_get_expr(i.indpred, i.indrelid), \
            string_to_array(i.indkey::text, ' ')::int2[], string_to_array(i.indoption::text, ' ')::int2[], \
            CASE WHEN 0 = ANY(string_to_array(i.indkey::text, ' ')::int2[]) THEN \
