@@ -355,7 +355,7 @@ fn import(set: &prof::ProfileSet, write: bool, json: bool) -> i32 {
     for f in found {
         match f.profile {
             Err(e) => {
-                eprintln!("skipped {}: {e}", f.source);
+                eprintln!("not imported: {}: {e}", f.source);
                 out.push(json!({"source": f.source, "error": e}));
             }
             Ok(p) => {

@@ -209,18 +209,23 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
     }
 
     progress.stage("indexes");
+    // Operator classes that are not their type's default: an index using one keeps its own definition.
+    let special: std::collections::HashSet<i64> = sqlx::query("SELECT oid::int8 FROM pg_opclass WHERE NOT opcdefault")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let mut needs_definition: Vec<(i64, usize, usize, usize)> = Vec::new();
     let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, \
-           CASE WHEN con.conindid IS NULL AND (am.amname <> 'btree' OR i.indnatts > i.indnkeyatts \
-                  OR EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) oc JOIN pg_opclass o ON o.oid = oc \
-                             WHERE NOT o.opcdefault)) \
-             THEN pg_get_indexdef(i.indexrelid) END, \
+           (am.amname <> 'btree' OR i.indnatts > i.indnkeyatts), \
            pg_get_expr(i.indpred, i.indrelid), \
            string_to_array(i.indkey::text, ' ')::int2[], string_to_array(i.indoption::text, ' ')::int2[], \
            CASE WHEN 0 = ANY(string_to_array(i.indkey::text, ' ')::int2[]) THEN \
              ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) ELSE '' END \
                    FROM generate_series(1, i.indnkeyatts) k ORDER BY k) END, \
-           con.conindid IS NOT NULL, i.indnkeyatts::int4 \
+           con.conindid IS NOT NULL, i.indnkeyatts::int4, i.indexrelid::int8, i.indclass::text \
          FROM pg_index i \
          JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = ic.relam \
@@ -251,17 +256,41 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
                 }
             })
             .collect();
-        schemas[si].tables[ti].indexes.push(Index {
+        let constraint: bool = r.try_get(9)?;
+        let unusual: bool = r.try_get(4)?;
+        let classes: String = r.try_get(12)?;
+        let special_class =
+            classes.split_whitespace().filter_map(|c| c.parse::<i64>().ok()).any(|c| special.contains(&c));
+        let t = &mut schemas[si].tables[ti];
+        if !constraint && (unusual || special_class) {
+            needs_definition.push((r.try_get(11)?, si, ti, t.indexes.len()));
+        }
+        t.indexes.push(Index {
             name: r.try_get(1)?,
             parts,
             unique: r.try_get(2)?,
-            constraint: r.try_get(9)?,
+            constraint,
             predicate: r.try_get::<Option<String>, _>(5)?.map(|p| strip_outer_parens(&p)),
             method: Some(r.try_get(3)?),
-            definition: r.try_get(4)?,
+            definition: None,
         });
     }
     drop(rows);
+    if !needs_definition.is_empty() {
+        let oids: Vec<i64> = needs_definition.iter().map(|x| x.0).collect();
+        let defs: HashMap<i64, String> = sqlx::query(
+            "SELECT indexrelid::int8, pg_get_indexdef(indexrelid) FROM pg_index WHERE indexrelid::int8 = ANY($1)",
+        )
+        .bind(&oids)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+        for (oid, si, ti, k) in needs_definition {
+            schemas[si].tables[ti].indexes[k].definition = defs.get(&oid).cloned();
+        }
+    }
 
     progress.stage("triggers");
     let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
