@@ -217,14 +217,14 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
     let mut needs_definition: Vec<(i64, usize, usize, usize)> = Vec::new();
+    let mut expression_parts: Vec<(i64, i32, usize, usize, usize, usize)> = Vec::new();
+    progress.stage("index list");
     let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, \
            (am.amname <> 'btree' OR i.indnatts > i.indnkeyatts), \
            pg_get_expr(i.indpred, i.indrelid), \
            string_to_array(i.indkey::text, ' ')::int2[], string_to_array(i.indoption::text, ' ')::int2[], \
-           CASE WHEN 0 = ANY(string_to_array(i.indkey::text, ' ')::int2[]) THEN \
-             ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) ELSE '' END \
-                   FROM generate_series(1, i.indnkeyatts) k ORDER BY k) END, \
+           NULL, \
            con.conindid IS NOT NULL, i.indnkeyatts::int4, i.indexrelid::int8, i.indclass::text \
          FROM pg_index i \
          JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid \
@@ -240,7 +240,14 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
         let keys: Vec<i16> = r.try_get(6)?;
         let options: Vec<i16> = r.try_get(7)?;
         let nkeys = r.try_get::<i32, _>(10)? as usize;
-        let texts: Vec<String> = r.try_get::<Option<Vec<String>>, _>(8)?.unwrap_or_else(|| vec![String::new(); nkeys]);
+        // Expression parts are deparsed by a second query, for expression indexes only.
+        let texts: Vec<String> = vec![String::new(); nkeys];
+        let indexrelid: i64 = r.try_get(11)?;
+        for (k, attnum) in keys.iter().take(nkeys).enumerate() {
+            if *attnum == 0 {
+                expression_parts.push((indexrelid, k as i32 + 1, si, ti, schemas[si].tables[ti].indexes.len(), k));
+            }
+        }
         let parts = texts
             .iter()
             .enumerate()
@@ -276,6 +283,25 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
         });
     }
     drop(rows);
+    if !expression_parts.is_empty() {
+        let oids: Vec<i64> = expression_parts.iter().map(|x| x.0).collect();
+        let texts: HashMap<(i64, i32), String> = sqlx::query(
+            "SELECT i.indexrelid::int8, k, pg_get_indexdef(i.indexrelid, k, true) \
+             FROM pg_index i, generate_series(1, i.indnkeyatts) k WHERE i.indexrelid::int8 = ANY($1)",
+        )
+        .bind(&oids)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+        for (oid, k, si, ti, ix, part) in expression_parts {
+            if let Some(p) = schemas[si].tables[ti].indexes.get_mut(ix).and_then(|x| x.parts.get_mut(part)) {
+                p.expression = texts.get(&(oid, k)).cloned();
+            }
+        }
+    }
+    progress.stage("index definitions");
     if !needs_definition.is_empty() {
         let oids: Vec<i64> = needs_definition.iter().map(|x| x.0).collect();
         let defs: HashMap<i64, String> = sqlx::query(
