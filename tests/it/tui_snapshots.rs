@@ -127,12 +127,12 @@ fn form_with_errors_and_help_overlay() {
 }
 
 #[test]
-fn placeholder_panes_say_what_they_will_hold() {
+fn placeholder_panes_say_what_they_will_hold_and_schema_asks_for_a_connection() {
     let mut app = App::new(Theme::default(), fixture_set(), None);
     key(&mut app, KeyCode::Char('2'));
     let t = render(&app, 80, 24);
     let text = format!("{:?}", t.backend().buffer());
-    assert!(text.contains("Schema browser"), "{text}");
+    assert!(text.contains("Connect a profile first"), "the schema pane says what it needs: {text}");
     key(&mut app, KeyCode::Tab);
     insta::assert_snapshot!("migrations_placeholder", render(&app, 80, 24).backend());
 }
