@@ -15,8 +15,8 @@ shot() { tmux -L dbc-shots capture-pane -t s -p -e > "$work/$1.ans"; python3 scr
 wait_for connected
 tmux -L dbc-shots send-keys -t s t; wait_for "Connection test: OK"; shot profiles
 tmux -L dbc-shots send-keys -t s a; wait_for "New profile"; tmux -L dbc-shots send-keys -t s -l prod; shot profile-form
-tmux -L dbc-shots send-keys -t s Escape 2; wait_for "main (5)"
+tmux -L dbc-shots send-keys -t s Escape; sleep 0.3; tmux -L dbc-shots send-keys -t s 2; wait_for "main (5)"
 tmux -L dbc-shots send-keys -t s j j j Enter; wait_for "PK (id)"; shot schema
 tmux -L dbc-shots send-keys -t s d; wait_for "CREATE TABLE"; shot schema-ddl
 tmux -L dbc-shots send-keys -t s '?'; wait_for "Keys"; shot help
-tmux -L dbc-shots send-keys -t s Escape q
+tmux -L dbc-shots send-keys -t s Escape; sleep 0.3; tmux -L dbc-shots send-keys -t s q
