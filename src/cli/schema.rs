@@ -1,7 +1,7 @@
 //! `dbconsole schema PROFILE [--json] [--ddl] [--table NAME]`.
 use clap::Args;
 
-use crate::core::catalog::{self, Catalog, Schema, Table, ddl};
+use crate::core::catalog::{self, Catalog, Schema, Table, ddl, describe};
 use crate::core::paths::Paths;
 use crate::core::profile::Engine;
 
@@ -75,19 +75,6 @@ pub async fn run(paths: &Paths, args: SchemaArgs) -> i32 {
     0
 }
 
-fn human_bytes(n: i64) -> String {
-    let n = n as f64;
-    if n >= 1e9 {
-        format!("{:.1} GB", n / 1e9)
-    } else if n >= 1e6 {
-        format!("{:.1} MB", n / 1e6)
-    } else if n >= 1e3 {
-        format!("{:.0} kB", n / 1e3)
-    } else {
-        format!("{n} B")
-    }
-}
-
 pub fn describe_catalog(c: &Catalog) -> String {
     let mut s = format!(
         "{} {} · {} · {} schema(s), {} table(s) and view(s)\n",
@@ -109,7 +96,7 @@ pub fn describe_catalog(c: &Catalog) -> String {
                 facts.push(format!("~{r} rows"));
             }
             if let Some(b) = t.size_bytes {
-                facts.push(human_bytes(b));
+                facts.push(describe::bytes(b));
             }
             s.push_str(&format!("  {:<18} {}  ({})\n", t.kind.as_str(), t.name, facts.join(", ")));
         }
@@ -133,83 +120,27 @@ pub fn describe_catalog(c: &Catalog) -> String {
 pub fn describe_table(c: &Catalog, schema: &Schema, t: &Table) -> String {
     let mut s = format!("{} {}.{}\n", t.kind.as_str(), schema.name, t.name);
     for col in &t.columns {
-        let mut flags = Vec::new();
-        if !col.nullable {
-            flags.push("not null".to_string());
-        }
-        if let Some(d) = &col.default {
-            flags.push(format!("default {d}"));
-        }
-        if let Some(i) = col.identity {
-            flags.push(format!("{i:?}").to_lowercase());
-        }
-        if let Some(g) = &col.generated {
-            flags.push(format!("generated ({g})"));
-        }
-        if let Some(co) = &col.collation {
-            flags.push(format!("collate {co}"));
-        }
+        let mut flags = if col.nullable { Vec::new() } else { vec!["not null".to_string()] };
+        flags.extend(describe::column_extras(col));
         s.push_str(&format!("  {:<24} {:<28} {}\n", col.name, col.data_type, flags.join(", ")));
     }
+    let mut lines = Vec::new();
     if let Some(pk) = &t.primary_key {
-        s.push_str(&format!("primary key ({})\n", pk.columns.join(", ")));
+        lines.push(describe::key("primary key", pk));
     }
-    for u in &t.unique_constraints {
-        s.push_str(&format!(
-            "unique {}({})\n",
-            u.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default(),
-            u.columns.join(", ")
-        ));
-    }
-    for ix in &t.indexes {
-        let parts: Vec<String> = ix
-            .parts
+    lines.extend(t.unique_constraints.iter().map(|u| describe::key("unique", u)));
+    lines.extend(t.indexes.iter().map(describe::index));
+    lines.extend(t.foreign_keys.iter().map(|fk| format!("references {}", describe::references(fk))));
+    lines.extend(
+        c.referenced_by(&schema.name, &t.name)
             .iter()
-            .map(|p| {
-                p.column.clone().or(p.expression.clone()).unwrap_or_default() + if p.descending { " desc" } else { "" }
-            })
-            .collect();
-        s.push_str(&format!(
-            "index {}{} ({}){}{}\n",
-            if ix.unique { "unique " } else { "" },
-            ix.name,
-            parts.join(", "),
-            ix.method.as_deref().map(|m| format!(" using {m}")).unwrap_or_default(),
-            ix.predicate.as_deref().map(|p| format!(" where {p}")).unwrap_or_default()
-        ));
-    }
-    for fk in &t.foreign_keys {
-        s.push_str(&format!(
-            "references ({}) → {}.{}({}) on delete {} on update {}\n",
-            fk.columns.join(", "),
-            fk.referenced_schema,
-            fk.referenced_table,
-            fk.referenced_columns.join(", "),
-            fk.on_delete.sql().to_lowercase(),
-            fk.on_update.sql().to_lowercase()
-        ));
-    }
-    for (rs, rt, fk) in c.referenced_by(&schema.name, &t.name) {
-        s.push_str(&format!(
-            "referenced by {rs}.{rt}({}) → ({})\n",
-            fk.columns.join(", "),
-            fk.referenced_columns.join(", ")
-        ));
-    }
-    for ch in &t.checks {
-        s.push_str(&format!(
-            "check {}({})\n",
-            ch.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default(),
-            ch.expression
-        ));
-    }
-    for tr in &t.triggers {
-        s.push_str(&format!(
-            "trigger {} {} {}\n",
-            tr.name,
-            tr.timing.to_lowercase(),
-            tr.events.join(" or ").to_lowercase()
-        ));
+            .map(|(rs, rt, fk)| format!("referenced by {}", describe::referenced_by(rs, rt, fk))),
+    );
+    lines.extend(t.checks.iter().map(describe::check));
+    lines.extend(t.triggers.iter().map(describe::trigger));
+    for l in lines {
+        s.push_str(&l);
+        s.push('\n');
     }
     s
 }

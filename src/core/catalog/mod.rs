@@ -2,6 +2,7 @@
 //! of object), DDL generated from it in each dialect, and comparison of two catalogs.
 pub mod compare;
 pub mod ddl;
+pub mod describe;
 pub mod model;
 pub mod mysql;
 pub mod postgres;

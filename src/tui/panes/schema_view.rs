@@ -53,30 +53,7 @@ pub fn child_label(c: &Catalog, si: usize, ti: usize, k: usize) -> (String, &'st
     }
 }
 
-fn human(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
-fn bytes(n: i64) -> String {
-    let f = n as f64;
-    if f >= 1e9 {
-        format!("{:.1} GB", f / 1e9)
-    } else if f >= 1e6 {
-        format!("{:.1} MB", f / 1e6)
-    } else if f >= 1e3 {
-        format!("{:.0} kB", f / 1e3)
-    } else {
-        format!("{n} B")
-    }
-}
+use crate::core::catalog::describe::{self, bytes, count as human};
 
 pub fn render(frame: &mut Frame, area: Rect, pane: &SchemaPane, theme: &Theme, connected: Option<&str>) {
     let block = Block::default()
@@ -266,18 +243,7 @@ fn render_detail(frame: &mut Frame, area: Rect, pane: &SchemaPane, c: &Catalog, 
                 lines.push(Line::styled("  (none)", theme.dim()));
             }
             for fk in &t.foreign_keys {
-                lines.push(Line::styled(
-                    format!(
-                        "  ({}) → {}.{}({}) on delete {} on update {}",
-                        fk.columns.join(", "),
-                        fk.referenced_schema,
-                        fk.referenced_table,
-                        fk.referenced_columns.join(", "),
-                        fk.on_delete.sql().to_lowercase(),
-                        fk.on_update.sql().to_lowercase()
-                    ),
-                    theme.text(),
-                ));
+                lines.push(Line::styled(format!("  {}", describe::references(fk)), theme.text()));
             }
             lines.push(Line::styled("referenced by", theme.title()));
             let by = c.referenced_by(&s.name, &t.name);
@@ -285,10 +251,7 @@ fn render_detail(frame: &mut Frame, area: Rect, pane: &SchemaPane, c: &Catalog, 
                 lines.push(Line::styled("  (none)", theme.dim()));
             }
             for (rs, rt, fk) in by {
-                lines.push(Line::styled(
-                    format!("  {rs}.{rt}({}) → ({})", fk.columns.join(", "), fk.referenced_columns.join(", ")),
-                    theme.text(),
-                ));
+                lines.push(Line::styled(format!("  {}", describe::referenced_by(rs, rt, fk)), theme.text()));
             }
         }
         Detail::Ddl => {
@@ -305,19 +268,7 @@ fn columns(lines: &mut Vec<Line>, t: &Table, theme: &Theme) {
     let tw = t.columns.iter().map(|c| c.data_type.chars().count()).max().unwrap_or(4).clamp(4, 26);
     lines.push(Line::styled(format!("{:<w$} {:<tw$} null  default / extra", "name", "type"), theme.dim()));
     for c in &t.columns {
-        let mut extra = Vec::new();
-        if let Some(d) = &c.default {
-            extra.push(format!("= {d}"));
-        }
-        if let Some(i) = c.identity {
-            extra.push(format!("{i:?}").to_lowercase());
-        }
-        if let Some(g) = &c.generated {
-            extra.push(format!("generated ({g})"));
-        }
-        if let Some(co) = &c.collation {
-            extra.push(format!("collate {co}"));
-        }
+        let mut extra = describe::column_extras(c);
         if let Some(cm) = &c.comment {
             extra.push(format!("-- {cm}"));
         }
@@ -332,60 +283,17 @@ fn columns(lines: &mut Vec<Line>, t: &Table, theme: &Theme) {
 }
 
 fn indexes(lines: &mut Vec<Line>, t: &Table, theme: &Theme) {
+    let before = lines.len();
+    let mut text = Vec::new();
     if let Some(pk) = &t.primary_key {
-        lines.push(Line::styled(format!("primary key ({})", pk.columns.join(", ")), theme.text()));
+        text.push(describe::key("primary key", pk));
     }
-    for u in &t.unique_constraints {
-        lines.push(Line::styled(
-            format!(
-                "unique {}({})",
-                u.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default(),
-                u.columns.join(", ")
-            ),
-            theme.text(),
-        ));
-    }
-    for ix in &t.indexes {
-        let parts: Vec<String> = ix
-            .parts
-            .iter()
-            .map(|p| {
-                let mut s = p.column.clone().or(p.expression.clone()).unwrap_or_default();
-                if let Some(n) = p.prefix_length {
-                    s.push_str(&format!("({n})"));
-                }
-                if p.descending {
-                    s.push_str(" desc");
-                }
-                s
-            })
-            .collect();
-        lines.push(Line::styled(
-            format!(
-                "index {}{} ({}){}{}{}",
-                if ix.unique { "unique " } else { "" },
-                ix.name,
-                parts.join(", "),
-                ix.method.as_deref().map(|m| format!(" using {m}")).unwrap_or_default(),
-                ix.predicate.as_deref().map(|p| format!(" where {p}")).unwrap_or_default(),
-                if ix.constraint { " (constraint)" } else { "" }
-            ),
-            theme.text(),
-        ));
-    }
-    for ch in &t.checks {
-        lines.push(Line::styled(
-            format!("check {}({})", ch.name.as_deref().map(|n| format!("{n} ")).unwrap_or_default(), ch.expression),
-            theme.text(),
-        ));
-    }
-    for tr in &t.triggers {
-        lines.push(Line::styled(
-            format!("trigger {} {} {}", tr.name, tr.timing.to_lowercase(), tr.events.join(" or ").to_lowercase()),
-            theme.text(),
-        ));
-    }
-    if lines.len() <= 2 {
+    text.extend(t.unique_constraints.iter().map(|u| describe::key("unique", u)));
+    text.extend(t.indexes.iter().map(describe::index));
+    text.extend(t.checks.iter().map(describe::check));
+    text.extend(t.triggers.iter().map(describe::trigger));
+    lines.extend(text.into_iter().map(|l| Line::styled(l, theme.text())));
+    if lines.len() == before {
         lines.push(Line::styled("(no keys, indexes, checks or triggers)", theme.dim()));
     }
 }
