@@ -81,16 +81,6 @@ pub enum FormOutcome {
     Save { profile: Box<Profile>, replacing: Option<String> },
 }
 
-const SOURCES: [PasswordKind; 7] = [
-    PasswordKind::Ask,
-    PasswordKind::Env,
-    PasswordKind::Pgpass,
-    PasswordKind::Command,
-    PasswordKind::Keyring,
-    PasswordKind::Mycnf,
-    PasswordKind::None,
-];
-
 #[derive(Debug)]
 pub struct ProfileForm {
     pub mode: FormMode,
@@ -263,7 +253,10 @@ impl ProfileForm {
             Field::Environment => self.environment = step(&Environment::ALL, self.environment, forward),
             Field::ReadOnly => self.read_only = !self.read_only,
             Field::PasswordSource => {
-                self.password_kind = step(&SOURCES, self.password_kind, forward);
+                // A plain password is never chosen here: only kept when the user wrote one into the file.
+                let sources: Vec<PasswordKind> =
+                    PasswordKind::ALL.into_iter().filter(|k| *k != PasswordKind::Plain).collect();
+                self.password_kind = step(&sources, self.password_kind, forward);
                 self.keep_plain = None;
             }
             Field::TlsMode => {
