@@ -113,9 +113,7 @@ pub fn password_for(p: &Profile) -> Result<(Option<SecretString>, Option<String>
 /// Connects a one-connection pool for a subcommand; on failure prints the classified error and returns the exit
 /// code to use.
 pub async fn connect(paths: &Paths, p: &Profile) -> Result<DbPool, i32> {
-    if p.engine == crate::core::profile::Engine::Sqlite && p.path.as_deref() == Some(paths.demo_db().as_path()) {
-        let _ = crate::core::demo::ensure(&paths.demo_db()).await;
-    }
+    let _ = crate::core::demo::ensure_for(p, &paths.demo_db()).await;
     let (pw, note) = match password_for(p) {
         Ok(x) => x,
         Err(e) => {

@@ -162,9 +162,7 @@ pub async fn run(paths: &Paths, cmd: ProfileCommand) -> i32 {
             if let Some(t) = timeout {
                 p.pool.connect_timeout_secs = t.max(1);
             }
-            if p.engine == Engine::Sqlite && p.path.as_deref() == Some(paths.demo_db().as_path()) {
-                let _ = crate::core::demo::ensure(&paths.demo_db()).await;
-            }
+            let _ = crate::core::demo::ensure_for(&p, &paths.demo_db()).await;
             let report = match super::password_for(&p) {
                 Err(e) => TestReport::failed_before(&p, e),
                 Ok((pw, note)) => {

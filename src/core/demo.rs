@@ -129,6 +129,14 @@ pub async fn ensure(path: &Path) -> Result<bool, sqlx::Error> {
     result.map(|_| true)
 }
 
+/// Makes the demo database when `p` is the profile that points at it (`demo_path`) and it does not exist yet.
+pub async fn ensure_for(p: &Profile, demo_path: &Path) -> Result<(), sqlx::Error> {
+    if p.path.as_deref() == Some(demo_path) {
+        ensure(demo_path).await?;
+    }
+    Ok(())
+}
+
 /// The profile of the demo database.
 pub fn profile(path: &Path) -> Profile {
     Profile::sqlite("demo", path.to_path_buf())

@@ -82,9 +82,7 @@ impl Runner {
             Effect::TestProfile { job, profile, password } => {
                 let demo = self.demo_db.clone();
                 tokio::spawn(async move {
-                    if profile.path.as_deref() == Some(demo.as_path()) {
-                        let _ = crate::core::demo::ensure(&demo).await;
-                    }
+                    let _ = crate::core::demo::ensure_for(&profile, &demo).await;
                     let name = profile.name.clone();
                     let report = match Self::password(&tx, &profile, password, Purpose::Test).await {
                         PasswordOutcome::Asked => return,
@@ -106,9 +104,7 @@ impl Runner {
                 let pools = self.pools.clone();
                 tokio::spawn(async move {
                     let name = profile.name.clone();
-                    if profile.path.as_deref() == Some(demo.as_path())
-                        && let Err(e) = crate::core::demo::ensure(&demo).await
-                    {
+                    if let Err(e) = crate::core::demo::ensure_for(&profile, &demo).await {
                         let err = classify::ConnectError::new(
                             classify::FailureClass::Other,
                             format!("cannot create the demo database at {}: {e}", demo.display()),

@@ -1,5 +1,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 /// A server setting from scripts/test.sh. A missing one fails the test: a test never skips silently.
 pub fn env(name: &str) -> String {
@@ -122,4 +123,80 @@ impl SilentListener {
 pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
+}
+
+/// The real binary in a tmux session of its own (its own server socket), killed on drop.
+pub struct Tmux {
+    socket: String,
+    session: &'static str,
+}
+
+impl Tmux {
+    pub fn start(sb: &Sandbox, name: &str, width: u16, height: u16) -> Tmux {
+        let t = Tmux { socket: format!("dbc-e2e-{}-{name}", std::process::id()), session: "e2e" };
+        let cmd = format!(
+            "DBCONSOLE_CONFIG_DIR='{}' DBCONSOLE_DATA_DIR='{}' '{}'; echo DBCONSOLE-EXITED-$?; sleep 30",
+            sb.config().display(),
+            sb.data().display(),
+            env!("CARGO_BIN_EXE_dbconsole")
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &t.socket,
+                "new-session",
+                "-d",
+                "-s",
+                t.session,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                &cmd,
+            ])
+            .status()
+            .expect("tmux must be installed (scripts/test.sh installs it)");
+        assert!(ok.success());
+        t
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["-L", &self.socket, "send-keys", "-t", self.session];
+        args.extend_from_slice(keys);
+        assert!(Command::new("tmux").args(&args).status().unwrap().success());
+    }
+
+    pub fn text(&self, s: &str) {
+        assert!(
+            Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", self.session, "-l", "--", s])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+
+    pub fn capture(&self) -> String {
+        let out =
+            Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-t", self.session, "-p"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn wait_for(&self, marker: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if screen.contains(marker) {
+                return screen;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "`{marker}` never appeared; the screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+    }
 }

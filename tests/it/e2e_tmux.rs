@@ -1,88 +1,10 @@
 //! End to end: the real binary in a real terminal (tmux): add a profile through the form, test it, read the verdict.
-use std::process::Command;
-use std::time::{Duration, Instant};
-
 use crate::common::*;
-
-struct Tmux {
-    socket: String,
-    session: &'static str,
-}
-
-impl Tmux {
-    fn start(sb: &Sandbox, width: u16, height: u16) -> Tmux {
-        let t = Tmux { socket: format!("dbc-e2e-{}-{}", std::process::id(), height), session: "e2e" };
-        let cmd = format!(
-            "DBCONSOLE_CONFIG_DIR='{}' DBCONSOLE_DATA_DIR='{}' '{}'; echo DBCONSOLE-EXITED-$?; sleep 30",
-            sb.config().display(),
-            sb.data().display(),
-            env!("CARGO_BIN_EXE_dbconsole")
-        );
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &t.socket,
-                "new-session",
-                "-d",
-                "-s",
-                t.session,
-                "-x",
-                &width.to_string(),
-                "-y",
-                &height.to_string(),
-                &cmd,
-            ])
-            .status()
-            .expect("tmux must be installed (scripts/test.sh installs it)");
-        assert!(ok.success());
-        t
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["-L", &self.socket, "send-keys", "-t", self.session];
-        args.extend_from_slice(keys);
-        assert!(Command::new("tmux").args(&args).status().unwrap().success());
-    }
-
-    fn text(&self, s: &str) {
-        assert!(
-            Command::new("tmux")
-                .args(["-L", &self.socket, "send-keys", "-t", self.session, "-l", "--", s])
-                .status()
-                .unwrap()
-                .success()
-        );
-    }
-
-    fn capture(&self) -> String {
-        let out =
-            Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-t", self.session, "-p"]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, marker: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if screen.contains(marker) {
-                return screen;
-            }
-            assert!(start.elapsed() < Duration::from_secs(20), "`{marker}` never appeared; the screen:\n{screen}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
-    }
-}
 
 #[test]
 fn add_profile_through_the_form_test_it_and_read_the_verdict() {
     let sb = Sandbox::new();
-    let t = Tmux::start(&sb, 80, 24);
+    let t = Tmux::start(&sb, "form", 80, 24);
     t.wait_for("Profiles (1)");
     t.wait_for("connected");
     t.keys(&["a"]);
@@ -144,7 +66,7 @@ fn a_password_asked_for_is_typed_masked() {
         "[profiles.ask]\nengine = \"mysql\"\nhost = \"127.0.0.1\"\nport = {}\ndatabase = \"dbc\"\nuser = \"dbc\"\npassword_source = \"ask\"\n",
         my_port()
     ));
-    let t = Tmux::start(&sb, 100, 30);
+    let t = Tmux::start(&sb, "password", 100, 30);
     // Start-up connects to the only profile, which asks for its password.
     t.wait_for("Password for ask");
     let pw = env("DBC_TEST_MY_PASSWORD");

@@ -200,41 +200,20 @@ async fn refresh_after_drop_removes_the_table_quietly() {
 
 #[test]
 fn filter_to_a_table_in_the_real_binary_and_read_its_columns() {
-    use crate::common::Sandbox;
-    use std::process::Command;
-    let sb = Sandbox::new();
-    let socket = format!("dbc-schema-{}", std::process::id());
-    let cmd = format!(
-        "DBCONSOLE_CONFIG_DIR='{}' DBCONSOLE_DATA_DIR='{}' '{}'",
-        sb.config().display(),
-        sb.data().display(),
-        env!("CARGO_BIN_EXE_dbconsole")
-    );
-    let tmux = |args: &[&str]| Command::new("tmux").arg("-L").arg(&socket).args(args).output().unwrap();
-    assert!(tmux(&["new-session", "-d", "-s", "s", "-x", "80", "-y", "24", &cmd]).status.success());
-    let wait = |marker: &str| -> String {
-        let start = std::time::Instant::now();
-        loop {
-            let out = String::from_utf8_lossy(&tmux(&["capture-pane", "-t", "s", "-p"]).stdout).into_owned();
-            if out.contains(marker) {
-                return out;
-            }
-            assert!(start.elapsed() < Duration::from_secs(20), "`{marker}` never appeared:\n{out}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
-    wait("connected");
-    tmux(&["send-keys", "-t", "s", "2"]);
-    wait("main (5)");
-    tmux(&["send-keys", "-t", "s", "/"]);
-    tmux(&["send-keys", "-t", "s", "-l", "ordit"]);
-    wait("1 match");
-    tmux(&["send-keys", "-t", "s", "Enter", "l"]);
-    let screen = wait("unit_price_cents");
+    let sb = crate::common::Sandbox::new();
+    let t = crate::common::Tmux::start(&sb, "schema", 80, 24);
+    t.wait_for("connected");
+    t.keys(&["2"]);
+    t.wait_for("main (5)");
+    t.keys(&["/"]);
+    t.text("ordit");
+    t.wait_for("1 match");
+    t.keys(&["Enter", "l"]);
+    let screen = t.wait_for("unit_price_cents");
     assert!(screen.contains("order_items"), "{screen}");
     for col in ["order_id", "product_id", "quantity"] {
         assert!(screen.contains(col), "{col}: {screen}");
     }
-    tmux(&["send-keys", "-t", "s", "q"]);
-    let _ = tmux(&["kill-server"]);
+    t.keys(&["q"]);
+    t.wait_for("DBCONSOLE-EXITED-0");
 }
