@@ -355,3 +355,88 @@ async fn catalog_sees_only_what_the_user_may_see() {
     assert!(cat.schemas.is_empty());
     assert!(!cat.warnings.is_empty(), "the catalog says it saw nothing");
 }
+
+/// Tables whose CREATE text stresses the SQLite text reader: every column and table constraint form, odd type
+/// names, comments, constraints without commas, ALTER TABLE ADD COLUMN text, CREATE TABLE AS, a broken view.
+const SQLITE_TRICKY: &str = r#"
+CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT UNIQUE, x INT, y INT, UNIQUE (x, y));
+CREATE TABLE "t[1]" (
+  a numeric( 12 , 2 ) NOT NULL ON CONFLICT FAIL,   -- a comment, with (parens and 'quotes'
+  b UNSIGNED   BIG INT DEFAULT (datetime( 'now' )),
+  c "text" DEFAULT -1 /* block, comment */,
+  d INT GENERATED ALWAYS AS (a+1) STORED,
+  e DEFAULT +5 COLLATE nocase,
+  [f g] [my type] default 'a''b',
+  `h``i` text default CURRENT_TIMESTAMP,
+  j blob default x'00ff',
+  k,
+  l VARCHAR(10) CONSTRAINT l_ref REFERENCES parent (code) ON UPDATE CASCADE ON DELETE SET DEFAULT DEFERRABLE INITIALLY DEFERRED,
+  m TEXT NULL CHECK (m <> '') CONSTRAINT m_len CHECK (length(m) < 9),
+  "ñame" DATETIME DEFAULT NULL,
+  n GENERATED ALWAYS AS (k || 'x'),
+  o REAL AS (a * 2) VIRTUAL,
+  p INT REFERENCES parent MATCH FULL,
+  CONSTRAINT pk_t PRIMARY KEY (a DESC, "f g" COLLATE binary) ON CONFLICT ROLLBACK
+  CHECK (a > 0) CONSTRAINT two FOREIGN KEY (k, p) REFERENCES parent (x, y) NOT DEFERRABLE,
+  FOREIGN KEY (k) REFERENCES "t[1]"
+);
+CREATE TABLE desc_pk (id INTEGER PRIMARY KEY DESC, v TEXT);
+CREATE TABLE auto_t (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, v TEXT UNIQUE ON CONFLICT IGNORE);
+CREATE TABLE wr (a TEXT, b INT, c ANY, PRIMARY KEY (b, a)) STRICT, WITHOUT ROWID;
+CREATE TABLE "Quoted ""Name""" ('single' int, "x" "double precision", y character varying(20));
+CREATE TABLE copy AS SELECT id, code, x * 2 AS twice FROM parent;
+CREATE TABLE grows (a INT);
+ALTER TABLE grows ADD COLUMN b TEXT DEFAULT 'new' NOT NULL;
+ALTER TABLE grows ADD COLUMN c REFERENCES parent(id);
+CREATE INDEX t1_expr ON "t[1]" (lower(c) DESC, k) WHERE k IS NOT NULL;
+CREATE UNIQUE INDEX wr_c ON wr (c);
+CREATE TABLE doomed (z INT);
+CREATE VIEW broken AS SELECT z FROM doomed;
+CREATE VIEW fine AS SELECT id, code FROM parent;
+DROP TABLE doomed;
+"#;
+
+#[tokio::test]
+async fn sqlite_text_reading_matches_the_pragmas() {
+    use catalog::sqlite::Reading;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tricky.db");
+    let pool = sqlite_pool(&path).await;
+    exec(&pool, SQLITE_FIXTURE).await;
+    // Foreign keys off while building (a key to a column added later), on again for the reads.
+    exec(&pool, &format!("PRAGMA foreign_keys = OFF; {SQLITE_TRICKY} PRAGMA foreign_keys = ON;")).await;
+    let DbPool::Sqlite(p) = &pool else { unreachable!() };
+    let by_text = catalog::introspect_sqlite(p, "tricky.db", Reading::Text).await.unwrap();
+    let by_pragma = catalog::introspect_sqlite(p, "tricky.db", Reading::Pragmas).await.unwrap();
+    // The text reading also finds foreign-key constraint names, which the pragmas do not report.
+    let t1 = by_text.find_table("t[1]").unwrap().1;
+    let names: Vec<Option<&str>> = t1.foreign_keys.iter().map(|f| f.name.as_deref()).collect();
+    assert_eq!(names, [Some("l_ref"), None, Some("two"), None]);
+    let mut unnamed = by_text.clone();
+    for t in unnamed.schemas.iter_mut().flat_map(|s| s.tables.iter_mut()) {
+        for f in t.foreign_keys.iter_mut() {
+            f.name = None;
+        }
+    }
+    for (a, b) in unnamed.schemas[0].tables.iter().zip(&by_pragma.schemas[0].tables) {
+        assert_eq!(a, b, "table {} read from its text differs from the pragmas", a.name);
+    }
+    assert_eq!(unnamed.schemas[0].tables.len(), by_pragma.schemas[0].tables.len());
+    assert_eq!(unnamed.warnings, by_pragma.warnings);
+    assert_eq!(unnamed, by_pragma);
+    // Spot checks that the comparison is about something.
+    assert_eq!(t1.column("a").unwrap().data_type, "numeric( 12 , 2 )");
+    assert_eq!(t1.column("f g").unwrap().default.as_deref(), Some("'a''b'"));
+    assert_eq!(t1.primary_key.as_ref().unwrap().name.as_deref(), Some("pk_t"));
+    assert_eq!(t1.foreign_keys[0].on_delete, FkAction::SetDefault);
+    assert_eq!(t1.foreign_keys[3].referenced_columns, ["a", "f g"]);
+    let (_, grows) = by_text.find_table("grows").unwrap();
+    assert_eq!(grows.columns.len(), 3);
+    assert!(!grows.column("b").unwrap().nullable);
+    assert_eq!(by_text.find_table("desc_pk").unwrap().1.indexes.len(), 1, "INTEGER PRIMARY KEY DESC is not the rowid");
+    assert_eq!(by_text.find_table("parent").unwrap().1.unique_constraints.len(), 2);
+    // The broken view is listed, with a warning instead of a failed catalog.
+    assert!(by_text.find_table("broken").is_some());
+    assert!(by_text.warnings.iter().any(|w| w.contains("broken")), "{:?}", by_text.warnings);
+    assert!(by_text.find_table("fine").unwrap().1.columns.len() == 2);
+}

@@ -8,6 +8,7 @@ pub mod mysql;
 pub mod postgres;
 pub mod quote;
 pub mod sqlite;
+pub mod sqlite_create;
 pub mod sqltext;
 
 pub use model::*;
@@ -57,6 +58,18 @@ pub async fn introspect(
             sqlite::introspect(&mut conn, database, &mut progress).await
         }
     }
+}
+
+/// SQLite only: reads the catalog from the CREATE texts or from the pragmas alone (tests compare the two).
+pub async fn introspect_sqlite(
+    pool: &sqlx::SqlitePool,
+    database: &str,
+    reading: sqlite::Reading,
+) -> Result<Catalog, CatalogError> {
+    let mut silent = |_: &str| {};
+    let mut progress = Progress { f: &mut silent, last: std::time::Instant::now(), previous: "connect".into() };
+    let mut conn = pool.acquire().await?;
+    sqlite::introspect_with(&mut conn, database, &mut progress, reading).await
 }
 
 /// The exact number of rows of `schema.table` (a full count: may take long on big tables; cancel by dropping).

@@ -203,6 +203,13 @@ pub struct IndexPart {
     pub prefix_length: Option<i64>,
 }
 
+impl IndexPart {
+    /// An ascending part on one whole column.
+    pub fn column(name: &str) -> IndexPart {
+        IndexPart { column: Some(name.to_string()), expression: None, descending: false, prefix_length: None }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Index {
     pub name: String,

@@ -4,20 +4,36 @@ use std::collections::HashMap;
 use sqlx::{Row, SqliteConnection};
 
 use super::model::*;
-use super::sqltext;
 use super::{CatalogError, Progress};
+use super::{sqlite_create, sqltext};
 use crate::core::profile::Engine;
 
 /// Runs `select` (a list of expressions) over `from` and returns its rows, aggregated by SQLite into one JSON
 /// array: one row crosses sqlx's worker-thread channel instead of 100,000 (ten times faster, and flat memory).
+/// `names`, when given, is bound as `?1` (a JSON array of table names for `json_each`).
 async fn json_rows<T: serde::de::DeserializeOwned>(
     conn: &mut SqliteConnection,
     select: &str,
     from: &str,
+    names: Option<&str>,
 ) -> Result<Vec<T>, CatalogError> {
     let sql = format!("SELECT json_group_array(json_array({select})) FROM {from}");
-    let text: String = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *conn).await?.try_get(0)?;
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    if let Some(n) = names {
+        q = q.bind(n.to_string());
+    }
+    let text: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
     serde_json::from_str(&text).map_err(|e| CatalogError::Query(sqlx::Error::Decode(Box::new(e))))
+}
+
+/// How the per-table facts are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// From the CREATE TABLE text (see `sqlite_create`), asking the pragmas only for what the text cannot
+    /// answer: views, virtual tables, statements the reader does not understand, UNIQUE-constraint indexes.
+    Text,
+    /// From the pragma functions for every table (the reference the text reading is tested against).
+    Pragmas,
 }
 
 pub async fn introspect(
@@ -25,19 +41,37 @@ pub async fn introspect(
     database: &str,
     progress: &mut Progress<'_>,
 ) -> Result<Catalog, CatalogError> {
+    introspect_with(conn, database, progress, Reading::Text).await
+}
+
+pub async fn introspect_with(
+    conn: &mut SqliteConnection,
+    database: &str,
+    progress: &mut Progress<'_>,
+    reading: Reading,
+) -> Result<Catalog, CatalogError> {
     let version: String = sqlx::query("SELECT sqlite_version()").fetch_one(&mut *conn).await?.try_get(0)?;
     let fk_on: i64 = sqlx::query("PRAGMA foreign_keys").fetch_one(&mut *conn).await?.try_get(0)?;
     let mut warnings = Vec::new();
 
     progress.stage("tables");
-    let objects: Vec<(String, String, String, Option<String>)> =
-        json_rows(conn, "type, name, tbl_name, sql", "sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
-            .await?;
+    // Every object but SQLite's own tables; automatic indexes (no SQL) are kept to learn which tables have one.
+    let objects: Vec<(String, String, String, Option<String>)> = json_rows(
+        conn,
+        "type, name, tbl_name, sql",
+        "sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' OR (type = 'index' AND sql IS NULL)",
+        None,
+    )
+    .await?;
     let mut tables: Vec<Table> = Vec::new();
-    let mut index_sql: HashMap<String, String> = HashMap::new();
     let mut table_sql: HashMap<String, String> = HashMap::new();
+    // Explicit indexes (name, table, CREATE INDEX) and automatic ones (table → names), in creation order.
+    let mut explicit: Vec<(String, String, String)> = Vec::new();
+    let mut automatic: HashMap<String, Vec<String>> = HashMap::new();
+    let mut ordinal: HashMap<String, usize> = HashMap::new();
     let mut triggers: Vec<(String, Trigger)> = Vec::new();
-    for (kind, name, tbl, sql) in objects {
+    for (n, (kind, name, tbl, sql)) in objects.into_iter().enumerate() {
+        ordinal.insert(name.clone(), n);
         match kind.as_str() {
             "table" => {
                 if sql.as_deref().is_some_and(|s| s.trim_start().to_ascii_uppercase().starts_with("CREATE VIRTUAL")) {
@@ -51,31 +85,13 @@ pub async fn introspect(
                 t.definition = sql.as_deref().and_then(view_body).map(str::to_string);
                 tables.push(t);
             }
-            "index" => {
-                if let Some(s) = sql {
-                    index_sql.insert(name, s);
-                }
-            }
+            "index" => match sql {
+                Some(s) => explicit.push((name, tbl, s)),
+                None => automatic.entry(tbl).or_default().push(name),
+            },
             "trigger" => {
                 let sql = sql.unwrap_or_default();
-                let upper = sql.to_ascii_uppercase();
-                let timing = if upper.contains("INSTEAD OF") {
-                    "INSTEAD OF"
-                } else if sqltext::find_keyword(&sql, "BEFORE", 0).is_empty() {
-                    "AFTER"
-                } else {
-                    "BEFORE"
-                };
-                let events = ["INSERT", "UPDATE", "DELETE"]
-                    .iter()
-                    .filter(|e| {
-                        sqltext::find_keyword(&sql, e, 0)
-                            .first()
-                            .is_some_and(|at| sqltext::find_keyword(&sql, "BEGIN", 0).first().is_none_or(|b| at < b))
-                    })
-                    .map(|e| e.to_string())
-                    .collect();
-                triggers.push((tbl, Trigger { name, timing: timing.into(), events, definition: sql }));
+                triggers.push((tbl, trigger(name, sql)));
             }
             _ => {}
         }
@@ -100,183 +116,101 @@ pub async fn introspect(
     }
 
     progress.stage("columns");
-    type ColRow = (String, i64, String, Option<String>, i64, Option<String>, i64, i64);
-    let cols: Vec<ColRow> = json_rows(
-        conn,
-        "m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden",
-        "sqlite_schema m JOIN pragma_table_xinfo(m.name) p \
-         WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-    )
-    .await?;
-    let mut pk_cols: HashMap<String, Vec<(i64, String)>> = HashMap::new();
-    for (table, cid, name, declared, notnull, default, pk, hidden) in cols {
-        let Some(&i) = pos.get(&table) else { continue };
-        let declared = declared.unwrap_or_default();
-        if hidden == 1 {
-            continue; // a virtual table's hidden column
-        }
-        if pk > 0 {
-            pk_cols.entry(table.clone()).or_default().push((pk, name.clone()));
-        }
-        tables[i].columns.push(Column {
-            name,
-            position: cid as i32 + 1,
-            type_family: type_family(Engine::Sqlite, &declared),
-            data_type: declared,
-            nullable: notnull == 0,
-            default,
-            identity: None,
-            generated: (hidden == 2 || hidden == 3).then(String::new),
-            collation: None,
-            comment: None,
-        });
-    }
+    // Tables read from their text; the rest (views, virtual tables, what the reader declines) from the pragmas.
+    // What the text gave that later stages need: whether the table declares UNIQUE, and its foreign keys.
+    let mut parsed: HashMap<String, (bool, Vec<sqlite_create::ParsedForeignKey>)> = HashMap::new();
+    let mut by_pragma: Vec<String> = Vec::new();
     for t in tables.iter_mut() {
-        if let Some(mut pk) = pk_cols.remove(&t.name) {
-            pk.sort();
-            let columns: Vec<String> = pk.into_iter().map(|(_, n)| n).collect();
-            let sql = table_sql.get(&t.name).cloned().unwrap_or_default();
-            if columns.len() == 1
-                && !t.without_rowid
-                && let Some(c) = t.columns.iter_mut().find(|c| c.name == columns[0])
-                && c.data_type.eq_ignore_ascii_case("INTEGER")
-            {
-                c.identity = Some(if sqltext::find_keyword(&sql, "AUTOINCREMENT", 1).is_empty() {
-                    Identity::Rowid
-                } else {
-                    Identity::AutoIncrement
-                });
+        let text = match (reading, t.kind) {
+            (Reading::Text, TableKind::Table) => table_sql.get(&t.name).and_then(|s| sqlite_create::parse(s)),
+            _ => None,
+        };
+        match text {
+            Some(mut p) => {
+                let fks = std::mem::take(&mut p.foreign_keys);
+                parsed.insert(t.name.clone(), (p.has_unique, fks));
+                apply_parsed(t, p);
             }
-            let name = pk_constraint_name(&sql);
-            t.primary_key = Some(Key { name, columns });
+            None => by_pragma.push(t.name.clone()),
         }
-        if let Some(sql) = table_sql.get(&t.name) {
-            // Parsing the CREATE text is only needed when it holds what the pragmas do not give.
-            let upper = sql.to_ascii_uppercase();
-            if upper.contains("CHECK") {
-                for (name, expression) in sqltext::checks(sql) {
-                    t.checks.push(Check { name, expression });
-                }
-            }
-            if !(upper.contains("COLLATE") || t.columns.iter().any(|c| c.generated.is_some())) {
-                continue;
-            }
-            for (col, collation, generated) in sqltext::column_facts(sql) {
-                if let Some(c) = t.columns.iter_mut().find(|c| c.name == col) {
-                    c.collation = collation;
-                    if c.generated.is_some() {
-                        c.generated = generated.or(Some(String::new()));
-                    }
-                }
-            }
-        }
+    }
+    let names_json = |names: &[String]| serde_json::to_string(names).unwrap_or_else(|_| "[]".into());
+    if !by_pragma.is_empty() {
+        pragma_columns(conn, &mut tables, &pos, &table_sql, &by_pragma, &mut warnings).await?;
     }
 
     progress.stage("indexes");
-    // The index list is cheap; pragma_index_xinfo is not (it costs most of the catalog read on 10,000 tables).
-    // Parts come from the CREATE INDEX text for explicit indexes and from the primary key for its automatic
-    // index; pragma_index_xinfo is asked only for the automatic indexes of UNIQUE constraints.
-    type ListRow = (String, String, i64, String);
-    let list: Vec<ListRow> = json_rows(
-        conn,
-        "m.name, il.name, il.\"unique\", il.origin",
-        "sqlite_schema m JOIN pragma_index_list(m.name) il WHERE m.type = 'table'",
-    )
-    .await?;
-    let mut unique_parts: HashMap<String, Vec<IndexPart>> = HashMap::new();
-    if list.iter().any(|r| r.3 == "u") {
-        type XRow = (String, Option<String>, i64);
-        let xinfo: Vec<XRow> = json_rows(
-            conn,
-            "il.name, ii.name, ii.\"desc\"",
-            "sqlite_schema m JOIN pragma_index_list(m.name) il JOIN pragma_index_xinfo(il.name) ii \
-             WHERE m.type = 'table' AND il.origin = 'u' AND ii.key = 1",
-        )
-        .await?;
-        for (index, column, desc) in xinfo {
-            unique_parts.entry(index).or_default().push(IndexPart {
-                column,
-                expression: None,
-                descending: desc != 0,
-                prefix_length: None,
-            });
+    // Explicit indexes come from their CREATE INDEX text. A table's automatic index is its primary key's when the
+    // table declares no UNIQUE constraint; otherwise pragma_index_list/_xinfo say which is which.
+    let mut ask_indexes: Vec<String> = Vec::new();
+    for (table, autos) in &automatic {
+        let Some(&i) = pos.get(table) else { continue };
+        match parsed.get(table) {
+            Some((has_unique, _)) if !has_unique && autos.len() == 1 => {
+                let t = &mut tables[i];
+                let parts = t
+                    .primary_key
+                    .as_ref()
+                    .map(|k| k.columns.iter().map(|c| IndexPart::column(c)).collect())
+                    .unwrap_or_default();
+                t.indexes.push(Index {
+                    name: autos[0].clone(),
+                    parts,
+                    unique: true,
+                    constraint: true,
+                    predicate: None,
+                    method: None,
+                    definition: None,
+                });
+            }
+            _ => ask_indexes.push(table.clone()),
         }
     }
-    let mut origins: HashMap<String, String> = HashMap::new();
-    for (table, name, unique, origin) in list {
+    for (name, table, sql) in explicit {
         let Some(&i) = pos.get(&table) else { continue };
         let t = &mut tables[i];
-        let sql = index_sql.get(&name).cloned();
-        let (texts, predicate) = sql.as_deref().map(sqltext::index_parts).unwrap_or_default();
-        let parts = match origin.as_str() {
-            "pk" => t
-                .primary_key
-                .as_ref()
-                .map(|k| {
-                    k.columns
-                        .iter()
-                        .map(|c| IndexPart {
-                            column: Some(c.clone()),
-                            expression: None,
-                            descending: false,
-                            prefix_length: None,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            "u" => unique_parts.remove(&name).unwrap_or_default(),
-            _ => texts.iter().map(|text| part_from_text(text, &t.columns)).collect(),
-        };
-        origins.insert(name.clone(), origin.clone());
+        let (texts, predicate) = sqltext::index_parts(&sql);
+        let unique = sqltext::find_keyword(&sql, "UNIQUE", 0)
+            .first()
+            .is_some_and(|&at| sqltext::find_keyword(&sql, "INDEX", 0).first().is_some_and(|&ix| at < ix));
         t.indexes.push(Index {
             name,
-            parts,
-            unique: unique != 0,
-            constraint: origin != "c",
+            parts: texts.iter().map(|text| part_from_text(text, &t.columns)).collect(),
+            unique,
+            constraint: false,
             predicate,
             method: None,
-            definition: sql,
+            definition: Some(sql),
         });
     }
+    if !ask_indexes.is_empty() {
+        ask_indexes.sort();
+        pragma_automatic_indexes(conn, &mut tables, &pos, &names_json(&ask_indexes)).await?;
+    }
     for t in tables.iter_mut() {
-        // UNIQUE constraints are the indexes SQLite made for them.
-        let uniques: Vec<Key> = t
-            .indexes
-            .iter()
-            .filter(|x| origins.get(&x.name).is_some_and(|o| o == "u"))
-            .map(|x| Key { name: None, columns: x.parts.iter().filter_map(|p| p.column.clone()).collect() })
-            .collect();
-        t.unique_constraints = uniques;
+        t.indexes.sort_by_key(|x| ordinal.get(&x.name).copied().unwrap_or(usize::MAX));
     }
 
     progress.stage("foreign keys");
-    type FkRow = (String, i64, i64, String, String, Option<String>, String, String);
-    let fks: Vec<FkRow> = json_rows(
-        conn,
-        "m.name, fk.id, fk.seq, fk.\"table\", fk.\"from\", fk.\"to\", fk.on_update, fk.on_delete",
-        "sqlite_schema m JOIN pragma_foreign_key_list(m.name) fk WHERE m.type = 'table'",
-    )
-    .await?;
-    let mut fk_ids: HashMap<(String, i64), usize> = HashMap::new();
-    for (table, id, _seq, target, from, to, on_update, on_delete) in fks {
-        let Some(&i) = pos.get(&table) else { continue };
-        let t = &mut tables[i];
-        let k = *fk_ids.entry((table.clone(), id)).or_insert_with(|| {
-            t.foreign_keys.push(ForeignKey {
-                name: None,
-                columns: Vec::new(),
+    for (name, (_, fks)) in parsed {
+        let t = &mut tables[pos[&name]];
+        t.foreign_keys = fks
+            .into_iter()
+            .map(|f| ForeignKey {
+                name: f.name,
+                columns: f.columns,
                 referenced_schema: "main".into(),
-                referenced_table: target.clone(),
-                referenced_columns: Vec::new(),
-                on_delete: FkAction::parse(&on_delete),
-                on_update: FkAction::parse(&on_update),
-            });
-            t.foreign_keys.len() - 1
-        });
-        t.foreign_keys[k].columns.push(from);
-        if let Some(to) = to {
-            t.foreign_keys[k].referenced_columns.push(to);
-        }
+                referenced_table: f.table,
+                referenced_columns: f.referenced,
+                on_delete: FkAction::parse(&f.on_delete),
+                on_update: FkAction::parse(&f.on_update),
+            })
+            .collect();
+    }
+    let fk_tables: Vec<String> =
+        by_pragma.iter().filter(|n| tables[pos[*n]].kind == TableKind::Table).cloned().collect();
+    if !fk_tables.is_empty() {
+        pragma_foreign_keys(conn, &mut tables, &pos, &names_json(&fk_tables)).await?;
     }
     // A foreign key that names no columns refers to the parent's primary key.
     let pks: HashMap<String, Vec<String>> =
@@ -319,7 +253,7 @@ pub async fn introspect(
             rows.iter().filter_map(|r| Some((r.try_get::<String, _>(0).ok()?, r.try_get::<i64, _>(1).ok()?))).collect();
         for t in tables.iter_mut().filter(|t| t.kind == TableKind::Table) {
             let own = sizes.get(&t.name).copied().unwrap_or(0);
-            // pragma_index_list lists the automatic indexes (sqlite_autoindex_…) too.
+            // The index list holds the automatic indexes (sqlite_autoindex_…) too.
             let idx: i64 = t.indexes.iter().filter_map(|x| sizes.get(&x.name)).sum();
             t.size_bytes = Some(own + idx);
         }
@@ -334,6 +268,255 @@ pub async fn introspect(
         foreign_keys_enforced: Some(fk_on != 0),
         warnings,
     })
+}
+
+fn trigger(name: String, sql: String) -> Trigger {
+    let upper = sql.to_ascii_uppercase();
+    let timing = if upper.contains("INSTEAD OF") {
+        "INSTEAD OF"
+    } else if sqltext::find_keyword(&sql, "BEFORE", 0).is_empty() {
+        "AFTER"
+    } else {
+        "BEFORE"
+    };
+    let events = ["INSERT", "UPDATE", "DELETE"]
+        .iter()
+        .filter(|e| {
+            sqltext::find_keyword(&sql, e, 0)
+                .first()
+                .is_some_and(|at| sqltext::find_keyword(&sql, "BEGIN", 0).first().is_none_or(|b| at < b))
+        })
+        .map(|e| e.to_string())
+        .collect();
+    Trigger { name, timing: timing.into(), events, definition: sql }
+}
+
+/// Fills a table's columns, keys and checks from its parsed CREATE TABLE.
+fn apply_parsed(t: &mut Table, p: sqlite_create::ParsedTable) {
+    t.columns = Vec::with_capacity(p.columns.len());
+    for (n, c) in p.columns.into_iter().enumerate() {
+        t.columns.push(Column {
+            type_family: type_family(Engine::Sqlite, &c.declared),
+            name: c.name,
+            position: n as i32 + 1,
+            data_type: c.declared,
+            nullable: !c.not_null,
+            default: c.default,
+            identity: None,
+            generated: c.generated.map(|g| g.0),
+            collation: c.collation,
+            comment: None,
+        });
+    }
+    if !p.primary_key.is_empty() {
+        set_identity(t, &p.primary_key, p.autoincrement);
+        t.primary_key = Some(Key { name: p.primary_key_name, columns: p.primary_key });
+    }
+    t.checks = p.checks.into_iter().map(|(name, expression)| Check { name, expression }).collect();
+}
+
+/// A single INTEGER primary-key column of a rowid table is the rowid (AUTOINCREMENT makes it never reuse one).
+fn set_identity(t: &mut Table, pk: &[String], autoincrement: bool) {
+    if pk.len() == 1
+        && !t.without_rowid
+        && let Some(c) = t.columns.iter_mut().find(|c| c.name == pk[0])
+        && c.data_type.eq_ignore_ascii_case("INTEGER")
+    {
+        c.identity = Some(if autoincrement { Identity::AutoIncrement } else { Identity::Rowid });
+    }
+}
+
+/// Columns, primary key, checks and collations of `names` from pragma_table_xinfo and the CREATE text.
+async fn pragma_columns(
+    conn: &mut SqliteConnection,
+    tables: &mut [Table],
+    pos: &HashMap<String, usize>,
+    table_sql: &HashMap<String, String>,
+    names: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<(), CatalogError> {
+    type ColRow = (String, i64, String, Option<String>, i64, Option<String>, i64, i64);
+    const SELECT: &str = "m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden";
+    const FROM: &str =
+        "sqlite_schema m JOIN pragma_table_xinfo(m.name) p WHERE m.name IN (SELECT value FROM json_each(?1))";
+    let all = serde_json::to_string(names).unwrap_or_else(|_| "[]".into());
+    let cols: Vec<ColRow> = match json_rows(conn, SELECT, FROM, Some(&all)).await {
+        Ok(c) => c,
+        Err(_) => {
+            // A view whose query no longer compiles (a table it reads was dropped) fails the whole statement:
+            // read one object at a time and say which could not be read.
+            let mut cols = Vec::new();
+            for n in names {
+                let one = serde_json::to_string(&[n]).unwrap_or_else(|_| "[]".into());
+                match json_rows::<ColRow>(conn, SELECT, FROM, Some(&one)).await {
+                    Ok(c) => cols.extend(c),
+                    Err(e) => warnings.push(format!("`{n}`: its columns could not be read: {e}")),
+                }
+            }
+            cols
+        }
+    };
+    let mut pk_cols: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+    for (table, cid, name, declared, notnull, default, pk, hidden) in cols {
+        let Some(&i) = pos.get(&table) else { continue };
+        let declared = declared.unwrap_or_default();
+        if hidden == 1 {
+            continue; // a virtual table's hidden column
+        }
+        if pk > 0 {
+            pk_cols.entry(table.clone()).or_default().push((pk, name.clone()));
+        }
+        tables[i].columns.push(Column {
+            name,
+            position: cid as i32 + 1,
+            type_family: type_family(Engine::Sqlite, &declared),
+            data_type: declared,
+            nullable: notnull == 0,
+            default,
+            identity: None,
+            generated: (hidden == 2 || hidden == 3).then(String::new),
+            collation: None,
+            comment: None,
+        });
+    }
+    for n in names {
+        let t = &mut tables[pos[n]];
+        let sql = table_sql.get(n).cloned().unwrap_or_default();
+        if let Some(mut pk) = pk_cols.remove(n) {
+            pk.sort();
+            let columns: Vec<String> = pk.into_iter().map(|(_, n)| n).collect();
+            set_identity(t, &columns, !sqltext::find_keyword(&sql, "AUTOINCREMENT", 1).is_empty());
+            t.primary_key = Some(Key { name: pk_constraint_name(&sql), columns });
+        }
+        if sql.is_empty() {
+            continue;
+        }
+        // Parsing the CREATE text is only needed when it holds what the pragmas do not give.
+        let upper = sql.to_ascii_uppercase();
+        if upper.contains("CHECK") {
+            for (name, expression) in sqltext::checks(&sql) {
+                t.checks.push(Check { name, expression });
+            }
+        }
+        if !(upper.contains("COLLATE") || t.columns.iter().any(|c| c.generated.is_some())) {
+            continue;
+        }
+        for (col, collation, generated) in sqltext::column_facts(&sql) {
+            if let Some(c) = t.columns.iter_mut().find(|c| c.name == col) {
+                c.collation = collation;
+                if c.generated.is_some() {
+                    c.generated = generated.or(Some(String::new()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The automatic indexes (primary key and UNIQUE constraints) of `names`, and the UNIQUE constraints they back.
+async fn pragma_automatic_indexes(
+    conn: &mut SqliteConnection,
+    tables: &mut [Table],
+    pos: &HashMap<String, usize>,
+    names: &str,
+) -> Result<(), CatalogError> {
+    type ListRow = (String, String, i64, String);
+    let list: Vec<ListRow> = json_rows(
+        conn,
+        "m.name, il.name, il.\"unique\", il.origin",
+        "sqlite_schema m JOIN pragma_index_list(m.name) il \
+         WHERE m.name IN (SELECT value FROM json_each(?1)) AND il.origin <> 'c'",
+        Some(names),
+    )
+    .await?;
+    let mut unique_parts: HashMap<String, Vec<IndexPart>> = HashMap::new();
+    if list.iter().any(|r| r.3 == "u") {
+        type XRow = (String, Option<String>, i64);
+        let xinfo: Vec<XRow> = json_rows(
+            conn,
+            "il.name, ii.name, ii.\"desc\"",
+            "sqlite_schema m JOIN pragma_index_list(m.name) il JOIN pragma_index_xinfo(il.name) ii \
+             WHERE m.name IN (SELECT value FROM json_each(?1)) AND il.origin = 'u' AND ii.key = 1",
+            Some(names),
+        )
+        .await?;
+        for (index, column, desc) in xinfo {
+            unique_parts.entry(index).or_default().push(IndexPart {
+                column,
+                expression: None,
+                descending: desc != 0,
+                prefix_length: None,
+            });
+        }
+    }
+    for (table, name, unique, origin) in list {
+        let Some(&i) = pos.get(&table) else { continue };
+        let t = &mut tables[i];
+        let parts = if origin == "pk" {
+            t.primary_key.as_ref().map(|k| k.columns.iter().map(|c| IndexPart::column(c)).collect()).unwrap_or_default()
+        } else {
+            unique_parts.remove(&name).unwrap_or_default()
+        };
+        if origin == "u" {
+            // UNIQUE constraints are the indexes SQLite made for them.
+            t.unique_constraints
+                .push(Key { name: None, columns: parts.iter().filter_map(|p| p.column.clone()).collect() });
+        }
+        t.indexes.push(Index {
+            name,
+            parts,
+            unique: unique != 0,
+            constraint: true,
+            predicate: None,
+            method: None,
+            definition: None,
+        });
+    }
+    for &i in pos.values() {
+        // pragma_index_list lists newest first; constraints read in declaration order.
+        tables[i].unique_constraints.reverse();
+    }
+    Ok(())
+}
+
+/// Foreign keys of `names` from pragma_foreign_key_list, in declaration order (the pragma numbers them last first).
+async fn pragma_foreign_keys(
+    conn: &mut SqliteConnection,
+    tables: &mut [Table],
+    pos: &HashMap<String, usize>,
+    names: &str,
+) -> Result<(), CatalogError> {
+    type FkRow = (String, i64, i64, String, String, Option<String>, String, String);
+    let mut fks: Vec<FkRow> = json_rows(
+        conn,
+        "m.name, fk.id, fk.seq, fk.\"table\", fk.\"from\", fk.\"to\", fk.on_update, fk.on_delete",
+        "sqlite_schema m JOIN pragma_foreign_key_list(m.name) fk WHERE m.name IN (SELECT value FROM json_each(?1))",
+        Some(names),
+    )
+    .await?;
+    fks.sort_by(|a, b| (&a.0, std::cmp::Reverse(a.1), a.2).cmp(&(&b.0, std::cmp::Reverse(b.1), b.2)));
+    let mut fk_ids: HashMap<(String, i64), usize> = HashMap::new();
+    for (table, id, _seq, target, from, to, on_update, on_delete) in fks {
+        let Some(&i) = pos.get(&table) else { continue };
+        let t = &mut tables[i];
+        let k = *fk_ids.entry((table.clone(), id)).or_insert_with(|| {
+            t.foreign_keys.push(ForeignKey {
+                name: None,
+                columns: Vec::new(),
+                referenced_schema: "main".into(),
+                referenced_table: target.clone(),
+                referenced_columns: Vec::new(),
+                on_delete: FkAction::parse(&on_delete),
+                on_update: FkAction::parse(&on_update),
+            });
+            t.foreign_keys.len() - 1
+        });
+        t.foreign_keys[k].columns.push(from);
+        if let Some(to) = to {
+            t.foreign_keys[k].referenced_columns.push(to);
+        }
+    }
+    Ok(())
 }
 
 /// One part of a CREATE INDEX list: a column when it is just a column's name, else an expression.

@@ -121,8 +121,13 @@ pub fn checks(create_table: &str) -> Vec<(Option<String>, String)> {
             let Some(expr) = parenthesised_after(item, at) else { continue };
             // `CONSTRAINT name CHECK`: the name is the word before CHECK, when CONSTRAINT precedes it.
             let before = item[..at].trim_end();
-            let name =
-                find_keyword(before, "CONSTRAINT", 0).last().map(|c| unquote(before[c + "CONSTRAINT".len()..].trim()));
+            // (Only when nothing but that name lies between them: `CONSTRAINT pk PRIMARY KEY (a) CHECK (…)`
+            // names the key, not the check.)
+            let name = find_keyword(before, "CONSTRAINT", 0)
+                .last()
+                .map(|c| before[c + "CONSTRAINT".len()..].trim())
+                .filter(|rest| scan(rest).all(|(_, ch, _)| !ch.is_whitespace() && ch != '(' && ch != ')'))
+                .map(unquote);
             out.push((name.filter(|n| !n.is_empty()), expr.to_string()));
         }
     }
