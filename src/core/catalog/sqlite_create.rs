@@ -115,9 +115,8 @@ fn tokenize(sql: &str) -> Option<Vec<Tok>> {
             _ if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) => {
                 while i < b.len() {
                     let d = b[i];
-                    if d.is_ascii_alphanumeric() || d == b'.' || d == b'_' {
-                        i += 1;
-                    } else if (d == b'+' || d == b'-') && matches!(b[i - 1], b'e' | b'E') {
+                    let exponent_sign = (d == b'+' || d == b'-') && matches!(b[i - 1], b'e' | b'E');
+                    if d.is_ascii_alphanumeric() || d == b'.' || d == b'_' || exponent_sign {
                         i += 1;
                     } else {
                         break;
@@ -402,7 +401,7 @@ fn column(p: &mut Parser<'_>, t: &mut ParsedTable) -> Option<()> {
     let mut c = ParsedColumn { name, declared, not_null: false, default: None, collation: None, generated: None };
     let mut constraint_name: Option<String> = None;
     loop {
-        let Some(tok) = p.peek() else { return None };
+        let tok = p.peek()?;
         if matches!(tok.kind, Kind::Punct(',') | Kind::Punct(')')) {
             break;
         }
