@@ -440,3 +440,45 @@ async fn sqlite_text_reading_matches_the_pragmas() {
     assert!(by_text.warnings.iter().any(|w| w.contains("broken")), "{:?}", by_text.warnings);
     assert!(by_text.find_table("fine").unwrap().1.columns.len() == 2);
 }
+
+#[tokio::test]
+async fn mysql_foreign_keys_from_the_innodb_dictionary_match_information_schema() {
+    use catalog::mysql::{FkSource, foreign_keys};
+    let db = new_my_db().await;
+    let other = new_my_db().await;
+    let pool = my_pool(&db).await;
+    exec(
+        &pool,
+        &format!(
+            "CREATE TABLE {other}.remote (id INT PRIMARY KEY);
+             CREATE TABLE p (a INT, b INT, PRIMARY KEY (a, b), UNIQUE KEY (b));
+             CREATE TABLE c (
+               id INT PRIMARY KEY, pa INT, pb INT, r INT, s INT, t INT,
+               CONSTRAINT c_multi FOREIGN KEY (pa, pb) REFERENCES p (a, b) ON DELETE CASCADE ON UPDATE SET NULL,
+               CONSTRAINT c_remote FOREIGN KEY (r) REFERENCES {other}.remote (id) ON DELETE NO ACTION ON UPDATE CASCADE,
+               CONSTRAINT c_default FOREIGN KEY (s) REFERENCES p (b),
+               CONSTRAINT c_setnull FOREIGN KEY (t) REFERENCES c (id) ON DELETE SET NULL ON UPDATE RESTRICT
+             ) ENGINE=InnoDB;"
+        ),
+    )
+    .await;
+    let DbPool::Mysql(p) = &pool else { unreachable!() };
+    let fast = foreign_keys(p, Some(&db), FkSource::Dictionary).await.unwrap();
+    let slow = foreign_keys(p, Some(&db), FkSource::InformationSchema).await.unwrap();
+    assert_eq!(fast.len(), 4, "{fast:#?}");
+    assert_eq!(fast, slow);
+    let by = |n: &str| &fast.iter().find(|f| f.key.name.as_deref() == Some(n)).unwrap().key;
+    assert_eq!((by("c_multi").on_delete, by("c_multi").on_update), (FkAction::Cascade, FkAction::SetNull));
+    assert_eq!(by("c_multi").referenced_columns, ["a", "b"]);
+    assert_eq!((by("c_remote").referenced_schema.as_str(), by("c_remote").on_update), (other.as_str(), FkAction::Cascade));
+    assert_eq!(by("c_default").on_delete, FkAction::Restrict);
+    assert_eq!(by("c_setnull").on_delete, FkAction::SetNull);
+    // A constraint whose name the dictionary stores encoded: the dictionary reading gives way, the answer is
+    // the same.
+    exec(&pool, "CREATE TABLE `odd tbl` (id INT PRIMARY KEY, x INT, CONSTRAINT `fk ñ` FOREIGN KEY (x) REFERENCES `odd tbl` (id))").await;
+    let fast = foreign_keys(p, Some(&db), FkSource::Dictionary).await.unwrap();
+    let slow = foreign_keys(p, Some(&db), FkSource::InformationSchema).await.unwrap();
+    assert_eq!(fast, slow);
+    assert!(fast.iter().any(|f| f.key.name.as_deref() == Some("fk ñ") && f.table == "odd tbl"));
+    pool.close().await;
+}
