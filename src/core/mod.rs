@@ -7,3 +7,4 @@ pub mod engine;
 pub mod fsutil;
 pub mod paths;
 pub mod profile;
+pub mod sql;

@@ -470,7 +470,10 @@ async fn mysql_foreign_keys_from_the_innodb_dictionary_match_information_schema(
     let by = |n: &str| &fast.iter().find(|f| f.key.name.as_deref() == Some(n)).unwrap().key;
     assert_eq!((by("c_multi").on_delete, by("c_multi").on_update), (FkAction::Cascade, FkAction::SetNull));
     assert_eq!(by("c_multi").referenced_columns, ["a", "b"]);
-    assert_eq!((by("c_remote").referenced_schema.as_str(), by("c_remote").on_update), (other.as_str(), FkAction::Cascade));
+    assert_eq!(
+        (by("c_remote").referenced_schema.as_str(), by("c_remote").on_update),
+        (other.as_str(), FkAction::Cascade)
+    );
     assert_eq!(by("c_default").on_delete, FkAction::Restrict);
     assert_eq!(by("c_setnull").on_delete, FkAction::SetNull);
     // A constraint whose name the dictionary stores encoded: the dictionary reading gives way, the answer is
