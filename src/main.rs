@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         match cli.command {
             Some(Commands::Profile { command }) => cli::profile::run(&paths, command).await,
             Some(Commands::Schema(args)) => cli::schema::run(&paths, args).await,
+            Some(Commands::Migrate { command }) => cli::migrate::run(&paths, command).await,
             None => {
                 let set = cli::load_profiles(&paths);
                 let (adhoc, profile) = match cli.target {

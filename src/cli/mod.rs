@@ -1,4 +1,5 @@
 //! The command line: a thin front over `core`. Every subcommand that takes a PROFILE also takes a connection URL.
+pub mod migrate;
 pub mod profile;
 pub mod schema;
 
@@ -48,6 +49,11 @@ pub enum Commands {
     },
     /// Inspect a database's schema: tables, views, columns, keys, indexes, foreign keys, triggers, DDL.
     Schema(schema::SchemaArgs),
+    /// Versioned schema migrations (sqlx-compatible): status, plan with lint, apply, revert, dry run.
+    Migrate {
+        #[command(subcommand)]
+        command: migrate::MigrateCommand,
+    },
 }
 
 /// Loads the profiles file, creating it with the demo profile on the very first run.

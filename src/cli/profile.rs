@@ -90,6 +90,9 @@ pub struct AddArgs {
     pub max_connections: Option<u32>,
     #[arg(long)]
     pub connect_timeout: Option<u64>,
+    /// The profile's migrations folder (used by `dbconsole migrate`).
+    #[arg(long)]
+    pub migrations: Option<String>,
 }
 
 /// Runs a profile subcommand; returns the exit code.
@@ -328,6 +331,7 @@ fn add(set: &prof::ProfileSet, a: AddArgs) -> i32 {
         password: None,
         tls: (tls != RawTls::default()).then_some(tls),
         pool: (pool != RawPool::default()).then_some(pool),
+        migrations: a.migrations,
     };
     let profile = match raw.into_profile(&a.name, Origin::File { line: 0 }) {
         Ok(p) => p,

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod demo;
 pub mod engine;
 pub mod fsutil;
+pub mod migrate;
 pub mod paths;
 pub mod profile;
 pub mod sql;

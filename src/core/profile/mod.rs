@@ -299,6 +299,8 @@ pub struct Profile {
     pub environment: Environment,
     pub password: PasswordSource,
     pub origin: Origin,
+    /// The profile's migrations folder (`migrations = "…"`; relative paths are taken from the current directory).
+    pub migrations: Option<PathBuf>,
 }
 
 impl Profile {
@@ -345,6 +347,7 @@ impl Profile {
             environment: Environment::Development,
             password: PasswordSource::None,
             origin: Origin::Demo,
+            migrations: None,
         }
     }
 }

@@ -73,6 +73,8 @@ pub struct RawProfile {
     pub tls: Option<RawTls>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pool: Option<RawPool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migrations: Option<String>,
 }
 
 fn non_empty(s: &Option<String>) -> Option<String> {
@@ -151,6 +153,7 @@ impl RawProfile {
         p.origin = origin;
         p.environment = self.environment.unwrap_or_default();
         p.read_only = self.read_only.unwrap_or(false);
+        p.migrations = non_empty(&self.migrations).map(|s| expand_home(&s));
         if let Some(tls) = self.tls {
             if p.engine == Engine::Sqlite {
                 return Err(FieldError::new("tls", "a SQLite profile has no TLS settings"));
@@ -245,6 +248,7 @@ impl RawProfile {
         if p.read_only {
             r.read_only = Some(true);
         }
+        r.migrations = p.migrations.as_ref().map(|m| m.display().to_string());
         let url_holds_password = p.url.is_some();
         match &p.password {
             PasswordSource::None if p.engine == Engine::Sqlite => {}

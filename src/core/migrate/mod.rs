@@ -1,0 +1,110 @@
+//! Versioned schema migrations: a folder of SQL files (sqlx's layout, plus per-engine variants), the applied
+//! state in sqlx's `_sqlx_migrations` table, a plan with lint findings, and apply / revert / dry run under the
+//! same lock sqlx takes.
+pub mod files;
+pub mod lint;
+pub mod plan;
+pub mod run;
+pub mod state;
+
+use std::path::{Path, PathBuf};
+
+pub use files::{Folder, Migration};
+pub use lint::{Finding, Severity};
+pub use plan::{Entry, Plan, Status};
+pub use run::{Event, Options, RunReport, StepFailure};
+
+use crate::core::catalog;
+use crate::core::engine::DbPool;
+use crate::core::profile::{Engine, Profile};
+use state::Conn;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("migrations folder {0}: {1}")]
+    Folder(PathBuf, String),
+    #[error("migrations folder {}:\n  {}", .0.display(), .1.join("\n  "))]
+    Files(PathBuf, Vec<String>),
+    #[error("{0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// The migrations folder of a profile: `--dir`, else the profile's `migrations`, else `./migrations`.
+pub fn folder_for(profile: &Profile, dir: Option<&Path>) -> PathBuf {
+    dir.map(Path::to_path_buf).or_else(|| profile.migrations.clone()).unwrap_or_else(|| PathBuf::from("migrations"))
+}
+
+/// Reads the applied state (without creating the table) and compares it with the folder.
+pub async fn status(pool: &DbPool, folder: &Folder) -> Result<Plan, MigrateError> {
+    let mut conn = Conn::acquire(pool).await?;
+    let applied = state::applied(&mut conn).await?;
+    Ok(plan::plan(folder, &applied))
+}
+
+/// Lint findings for the migrations a run would apply, with facts (rows, column types) from the target.
+pub async fn lint_pending(pool: &DbPool, folder: &Folder, p: &Plan) -> Result<Vec<Finding>, MigrateError> {
+    let pending: Vec<&Migration> = folder
+        .migrations
+        .iter()
+        .filter(|m| {
+            p.entries.iter().any(|e| e.version == m.version && matches!(e.status, Status::Pending | Status::OutOfOrder))
+        })
+        .collect();
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let engine = pool.engine();
+    let cat = catalog::introspect(pool, "", None, |_| {}).await.map_err(|e| match e {
+        catalog::CatalogError::Query(q) => MigrateError::Db(q),
+    })?;
+    let mut facts = lint::Facts::from_catalog(&cat);
+    // Whether a table has rows decides several findings: ask the tables the pending SQL alters.
+    for name in lint::tables_needing_rows(&pending, engine) {
+        let key = name.rsplit('.').next().unwrap_or(&name).to_lowercase();
+        let Some((schema, t)) = cat
+            .schemas
+            .iter()
+            .flat_map(|s| s.tables.iter().map(move |t| (s.name.clone(), t)))
+            .find(|(_, t)| t.name.to_lowercase() == key)
+        else {
+            continue;
+        };
+        let sql = format!("SELECT 1 FROM {} LIMIT 1", catalog::quote::qualified(engine, &schema, &t.name));
+        let mut conn = Conn::acquire(pool).await?;
+        let has = conn.scalar_i64(&sql).await?.is_some();
+        if let Some(f) = facts.tables.get_mut(&key) {
+            f.has_rows = has;
+        }
+    }
+    Ok(lint::lint(&pending, engine, &facts))
+}
+
+/// Applies (or rehearses) pending migrations.
+pub async fn apply(
+    pool: &DbPool,
+    folder: &Folder,
+    opts: &Options,
+    on_event: &mut (dyn FnMut(Event) + Send),
+) -> Result<RunReport, MigrateError> {
+    let mut conn = Conn::acquire(pool).await?;
+    run::apply(&mut conn, folder, opts, on_event).await
+}
+
+/// Reverts the last `count` applied migrations.
+pub async fn revert(
+    pool: &DbPool,
+    folder: &Folder,
+    count: usize,
+    dry_run: bool,
+    on_event: &mut (dyn FnMut(Event) + Send),
+) -> Result<RunReport, MigrateError> {
+    let mut conn = Conn::acquire(pool).await?;
+    run::revert(&mut conn, folder, count, dry_run, on_event).await
+}
+
+/// Loads a folder for `engine`.
+pub fn load(dir: &Path, engine: Engine) -> Result<Folder, MigrateError> {
+    files::load(dir, engine)
+}
