@@ -646,7 +646,7 @@ mod tests {
         let w = words("ALTER TABLE \"Odd Name\" ALTER COLUMN c TYPE varchar(20) USING c::varchar");
         assert_eq!(w[2], "Odd Name");
         let clauses = split_clauses(&w[3..]);
-        assert_eq!(type_text(&clauses[0][5..]), "varchar(20)");
+        assert_eq!(type_text(&clauses[0][4..]), "varchar(20)");
         assert_eq!(type_text(&words("numeric(12, 2) NOT NULL")), "numeric(12,2)");
     }
 }
