@@ -490,41 +490,31 @@ fn volatile_default(text: &[String]) -> bool {
 /// The type words after a column name, up to a constraint keyword.
 fn type_text(w: &[String]) -> String {
     let mut out = String::new();
+    let mut depth = 0;
     for x in w {
         let u = x.to_ascii_uppercase();
-        if matches!(
-            u.as_str(),
-            "NOT"
-                | "NULL"
-                | "DEFAULT"
-                | "USING"
-                | "COLLATE"
-                | "PRIMARY"
-                | "UNIQUE"
-                | "CHECK"
-                | "REFERENCES"
-                | "AFTER"
-                | "FIRST"
-                | "COMMENT"
-                | "AUTO_INCREMENT"
-                | "CHARACTER"
-                | "CHARSET"
-        ) {
+        if depth == 0
+            && (x == ","
+                || matches!(
+                    u.as_str(),
+                    "NOT" | "NULL" | "DEFAULT" | "USING" | "COLLATE" | "PRIMARY" | "UNIQUE" | "CHECK" | "REFERENCES"
+                        | "AFTER" | "FIRST" | "COMMENT" | "AUTO_INCREMENT" | "CHARACTER" | "CHARSET"
+                ))
+        {
             break;
         }
-        if x == "," {
-            break;
+        match x.as_str() {
+            "(" => depth += 1,
+            ")" => depth -= 1,
+            _ => {}
         }
-        if x == "(" || x == ")" || x == "," || out.ends_with('(') {
-            out.push_str(x);
-        } else {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(x);
+        let glue = x == "(" || x == ")" || x == "," || out.ends_with('(') || out.ends_with(',') || out.is_empty();
+        if !glue {
+            out.push(' ');
         }
+        out.push_str(x);
     }
-    out.replace(" (", "(").replace(" )", ")")
+    out
 }
 
 /// Splits an ALTER TABLE's actions at top-level commas.
