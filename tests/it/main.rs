@@ -5,6 +5,7 @@ mod catalog;
 mod common;
 mod conn_test;
 mod e2e_tmux;
+mod migrate;
 mod profiles_cli;
 mod profiles_file;
 mod schema_pane;

@@ -497,8 +497,21 @@ fn type_text(w: &[String]) -> String {
             && (x == ","
                 || matches!(
                     u.as_str(),
-                    "NOT" | "NULL" | "DEFAULT" | "USING" | "COLLATE" | "PRIMARY" | "UNIQUE" | "CHECK" | "REFERENCES"
-                        | "AFTER" | "FIRST" | "COMMENT" | "AUTO_INCREMENT" | "CHARACTER" | "CHARSET"
+                    "NOT"
+                        | "NULL"
+                        | "DEFAULT"
+                        | "USING"
+                        | "COLLATE"
+                        | "PRIMARY"
+                        | "UNIQUE"
+                        | "CHECK"
+                        | "REFERENCES"
+                        | "AFTER"
+                        | "FIRST"
+                        | "COMMENT"
+                        | "AUTO_INCREMENT"
+                        | "CHARACTER"
+                        | "CHARSET"
                 ))
         {
             break;

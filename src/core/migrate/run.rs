@@ -155,10 +155,13 @@ async fn lock(conn: &mut Conn, on_event: &mut (dyn FnMut(Event) + Send)) -> Resu
         Engine::Sqlite => {
             // The whole run is one IMMEDIATE transaction (each migration a savepoint in it): SQLite's write lock
             // is the migration lock. Its holder cannot be named; waiting is retried past the busy timeout.
+            // Try at once (busy_timeout 0) so a wait is reported as it starts, then wait in steps.
+            let original = conn.scalar_i64("PRAGMA busy_timeout").await?.unwrap_or(5000);
+            conn.execute("PRAGMA busy_timeout = 0").await?;
             let mut told = false;
-            loop {
+            let result = loop {
                 match conn.execute("BEGIN IMMEDIATE").await {
-                    Ok(()) => break,
+                    Ok(()) => break Ok(()),
                     Err(e) if is_busy(&e) => {
                         if !told {
                             on_event(Event::LockWaiting {
@@ -167,12 +170,14 @@ async fn lock(conn: &mut Conn, on_event: &mut (dyn FnMut(Event) + Send)) -> Resu
                                     .into(),
                             });
                             told = true;
+                            conn.execute("PRAGMA busy_timeout = 1000").await?;
                         }
-                        tokio::time::sleep(Duration::from_millis(100)).await;
                     }
-                    Err(e) => return Err(e.into()),
+                    Err(e) => break Err(e),
                 }
-            }
+            };
+            conn.execute(&format!("PRAGMA busy_timeout = {original}")).await?;
+            result?;
         }
     }
     on_event(Event::Locked);

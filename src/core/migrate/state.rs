@@ -63,7 +63,15 @@ impl Conn {
         let sql = sqlx::AssertSqlSafe(sql.to_string());
         on!(self, c => {
             let row = sqlx::query(sql).fetch_optional(c).await?;
-            Ok(row.and_then(|r| r.try_get::<Option<i64>, _>(0).ok().flatten()))
+            // Integer widths differ by engine and expression (int4 in PostgreSQL, unsigned in MySQL): try each.
+            Ok(row.and_then(|r| {
+                r.try_get::<Option<i64>, _>(0)
+                    .or_else(|_| r.try_get::<Option<i32>, _>(0).map(|v| v.map(i64::from)))
+                    .or_else(|_| r.try_get::<Option<i16>, _>(0).map(|v| v.map(i64::from)))
+                    .or_else(|_| r.try_get::<Option<bool>, _>(0).map(|v| v.map(i64::from)))
+                    .ok()
+                    .flatten()
+            }))
         })
     }
 
