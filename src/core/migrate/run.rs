@@ -1,7 +1,7 @@
 //! Applying, reverting and rehearsing migrations under a lock, one migration at a time, statement by statement
 //! (so a failure names its statement and line), with the recorded state always matching what happened.
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::Serialize;
 
