@@ -45,7 +45,8 @@ fn main() {
         );
         if i % 10 == 0 {
             std::fs::write(dir.join(format!("{i:05}_create_region_{i}.up.sql")), sql).unwrap();
-            std::fs::write(dir.join(format!("{i:05}_create_region_{i}.down.sql")), format!("DROP TABLE region_{i};\n")).unwrap();
+            std::fs::write(dir.join(format!("{i:05}_create_region_{i}.down.sql")), format!("DROP TABLE region_{i};\n"))
+                .unwrap();
         } else {
             std::fs::write(dir.join(format!("{i:05}_create_region_{i}.sql")), sql).unwrap();
         }

@@ -495,3 +495,137 @@ async fn cli_refuses_without_yes_reports_json_and_exit_codes() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("/nonexistent/dir"), "{}", stderr(&o));
 }
+
+const DESIRED: &str = "
+CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL, email VARCHAR(200), created DATE);
+CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT NOT NULL, total NUMERIC(12,2) DEFAULT 0,
+  CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id),
+  CONSTRAINT total_pos CHECK (total >= 0));
+CREATE INDEX orders_total ON orders (total);
+CREATE TABLE tags (id INT PRIMARY KEY, label VARCHAR(50));
+CREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100;
+";
+
+const CURRENT: &str = "
+CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(50), legacy VARCHAR(10));
+CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT NOT NULL, total NUMERIC(12,2));
+CREATE INDEX orders_old ON orders (customer_id);
+CREATE TABLE obsolete (x INT);
+INSERT INTO customers (id, name) VALUES (1, 'ann');
+INSERT INTO orders (id, customer_id, total) VALUES (10, 1, 5);
+CREATE VIEW big_orders AS SELECT id FROM orders;
+";
+
+/// Diff of two fixture schemas → a migration that, applied, makes them equal (and keeps the rows).
+async fn diff_round_trip(engine: Engine) {
+    use dbconsole::core::catalog::{self, compare, diff};
+    let tmp = tempfile::tempdir().unwrap();
+    let (desired_pool, desired_db, current_pool, current_db) = match engine {
+        Engine::Sqlite => {
+            let (a, b) = (tmp.path().join("a.db"), tmp.path().join("b.db"));
+            (sqlite_pool(&a).await, a.display().to_string(), sqlite_pool(&b).await, b.display().to_string())
+        }
+        _ => {
+            let (a, b) = fresh_pair(engine).await;
+            let pa = if engine == Engine::Postgres { pg_pool(&a).await } else { my_pool(&a).await };
+            let pb = if engine == Engine::Postgres { pg_pool(&b).await } else { my_pool(&b).await };
+            (pa, a, pb, b)
+        }
+    };
+    exec(&desired_pool, DESIRED).await;
+    exec(&current_pool, CURRENT).await;
+    let only = |db: &str| if engine == Engine::Mysql { Some(db.to_string()) } else { None };
+    let read = |pool: DbPool, db: String| async move {
+        let mut c = catalog::introspect(&pool, &db, only(&db).as_deref(), |_| {}).await.unwrap();
+        for s in c.schemas.iter_mut() {
+            s.tables.retain(|t| t.name != "_sqlx_migrations");
+        }
+        c
+    };
+    let desired = read(desired_pool.clone(), desired_db.clone()).await;
+    let current = read(current_pool.clone(), current_db.clone()).await;
+    let script = diff::migration(&desired, &current);
+    assert!(!script.is_empty());
+    let dir = tmp.path().join("m");
+    let path = migrate::write_new(&dir, 1, "schema diff", &script.sql("test")).unwrap();
+    let sql = std::fs::read_to_string(&path).unwrap();
+    let r = apply(&current_pool, &dir, Options::default()).await.unwrap();
+    assert!(r.failure.is_none(), "{}\n--- migration ---\n{sql}", r.failure.unwrap());
+    let after = read(current_pool.clone(), current_db.clone()).await;
+    let rename = std::collections::BTreeMap::from([(desired.schemas[0].name.clone(), after.schemas[0].name.clone())]);
+    let left = compare::differences(&desired, &after, &rename);
+    assert!(left.is_empty(), "still different:\n{}\n--- migration ---\n{sql}", left.join("\n"));
+    // The rows that both shapes hold survived.
+    use sqlx::Row;
+    let n: i64 = match &current_pool {
+        DbPool::Postgres(p) => sqlx::query("SELECT count(*) FROM orders").fetch_one(p).await.unwrap().get(0),
+        DbPool::Mysql(p) => sqlx::query("SELECT count(*) FROM orders").fetch_one(p).await.unwrap().get(0),
+        DbPool::Sqlite(p) => sqlx::query("SELECT count(*) FROM orders").fetch_one(p).await.unwrap().get(0),
+    };
+    assert_eq!(n, 1, "{sql}");
+    assert!(sql.contains("DROP TABLE") && sql.contains("obsolete"), "{sql}");
+    if std::env::var_os("SHOW_DIFF").is_some() {
+        eprintln!("{sql}");
+    }
+    desired_pool.close().await;
+    current_pool.close().await;
+}
+
+async fn fresh_pair(engine: Engine) -> (String, String) {
+    match engine {
+        Engine::Postgres => (new_pg_db().await, new_pg_db().await),
+        _ => (new_my_db().await, new_my_db().await),
+    }
+}
+
+#[tokio::test]
+async fn diff_round_trip_postgres() {
+    diff_round_trip(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn diff_round_trip_mysql() {
+    diff_round_trip(Engine::Mysql).await;
+}
+
+#[tokio::test]
+async fn diff_round_trip_sqlite() {
+    diff_round_trip(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn cli_diff_writes_a_numbered_migration_with_lint() {
+    let sb = Sandbox::new();
+    let (a, b) = (sb.dir.path().join("a.db"), sb.dir.path().join("b.db"));
+    let (pa, pb) = (sqlite_pool(&a).await, sqlite_pool(&b).await);
+    exec(&pa, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');").await;
+    exec(&pb, "CREATE TABLE t (id INTEGER PRIMARY KEY); CREATE TABLE gone (x INT); INSERT INTO gone VALUES (1);").await;
+    pa.close().await;
+    pb.close().await;
+    let dir = sb.dir.path().join("mig");
+    std::fs::create_dir(&dir).unwrap();
+    write(&dir, "1_init.sql", "SELECT 1;");
+    let (from, to) = (format!("sqlite:{}", a.display()), format!("sqlite:{}", b.display()));
+    let o = sb.run(&[
+        "migrate",
+        "diff",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--dir",
+        dir.to_str().unwrap(),
+        "--name",
+        "sync with a",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let written = stdout(&o).trim().to_string();
+    assert!(written.ends_with("2_sync_with_a.sql"), "{written}");
+    let sql = std::fs::read_to_string(&written).unwrap();
+    assert!(sql.contains("DROP TABLE \"gone\"") || sql.contains("DROP TABLE gone"), "{sql}");
+    assert!(stderr(&o).contains("drop-table"), "the lint flags the drop: {}", stderr(&o));
+    // Same schemas: nothing written.
+    let o = sb.run(&["migrate", "diff", "--from", &from, "--to", &from, "--dir", dir.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("no differences"), "{}", stderr(&o));
+}

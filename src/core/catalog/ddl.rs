@@ -5,16 +5,16 @@ use super::model::*;
 use super::quote::{ident, literal};
 
 /// A table's name in DDL: schema-qualified, except on MySQL (so the DDL applies to any database) and SQLite's main.
-fn qualified(engine: Engine, schema: &str, name: &str) -> String {
+pub(crate) fn qualified(engine: Engine, schema: &str, name: &str) -> String {
     if engine == Engine::Mysql { ident(engine, name) } else { super::quote::qualified(engine, schema, name) }
 }
 use crate::core::profile::Engine;
 
-fn list(engine: Engine, cols: &[String]) -> String {
+pub(crate) fn list(engine: Engine, cols: &[String]) -> String {
     cols.iter().map(|c| ident(engine, c)).collect::<Vec<_>>().join(", ")
 }
 
-fn column_def(engine: Engine, t: &Table, c: &Column, inline_pk: bool) -> String {
+pub(crate) fn column_def(engine: Engine, t: &Table, c: &Column, inline_pk: bool) -> String {
     let q = |s: &str| ident(engine, s);
     let mut s = format!("{} ", q(&c.name));
     let serial = engine == Engine::Postgres && c.identity == Some(Identity::AutoIncrement);
@@ -78,7 +78,7 @@ fn column_def(engine: Engine, t: &Table, c: &Column, inline_pk: bool) -> String 
     s
 }
 
-fn fk_clause(engine: Engine, fk: &ForeignKey) -> String {
+pub(crate) fn fk_clause(engine: Engine, fk: &ForeignKey) -> String {
     let target = if engine == Engine::Postgres {
         qualified(engine, &fk.referenced_schema, &fk.referenced_table)
     } else {
@@ -102,7 +102,7 @@ fn fk_clause(engine: Engine, fk: &ForeignKey) -> String {
     s
 }
 
-fn index_part(engine: Engine, p: &IndexPart) -> String {
+pub(crate) fn index_part(engine: Engine, p: &IndexPart) -> String {
     let mut s = match (&p.column, &p.expression) {
         (Some(c), _) => ident(engine, c),
         (None, Some(e)) if engine == Engine::Mysql => format!("({e})"),
@@ -219,7 +219,7 @@ pub fn create_table(engine: Engine, schema: &str, t: &Table, fks_inline: bool) -
     s
 }
 
-fn create_index(engine: Engine, schema: &str, t: &Table, ix: &Index) -> Option<String> {
+pub(crate) fn create_index(engine: Engine, schema: &str, t: &Table, ix: &Index) -> Option<String> {
     if ix.constraint || engine == Engine::Mysql {
         return None;
     }
@@ -244,7 +244,7 @@ fn create_index(engine: Engine, schema: &str, t: &Table, ix: &Index) -> Option<S
     Some(s)
 }
 
-fn create_view(engine: Engine, schema: &str, t: &Table) -> String {
+pub(crate) fn create_view(engine: Engine, schema: &str, t: &Table) -> String {
     let def = t.definition.as_deref().unwrap_or("SELECT NULL /* definition not readable */");
     let def = if engine == Engine::Mysql {
         // MySQL qualifies every name with its own database; drop that so the view works in another one.
@@ -256,7 +256,7 @@ fn create_view(engine: Engine, schema: &str, t: &Table) -> String {
     format!("CREATE {kind} {} AS {def};", qualified(engine, schema, &t.name))
 }
 
-fn trigger(t: &Trigger) -> String {
+pub(crate) fn trigger(t: &Trigger) -> String {
     let d = t.definition.trim().trim_end_matches(';');
     format!("{d};")
 }

@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod ddl;
 pub mod describe;
+pub mod diff;
 pub mod model;
 pub mod mysql;
 pub mod postgres;

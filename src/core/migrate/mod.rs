@@ -108,3 +108,66 @@ pub async fn revert(
 pub fn load(dir: &Path, engine: Engine) -> Result<Folder, MigrateError> {
     files::load(dir, engine)
 }
+
+/// The version for a new migration file in `folder`: the next integer after the newest when the folder numbers
+/// sequentially (1, 2, 3 …), else a UTC timestamp `YYYYMMDDHHMMSS` as `sqlx migrate add` makes.
+pub fn next_version(folder: &Folder) -> i64 {
+    let newest = folder.migrations.iter().map(|m| m.version).chain(folder.other_engines.iter().map(|o| o.0)).max();
+    match newest {
+        Some(v) if v < 1_000_000 => v + 1,
+        newest => {
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            let stamp = timestamp(now as i64);
+            newest.map_or(stamp, |v| stamp.max(v + 1))
+        }
+    }
+}
+
+/// `YYYYMMDDHHMMSS` of a Unix time (UTC), by the civil-from-days algorithm.
+fn timestamp(secs: i64) -> i64 {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    ((y * 100 + m) * 100 + d) * 1_000_000 + (rem / 3600) * 10_000 + (rem % 3600 / 60) * 100 + rem % 60
+}
+
+/// Writes a new migration file `<version>_<description>.sql` (owner-readable, never overwriting).
+pub fn write_new(dir: &Path, version: i64, description: &str, sql: &str) -> Result<PathBuf, MigrateError> {
+    let slug: String = description
+        .trim()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .collect::<String>()
+        .split('_')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    let slug = if slug.is_empty() { "schema_diff".to_string() } else { slug };
+    std::fs::create_dir_all(dir).map_err(|e| MigrateError::Folder(dir.to_path_buf(), e.to_string()))?;
+    let path = dir.join(format!("{version}_{slug}.sql"));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| MigrateError::Folder(path.clone(), e.to_string()))?;
+    std::io::Write::write_all(&mut f, sql.as_bytes()).map_err(|e| MigrateError::Folder(path.clone(), e.to_string()))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps() {
+        assert_eq!(super::timestamp(0), 19700101000000);
+        assert_eq!(super::timestamp(1_700_000_000), 20231114221320);
+    }
+}
