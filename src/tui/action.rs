@@ -20,14 +20,58 @@ pub enum Purpose {
 pub enum Action {
     Key(KeyEvent),
     Resize,
-    TestStep { job: JobId, profile: String, step: StepReport },
-    TestFinished { job: JobId, profile: String, report: Box<TestReport> },
-    NeedPassword { profile: String, purpose: Purpose, reason: String },
-    Connected { job: JobId, profile: String, result: Result<String, ConnectError> },
+    TestStep {
+        job: JobId,
+        profile: String,
+        step: StepReport,
+    },
+    TestFinished {
+        job: JobId,
+        profile: String,
+        report: Box<TestReport>,
+    },
+    NeedPassword {
+        profile: String,
+        purpose: Purpose,
+        reason: String,
+    },
+    Connected {
+        job: JobId,
+        profile: String,
+        result: Result<String, ConnectError>,
+    },
     ProfilesLoaded(Box<ProfileSet>),
-    Saved { result: Result<String, String> },
+    Saved {
+        result: Result<String, String>,
+    },
     Discovered(Vec<Found>),
-    CatalogStage { job: JobId, stage: String },
-    CatalogLoaded { job: JobId, profile: String, result: Result<Box<Catalog>, String>, elapsed: std::time::Duration },
-    RowCount { job: JobId, schema: String, table: String, result: Result<(i64, f64), String> },
+    CatalogStage {
+        job: JobId,
+        stage: String,
+    },
+    CatalogLoaded {
+        job: JobId,
+        profile: String,
+        result: Result<Box<Catalog>, String>,
+        elapsed: std::time::Duration,
+    },
+    RowCount {
+        job: JobId,
+        schema: String,
+        table: String,
+        result: Result<(i64, f64), String>,
+    },
+    MigrationsPlanned {
+        job: JobId,
+        profile: String,
+        result: Result<Box<crate::tui::panes::migrations::Planned>, String>,
+    },
+    MigrationEvent {
+        job: JobId,
+        event: crate::core::migrate::Event,
+    },
+    MigrationsRan {
+        job: JobId,
+        result: Result<Box<crate::core::migrate::RunReport>, String>,
+    },
 }

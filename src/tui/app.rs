@@ -7,6 +7,7 @@ use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox, SecretString};
 use super::action::{Action, JobId, Purpose};
 use super::effect::Effect;
 use super::keymap::{self, Command, Scope};
+use super::panes::migrations::{self as migrations_pane, MigrationsPane};
 use super::panes::profiles::{ProfilesPane, TestState};
 use super::panes::schema::{self as schema_pane, SchemaPane};
 use super::theme::Theme;
@@ -37,8 +38,21 @@ pub enum Level {
 }
 
 pub enum Dialog {
-    ConfirmDelete { name: String },
-    Password { profile: String, purpose: Purpose, reason: String, input: SecretBox<String> },
+    ConfirmDelete {
+        name: String,
+    },
+    /// Apply or revert migrations on `profile` (production profiles are named in red).
+    ConfirmMigrations {
+        profile: Box<Profile>,
+        kind: migrations_pane::RunKind,
+        count: usize,
+    },
+    Password {
+        profile: String,
+        purpose: Purpose,
+        reason: String,
+        input: SecretBox<String>,
+    },
 }
 
 pub struct App {
@@ -56,6 +70,7 @@ pub struct App {
     pub help: bool,
     pub help_scroll: u16,
     pub schema: SchemaPane,
+    pub migrations: MigrationsPane,
     /// A statement prepared for the query editor (from the schema pane's `s`).
     pub query_draft: Option<String>,
     pub message: Option<(Level, String)>,
@@ -79,6 +94,7 @@ impl App {
             help: false,
             help_scroll: 0,
             schema: SchemaPane::default(),
+            migrations: MigrationsPane::default(),
             query_draft: None,
             message: None,
             passwords: HashMap::new(),
@@ -276,6 +292,45 @@ impl App {
                 }
                 vec![]
             }
+            Action::MigrationsPlanned { job, profile, result } => {
+                if !matches!(self.migrations.load, migrations_pane::Load::Loading(j) if j == job) {
+                    return vec![];
+                }
+                self.migrations.profile = Some(profile);
+                match result {
+                    Ok(p) => self.migrations.set_planned(*p),
+                    Err(e) => self.migrations.load = migrations_pane::Load::Failed(e),
+                }
+                vec![]
+            }
+            Action::MigrationEvent { job, event } => {
+                self.migrations.on_event(job, event);
+                vec![]
+            }
+            Action::MigrationsRan { job, result } => {
+                let migrations_pane::RunState::Running { job: j, kind, .. } = self.migrations.run else {
+                    return vec![];
+                };
+                if j != job {
+                    return vec![];
+                }
+                match result {
+                    Ok(report) => {
+                        let (level, msg) = match &report.failure {
+                            Some(f) => (Level::Error, format!("migration {} failed: {}", f.version, f.message)),
+                            None => (Level::Info, format!("{}: {} migration(s) done", kind.verb(), report.done.len())),
+                        };
+                        self.info(level, msg);
+                        self.migrations.run = migrations_pane::RunState::Finished { kind, report };
+                    }
+                    Err(message) => {
+                        self.info(Level::Error, format!("{}: {message}", kind.verb()));
+                        self.migrations.run = migrations_pane::RunState::Failed { kind, message };
+                    }
+                }
+                // The state changed: plan again (the run's result stays on screen).
+                self.migrations_request(migrations_pane::Request::Plan)
+            }
             Action::Discovered(found) => {
                 let taken = self.taken_names();
                 let mut added = 0;
@@ -359,6 +414,10 @@ impl App {
                 Command::GoPane(i) => self.pane = i,
                 _ => {}
             }
+            // Entering the migrations pane plans the active profile's migrations the first time.
+            if self.pane == 2 && matches!(self.migrations.load, migrations_pane::Load::Idle) {
+                return self.migrations_request(migrations_pane::Request::Plan);
+            }
             return vec![];
         }
         match self.pane {
@@ -367,8 +426,61 @@ impl App {
                 let req = self.schema.handle_key(&key);
                 self.schema_request(req)
             }
+            2 => {
+                let req = self.migrations.handle_key(&key);
+                self.migrations_request(req)
+            }
             _ => vec![],
         }
+    }
+
+    fn connected_profile(&self) -> Option<Profile> {
+        self.session.as_ref().filter(|s| matches!(s.state, ConnState::Connected(_))).map(|s| s.profile.clone())
+    }
+
+    fn migrations_request(&mut self, req: migrations_pane::Request) -> Vec<Effect> {
+        use migrations_pane::{Request as R, RunKind};
+        let Some(p) = self.connected_profile() else {
+            if req != R::None {
+                self.info(Level::Warn, "no connected profile: connect one in the Profiles pane first");
+            }
+            return vec![];
+        };
+        match req {
+            R::None => vec![],
+            R::Plan => {
+                let job = self.job();
+                self.migrations.load = migrations_pane::Load::Loading(job);
+                vec![Effect::PlanMigrations { job, profile: Box::new(p) }]
+            }
+            R::Run(RunKind::DryRun) => self.start_migrations(p, RunKind::DryRun),
+            R::Run(kind) => {
+                let count = match kind {
+                    RunKind::Apply => self.migrations.pending(),
+                    _ => 1,
+                };
+                if kind == RunKind::Apply && count == 0 {
+                    self.info(Level::Info, "nothing to apply: every migration is applied");
+                    return vec![];
+                }
+                self.dialog = Some(Dialog::ConfirmMigrations { profile: Box::new(p), kind, count });
+                vec![]
+            }
+        }
+    }
+
+    fn start_migrations(&mut self, p: Profile, kind: migrations_pane::RunKind) -> Vec<Effect> {
+        let job = self.job();
+        self.migrations.log.clear();
+        self.migrations.run = migrations_pane::RunState::Running {
+            job,
+            kind,
+            index: 0,
+            total: 0,
+            current: String::new(),
+            statement: (0, 0),
+        };
+        vec![Effect::RunMigrations { job, profile: Box::new(p), kind }]
     }
 
     /// Starts reading the catalog of `p` (already connected) in the background.
@@ -462,6 +574,17 @@ impl App {
     fn on_dialog_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let Some(dialog) = self.dialog.take() else { return vec![] };
         match dialog {
+            Dialog::ConfirmMigrations { profile, kind, count } => match keymap::lookup(Scope::Dialog, &key) {
+                Some(Command::Confirm) => self.start_migrations(*profile, kind),
+                Some(Command::Deny) => {
+                    self.info(Level::Info, format!("{}: not started", kind.verb()));
+                    vec![]
+                }
+                _ => {
+                    self.dialog = Some(Dialog::ConfirmMigrations { profile, kind, count });
+                    vec![]
+                }
+            },
             Dialog::ConfirmDelete { name } => match keymap::lookup(Scope::Dialog, &key) {
                 Some(Command::Confirm) => vec![Effect::RemoveProfile { name }],
                 Some(Command::Deny) => vec![],

@@ -30,6 +30,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 .map(|s| s.profile.name.as_str());
             panes::schema_view::render(frame, main, &app.schema, theme, connected)
         }
+        2 => {
+            let connected = app
+                .session
+                .as_ref()
+                .filter(|s| matches!(s.state, ConnState::Connected(_)))
+                .map(|s| s.profile.name.as_str());
+            panes::migrations::render(frame, main, &app.migrations, theme, connected)
+        }
         i => panes::placeholder::render(frame, main, theme, i, PANES[i], app.query_draft.as_deref()),
     }
 

@@ -9,8 +9,10 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::{Action, JobId, Purpose};
 use crate::core::engine::{self, DbPool, TestReport, classify};
+use crate::core::migrate;
 use crate::core::profile::password::{self, Resolved};
 use crate::core::profile::{self, Profile};
+use crate::tui::panes::migrations::{Planned, RunKind};
 
 #[derive(Debug)]
 pub enum Effect {
@@ -22,6 +24,8 @@ pub enum Effect {
     Discover,
     LoadCatalog { job: JobId, profile: Box<Profile> },
     CountRows { job: JobId, profile: String, schema: String, table: String },
+    PlanMigrations { job: JobId, profile: Box<Profile> },
+    RunMigrations { job: JobId, profile: Box<Profile>, kind: crate::tui::panes::migrations::RunKind },
     Cancel { job: JobId },
     Quit,
 }
@@ -221,6 +225,46 @@ impl Runner {
                 if let Ok(mut j) = self.jobs.lock() {
                     j.insert(job, handle.abort_handle());
                 }
+            }
+            Effect::PlanMigrations { job, profile } => {
+                let pool = self.pools.lock().ok().and_then(|m| m.get(&profile.name).cloned());
+                tokio::spawn(async move {
+                    let name = profile.name.clone();
+                    let result = async {
+                        let pool = pool.ok_or("not connected: connect the profile first".to_string())?;
+                        let dir = migrate::folder_for(&profile, None);
+                        let folder = migrate::load(&dir, profile.engine).map_err(|e| e.to_string())?;
+                        let plan = migrate::status(&pool, &folder).await.map_err(|e| e.to_string())?;
+                        let findings = migrate::lint_pending(&pool, &folder, &plan).await.map_err(|e| e.to_string())?;
+                        Ok::<_, String>(Box::new(Planned { folder, plan, findings }))
+                    }
+                    .await;
+                    let _ = tx.send(Action::MigrationsPlanned { job, profile: name, result });
+                });
+            }
+            Effect::RunMigrations { job, profile, kind } => {
+                let pool = self.pools.lock().ok().and_then(|m| m.get(&profile.name).cloned());
+                tokio::spawn(async move {
+                    let tx2 = tx.clone();
+                    let mut on_event = move |event: migrate::Event| {
+                        let _ = tx2.send(Action::MigrationEvent { job, event });
+                    };
+                    let result = async {
+                        let pool = pool.ok_or("not connected: connect the profile first".to_string())?;
+                        let dir = migrate::folder_for(&profile, None);
+                        let folder = migrate::load(&dir, profile.engine).map_err(|e| e.to_string())?;
+                        let report = match kind {
+                            RunKind::Apply | RunKind::DryRun => {
+                                let opts = migrate::Options { dry_run: kind == RunKind::DryRun, ..Default::default() };
+                                migrate::apply(&pool, &folder, &opts, &mut on_event).await
+                            }
+                            RunKind::Revert => migrate::revert(&pool, &folder, 1, false, &mut on_event).await,
+                        };
+                        report.map(Box::new).map_err(|e| e.to_string())
+                    }
+                    .await;
+                    let _ = tx.send(Action::MigrationsRan { job, result });
+                });
             }
             Effect::Cancel { job } => {
                 if let Some(h) = self.jobs.lock().ok().and_then(|mut j| j.remove(&job)) {

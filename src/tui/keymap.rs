@@ -9,6 +9,7 @@ pub enum Scope {
     Form,
     Dialog,
     Schema,
+    Migrations,
 }
 
 impl Scope {
@@ -19,6 +20,7 @@ impl Scope {
             Scope::Form => "Profile form",
             Scope::Dialog => "Dialogs",
             Scope::Schema => "Schema pane",
+            Scope::Migrations => "Migrations pane",
         }
     }
 }
@@ -65,6 +67,9 @@ pub enum Command {
     Bottom,
     DetailDown,
     DetailUp,
+    Apply,
+    DryRun,
+    Revert,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -146,6 +151,18 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Schema, K::Esc, C::CancelJob, "cancel the row count"),
     b(S::Schema, K::Char('r'), C::Refresh, "reload the catalog"),
     b(S::Schema, K::Char('s'), C::SelectQuery, "open the query editor on SELECT … LIMIT 100"),
+    b(S::Migrations, K::Down, C::Down, "next migration"),
+    b(S::Migrations, K::Char('j'), C::Down, "next migration"),
+    b(S::Migrations, K::Up, C::Up, "previous migration"),
+    b(S::Migrations, K::Char('k'), C::Up, "previous migration"),
+    b(S::Migrations, K::Char('g'), C::Top, "first migration"),
+    b(S::Migrations, K::Char('G'), C::Bottom, "last migration"),
+    b(S::Migrations, K::Char(']'), C::DetailDown, "scroll the SQL down"),
+    b(S::Migrations, K::Char('['), C::DetailUp, "scroll the SQL up"),
+    b(S::Migrations, K::Char('r'), C::Refresh, "plan: read the folder, the applied state, and lint"),
+    b(S::Migrations, K::Char('d'), C::DryRun, "dry run (rolled back; MySQL: statements prepared)"),
+    b(S::Migrations, K::Char('a'), C::Apply, "apply the pending migrations (asks first)"),
+    b(S::Migrations, K::Char('u'), C::Revert, "revert the last applied migration (asks first)"),
     b(S::Dialog, K::Char('y'), C::Confirm, "yes"),
     b(S::Dialog, K::Enter, C::Confirm, "confirm"),
     b(S::Dialog, K::Char('n'), C::Deny, "no"),

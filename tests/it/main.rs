@@ -6,6 +6,7 @@ mod common;
 mod conn_test;
 mod e2e_tmux;
 mod migrate;
+mod migrations_pane;
 mod profiles_cli;
 mod profiles_file;
 mod schema_pane;

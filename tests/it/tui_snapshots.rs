@@ -134,7 +134,10 @@ fn placeholder_panes_say_what_they_will_hold_and_schema_asks_for_a_connection() 
     let text = format!("{:?}", t.backend().buffer());
     assert!(text.contains("Connect a profile first"), "the schema pane says what it needs: {text}");
     key(&mut app, KeyCode::Tab);
-    insta::assert_snapshot!("migrations_placeholder", render(&app, 80, 24).backend());
+    let text = format!("{:?}", render(&app, 80, 24).backend().buffer());
+    assert!(text.contains("No active profile"), "the migrations pane says what it needs: {text}");
+    key(&mut app, KeyCode::Tab);
+    insta::assert_snapshot!("sync_placeholder", render(&app, 80, 24).backend());
 }
 
 #[test]

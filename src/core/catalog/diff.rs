@@ -205,14 +205,14 @@ pub fn migration(desired: &Catalog, current: &Catalog) -> DiffScript {
     if !rebuilds.is_empty() {
         out.no_transaction = true;
         let mut body = vec!["PRAGMA foreign_keys = OFF".to_string(), "BEGIN".to_string()];
-        body.extend(drop_views.drain(..));
-        body.extend(drop_tables.drain(..));
-        body.extend(create_tables.drain(..));
-        body.extend(alters.drain(..));
+        body.append(&mut drop_views);
+        body.append(&mut drop_tables);
+        body.append(&mut create_tables);
+        body.append(&mut alters);
         body.extend(rebuilds);
-        body.extend(create_indexes.drain(..));
-        body.extend(create_views.drain(..));
-        body.extend(triggers.drain(..));
+        body.append(&mut create_indexes);
+        body.append(&mut create_views);
+        body.append(&mut triggers);
         body.push("PRAGMA foreign_key_check".into());
         body.push("COMMIT".into());
         body.push("PRAGMA foreign_keys = ON".into());
@@ -297,13 +297,13 @@ fn alter_table(
         }
     }
     // Primary key.
-    if d.primary_key.as_ref().map(|k| &k.columns) != c.primary_key.as_ref().map(|k| &k.columns) {
-        if let Some(pk) = &c.primary_key {
-            alters.push(match (e, &pk.name) {
-                (Engine::Postgres, Some(n)) => format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(n)),
-                _ => format!("ALTER TABLE {t} DROP PRIMARY KEY"),
-            });
-        }
+    if d.primary_key.as_ref().map(|k| &k.columns) != c.primary_key.as_ref().map(|k| &k.columns)
+        && let Some(pk) = &c.primary_key
+    {
+        alters.push(match (e, &pk.name) {
+            (Engine::Postgres, Some(n)) => format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(n)),
+            _ => format!("ALTER TABLE {t} DROP PRIMARY KEY"),
+        });
     }
     // Columns.
     for col in c.columns.iter().filter(|x| !d.columns.iter().any(|y| y.name == x.name)) {

@@ -1,3 +1,4 @@
+pub mod migrations;
 pub mod placeholder;
 pub mod profiles;
 pub mod schema;

@@ -112,6 +112,32 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
                 ]),
             ],
         ),
+        Dialog::ConfirmMigrations { profile, kind, count } => {
+            let production = profile.environment == crate::core::profile::Environment::Production;
+            let what = match kind {
+                crate::tui::panes::migrations::RunKind::Revert => "Revert the last applied migration".to_string(),
+                _ => format!("Apply {count} pending migration(s)"),
+            };
+            let mut body =
+                vec![Line::styled(format!("{what} on `{}` ({})?", profile.name, profile.target()), theme.text())];
+            if production {
+                body.push(Line::styled("This is a PRODUCTION profile.", theme.danger()));
+            }
+            if profile.engine == crate::core::profile::Engine::Mysql {
+                body.push(Line::styled(
+                    "MySQL commits DDL implicitly: a failure part-way cannot be rolled back.",
+                    theme.warn(),
+                ));
+            }
+            body.push(Line::raw(""));
+            body.push(Line::from(vec![
+                Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
+                Span::styled(" go   ", theme.dim()),
+                Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
+                Span::styled(" cancel", theme.dim()),
+            ]));
+            (" Migrations ".into(), body)
+        }
         Dialog::Password { profile, reason, input, .. } => (
             format!(" Password for {profile} "),
             vec![
@@ -144,6 +170,7 @@ pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: usize, sc
     let scopes: &[Scope] = match pane {
         0 => &[Scope::Global, Scope::Profiles, Scope::Form, Scope::Dialog],
         1 => &[Scope::Global, Scope::Schema],
+        2 => &[Scope::Global, Scope::Migrations, Scope::Dialog],
         _ => &[Scope::Global],
     };
     for scope in scopes.iter().copied() {
