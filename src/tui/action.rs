@@ -74,4 +74,9 @@ pub enum Action {
         job: JobId,
         result: Result<Box<crate::core::migrate::RunReport>, String>,
     },
+    /// A diff wrote a migration file (None: the schemas are the same), with the script's notes.
+    MigrationDiffWritten {
+        job: JobId,
+        result: Result<Option<(std::path::PathBuf, Vec<String>)>, String>,
+    },
 }

@@ -331,6 +331,25 @@ impl App {
                 // The state changed: plan again (the run's result stays on screen).
                 self.migrations_request(migrations_pane::Request::Plan)
             }
+            Action::MigrationDiffWritten { job, result } => {
+                if self.migrations.diffing != Some(job) {
+                    return vec![];
+                }
+                self.migrations.diffing = None;
+                match result {
+                    Ok(None) => self.info(Level::Info, "diff: no differences — nothing written"),
+                    Ok(Some((path, notes))) => {
+                        let extra = notes.first().map(|n| format!(" (note: {n})")).unwrap_or_default();
+                        self.info(
+                            Level::Info,
+                            format!("diff: wrote {} — review it, then apply{extra}", path.display()),
+                        );
+                        return self.migrations_request(migrations_pane::Request::Plan);
+                    }
+                    Err(e) => self.info(Level::Error, format!("diff: {e}")),
+                }
+                vec![]
+            }
             Action::Discovered(found) => {
                 let taken = self.taken_names();
                 let mut added = 0;
@@ -454,6 +473,24 @@ impl App {
                 vec![Effect::PlanMigrations { job, profile: Box::new(p) }]
             }
             R::Run(RunKind::DryRun) => self.start_migrations(p, RunKind::DryRun),
+            R::ChooseDiff => {
+                let names: Vec<String> =
+                    self.all().iter().filter(|x| x.name != p.name).map(|x| x.name.clone()).collect();
+                self.migrations.chooser = Some((names, 0));
+                vec![]
+            }
+            R::Diff(i) => {
+                let Some((names, _)) = self.migrations.chooser.take() else { return vec![] };
+                let Some(from) = names.get(i).and_then(|n| self.all().into_iter().find(|x| &x.name == n)).cloned()
+                else {
+                    return vec![];
+                };
+                let job = self.job();
+                self.migrations.diffing = Some(job);
+                self.info(Level::Info, format!("diff: reading the schemas of {} and {}…", from.name, p.name));
+                let from_password = self.passwords.get(&from.name).cloned();
+                vec![Effect::DiffMigrations { job, from: Box::new(from), from_password, to: Box::new(p) }]
+            }
             R::Run(kind) => {
                 let count = match kind {
                     RunKind::Apply => self.migrations.pending(),

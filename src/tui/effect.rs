@@ -16,17 +16,54 @@ use crate::tui::panes::migrations::{Planned, RunKind};
 
 #[derive(Debug)]
 pub enum Effect {
-    TestProfile { job: JobId, profile: Box<Profile>, password: Option<SecretString> },
-    Connect { job: JobId, profile: Box<Profile>, password: Option<SecretString> },
-    SaveProfile { profile: Box<Profile>, replacing: Option<String> },
-    RemoveProfile { name: String },
+    TestProfile {
+        job: JobId,
+        profile: Box<Profile>,
+        password: Option<SecretString>,
+    },
+    Connect {
+        job: JobId,
+        profile: Box<Profile>,
+        password: Option<SecretString>,
+    },
+    SaveProfile {
+        profile: Box<Profile>,
+        replacing: Option<String>,
+    },
+    RemoveProfile {
+        name: String,
+    },
     ReloadProfiles,
     Discover,
-    LoadCatalog { job: JobId, profile: Box<Profile> },
-    CountRows { job: JobId, profile: String, schema: String, table: String },
-    PlanMigrations { job: JobId, profile: Box<Profile> },
-    RunMigrations { job: JobId, profile: Box<Profile>, kind: crate::tui::panes::migrations::RunKind },
-    Cancel { job: JobId },
+    LoadCatalog {
+        job: JobId,
+        profile: Box<Profile>,
+    },
+    CountRows {
+        job: JobId,
+        profile: String,
+        schema: String,
+        table: String,
+    },
+    PlanMigrations {
+        job: JobId,
+        profile: Box<Profile>,
+    },
+    RunMigrations {
+        job: JobId,
+        profile: Box<Profile>,
+        kind: crate::tui::panes::migrations::RunKind,
+    },
+    /// Writes the migration that gives `to` the schema of `from`.
+    DiffMigrations {
+        job: JobId,
+        from: Box<Profile>,
+        from_password: Option<SecretString>,
+        to: Box<Profile>,
+    },
+    Cancel {
+        job: JobId,
+    },
     Quit,
 }
 
@@ -266,6 +303,13 @@ impl Runner {
                     let _ = tx.send(Action::MigrationsRan { job, result });
                 });
             }
+            Effect::DiffMigrations { job, from, from_password, to } => {
+                let pools = self.pools.lock().ok().map(|m| (m.get(&from.name).cloned(), m.get(&to.name).cloned()));
+                tokio::spawn(async move {
+                    let result = diff_into_folder(pools.unwrap_or((None, None)), from, from_password, to).await;
+                    let _ = tx.send(Action::MigrationDiffWritten { job, result });
+                });
+            }
             Effect::Cancel { job } => {
                 if let Some(h) = self.jobs.lock().ok().and_then(|mut j| j.remove(&job)) {
                     h.abort();
@@ -280,4 +324,63 @@ impl Runner {
         }
         true
     }
+}
+
+/// Reads both schemas and writes the migration that gives `to` the schema of `from` into `to`'s folder.
+async fn diff_into_folder(
+    pools: (Option<DbPool>, Option<DbPool>),
+    from: Box<Profile>,
+    from_password: Option<SecretString>,
+    to: Box<Profile>,
+) -> Result<Option<(PathBuf, Vec<String>)>, String> {
+    let (from_pool, to_pool) = pools;
+    let to_pool = to_pool.ok_or("not connected: connect the profile first".to_string())?;
+    let from_pool = match from_pool {
+        Some(p) => p,
+        None => {
+            let f = from.clone();
+            let resolved = tokio::task::spawn_blocking(move || password::resolve(&f, from_password.as_ref()))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            let pw = match resolved {
+                Resolved::Password(pw) => Some(pw),
+                Resolved::NoPassword { .. } => None,
+                Resolved::MustAsk { .. } => {
+                    return Err(format!(
+                        "`{}` needs a password: connect it once in the Profiles pane, then diff again",
+                        from.name
+                    ));
+                }
+            };
+            engine::connect_pool(&from, pw.as_ref()).await.map_err(|e| e.message)?
+        }
+    };
+    async fn read(pool: DbPool, p: &Profile) -> Result<crate::core::catalog::Catalog, String> {
+        let database = p.path.as_ref().map(|x| x.display().to_string()).or(p.database.clone()).unwrap_or_default();
+        let mut c = crate::core::catalog::introspect(&pool, &database, p.database.as_deref(), |_| {})
+            .await
+            .map_err(|e| e.to_string())?;
+        for s in c.schemas.iter_mut() {
+            s.tables.retain(|t| t.name != migrate::state::TABLE);
+        }
+        Ok(c)
+    }
+    let desired = read(from_pool, &from).await?;
+    let current = read(to_pool, &to).await?;
+    let script = crate::core::catalog::diff::migration(&desired, &current);
+    if script.is_empty() {
+        return Ok(None);
+    }
+    let dir = migrate::folder_for(&to, None);
+    let folder = if dir.exists() {
+        migrate::load(&dir, to.engine).map_err(|e| e.to_string())?
+    } else {
+        migrate::Folder { dir: dir.clone(), ..Default::default() }
+    };
+    let version = migrate::next_version(&folder);
+    let header = format!("{} → {}: generated by dbconsole's migrations pane", from.name, to.name);
+    let path = migrate::write_new(&dir, version, &format!("match {}", from.name), &script.sql(&header))
+        .map_err(|e| e.to_string())?;
+    Ok(Some((path, script.notes)))
 }

@@ -70,6 +70,7 @@ pub enum Command {
     Apply,
     DryRun,
     Revert,
+    Diff,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -163,6 +164,14 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Migrations, K::Char('d'), C::DryRun, "dry run (rolled back; MySQL: statements prepared)"),
     b(S::Migrations, K::Char('a'), C::Apply, "apply the pending migrations (asks first)"),
     b(S::Migrations, K::Char('u'), C::Revert, "revert the last applied migration (asks first)"),
+    b(
+        S::Migrations,
+        K::Char('D'),
+        C::Diff,
+        "diff: write the migration that gives this database another profile's schema",
+    ),
+    b(S::Migrations, K::Enter, C::Confirm, "in the diff chooser: use this profile"),
+    b(S::Migrations, K::Esc, C::Cancel, "close the diff chooser"),
     b(S::Dialog, K::Char('y'), C::Confirm, "yes"),
     b(S::Dialog, K::Enter, C::Confirm, "confirm"),
     b(S::Dialog, K::Char('n'), C::Deny, "no"),

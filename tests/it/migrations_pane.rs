@@ -16,6 +16,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::catalog::{exec, sqlite_pool};
+use crate::common::{stderr, stdout};
 
 fn write_folder(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
@@ -163,4 +164,42 @@ fn guided_apply_in_the_real_binary() {
     let o = sb.run(&["migrate", "status", "notes", "--json"]);
     let v = crate::common::json(&o);
     assert_eq!(v["entries"][1]["status"], "applied", "{v}");
+}
+
+#[tokio::test]
+async fn diff_from_the_pane_writes_a_migration_that_applies() {
+    let sb = crate::common::Sandbox::new();
+    let dir = sb.dir.path().join("migrations");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (notes, reference) = (sb.dir.path().join("notes.db"), sb.dir.path().join("reference.db"));
+    let (a, b) = (sqlite_pool(&notes).await, sqlite_pool(&reference).await);
+    exec(&a, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); CREATE TABLE scratch (x INT);").await;
+    exec(&b, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, title TEXT); CREATE INDEX notes_title ON notes (title);").await;
+    a.close().await;
+    b.close().await;
+    sb.write_profiles(&format!(
+        "[profiles.notes]\nengine = \"sqlite\"\npath = \"{}\"\nmigrations = \"{}\"\n\n[profiles.reference]\nengine = \"sqlite\"\npath = \"{}\"\n",
+        notes.display(),
+        dir.display(),
+        reference.display()
+    ));
+    let t = crate::common::Tmux::start(&sb, "mdiff", 80, 24);
+    t.wait_for("connected");
+    t.keys(&["3"]);
+    t.wait_for("No migration files");
+    t.keys(&["D"]);
+    t.wait_for("schema of");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("1 pending");
+    assert!(s.contains("match reference"), "{s}");
+    assert!(s.contains("DANGER"), "the generated DROP TABLE is flagged: {s}");
+    t.keys(&["a"]);
+    t.wait_for("Apply 1 pending");
+    t.keys(&["y"]);
+    t.wait_for("apply: 1 migration(s) done");
+    t.keys(&["q"]);
+    t.wait_for("DBCONSOLE-EXITED-0");
+    // The two schemas are the same now.
+    let o = sb.run(&["migrate", "diff", "--from", "reference", "--to", "notes", "--print"]);
+    assert!(stderr(&o).contains("no differences"), "{}{}", stdout(&o), stderr(&o));
 }

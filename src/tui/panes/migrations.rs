@@ -65,6 +65,10 @@ pub enum Request {
     None,
     Plan,
     Run(RunKind),
+    /// Open the chooser of the profile whose schema to diff against.
+    ChooseDiff,
+    /// Diff against the chooser's entry `usize`.
+    Diff(usize),
 }
 
 /// What a plan load brings back.
@@ -85,6 +89,10 @@ pub struct MigrationsPane {
     pub run: RunState,
     /// Progress lines of the current or last run.
     pub log: Vec<String>,
+    /// The diff chooser: profile names (not the active one) and the cursor.
+    pub chooser: Option<(Vec<String>, usize)>,
+    /// A diff being written.
+    pub diffing: Option<JobId>,
 }
 
 impl MigrationsPane {
@@ -100,6 +108,19 @@ impl MigrationsPane {
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent) -> Request {
+        if let Some((names, at)) = &mut self.chooser {
+            match keymap::lookup(Scope::Migrations, key) {
+                Some(Command::Down) => *at = (*at + 1).min(names.len().saturating_sub(1)),
+                Some(Command::Up) => *at = at.saturating_sub(1),
+                Some(Command::Confirm) if !names.is_empty() => {
+                    let i = *at;
+                    return Request::Diff(i);
+                }
+                Some(Command::Cancel) => self.chooser = None,
+                _ => {}
+            }
+            return Request::None;
+        }
         let n = self.planned.as_ref().map(|p| p.plan.entries.len()).unwrap_or(0);
         match keymap::lookup(Scope::Migrations, key) {
             Some(Command::Down) if n > 0 => {
@@ -118,6 +139,7 @@ impl MigrationsPane {
             Some(Command::DryRun) if !self.running() => return Request::Run(RunKind::DryRun),
             Some(Command::Apply) if !self.running() => return Request::Run(RunKind::Apply),
             Some(Command::Revert) if !self.running() => return Request::Run(RunKind::Revert),
+            Some(Command::Diff) if !self.running() && self.diffing.is_none() => return Request::ChooseDiff,
             _ => {}
         }
         Request::None
@@ -316,6 +338,29 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &MigrationsPane, theme: &Them
         detail_area.inner(ratatui::layout::Margin { horizontal: 1, vertical: 0 }),
     );
     render_bottom(frame, bottom, theme, pane);
+    if let Some((names, at)) = &pane.chooser {
+        render_chooser(frame, body, theme, profile, names, *at);
+    }
+}
+
+fn render_chooser(frame: &mut Frame, area: Rect, theme: &Theme, profile: &str, names: &[String], at: usize) {
+    let h = (names.len() as u16 + 4).min(area.height);
+    let w = 60.min(area.width);
+    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    frame.render_widget(ratatui::widgets::Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Line::styled(format!(" Give {profile} the schema of… "), theme.title()));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    if names.is_empty() {
+        frame.render_widget(Paragraph::new(Line::styled("no other profile to compare with", theme.dim())), inner);
+        return;
+    }
+    let items: Vec<ListItem> = names.iter().map(|n| ListItem::new(Line::styled(n.clone(), theme.text()))).collect();
+    let mut state = ListState::default().with_selected(Some(at));
+    frame.render_stateful_widget(List::new(items).highlight_style(theme.selected()), inner, &mut state);
 }
 
 fn render_bottom(frame: &mut Frame, area: Rect, theme: &Theme, pane: &MigrationsPane) {
@@ -386,6 +431,7 @@ fn render_hints(frame: &mut Frame, area: Rect, theme: &Theme, _pane: &Migrations
         (Command::DryRun, "dry run"),
         (Command::Apply, "apply"),
         (Command::Revert, "revert last"),
+        (Command::Diff, "diff"),
         (Command::DetailDown, "scroll SQL"),
     ] {
         spans.push(Span::styled(keymap::hint(Scope::Migrations, cmd), theme.key()));
