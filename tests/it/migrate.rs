@@ -237,6 +237,22 @@ async fn revert_and_dry_run_sqlite() {
     revert_and_dry_run(Engine::Sqlite).await;
 }
 
+async fn sqlx_run(m: &sqlx::migrate::Migrator, pool: &DbPool) {
+    match pool {
+        DbPool::Postgres(p) => m.run(p).await.unwrap(),
+        DbPool::Mysql(p) => m.run(p).await.unwrap(),
+        DbPool::Sqlite(p) => m.run(p).await.unwrap(),
+    }
+}
+
+async fn sqlx_undo(m: &sqlx::migrate::Migrator, pool: &DbPool, target: i64) {
+    match pool {
+        DbPool::Postgres(p) => m.undo(p, target).await.unwrap(),
+        DbPool::Mysql(p) => m.undo(p, target).await.unwrap(),
+        DbPool::Sqlite(p) => m.undo(p, target).await.unwrap(),
+    }
+}
+
 /// sqlx's own migrator and dbconsole read and write the same state, both ways.
 async fn sqlx_interop(engine: Engine) {
     let tmp = tempfile::tempdir().unwrap();
@@ -248,11 +264,7 @@ async fn sqlx_interop(engine: Engine) {
     write(&dir, "20240102000000_add_posts.down.sql", "DROP TABLE posts;\n");
     // sqlx applies; dbconsole sees both applied, checksums equal.
     let migrator = sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap();
-    match &pool {
-        DbPool::Postgres(p) => migrator.run(p).await.unwrap(),
-        DbPool::Mysql(p) => migrator.run(p).await.unwrap(),
-        DbPool::Sqlite(p) => migrator.run(p).await.unwrap(),
-    }
+    sqlx_run(&migrator, &pool).await;
     let p = status(&pool, &dir).await;
     assert_eq!(statuses(&p), [(20240101000000, Status::Applied), (20240102000000, Status::Applied)]);
     assert_eq!(p.entries[0].description, "create users");
@@ -261,17 +273,9 @@ async fn sqlx_interop(engine: Engine) {
     let r = apply(&pool, &dir, Options::default()).await.unwrap();
     assert_eq!(r.done.len(), 1);
     let migrator = sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap();
-    match &pool {
-        DbPool::Postgres(p) => migrator.run(p).await.unwrap(),
-        DbPool::Mysql(p) => migrator.run(p).await.unwrap(),
-        DbPool::Sqlite(p) => migrator.run(p).await.unwrap(),
-    }
+    sqlx_run(&migrator, &pool).await;
     // sqlx reverts what dbconsole applied, down to the first; dbconsole sees it pending.
-    match &pool {
-        DbPool::Postgres(p) => migrator.undo(p, 20240101000000).await.unwrap(),
-        DbPool::Mysql(p) => migrator.undo(p, 20240101000000).await.unwrap(),
-        DbPool::Sqlite(p) => migrator.undo(p, 20240101000000).await.unwrap(),
-    }
+    sqlx_undo(&migrator, &pool, 20240101000000).await;
     // (sqlx cannot undo 3, which has no down file, so 2 is now older than the newest applied: out of order.)
     let p = status(&pool, &dir).await;
     assert_eq!(statuses(&p)[1], (20240102000000, Status::OutOfOrder));

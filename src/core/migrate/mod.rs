@@ -3,6 +3,7 @@
 //! same lock sqlx takes.
 pub mod files;
 pub mod lint;
+pub mod lock;
 pub mod plan;
 pub mod run;
 pub mod state;
