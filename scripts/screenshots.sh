@@ -8,7 +8,14 @@ cargo build --release --quiet
 work=$(mktemp -d)
 trap 'tmux -L dbc-shots kill-server 2>/dev/null; rm -rf "$work"' EXIT
 export DBCONSOLE_CONFIG_DIR=$work/config DBCONSOLE_DATA_DIR=$work/data
-tmux -L dbc-shots new-session -d -s s -x 80 -y 24 "TERM=xterm-256color target/release/dbconsole"
+# A migrations folder beside the demo database, for the migrations pane (the demo profile uses ./migrations).
+mkdir -p "$work/migrations"
+printf 'CREATE TABLE reviews (\n  id INTEGER PRIMARY KEY,\n  product_id INTEGER NOT NULL REFERENCES products(id),\n  stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),\n  body TEXT\n);\n' > "$work/migrations/1_create_reviews.sql"
+printf 'CREATE INDEX reviews_product ON reviews (product_id);\n' > "$work/migrations/2_index_reviews.up.sql"
+printf 'DROP INDEX reviews_product;\n' > "$work/migrations/2_index_reviews.down.sql"
+printf 'ALTER TABLE customers ADD COLUMN phone TEXT NOT NULL;\n' > "$work/migrations/3_customer_phone.sql"
+bin=$(pwd)/target/release/dbconsole
+tmux -L dbc-shots new-session -d -s s -x 80 -y 24 -c "$work" "TERM=xterm-256color $bin"
 tmux -L dbc-shots set -s escape-time 0
 wait_for() { for _ in $(seq 1 200); do tmux -L dbc-shots capture-pane -t s -p | grep -q "$1" && return 0; sleep 0.05; done; echo "never saw $1" >&2; return 1; }
 shot() { tmux -L dbc-shots capture-pane -t s -p -e > "$work/$1.ans"; python3 scripts/render_capture.py "$work/$1.ans" "screenshots/$1.png" 80 24; echo "screenshots/$1.png"; }
@@ -19,4 +26,6 @@ tmux -L dbc-shots send-keys -t s Escape; sleep 0.3; tmux -L dbc-shots send-keys 
 tmux -L dbc-shots send-keys -t s j j j Enter; wait_for "PK (id)"; shot schema
 tmux -L dbc-shots send-keys -t s d; wait_for "CREATE TABLE"; shot schema-ddl
 tmux -L dbc-shots send-keys -t s '?'; wait_for "Keys"; shot help
-tmux -L dbc-shots send-keys -t s Escape; sleep 0.3; tmux -L dbc-shots send-keys -t s q
+tmux -L dbc-shots send-keys -t s Escape; sleep 0.3; tmux -L dbc-shots send-keys -t s 3; wait_for "3 pending"
+tmux -L dbc-shots send-keys -t s j j; wait_for "DANGER line 1"; shot migrations
+tmux -L dbc-shots send-keys -t s q
