@@ -463,7 +463,7 @@ async fn mysql_foreign_keys_from_the_innodb_dictionary_match_information_schema(
     )
     .await;
     let DbPool::Mysql(p) = &pool else { unreachable!() };
-    let fast = foreign_keys(p, Some(&db), FkSource::Dictionary).await.unwrap();
+    let fast = foreign_keys(p, Some(&db), FkSource::Dictionary { mariadb: true }).await.unwrap();
     let slow = foreign_keys(p, Some(&db), FkSource::InformationSchema).await.unwrap();
     assert_eq!(fast.len(), 4, "{fast:#?}");
     assert_eq!(fast, slow);
@@ -479,7 +479,7 @@ async fn mysql_foreign_keys_from_the_innodb_dictionary_match_information_schema(
     // A constraint whose name the dictionary stores encoded: the dictionary reading gives way, the answer is
     // the same.
     exec(&pool, "CREATE TABLE `odd tbl` (id INT PRIMARY KEY, x INT, CONSTRAINT `fk ñ` FOREIGN KEY (x) REFERENCES `odd tbl` (id))").await;
-    let fast = foreign_keys(p, Some(&db), FkSource::Dictionary).await.unwrap();
+    let fast = foreign_keys(p, Some(&db), FkSource::Dictionary { mariadb: true }).await.unwrap();
     let slow = foreign_keys(p, Some(&db), FkSource::InformationSchema).await.unwrap();
     assert_eq!(fast, slow);
     assert!(fast.iter().any(|f| f.key.name.as_deref() == Some("fk ñ") && f.table == "odd tbl"));

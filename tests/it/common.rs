@@ -200,3 +200,16 @@ impl Drop for Tmux {
         let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
     }
 }
+
+/// A key press on the app (no modifiers); the effects it asks for.
+pub fn key(app: &mut dbconsole::tui::app::App, code: crossterm::event::KeyCode) -> Vec<dbconsole::tui::effect::Effect> {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    app.update(dbconsole::tui::action::Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+/// The app drawn on a `w`×`h` TestBackend.
+pub fn screen(app: &dbconsole::tui::app::App, w: u16, h: u16) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| dbconsole::tui::draw::draw(f, app)).unwrap();
+    t
+}

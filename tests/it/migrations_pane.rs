@@ -2,21 +2,18 @@
 //! guided flow in the real binary under tmux.
 use std::path::Path;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use dbconsole::core::engine::DbPool;
 use dbconsole::core::migrate::{self, Event, Status};
 use dbconsole::core::profile::{Profile, ProfileSet};
 use dbconsole::tui::action::Action;
 use dbconsole::tui::app::{App, ConnState, Dialog, Session};
-use dbconsole::tui::draw::draw;
 use dbconsole::tui::effect::Effect;
 use dbconsole::tui::panes::migrations::{Planned, RunKind, RunState};
 use dbconsole::tui::theme::Theme;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 use crate::catalog::{exec, sqlite_pool};
-use crate::common::{stderr, stdout};
+use crate::common::{key, screen, stderr, stdout};
 
 fn write_folder(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
@@ -42,16 +39,6 @@ fn connected_app(profile: Profile) -> App {
     app.session = Some(Session { profile, state: ConnState::Connected("connected".into()) });
     app.pane = 2;
     app
-}
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn screen(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw(f, app)).unwrap();
-    t
 }
 
 #[tokio::test]

@@ -1,12 +1,11 @@
 //! The schema pane: snapshots on TestBackend, pure update tests, and a tmux run of the real binary.
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use dbconsole::core::catalog::{self, Catalog};
 use dbconsole::core::profile::{Profile, ProfileSet};
 use dbconsole::tui::action::Action;
 use dbconsole::tui::app::App;
-use dbconsole::tui::draw::draw;
 use dbconsole::tui::effect::Effect;
 use dbconsole::tui::panes::schema::{Count, Load};
 use dbconsole::tui::theme::Theme;
@@ -14,6 +13,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::catalog::{exec, sqlite_pool};
+use crate::common::{key, screen};
 
 const FIXTURE: &str = r#"
 CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "e-mail" TEXT UNIQUE);
@@ -43,16 +43,6 @@ fn app_with(c: Catalog) -> App {
     app.schema.set_catalog("shop", c, Duration::from_millis(12));
     app.pane = 1;
     app
-}
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn screen(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw(f, app)).unwrap();
-    t
 }
 
 fn text(t: &Terminal<TestBackend>) -> String {

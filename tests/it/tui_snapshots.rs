@@ -4,10 +4,9 @@ use dbconsole::core::engine::{FailureClass, StepReport, TestReport};
 use dbconsole::core::profile::{Engine, Environment, Origin, PasswordSource, Profile, ProfileSet, file::FileProblem};
 use dbconsole::tui::action::Action;
 use dbconsole::tui::app::App;
-use dbconsole::tui::draw::draw;
 use dbconsole::tui::theme::Theme;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+
+use crate::common::{key, screen};
 
 fn fixture_set() -> ProfileSet {
     let mut demo = Profile::sqlite("demo", "/home/ada/.local/share/dbconsole/demo.sqlite".into());
@@ -39,20 +38,10 @@ fn fixture_set() -> ProfileSet {
     }
 }
 
-fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw(f, app)).unwrap();
-    t
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
 #[test]
 fn frame_and_profiles_pane_80x24() {
     let app = App::new(Theme::default(), fixture_set(), None);
-    insta::assert_snapshot!("profiles_80x24", render(&app, 80, 24).backend());
+    insta::assert_snapshot!("profiles_80x24", screen(&app, 80, 24).backend());
 }
 
 #[test]
@@ -95,7 +84,7 @@ fn failed_test_shows_diagnosis_and_production_warning() {
         other => panic!("{other:?}"),
     };
     app.update(Action::TestFinished { job, profile: "prod".into(), report: Box::new(report) });
-    insta::assert_snapshot!("profiles_test_failed", render(&app, 100, 24).backend());
+    insta::assert_snapshot!("profiles_test_failed", screen(&app, 100, 24).backend());
 }
 
 #[test]
@@ -119,25 +108,25 @@ fn form_with_errors_and_help_overlay() {
     for c in "prod".chars() {
         key(&mut app, KeyCode::Char(c));
     }
-    insta::assert_snapshot!("form_duplicate_name", render(&app, 80, 24).backend());
+    insta::assert_snapshot!("form_duplicate_name", screen(&app, 80, 24).backend());
     key(&mut app, KeyCode::Esc);
     assert!(app.form.is_none());
     key(&mut app, KeyCode::Char('?'));
-    insta::assert_snapshot!("help", render(&app, 80, 40).backend());
+    insta::assert_snapshot!("help", screen(&app, 80, 40).backend());
 }
 
 #[test]
 fn placeholder_panes_say_what_they_will_hold_and_schema_asks_for_a_connection() {
     let mut app = App::new(Theme::default(), fixture_set(), None);
     key(&mut app, KeyCode::Char('2'));
-    let t = render(&app, 80, 24);
+    let t = screen(&app, 80, 24);
     let text = format!("{:?}", t.backend().buffer());
     assert!(text.contains("Connect a profile first"), "the schema pane says what it needs: {text}");
     key(&mut app, KeyCode::Tab);
-    let text = format!("{:?}", render(&app, 80, 24).backend().buffer());
+    let text = format!("{:?}", screen(&app, 80, 24).backend().buffer());
     assert!(text.contains("No active profile"), "the migrations pane says what it needs: {text}");
     key(&mut app, KeyCode::Tab);
-    insta::assert_snapshot!("sync_placeholder", render(&app, 80, 24).backend());
+    insta::assert_snapshot!("sync_placeholder", screen(&app, 80, 24).backend());
 }
 
 #[test]
@@ -151,7 +140,7 @@ fn file_problems_are_shown() {
         message: "engine: unknown variant `oracle`".into(),
     });
     let app = App::new(Theme::default(), set, None);
-    let t = render(&app, 100, 24);
+    let t = screen(&app, 100, 24);
     let text = format!("{:?}", t.backend().buffer());
     assert!(text.contains("profiles.toml:31: profile `broken`"), "{text}");
     assert!(text.contains("1 problem"), "{text}");

@@ -124,7 +124,7 @@ pub async fn introspect(
         tables_then_views,
         fetch(pool, q_columns, &bind),
         fetch(pool, q_stats, &bind),
-        foreign_keys(pool, only.as_deref(), FkSource::Dictionary),
+        foreign_keys(pool, only.as_deref(), FkSource::Dictionary { mariadb }),
         fetch(pool, q_checks, &bind),
         fetch(pool, q_triggers, &bind),
         fetch(pool, q_routines, &bind),
@@ -342,8 +342,8 @@ pub enum FkSource {
     /// InnoDB's own dictionary (information_schema.INNODB_SYS_FOREIGN[_COLS] on MariaDB, INNODB_FOREIGN[_COLS] on
     /// MySQL 8): two in-memory reads, ~70 ms for 10,000 keys. It needs the PROCESS privilege and stores names in
     /// the server's file-name encoding; when it is refused or a name is encoded, the information_schema views are
-    /// read instead.
-    Dictionary,
+    /// read instead. The views are named differently on MariaDB and MySQL.
+    Dictionary { mariadb: bool },
     /// KEY_COLUMN_USAGE and REFERENTIAL_CONSTRAINTS, which open every table (~1 s of server time for 10,000).
     InformationSchema,
 }
@@ -354,8 +354,8 @@ pub async fn foreign_keys(
     only: Option<&str>,
     source: FkSource,
 ) -> Result<Vec<ForeignKeyRecord>, sqlx::Error> {
-    if source == FkSource::Dictionary
-        && let Ok(Some(keys)) = dictionary_foreign_keys(pool, only).await
+    if let FkSource::Dictionary { mariadb } = source
+        && let Ok(Some(keys)) = dictionary_foreign_keys(pool, only, mariadb).await
     {
         return Ok(keys);
     }
@@ -416,16 +416,13 @@ pub async fn foreign_keys(
 async fn dictionary_foreign_keys(
     pool: &MySqlPool,
     only: Option<&str>,
+    mariadb: bool,
 ) -> Result<Option<Vec<ForeignKeyRecord>>, sqlx::Error> {
-    let names = |maria: bool| {
-        if maria {
-            ("information_schema.INNODB_SYS_FOREIGN", "information_schema.INNODB_SYS_FOREIGN_COLS")
-        } else {
-            ("information_schema.INNODB_FOREIGN", "information_schema.INNODB_FOREIGN_COLS")
-        }
+    let (keys_view, cols_view) = if mariadb {
+        ("information_schema.INNODB_SYS_FOREIGN", "information_schema.INNODB_SYS_FOREIGN_COLS")
+    } else {
+        ("information_schema.INNODB_FOREIGN", "information_schema.INNODB_FOREIGN_COLS")
     };
-    let version: String = sqlx::query_scalar("SELECT CAST(VERSION() AS CHAR)").fetch_one(pool).await?;
-    let (keys_view, cols_view) = names(version.to_lowercase().contains("mariadb"));
     // IDs are `database/constraint`.
     let pattern = only.map(str::to_string);
     let filter = if pattern.is_some() { "WHERE SUBSTRING_INDEX(ID, '/', 1) = ?" } else { "" };

@@ -449,7 +449,8 @@ async fn pragma_automatic_indexes(
             });
         }
     }
-    for (table, name, unique, origin) in list {
+    // pragma_index_list lists newest first: read it backwards so constraints come in declaration order.
+    for (table, name, unique, origin) in list.into_iter().rev() {
         let Some(&i) = pos.get(&table) else { continue };
         let t = &mut tables[i];
         let parts = if origin == "pk" {
@@ -471,10 +472,6 @@ async fn pragma_automatic_indexes(
             method: None,
             definition: None,
         });
-    }
-    for &i in pos.values() {
-        // pragma_index_list lists newest first; constraints read in declaration order.
-        tables[i].unique_constraints.reverse();
     }
     Ok(())
 }

@@ -25,13 +25,16 @@ pub struct Migration {
     pub checksum: Vec<u8>,
     /// The file starts with `-- no-transaction` (sqlx's opt-out): it runs outside a transaction.
     pub no_transaction: bool,
-    /// Chosen from an engine-specific variant.
-    pub engine_variant: bool,
 }
 
 impl Migration {
     pub fn file_name(&self) -> String {
         self.up.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    }
+
+    /// The file that runs in the given direction (the down file is empty when there is none).
+    pub fn path(&self, down: bool) -> std::path::PathBuf {
+        if down { self.down.as_ref().map(|d| d.path.clone()).unwrap_or_default() } else { self.up.path.clone() }
     }
 }
 
@@ -118,11 +121,8 @@ pub fn load(dir: &Path, engine: Engine) -> Result<Folder, MigrateError> {
     for (version, files) in by_version {
         // This engine's variants if there are any, else the generic files.
         let mine: Vec<&(String, Named, PathBuf)> = files.iter().filter(|f| f.1.engine == Some(engine)).collect();
-        let (chosen, variant) = if mine.is_empty() {
-            (files.iter().filter(|f| f.1.engine.is_none()).collect::<Vec<_>>(), false)
-        } else {
-            (mine, true)
-        };
+        let chosen =
+            if mine.is_empty() { files.iter().filter(|f| f.1.engine.is_none()).collect::<Vec<_>>() } else { mine };
         if chosen.is_empty() {
             folder.other_engines.push((version, files[0].1.description.clone()));
             continue;
@@ -165,7 +165,6 @@ pub fn load(dir: &Path, engine: Engine) -> Result<Folder, MigrateError> {
             no_transaction: sql.starts_with("-- no-transaction"),
             up: SqlFile { path: main.2.clone(), sql },
             down,
-            engine_variant: variant,
         });
     }
     if !problems.is_empty() {

@@ -102,9 +102,7 @@ pub fn lint(migrations: &[&Migration], engine: Engine, facts: &Facts) -> Vec<Fin
     for m in migrations {
         let mut ddl_lines = Vec::new();
         for st in split(&m.up.sql, engine) {
-            let before = out.len();
             lint_statement(m, &st, engine, facts, &mut out);
-            let _ = before;
             let first = upper(&words(&st.text), 0);
             if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP" | "RENAME" | "TRUNCATE") {
                 ddl_lines.push(st.line);

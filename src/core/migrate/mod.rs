@@ -62,6 +62,7 @@ pub async fn lint_pending(pool: &DbPool, folder: &Folder, p: &Plan) -> Result<Ve
     })?;
     let mut facts = lint::Facts::from_catalog(&cat);
     // Whether a table has rows decides several findings: ask the tables the pending SQL alters.
+    let mut conn = Conn::acquire(pool).await?;
     for name in lint::tables_needing_rows(&pending, engine) {
         let key = name.rsplit('.').next().unwrap_or(&name).to_lowercase();
         let Some((schema, t)) = cat
@@ -73,7 +74,6 @@ pub async fn lint_pending(pool: &DbPool, folder: &Folder, p: &Plan) -> Result<Ve
             continue;
         };
         let sql = format!("SELECT 1 FROM {} LIMIT 1", catalog::quote::qualified(engine, &schema, &t.name));
-        let mut conn = Conn::acquire(pool).await?;
         let has = conn.scalar_i64(&sql).await?.is_some();
         if let Some(f) = facts.tables.get_mut(&key) {
             f.has_rows = has;

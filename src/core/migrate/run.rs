@@ -233,10 +233,7 @@ async fn run_transactional(
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<Option<StepFailure>, MigrateError> {
     let sqlite = conn.engine() == Engine::Sqlite;
-    let file = match dir {
-        Direction::Up => m.up.path.clone(),
-        Direction::Down => m.down.as_ref().map(|d| d.path.clone()).unwrap_or_default(),
-    };
+    let file = m.path(dir == Direction::Down);
     let t = Instant::now();
     if m.no_transaction && dir == Direction::Up {
         if sqlite {
@@ -299,10 +296,7 @@ async fn run_mysql(
     dir: Direction,
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<Option<StepFailure>, MigrateError> {
-    let file = match dir {
-        Direction::Up => m.up.path.clone(),
-        Direction::Down => m.down.as_ref().map(|d| d.path.clone()).unwrap_or_default(),
-    };
+    let file = m.path(dir == Direction::Down);
     let t = Instant::now();
     conn.execute("BEGIN").await?;
     match dir {
@@ -552,10 +546,9 @@ async fn revert_locked(
         let outcome = match (engine, dry_run) {
             (Engine::Mysql, _) => run_mysql(conn, m, &statements, Direction::Down, on_event).await?,
             (_, false) => run_transactional(conn, m, &statements, Direction::Down, on_event).await?,
-            (_, true) => run_statements(conn, m.version, &statements, on_event).await.map(|(i, e)| {
-                let file = m.down.as_ref().map(|d| d.path.clone()).unwrap_or_default();
-                failure(m, file, &statements, i, &e, "dry run: nothing was changed".into())
-            }),
+            (_, true) => run_statements(conn, m.version, &statements, on_event)
+                .await
+                .map(|(i, e)| failure(m, m.path(true), &statements, i, &e, "dry run: nothing was changed".into())),
         };
         if let Some(f) = outcome {
             if dry_run && engine == Engine::Postgres {

@@ -201,13 +201,6 @@ pub async fn delete(conn: &mut Conn, version: i64) -> Result<(), sqlx::Error> {
     on!(conn, c => sqlx::query(sql).bind(version).execute(c).await.map(|_| ()))
 }
 
-pub async fn row_exists(conn: &mut Conn, version: i64) -> Result<bool, sqlx::Error> {
-    if !table_exists(conn).await? {
-        return Ok(false);
-    }
-    Ok(conn.scalar_i64(&format!("SELECT COUNT(*) FROM {TABLE} WHERE version = {version}")).await?.unwrap_or(0) > 0)
-}
-
 fn placeholders(engine: Engine, n: usize) -> String {
     (1..=n)
         .map(|i| if engine == Engine::Postgres { format!("${i}") } else { "?".to_string() })

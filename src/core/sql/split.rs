@@ -32,7 +32,6 @@ pub fn split(script: &str, engine: Engine) -> Vec<Statement> {
     let mut i = 0;
     let mut depth = 0i32; // BEGIN/CASE … END nesting
     let mut words: Vec<String> = Vec::new(); // the statement's first few words, upper case
-    let mut prev_word = String::new();
     let mut line_start = true;
     while i < b.len() {
         let c = b[i];
@@ -121,7 +120,6 @@ pub fn split(script: &str, engine: Engine) -> Vec<Statement> {
                 if words.len() < 4 {
                     words.push(w.clone());
                 }
-                prev_word = w;
                 continue;
             }
             _ if depth == 0 && script[i..].starts_with(delimiter.as_str()) => {
@@ -134,7 +132,6 @@ pub fn split(script: &str, engine: Engine) -> Vec<Statement> {
             _ => i += 1,
         }
     }
-    let _ = prev_word;
     push(&mut out, script, start, b.len());
     out
 }

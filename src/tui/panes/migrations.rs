@@ -227,7 +227,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &MigrationsPane, theme: &Them
                 ),
             ];
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
-            render_hints(frame, bottom, theme, pane);
+            render_hints(frame, bottom, theme);
             return;
         }
         (Load::Loading(_), None) | (Load::Idle, None) => {
@@ -365,7 +365,7 @@ fn render_chooser(frame: &mut Frame, area: Rect, theme: &Theme, profile: &str, n
 
 fn render_bottom(frame: &mut Frame, area: Rect, theme: &Theme, pane: &MigrationsPane) {
     match &pane.run {
-        RunState::Idle => render_hints(frame, area, theme, pane),
+        RunState::Idle => render_hints(frame, area, theme),
         RunState::Running { kind, index, total, current, statement, .. } => {
             let [gauge, log] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
             let ratio = if *total == 0 {
@@ -424,7 +424,7 @@ fn render_log(frame: &mut Frame, area: Rect, theme: &Theme, pane: &MigrationsPan
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn render_hints(frame: &mut Frame, area: Rect, theme: &Theme, _pane: &MigrationsPane) {
+fn render_hints(frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut spans = Vec::new();
     for (cmd, what) in [
         (Command::Refresh, "plan"),
