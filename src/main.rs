@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Ok(g) => Some(g),
         Err(e) => {
             eprintln!("warning: cannot write logs to {}: {e}", paths.log_dir().display());
+            dbconsole::logging::init_notices_only();
             None
         }
     };
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
             Some(Commands::Profile { command }) => cli::profile::run(&paths, command).await,
             Some(Commands::Schema(args)) => cli::schema::run(&paths, args).await,
             Some(Commands::Migrate { command }) => cli::migrate::run(&paths, command).await,
+            Some(Commands::Query(args)) => cli::query::run(&paths, args).await,
             None => {
                 let set = cli::load_profiles(&paths);
                 let (adhoc, profile) = match cli.target {

@@ -1,6 +1,7 @@
 //! The command line: a thin front over `core`. Every subcommand that takes a PROFILE also takes a connection URL.
 pub mod migrate;
 pub mod profile;
+pub mod query;
 pub mod schema;
 
 use std::io::IsTerminal;
@@ -54,6 +55,8 @@ pub enum Commands {
         #[command(subcommand)]
         command: migrate::MigrateCommand,
     },
+    /// Run SQL and stream the rows to stdout (table, csv, json or sql INSERTs); errors on stderr, exit 1.
+    Query(query::QueryArgs),
 }
 
 /// Loads the profiles file, creating it with the demo profile on the very first run.

@@ -8,4 +8,5 @@ pub mod fsutil;
 pub mod migrate;
 pub mod paths;
 pub mod profile;
+pub mod query;
 pub mod sql;

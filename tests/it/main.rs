@@ -9,6 +9,7 @@ mod migrate;
 mod migrations_pane;
 mod profiles_cli;
 mod profiles_file;
+mod query;
 mod schema_pane;
 mod secrets;
 mod tui_snapshots;

@@ -1,4 +1,7 @@
-//! SQL text: splitting scripts into statements (shared by migrations and the query editor).
+//! SQL text: splitting scripts into statements (shared by migrations and the query editor), tokens, and what a
+//! statement does.
+pub mod classify;
+pub mod lex;
 pub mod split;
 
 pub use split::{Statement, split};

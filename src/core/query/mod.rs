@@ -1,0 +1,10 @@
+//! Running user SQL: sessions with server-side cancel, rows streamed and rendered as text, results held compactly,
+//! notices, export.
+pub mod export;
+pub mod notices;
+pub mod render;
+pub mod result;
+pub mod session;
+
+pub use result::{Column, Kind, RowBuf, Rows};
+pub use session::{Canceller, Flow, Outcome, QueryError, Session, Sink, TxnState};

@@ -1,0 +1,382 @@
+//! A query session: one connection of its own (so BEGIN … COMMIT spans runs), statements run one at a time with
+//! their rows streamed to a sink as the server sends them, and a canceller that stops the running statement on the
+//! server: `pg_cancel_backend` from another connection (PostgreSQL), `KILL QUERY` from another connection (MySQL),
+//! a progress-handler interrupt (SQLite).
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::TryStreamExt;
+use sqlx::{Column as _, Connection, Either, Executor, Statement as _, TypeInfo};
+
+use super::notices::{self, Notice};
+use super::render;
+use super::result::{Column, Kind, RowBuf};
+use crate::core::engine::DbPool;
+use crate::core::profile::Engine;
+use crate::core::sql::classify::{Txn, analyse};
+
+/// A failed statement, as the server described it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct QueryError {
+    /// SQLSTATE (PostgreSQL), error number (MySQL), result code (SQLite).
+    pub code: Option<String>,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    /// 1-based character position in the statement (PostgreSQL).
+    pub position: Option<usize>,
+    /// The statement was stopped by a cancel.
+    pub cancelled: bool,
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.code {
+            Some(c) => write!(f, "ERROR {c}: {}", self.message)?,
+            None => write!(f, "ERROR: {}", self.message)?,
+        }
+        if let Some(d) = &self.detail {
+            write!(f, "\nDETAIL: {d}")?;
+        }
+        if let Some(h) = &self.hint {
+            write!(f, "\nHINT: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl QueryError {
+    pub fn other(message: impl Into<String>) -> QueryError {
+        QueryError { code: None, message: message.into(), detail: None, hint: None, position: None, cancelled: false }
+    }
+
+    pub fn from_sqlx(e: &sqlx::Error) -> QueryError {
+        let (code, message, detail, hint, position) = crate::core::migrate::run::describe_error(e);
+        let cancelled = matches!(code.as_deref(), Some("57014") | Some("1317") | Some("9"))
+            || (code.as_deref() == Some("1927") && message.contains("killed"));
+        QueryError { code, message, detail, hint, position, cancelled }
+    }
+}
+
+/// Where a statement's rows go.
+pub enum Flow {
+    Continue,
+    /// Stop reading until `Sink::more` says whether to go on (the row cap).
+    Pause,
+}
+
+pub trait Sink: Send {
+    /// A result begins (a statement can return several, e.g. a MySQL CALL).
+    fn columns(&mut self, columns: Vec<Column>);
+    fn row(&mut self, row: &RowBuf) -> Flow;
+    /// After a pause: `true` reads on, `false` stops reading this statement (the rest is discarded).
+    fn more(&mut self) -> impl Future<Output = bool> + Send;
+}
+
+/// What a finished statement reported.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Rows returned (read).
+    pub rows: u64,
+    pub affected: u64,
+    pub elapsed: Duration,
+    /// Reading stopped at the sink's request before the server finished.
+    pub stopped: bool,
+    pub notices: Vec<Notice>,
+    /// Columns were announced (a row-returning statement).
+    pub returned_rows: bool,
+}
+
+/// Whether the session's connection is inside an explicit transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnState {
+    Idle,
+    Open,
+    /// PostgreSQL: an error aborted the transaction; only ROLLBACK is accepted.
+    Failed,
+}
+
+enum Conn {
+    Pg(sqlx::PgConnection),
+    My(sqlx::MySqlConnection),
+    Lite(sqlx::SqliteConnection),
+}
+
+#[derive(Clone)]
+enum CancelTarget {
+    Pg { pool: sqlx::PgPool, pid: i32 },
+    My { pool: sqlx::MySqlPool, id: u64 },
+    Lite { flag: Arc<AtomicBool> },
+}
+
+/// Stops the session's running statement from anywhere (another task).
+#[derive(Clone)]
+pub struct Canceller(CancelTarget);
+
+impl Canceller {
+    pub async fn cancel(&self) -> Result<(), QueryError> {
+        match &self.0 {
+            CancelTarget::Pg { pool, pid } => {
+                sqlx::query("SELECT pg_cancel_backend($1)")
+                    .bind(pid)
+                    .execute(pool)
+                    .await
+                    .map_err(|e| QueryError::from_sqlx(&e))?;
+            }
+            CancelTarget::My { pool, id } => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("KILL QUERY {id}")))
+                    .execute(pool)
+                    .await
+                    .map_err(|e| QueryError::from_sqlx(&e))?;
+            }
+            CancelTarget::Lite { flag } => flag.store(true, Ordering::SeqCst),
+        }
+        Ok(())
+    }
+}
+
+pub struct Session {
+    /// MySQL: a START TRANSACTION/BEGIN ran and no COMMIT, ROLLBACK or implicitly committing statement since
+    /// (the server's @@in_transaction only turns on at the first statement that touches a table).
+    mysql_begun: bool,
+    conn: Conn,
+    canceller: Canceller,
+    engine: Engine,
+}
+
+fn err(e: sqlx::Error) -> QueryError {
+    QueryError::from_sqlx(&e)
+}
+
+impl Session {
+    /// A connection of the session's own, taken from (and detached from) the profile's pool; the pool's other
+    /// connections carry the cancels.
+    pub async fn open(pool: &DbPool) -> Result<Session, QueryError> {
+        Ok(match pool {
+            DbPool::Postgres(p) => {
+                let mut c = p.acquire().await.map_err(err)?.detach();
+                let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut c).await.map_err(err)?;
+                Session {
+                    mysql_begun: false,
+                    conn: Conn::Pg(c),
+                    canceller: Canceller(CancelTarget::Pg { pool: p.clone(), pid }),
+                    engine: Engine::Postgres,
+                }
+            }
+            DbPool::Mysql(p) => {
+                let mut c = p.acquire().await.map_err(err)?.detach();
+                let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()").fetch_one(&mut c).await.map_err(err)?;
+                Session {
+                    mysql_begun: false,
+                    conn: Conn::My(c),
+                    canceller: Canceller(CancelTarget::My { pool: p.clone(), id }),
+                    engine: Engine::Mysql,
+                }
+            }
+            DbPool::Sqlite(p) => {
+                let mut c = p.acquire().await.map_err(err)?.detach();
+                let flag = Arc::new(AtomicBool::new(false));
+                let f = flag.clone();
+                // Checked every 1,000 virtual-machine steps: a set flag interrupts the statement.
+                c.lock_handle().await.map_err(err)?.set_progress_handler(1000, move || !f.load(Ordering::Relaxed));
+                Session {
+                    mysql_begun: false,
+                    conn: Conn::Lite(c),
+                    canceller: Canceller(CancelTarget::Lite { flag }),
+                    engine: Engine::Sqlite,
+                }
+            }
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub fn canceller(&self) -> Canceller {
+        self.canceller.clone()
+    }
+
+    /// Runs one statement, streaming its rows into `sink`.
+    pub async fn run<S: Sink>(&mut self, sql: &str, sink: &mut S) -> Result<Outcome, QueryError> {
+        if let CancelTarget::Lite { flag } = &self.canceller.0 {
+            flag.store(false, Ordering::SeqCst);
+        }
+        let collected = notices::Collector::default();
+        let started = Instant::now();
+        let result = notices::collect(collected.clone(), self.stream(sql, sink)).await;
+        if self.engine == Engine::Mysql {
+            let a = analyse(sql, self.engine);
+            match a.txn {
+                Some(Txn::Begin) => self.mysql_begun = result.is_ok(),
+                Some(_) => self.mysql_begun = false,
+                // Statements that commit implicitly.
+                None if matches!(
+                    a.verb.as_str(),
+                    "CREATE" | "ALTER" | "DROP" | "RENAME" | "TRUNCATE" | "LOCK" | "UNLOCK" | "GRANT" | "REVOKE"
+                ) =>
+                {
+                    self.mysql_begun = false
+                }
+                None => {}
+            }
+        }
+        let mut out = result?;
+        out.elapsed = started.elapsed();
+        if let Ok(mut n) = collected.lock() {
+            out.notices.splice(0..0, n.drain(..));
+        }
+        if !out.returned_rows && analyse(sql, self.engine).returns_rows {
+            // No row came, so no column list either: ask the server to describe the statement.
+            if let Ok(cols) = self.describe(sql).await
+                && !cols.is_empty()
+            {
+                sink.columns(cols);
+                out.returned_rows = true;
+            }
+        }
+        if let Conn::My(c) = &mut self.conn
+            && !out.stopped
+        {
+            let rows: Vec<(String, u32, String)> =
+                sqlx::query_as("SHOW WARNINGS").fetch_all(&mut *c).await.unwrap_or_default();
+            out.notices.extend(rows.into_iter().map(|(level, code, message)| Notice {
+                level,
+                code: Some(code.to_string()),
+                message,
+            }));
+        }
+        Ok(out)
+    }
+
+    async fn stream<S: Sink>(&mut self, sql: &str, sink: &mut S) -> Result<Outcome, QueryError> {
+        let mut out = Outcome::default();
+        let mut buf = RowBuf::default();
+        let q = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()));
+        macro_rules! pump {
+            ($conn:expr, $cols:expr, $row:expr) => {{
+                let mut stream = q.fetch_many(&mut *$conn);
+                let mut announced = false;
+                let mut kinds: Vec<Kind> = Vec::new();
+                loop {
+                    match stream.try_next().await {
+                        Ok(Some(Either::Left(done))) => {
+                            out.affected += done.rows_affected();
+                            announced = false;
+                        }
+                        Ok(Some(Either::Right(row))) => {
+                            if !announced {
+                                let cols: Vec<Column> = $cols(&row);
+                                kinds = cols.iter().map(|c| c.kind).collect();
+                                sink.columns(cols);
+                                announced = true;
+                                out.returned_rows = true;
+                            }
+                            $row(&row, &kinds, &mut buf);
+                            out.rows += 1;
+                            if let Flow::Pause = sink.row(&buf) {
+                                if !sink.more().await {
+                                    out.stopped = true;
+                                    break;
+                                }
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => return Err(err(e)),
+                    }
+                }
+            }};
+        }
+        match &mut self.conn {
+            Conn::Pg(c) => pump!(c, render::pg_columns, |r, _k: &[Kind], b| render::pg_row(r, b)),
+            Conn::My(c) => pump!(c, render::mysql_columns, render::mysql_row),
+            Conn::Lite(c) => pump!(c, render::sqlite_columns, |r, _k: &[Kind], b| render::sqlite_row(r, b)),
+        }
+        if out.stopped {
+            // The rest of the result is not wanted: stop it on the server rather than drain it.
+            let _ = self.canceller.cancel().await;
+            let _ = self.ping().await;
+        }
+        Ok(out)
+    }
+
+    async fn describe(&mut self, sql: &str) -> Result<Vec<Column>, QueryError> {
+        macro_rules! cols {
+            ($d:expr, $kind:path) => {
+                $d.columns()
+                    .iter()
+                    .map(|c| {
+                        let t = c.type_info().name().to_string();
+                        Column { name: c.name().to_string(), kind: $kind(&t), type_name: t }
+                    })
+                    .collect()
+            };
+        }
+        Ok(match &mut self.conn {
+            Conn::Pg(c) => cols!(
+                c.prepare(sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql))).await.map_err(err)?,
+                render::pg_kind
+            ),
+            Conn::My(c) => {
+                cols!(
+                    c.prepare(sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql))).await.map_err(err)?,
+                    render::mysql_kind
+                )
+            }
+            Conn::Lite(c) => {
+                cols!(
+                    c.prepare(sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql))).await.map_err(err)?,
+                    render::sqlite_kind
+                )
+            }
+        })
+    }
+
+    /// Checks the connection is alive (after a cancel, a dropped stream or an error).
+    pub async fn ping(&mut self) -> Result<(), QueryError> {
+        match &mut self.conn {
+            Conn::Pg(c) => c.ping().await,
+            Conn::My(c) => c.ping().await,
+            Conn::Lite(c) => c.ping().await,
+        }
+        .map_err(err)
+    }
+
+    /// Asks the server whether an explicit transaction is open on this session.
+    pub async fn transaction_state(&mut self) -> TxnState {
+        match &mut self.conn {
+            // now() is the transaction's start; a separate statement inside a block starts later.
+            // Simple protocol: outside a block the implicit transaction starts with the statement (equal times).
+            Conn::Pg(c) => match sqlx::raw_sql("SELECT now() <> statement_timestamp()").fetch_one(&mut *c).await {
+                Ok(row) if sqlx::Row::try_get_raw(&row, 0).ok().and_then(|v| v.as_str().ok()) == Some("t") => {
+                    TxnState::Open
+                }
+                Ok(_) => TxnState::Idle,
+                Err(e) if QueryError::from_sqlx(&e).code.as_deref() == Some("25P02") => TxnState::Failed,
+                Err(_) => TxnState::Idle,
+            },
+            Conn::My(c) => match sqlx::query_scalar::<_, i64>("SELECT @@in_transaction").fetch_one(&mut *c).await {
+                Ok(1) => TxnState::Open,
+                _ if self.mysql_begun => TxnState::Open,
+                _ => TxnState::Idle,
+            },
+            Conn::Lite(c) => match c.lock_handle().await {
+                Ok(mut h) => {
+                    // SAFETY: the handle is locked for us and valid for the call.
+                    let autocommit = unsafe { libsqlite3_sys::sqlite3_get_autocommit(h.as_raw_handle().as_ptr()) };
+                    if autocommit == 0 { TxnState::Open } else { TxnState::Idle }
+                }
+                Err(_) => TxnState::Idle,
+            },
+        }
+    }
+
+    pub async fn close(self) {
+        let _ = match self.conn {
+            Conn::Pg(c) => c.close().await,
+            Conn::My(c) => c.close().await,
+            Conn::Lite(c) => c.close().await,
+        };
+    }
+}

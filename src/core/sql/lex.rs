@@ -1,0 +1,238 @@
+//! A SQL tokenizer for the editor and for statement analysis: words, quoted identifiers, strings (including
+//! PostgreSQL E'…' and dollar quoting, MySQL backslash escapes), numbers, comments, punctuation. It never fails:
+//! an unterminated string or comment runs to the end of the text, as the server would read it.
+use crate::core::profile::Engine;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tok {
+    Word,
+    QuotedIdent,
+    String,
+    Number,
+    Comment,
+    Punct,
+    Space,
+    /// `$1`, `?`, `:name`.
+    Param,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub kind: Tok,
+    /// Byte range in the text.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Token {
+    pub fn text<'a>(&self, s: &'a str) -> &'a str {
+        &s[self.start..self.end]
+    }
+}
+
+fn is_word_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_'
+}
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$'
+}
+
+/// Tokenizes `s` for `engine`.
+pub fn tokens(s: &str, engine: Engine) -> Vec<Token> {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < s.len() {
+        let start = i;
+        let c = s[i..].chars().next().unwrap_or(' ');
+        let next = |k: usize| b.get(k).copied().unwrap_or(0);
+        let kind;
+        if c.is_whitespace() {
+            while i < s.len() && s[i..].chars().next().is_some_and(char::is_whitespace) {
+                i += s[i..].chars().next().map_or(1, char::len_utf8);
+            }
+            kind = Tok::Space;
+        } else if c == '-' && next(i + 1) == b'-' || c == '#' && engine == Engine::Mysql {
+            i = s[i..].find('\n').map_or(s.len(), |k| i + k);
+            kind = Tok::Comment;
+        } else if c == '/' && next(i + 1) == b'*' {
+            // PostgreSQL nests block comments; MySQL and SQLite do not.
+            let mut depth = 0;
+            while i < s.len() {
+                if b[i] == b'/' && next(i + 1) == b'*' && (depth == 0 || engine == Engine::Postgres) {
+                    depth += 1;
+                    i += 2;
+                } else if b[i] == b'*' && next(i + 1) == b'/' {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            i = i.min(s.len());
+            kind = Tok::Comment;
+        } else if c == '\'' || (c == '"' && engine == Engine::Mysql) {
+            let backslash = engine == Engine::Mysql
+                || (engine == Engine::Postgres && start > 0 && matches!(b[start - 1], b'e' | b'E'));
+            i = quoted_end(b, i, c as u8, backslash);
+            kind = Tok::String;
+        } else if c == '"' || c == '`' || (c == '[' && engine == Engine::Sqlite) {
+            let close = if c == '[' { b']' } else { c as u8 };
+            i += 1;
+            while i < b.len() {
+                if b[i] == close {
+                    if close != b']' && next(i + 1) == close {
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                i += 1;
+            }
+            kind = Tok::QuotedIdent;
+        } else if c == '$' && engine == Engine::Postgres {
+            // $1 parameter, or a $tag$ … $tag$ body.
+            if next(i + 1).is_ascii_digit() {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                kind = Tok::Param;
+            } else {
+                let tag_end = s[i + 1..].find(|ch: char| !is_word(ch) || ch == '$').map(|k| i + 1 + k);
+                match tag_end {
+                    Some(te) if b[te] == b'$' => {
+                        let tag = &s[i..=te];
+                        i = s[te + 1..].find(tag).map_or(s.len(), |k| te + 1 + k + tag.len());
+                        kind = Tok::String;
+                    }
+                    _ => {
+                        i += 1;
+                        kind = Tok::Punct;
+                    }
+                }
+            }
+        } else if c.is_ascii_digit() || (c == '.' && next(i + 1).is_ascii_digit()) {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_') {
+                // 1e-5 / 1E+5
+                if matches!(b[i], b'e' | b'E') && matches!(next(i + 1), b'+' | b'-') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            kind = Tok::Number;
+        } else if is_word_start(c) {
+            while i < s.len() && s[i..].chars().next().is_some_and(is_word) {
+                i += s[i..].chars().next().map_or(1, char::len_utf8);
+            }
+            // E'…', X'…', N'…', B'…' prefixes belong to the string that follows.
+            kind = Tok::Word;
+        } else if c == '?'
+            || (c == ':'
+                && s[i + 1..].chars().next().is_some_and(is_word_start)
+                && (start == 0 || b[start - 1] != b':'))
+        {
+            i += 1;
+            while i < s.len() && s[i..].chars().next().is_some_and(is_word) {
+                i += s[i..].chars().next().map_or(1, char::len_utf8);
+            }
+            kind = Tok::Param;
+        } else {
+            i += c.len_utf8();
+            kind = Tok::Punct;
+        }
+        out.push(Token { kind, start, end: i.max(start + 1).min(s.len()) });
+        i = i.max(start + 1);
+    }
+    out
+}
+
+fn quoted_end(b: &[u8], mut i: usize, q: u8, backslash: bool) -> usize {
+    i += 1;
+    while i < b.len() {
+        if backslash && b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == q {
+            if b.get(i + 1) == Some(&q) {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The statement's words outside parentheses, strings and comments, upper-cased (for classifying it).
+pub fn top_level_words(s: &str, engine: Engine) -> Vec<String> {
+    let mut depth = 0i32;
+    let mut out = Vec::new();
+    for t in tokens(s, engine) {
+        match t.kind {
+            Tok::Punct => match t.text(s) {
+                "(" => depth += 1,
+                ")" => depth -= 1,
+                _ => {}
+            },
+            Tok::Word if depth == 0 => out.push(t.text(s).to_ascii_uppercase()),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(s: &str, e: Engine) -> Vec<(Tok, &str)> {
+        tokens(s, e).into_iter().filter(|t| t.kind != Tok::Space).map(|t| (t.kind, t.text(s))).collect()
+    }
+
+    #[test]
+    fn strings_comments_and_quotes() {
+        let s = "SELECT 'it''s', \"a\"\"b\", $x$ ; $x$, E'\\'' -- c\n/* a /* b */ c */ 1.5e-3 $1";
+        let k = kinds(s, Engine::Postgres);
+        assert_eq!(
+            k,
+            vec![
+                (Tok::Word, "SELECT"),
+                (Tok::String, "'it''s'"),
+                (Tok::Punct, ","),
+                (Tok::QuotedIdent, "\"a\"\"b\""),
+                (Tok::Punct, ","),
+                (Tok::String, "$x$ ; $x$"),
+                (Tok::Punct, ","),
+                (Tok::Word, "E"),
+                (Tok::String, "'\\''"),
+                (Tok::Comment, "-- c"),
+                (Tok::Comment, "/* a /* b */ c */"),
+                (Tok::Number, "1.5e-3"),
+                (Tok::Param, "$1"),
+            ]
+        );
+        let k = kinds("select `a``b`, \"x\\\"y\" # c", Engine::Mysql);
+        assert_eq!(k[1], (Tok::QuotedIdent, "`a``b`"));
+        assert_eq!(k[3], (Tok::String, "\"x\\\"y\""));
+        assert_eq!(k[4], (Tok::Comment, "# c"));
+        let k = kinds("select [my col] from t where x = :name", Engine::Sqlite);
+        assert_eq!(k[1], (Tok::QuotedIdent, "[my col]"));
+        assert_eq!(k.last().unwrap(), &(Tok::Param, ":name"));
+        // Unterminated: runs to the end, never panics.
+        assert_eq!(kinds("select 'abc", Engine::Sqlite)[1], (Tok::String, "'abc"));
+        assert_eq!(kinds("x /* never", Engine::Sqlite)[1], (Tok::Comment, "/* never"));
+    }
+
+    #[test]
+    fn top_level() {
+        let w = top_level_words("WITH d AS (DELETE FROM t WHERE x) SELECT * FROM d", Engine::Postgres);
+        assert_eq!(w, vec!["WITH", "D", "AS", "SELECT", "FROM", "D"]);
+    }
+}
