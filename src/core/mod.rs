@@ -10,3 +10,4 @@ pub mod paths;
 pub mod profile;
 pub mod query;
 pub mod sql;
+pub mod store;

@@ -31,6 +31,11 @@ impl Paths {
         self.data_dir.join("demo.sqlite")
     }
 
+    /// dbconsole's own state store (query history; schema in `migrations/`).
+    pub fn state_db(&self) -> PathBuf {
+        self.data_dir.join("state.sqlite")
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
     }

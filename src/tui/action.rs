@@ -16,6 +16,14 @@ pub enum Purpose {
     Connect,
 }
 
+/// A statement of a query run that finished.
+#[derive(Debug)]
+pub struct StatementDone {
+    pub index: usize,
+    pub verb: String,
+    pub outcome: crate::core::query::Outcome,
+}
+
 #[derive(Debug)]
 pub enum Action {
     Key(KeyEvent),
@@ -79,4 +87,72 @@ pub enum Action {
         job: JobId,
         result: Result<Option<(std::path::PathBuf, Vec<String>)>, String>,
     },
+    /// A result begins: its columns and the store its rows stream into.
+    QueryColumns {
+        job: JobId,
+        columns: Vec<crate::core::query::Column>,
+        rows: std::sync::Arc<std::sync::RwLock<crate::core::query::Rows>>,
+    },
+    /// More rows arrived (throttled).
+    QueryRows {
+        job: JobId,
+    },
+    QueryPaused {
+        job: JobId,
+    },
+    QueryResumed {
+        job: JobId,
+    },
+    QueryStatement {
+        job: JobId,
+        index: usize,
+        total: usize,
+    },
+    QueryStatementDone {
+        job: JobId,
+        done: Box<StatementDone>,
+    },
+    QueryFailed {
+        job: JobId,
+        index: usize,
+        statement: Option<crate::core::sql::Statement>,
+        error: crate::core::query::QueryError,
+    },
+    QueryFinished {
+        job: JobId,
+        txn: crate::core::query::TxnState,
+    },
+    HistoryLoaded(Result<Vec<crate::core::store::HistoryEntry>, String>),
+    Exported(Result<(std::path::PathBuf, u64), String>),
+    FileOpened {
+        path: std::path::PathBuf,
+        result: Result<String, String>,
+    },
+    FileSaved {
+        tab: usize,
+        path: std::path::PathBuf,
+        text: String,
+        result: Result<(), String>,
+    },
+}
+
+impl Action {
+    /// Results of the query pane's jobs (handled in `app/query.rs`).
+    pub fn is_query(&self) -> bool {
+        matches!(
+            self,
+            Action::QueryColumns { .. }
+                | Action::QueryRows { .. }
+                | Action::QueryPaused { .. }
+                | Action::QueryResumed { .. }
+                | Action::QueryStatement { .. }
+                | Action::QueryStatementDone { .. }
+                | Action::QueryFailed { .. }
+                | Action::QueryFinished { .. }
+                | Action::HistoryLoaded(_)
+                | Action::Exported(_)
+                | Action::FileOpened { .. }
+                | Action::FileSaved { .. }
+        )
+    }
 }

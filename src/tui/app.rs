@@ -1,4 +1,6 @@
 //! The app's state and `update`: Action in, state changed, Effects out. Never awaits, never does I/O.
+mod query;
+
 use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -9,6 +11,7 @@ use super::effect::Effect;
 use super::keymap::{self, Command, Scope};
 use super::panes::migrations::{self as migrations_pane, MigrationsPane};
 use super::panes::profiles::{ProfilesPane, TestState};
+use super::panes::query::QueryPane;
 use super::panes::schema::{self as schema_pane, SchemaPane};
 use super::theme::Theme;
 use super::widgets::form::{FormMode, FormOutcome, ProfileForm};
@@ -47,6 +50,15 @@ pub enum Dialog {
         kind: migrations_pane::RunKind,
         count: usize,
     },
+    /// Destructive statements in a query run: each with its line and what it does.
+    ConfirmQuery {
+        profile: Box<Profile>,
+        statements: Vec<crate::core::sql::Statement>,
+        scope: crate::tui::panes::query::RunScope,
+        dangers: Vec<(usize, String)>,
+    },
+    /// Quit with a transaction open in the query pane.
+    ConfirmQuit,
     Password {
         profile: String,
         purpose: Purpose,
@@ -71,8 +83,7 @@ pub struct App {
     pub help_scroll: u16,
     pub schema: SchemaPane,
     pub migrations: MigrationsPane,
-    /// A statement prepared for the query editor (from the schema pane's `s`).
-    pub query_draft: Option<String>,
+    pub query: QueryPane,
     pub message: Option<(Level, String)>,
     /// Passwords typed in this session, in memory only.
     passwords: HashMap<String, SecretString>,
@@ -95,7 +106,7 @@ impl App {
             help_scroll: 0,
             schema: SchemaPane::default(),
             migrations: MigrationsPane::default(),
-            query_draft: None,
+            query: QueryPane::default(),
             message: None,
             passwords: HashMap::new(),
             next_job: 1,
@@ -190,6 +201,9 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if action.is_query() {
+            return self.on_query_action(action);
+        }
         match action {
             Action::Key(key) => self.on_key(key),
             Action::Resize => vec![],
@@ -350,6 +364,19 @@ impl App {
                 }
                 vec![]
             }
+            // Handled by on_query_action.
+            Action::QueryColumns { .. }
+            | Action::QueryRows { .. }
+            | Action::QueryPaused { .. }
+            | Action::QueryResumed { .. }
+            | Action::QueryStatement { .. }
+            | Action::QueryStatementDone { .. }
+            | Action::QueryFailed { .. }
+            | Action::QueryFinished { .. }
+            | Action::HistoryLoaded(_)
+            | Action::Exported(_)
+            | Action::FileOpened { .. }
+            | Action::FileSaved { .. } => vec![],
             Action::Discovered(found) => {
                 let taken = self.taken_names();
                 let mut added = 0;
@@ -379,8 +406,8 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            return vec![Effect::Quit];
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) && self.dialog.is_none() {
+            return self.quit();
         }
         if self.help {
             match key.code {
@@ -419,6 +446,15 @@ impl App {
                 }
             };
         }
+        // In the query editor (and its prompts) keys are text; F1 still opens the help.
+        if self.pane == 4 && self.query.captures_keys() {
+            if key.code == KeyCode::F(1) {
+                self.help = true;
+                return vec![];
+            }
+            let req = self.query.handle_key(&key);
+            return self.query_request(req);
+        }
         // While the schema filter is being typed, every printable key is part of it.
         if self.pane == 1 && self.schema.filtering {
             let req = self.schema.handle_key(&key);
@@ -426,7 +462,7 @@ impl App {
         }
         if let Some(cmd) = keymap::lookup(Scope::Global, &key) {
             match cmd {
-                Command::Quit => return vec![Effect::Quit],
+                Command::Quit => return self.quit(),
                 Command::Help => self.help = true,
                 Command::NextPane => self.pane = (self.pane + 1) % PANES.len(),
                 Command::PrevPane => self.pane = (self.pane + PANES.len() - 1) % PANES.len(),
@@ -448,6 +484,10 @@ impl App {
             2 => {
                 let req = self.migrations.handle_key(&key);
                 self.migrations_request(req)
+            }
+            4 => {
+                let req = self.query.handle_key(&key);
+                self.query_request(req)
             }
             _ => vec![],
         }
@@ -561,7 +601,7 @@ impl App {
                 vec![Effect::Cancel { job }]
             }
             R::Query(sql) => {
-                self.query_draft = Some(sql);
+                self.query.open_text(&sql, None);
                 self.pane = 4;
                 vec![]
             }
@@ -611,6 +651,25 @@ impl App {
     fn on_dialog_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let Some(dialog) = self.dialog.take() else { return vec![] };
         match dialog {
+            Dialog::ConfirmQuery { profile, statements, scope, dangers } => match keymap::lookup(Scope::Dialog, &key) {
+                Some(Command::Confirm) => self.start_query(&profile, statements, scope),
+                Some(Command::Deny) => {
+                    self.info(Level::Info, "not run");
+                    vec![]
+                }
+                _ => {
+                    self.dialog = Some(Dialog::ConfirmQuery { profile, statements, scope, dangers });
+                    vec![]
+                }
+            },
+            Dialog::ConfirmQuit => match keymap::lookup(Scope::Dialog, &key) {
+                Some(Command::Confirm) => vec![Effect::Quit],
+                Some(Command::Deny) => vec![],
+                _ => {
+                    self.dialog = Some(Dialog::ConfirmQuit);
+                    vec![]
+                }
+            },
             Dialog::ConfirmMigrations { profile, kind, count } => match keymap::lookup(Scope::Dialog, &key) {
                 Some(Command::Confirm) => self.start_migrations(*profile, kind),
                 Some(Command::Deny) => {

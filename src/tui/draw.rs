@@ -38,7 +38,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 .map(|s| s.profile.name.as_str());
             panes::migrations::render(frame, main, &app.migrations, theme, connected)
         }
-        i => panes::placeholder::render(frame, main, theme, i, PANES[i], app.query_draft.as_deref()),
+        4 => {
+            let connected =
+                app.session.as_ref().filter(|s| matches!(s.state, ConnState::Connected(_))).map(|s| &s.profile);
+            panes::query::view::render(frame, main, &app.query, theme, connected)
+        }
+        i => panes::placeholder::render(frame, main, theme, i, PANES[i], None),
     }
 
     // Status bar: active profile (coloured by environment), connection state, last message, help key.

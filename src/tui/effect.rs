@@ -64,6 +64,36 @@ pub enum Effect {
     Cancel {
         job: JobId,
     },
+    /// Runs statements on the profile's query session (opened on first use).
+    RunQuery {
+        job: JobId,
+        profile: String,
+        statements: Vec<crate::core::sql::Statement>,
+        cap: usize,
+    },
+    /// Answers a paused result: read on (true) or stop (false).
+    QueryMore(bool),
+    CancelQuery,
+    Export {
+        columns: Vec<crate::core::query::Column>,
+        rows: Arc<std::sync::RwLock<crate::core::query::Rows>>,
+        format: crate::core::query::export::Format,
+        path: PathBuf,
+        engine: crate::core::profile::Engine,
+        table: String,
+    },
+    /// Puts text on the clipboard through OSC 52 (the terminal's clipboard; works over SSH).
+    Copy(String),
+    LoadHistory {
+        profile: String,
+        filter: String,
+    },
+    ReadFile(PathBuf),
+    WriteFile {
+        tab: usize,
+        path: PathBuf,
+        text: String,
+    },
     Quit,
 }
 
@@ -75,6 +105,11 @@ pub struct Runner {
     pub pools: Arc<Mutex<HashMap<String, DbPool>>>,
     /// Running cancellable jobs.
     jobs: Arc<Mutex<HashMap<JobId, tokio::task::AbortHandle>>>,
+    /// The query pane's session task.
+    query: Mutex<Option<crate::tui::query_jobs::QueryHandle>>,
+    /// dbconsole's state store (query history), opened on first use; None when it cannot be opened.
+    store: Arc<tokio::sync::OnceCell<Option<crate::core::store::Store>>>,
+    state_db: PathBuf,
 }
 
 enum PasswordOutcome {
@@ -84,11 +119,14 @@ enum PasswordOutcome {
 }
 
 impl Runner {
-    pub fn new(tx: UnboundedSender<Action>, profiles_file: PathBuf, demo_db: PathBuf) -> Self {
+    pub fn new(tx: UnboundedSender<Action>, profiles_file: PathBuf, demo_db: PathBuf, state_db: PathBuf) -> Self {
         Runner {
             tx,
             profiles_file,
             demo_db,
+            state_db,
+            query: Mutex::new(None),
+            store: Arc::new(tokio::sync::OnceCell::new()),
             pools: Arc::new(Mutex::new(HashMap::new())),
             jobs: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -314,6 +352,89 @@ impl Runner {
                 if let Some(h) = self.jobs.lock().ok().and_then(|mut j| j.remove(&job)) {
                     h.abort();
                 }
+            }
+            Effect::RunQuery { job, profile, statements, cap } => {
+                let pool = self.pools.lock().ok().and_then(|m| m.get(&profile).cloned());
+                let Some(pool) = pool else {
+                    let _ = tx.send(Action::QueryFailed {
+                        job,
+                        index: 0,
+                        statement: None,
+                        error: crate::core::query::QueryError::other("not connected: connect the profile first"),
+                    });
+                    let _ = tx.send(Action::QueryFinished { job, txn: crate::core::query::TxnState::Idle });
+                    return true;
+                };
+                if let Ok(mut q) = self.query.lock() {
+                    if q.as_ref().is_none_or(|h| h.profile != profile) {
+                        *q = Some(crate::tui::query_jobs::QueryHandle::start(
+                            profile,
+                            pool,
+                            tx.clone(),
+                            self.store.clone(),
+                            self.state_db.clone(),
+                        ));
+                    }
+                    if let Some(h) = q.as_ref() {
+                        h.run(job, statements, cap);
+                    }
+                }
+            }
+            Effect::QueryMore(more) => {
+                if let Some(h) = self.query.lock().ok().as_ref().and_then(|q| q.as_ref()) {
+                    h.more(more);
+                }
+            }
+            Effect::CancelQuery => {
+                if let Some(h) = self.query.lock().ok().as_ref().and_then(|q| q.as_ref()) {
+                    h.cancel();
+                }
+            }
+            Effect::Export { columns, rows, format, path, engine, table } => {
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::tui::query_jobs::export(columns, rows, format, path.clone(), engine, table)
+                        .map(|n| (path, n));
+                    let _ = tx.send(Action::Exported(result));
+                });
+            }
+            Effect::Copy(text) => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                let _ = crossterm::execute!(out, crossterm::clipboard::CopyToClipboard::to_clipboard_from(text));
+                let _ = out.flush();
+            }
+            Effect::LoadHistory { profile, filter } => {
+                let store = self.store.clone();
+                let state_db = self.state_db.clone();
+                tokio::spawn(async move {
+                    let store = store
+                        .get_or_init(|| async { crate::core::store::Store::open(&state_db).await.ok() })
+                        .await
+                        .clone();
+                    let result = match store {
+                        Some(s) => s.history(&profile, &filter, 500).await.map_err(|e| e.to_string()),
+                        None => Err(format!("the state store {} cannot be opened", state_db.display())),
+                    };
+                    let _ = tx.send(Action::HistoryLoaded(result));
+                });
+            }
+            Effect::ReadFile(path) => {
+                tokio::task::spawn_blocking(move || {
+                    let result = std::fs::read(&path)
+                        .map_err(|e| e.to_string())
+                        .and_then(|b| String::from_utf8(b).map_err(|_| "not UTF-8 text: not opened".to_string()));
+                    let _ = tx.send(Action::FileOpened { path, result });
+                });
+            }
+            Effect::WriteFile { tab, path, text } => {
+                tokio::task::spawn_blocking(move || {
+                    let mut body = text.clone();
+                    if !body.ends_with('\n') {
+                        body.push('\n');
+                    }
+                    let result = std::fs::write(&path, body).map_err(|e| e.to_string());
+                    let _ = tx.send(Action::FileSaved { tab, path, text, result });
+                });
             }
             Effect::Discover => {
                 tokio::task::spawn_blocking(move || {

@@ -6,6 +6,7 @@ pub mod draw;
 pub mod effect;
 pub mod keymap;
 pub mod panes;
+pub mod query_jobs;
 pub mod terminal;
 pub mod theme;
 pub mod widgets;
@@ -50,7 +51,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     tracing::info!(ms = opts.started.elapsed().as_secs_f64() * 1000.0, "first frame drawn");
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let runner = effect::Runner::new(tx, opts.paths.profiles_file(), opts.paths.demo_db());
+    let runner = effect::Runner::new(tx, opts.paths.profiles_file(), opts.paths.demo_db(), opts.paths.state_db());
     let mut effects = app.start(opts.profile.as_deref());
     let mut events = EventStream::new();
     // SIGTERM and SIGHUP (a closed SSH session) end the loop like `q`, so the terminal is restored.
@@ -63,7 +64,16 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
             }
         }
         term.draw(|f| draw::draw(f, &app))?;
-        // Block until something happens: no timers, no polling, so an idle dbconsole uses no CPU.
+        // Block until something happens: no timers, no polling, so an idle dbconsole uses no CPU. Only while a
+        // query runs does a 4 Hz tick keep its elapsed time on screen current.
+        let running = app.query.running().is_some();
+        let tick = async {
+            if running {
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await
+            } else {
+                std::future::pending::<()>().await
+            }
+        };
         let action = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => action::Action::Key(k),
@@ -73,6 +83,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
                 None => break,
             },
             Some(a) = rx.recv() => a,
+            _ = tick => action::Action::Resize,
             _ = term_signal.recv() => break,
             _ = hup_signal.recv() => break,
         };

@@ -25,7 +25,7 @@ pub struct Theme {
     roles: BTreeMap<String, Style>,
 }
 
-const ROLES: [&str; 18] = [
+const ROLES: [&str; 23] = [
     "text",
     "dim",
     "border",
@@ -44,6 +44,11 @@ const ROLES: [&str; 18] = [
     "status_bar",
     "field_error",
     "field_active",
+    "sql_keyword",
+    "sql_string",
+    "sql_number",
+    "sql_comment",
+    "null",
 ];
 
 fn parse(text: &str) -> Result<BTreeMap<String, Style>, String> {
@@ -134,6 +139,22 @@ impl Theme {
     }
     pub fn field_active(&self) -> Style {
         self.role("field_active")
+    }
+    pub fn sql_keyword(&self) -> Style {
+        self.role("sql_keyword")
+    }
+    pub fn sql_string(&self) -> Style {
+        self.role("sql_string")
+    }
+    pub fn sql_number(&self) -> Style {
+        self.role("sql_number")
+    }
+    pub fn sql_comment(&self) -> Style {
+        self.role("sql_comment")
+    }
+    /// NULL in the results grid (shown distinctly from an empty string).
+    pub fn null(&self) -> Style {
+        self.role("null")
     }
     pub fn environment(&self, env: Environment) -> Style {
         self.role(env.as_str())

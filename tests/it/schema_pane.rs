@@ -138,7 +138,7 @@ async fn count_cancel_query_and_stale_loads() {
     // `s` prepares a SELECT for the query pane.
     key(&mut app, KeyCode::Char('s'));
     assert_eq!(app.pane, 4);
-    assert_eq!(app.query_draft.as_deref(), Some("SELECT \"id\", \"name\", \"e-mail\"\nFROM \"customers\"\nLIMIT 100;"));
+    assert_eq!(app.query.buffer().text(), "SELECT \"id\", \"name\", \"e-mail\"\nFROM \"customers\"\nLIMIT 100;");
     // A catalog load that was superseded is dropped; a failed one says so and offers a retry.
     app.pane = 1;
     app.schema.load = Load::Loading { job: 77, stage: "columns".into() };

@@ -279,7 +279,7 @@ impl<W: Write> Writer<W> {
         for (i, c) in self.columns.iter_mut().enumerate() {
             c.kind = kinds[i];
         }
-        self.scratch.push_str(&self.widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("+").trim_end());
+        self.scratch.push_str(self.widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("+").trim_end());
         self.scratch.push('\n');
         self.out.write_all(self.scratch.as_bytes())?;
         let sample = std::mem::take(&mut self.sample);

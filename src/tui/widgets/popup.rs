@@ -112,6 +112,40 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
                 ]),
             ],
         ),
+        Dialog::ConfirmQuery { profile, dangers, statements, .. } => {
+            let mut body = vec![Line::styled(
+                format!("Run {} statement(s) on `{}` ({})?", statements.len(), profile.name, profile.target()),
+                theme.text(),
+            )];
+            if profile.environment == crate::core::profile::Environment::Production {
+                body.push(Line::styled("This is a PRODUCTION profile.", theme.danger()));
+            }
+            for (line, what) in dangers {
+                body.push(Line::styled(format!("line {line}: {what}"), theme.warn()));
+            }
+            body.push(Line::raw(""));
+            body.push(Line::from(vec![
+                Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
+                Span::styled(" run   ", theme.dim()),
+                Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
+                Span::styled(" cancel", theme.dim()),
+            ]));
+            (" Destructive statement ".into(), body)
+        }
+        Dialog::ConfirmQuit => (
+            " Transaction open ".into(),
+            vec![
+                Line::styled("A transaction is open in the query editor.", theme.text()),
+                Line::styled("Quitting closes the connection: the server rolls the transaction back.", theme.warn()),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
+                    Span::styled(" quit (roll back)   ", theme.dim()),
+                    Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
+                    Span::styled(" stay", theme.dim()),
+                ]),
+            ],
+        ),
         Dialog::ConfirmMigrations { profile, kind, count } => {
             let production = profile.environment == crate::core::profile::Environment::Production;
             let what = match kind {
@@ -171,6 +205,7 @@ pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: usize, sc
         0 => &[Scope::Global, Scope::Profiles, Scope::Form, Scope::Dialog],
         1 => &[Scope::Global, Scope::Schema],
         2 => &[Scope::Global, Scope::Migrations, Scope::Dialog],
+        4 => &[Scope::Global, Scope::QueryEditor, Scope::QueryGrid, Scope::Dialog],
         _ => &[Scope::Global],
     };
     for scope in scopes.iter().copied() {

@@ -1,0 +1,290 @@
+//! The query pane's part of `App::update`: requests from its keys become effects; results of its jobs update it.
+use super::{App, Dialog, Level};
+use crate::core::catalog::quote;
+use crate::core::profile::{Engine, Profile};
+use crate::core::query::TxnState;
+use crate::core::sql::Statement;
+use crate::core::sql::classify::analyse;
+use crate::tui::action::Action;
+use crate::tui::effect::Effect;
+use crate::tui::panes::query::{self as q, ErrorView, Request, RunScope, RunState, Summary};
+
+fn expand_home(path: &str) -> std::path::PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default().join(rest),
+        None => std::path::PathBuf::from(path),
+    }
+}
+
+impl App {
+    /// Quits, unless a transaction is open in the query pane (then asks: quitting rolls it back).
+    pub(super) fn quit(&mut self) -> Vec<Effect> {
+        if self.query.txn != TxnState::Idle {
+            self.dialog = Some(Dialog::ConfirmQuit);
+            return vec![];
+        }
+        vec![Effect::Quit]
+    }
+
+    fn explain_wrap(&self, scope: RunScope, engine: Engine, sql: &str) -> (String, Option<&'static str>) {
+        let mariadb =
+            self.schema.catalog.as_ref().is_some_and(|c| c.server_version.to_ascii_lowercase().contains("mariadb"));
+        match (scope, engine) {
+            (RunScope::Explain, Engine::Postgres | Engine::Mysql) => (format!("EXPLAIN {sql}"), None),
+            (RunScope::ExplainAnalyze, Engine::Postgres) => (format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"), None),
+            (RunScope::ExplainAnalyze, Engine::Mysql) if mariadb => (format!("ANALYZE {sql}"), None),
+            (RunScope::ExplainAnalyze, Engine::Mysql) => (format!("EXPLAIN ANALYZE {sql}"), None),
+            (RunScope::ExplainAnalyze, Engine::Sqlite) => (
+                format!("EXPLAIN QUERY PLAN {sql}"),
+                Some("SQLite has no EXPLAIN ANALYZE: this is the plan, not timings"),
+            ),
+            _ => (format!("EXPLAIN QUERY PLAN {sql}"), None),
+        }
+    }
+
+    pub(super) fn query_request(&mut self, req: Request) -> Vec<Effect> {
+        match req {
+            Request::None | Request::Pane(_) => vec![],
+            Request::Run(scope) => {
+                let Some(p) = self.connected_profile() else {
+                    self.info(Level::Warn, "no connected profile: connect one in the Profiles pane first");
+                    return vec![];
+                };
+                if self.query.running().is_some() {
+                    self.info(Level::Warn, "a query is running: Esc cancels it");
+                    return vec![];
+                }
+                let mut statements = self.query.statements(scope, p.engine);
+                if statements.is_empty() {
+                    self.info(Level::Warn, "nothing to run: the editor has no statement");
+                    return vec![];
+                }
+                self.query.explain_prefix = 0;
+                if matches!(scope, RunScope::Explain | RunScope::ExplainAnalyze) {
+                    statements.truncate(1);
+                    let st = &mut statements[0];
+                    let (text, note) = self.explain_wrap(scope, p.engine, &st.text);
+                    self.query.explain_prefix = text.chars().count() - st.text.chars().count();
+                    st.text = text;
+                    if let Some(n) = note {
+                        self.info(Level::Info, n);
+                    }
+                }
+                let dangers: Vec<(usize, String)> = statements
+                    .iter()
+                    .filter_map(|s| analyse(&s.text, p.engine).danger.map(|d| (s.line, d.describe().to_string())))
+                    .collect();
+                if !dangers.is_empty() {
+                    self.dialog = Some(Dialog::ConfirmQuery { profile: Box::new(p), statements, scope, dangers });
+                    return vec![];
+                }
+                self.start_query(&p, statements, scope)
+            }
+            Request::Cancel => {
+                self.info(Level::Info, "cancel sent to the server");
+                vec![Effect::CancelQuery]
+            }
+            Request::More(more) => vec![Effect::QueryMore(more)],
+            Request::Export { format, path } => {
+                let Some(r) = &self.query.result else { return vec![] };
+                let engine = self.connected_profile().map_or(Engine::Sqlite, |p| p.engine);
+                let table = match &self.query.source_table {
+                    Some((Some(s), t)) => quote::qualified(engine, s, t),
+                    Some((None, t)) => quote::ident(engine, t),
+                    None => "result".to_string(),
+                };
+                let (n, columns, rows) = (r.len(), r.columns.clone(), r.rows.clone());
+                self.info(Level::Info, format!("exporting {n} rows to {path}…"));
+                vec![Effect::Export { columns, rows, format, path: expand_home(&path), engine, table }]
+            }
+            Request::Copy(text) => {
+                self.info(Level::Info, format!("copied {} characters to the clipboard (OSC 52)", text.chars().count()));
+                vec![Effect::Copy(text)]
+            }
+            Request::Open(path) => vec![Effect::ReadFile(expand_home(&path))],
+            Request::Save { tab, path } => {
+                let Some(b) = self.query.tabs.get(tab) else { return vec![] };
+                let Some(path) = path.map(|p| expand_home(&p)).or_else(|| b.path.clone()) else { return vec![] };
+                vec![Effect::WriteFile { tab, path, text: b.text() }]
+            }
+            Request::History(filter) => match self.connected_profile() {
+                Some(p) => vec![Effect::LoadHistory { profile: p.name, filter }],
+                None => {
+                    self.info(Level::Warn, "no connected profile: history is kept per profile");
+                    vec![]
+                }
+            },
+            Request::Complete => {
+                let engine = self.connected_profile().map_or(Engine::Sqlite, |p| p.engine);
+                let catalog = match (&self.schema.profile, self.connected_profile()) {
+                    (Some(a), Some(p)) if *a == p.name => self.schema.catalog.clone(),
+                    _ => None,
+                };
+                let b = self.query.buffer();
+                let text = b.text();
+                let cursor = b.cursor_offset();
+                // Complete within the statement under the cursor (its aliases), not the whole buffer.
+                let st = crate::core::sql::split(&text, engine)
+                    .into_iter()
+                    .rev()
+                    .find(|s| s.offset <= cursor)
+                    .map(|s| s.offset)
+                    .unwrap_or(0);
+                let (typed, items) = q::complete::complete(&text[st..], cursor - st, engine, catalog.as_deref());
+                match items.len() {
+                    0 => self.info(Level::Info, "no completion"),
+                    1 => {
+                        let b = self.query.buffer_mut();
+                        for _ in 0..typed {
+                            b.area.delete_char();
+                        }
+                        b.area.insert_str(&items[0].text);
+                    }
+                    _ => self.query.completion = Some(q::Completion { items, selected: 0, typed }),
+                }
+                vec![]
+            }
+        }
+    }
+
+    pub(super) fn start_query(&mut self, p: &Profile, statements: Vec<Statement>, scope: RunScope) -> Vec<Effect> {
+        let job = self.job();
+        let mut effects = Vec::new();
+        if matches!(self.query.run, RunState::Paused { .. }) {
+            effects.push(Effect::QueryMore(false));
+        }
+        self.query.source_table = statements
+            .last()
+            .and_then(|s| q::complete::references(&s.text, p.engine).into_iter().next())
+            .map(|(_, s, t)| (s, t));
+        self.query.run_statements = statements.clone();
+        self.query.run =
+            RunState::Running { job, started: std::time::Instant::now(), index: 0, total: statements.len() };
+        self.query.result = None;
+        self.query.error = None;
+        self.query.notices.clear();
+        self.query.summary = Some(Summary::default());
+        self.query.explain = matches!(scope, RunScope::Explain | RunScope::ExplainAnalyze);
+        effects.push(Effect::RunQuery { job, profile: p.name.clone(), statements, cap: self.query.cap });
+        effects
+    }
+
+    /// Results of the query pane's jobs (`Action::is_query`); results of superseded jobs are dropped.
+    pub(super) fn on_query_action(&mut self, action: Action) -> Vec<Effect> {
+        let current = self.query.running();
+        let ours = |job: u64| current == Some(job);
+        match action {
+            Action::QueryColumns { job, columns, rows } if ours(job) => {
+                let mut v = q::ResultView::new(columns, rows);
+                v.explain = self.query.explain;
+                v.measure();
+                self.query.result = Some(v);
+            }
+            Action::QueryRows { job } if ours(job) => {
+                if let Some(r) = &mut self.query.result {
+                    r.measure();
+                }
+            }
+            Action::QueryPaused { job } if ours(job) => {
+                self.query.run = RunState::Paused { job };
+                if let Some(r) = &mut self.query.result {
+                    r.measure();
+                }
+            }
+            Action::QueryResumed { job } if ours(job) => {
+                self.query.run = RunState::Running { job, started: std::time::Instant::now(), index: 1, total: 1 };
+            }
+            Action::QueryStatement { job, index, total } if ours(job) => {
+                if let RunState::Running { index: i, total: t, .. } = &mut self.query.run {
+                    *i = index;
+                    *t = total;
+                }
+            }
+            Action::QueryStatementDone { job, done } if ours(job) => {
+                let o = &done.outcome;
+                let s = self.query.summary.get_or_insert_with(Summary::default);
+                s.verb = done.verb.clone();
+                if o.returned_rows {
+                    s.rows = o.rows;
+                }
+                s.affected += o.affected;
+                s.elapsed += o.elapsed;
+                s.statements = done.index;
+                s.stopped |= o.stopped;
+                self.query.notices.extend(o.notices.iter().cloned());
+            }
+            Action::QueryFailed { job, index, statement, error } if ours(job) => {
+                let tab = self.query.tab;
+                let (at, line) = match &statement {
+                    Some(st) => {
+                        let pos = error.position.map(|p| p.saturating_sub(self.query.explain_prefix).max(1));
+                        let line = pos.map_or(st.line, |p| st.line_of_char(p));
+                        let at = pos.map(|p| {
+                            let byte = st.text.char_indices().nth(p - 1).map_or(st.text.len(), |(b, _)| b);
+                            let (r, c) = self.query.buffer().position_of(st.offset + byte);
+                            (tab, r, c)
+                        });
+                        (at, line)
+                    }
+                    None => (None, 0),
+                };
+                let what = if index > 0 { format!("statement {index} failed: ") } else { String::new() };
+                let lvl = if error.cancelled { Level::Warn } else { Level::Error };
+                let msg = if error.cancelled {
+                    "query cancelled on the server".to_string()
+                } else {
+                    format!("{what}{error}")
+                };
+                self.info(lvl, msg.lines().next().unwrap_or("").to_string());
+                self.query.error = Some(ErrorView { error, at, line });
+            }
+            Action::QueryFinished { job, txn } if ours(job) => {
+                self.query.run = RunState::Idle;
+                self.query.txn = txn;
+                if let Some(r) = &mut self.query.result {
+                    r.measure();
+                }
+            }
+            Action::HistoryLoaded(result) => match result {
+                Ok(h) => {
+                    self.query.history = h;
+                    if let Some(q::Prompt::History { selected, .. }) = &mut self.query.prompt {
+                        *selected = (*selected).min(self.query.history.len().saturating_sub(1));
+                    }
+                }
+                Err(e) => self.info(Level::Error, format!("history: {e}")),
+            },
+            Action::Exported(result) => match result {
+                Ok((path, n)) => self.info(Level::Info, format!("exported {n} rows to {}", path.display())),
+                Err(e) => self.info(Level::Error, format!("export failed: {e}")),
+            },
+            Action::FileOpened { path, result } => match result {
+                Ok(text) => {
+                    self.query.open_text(&text, Some(path.clone()));
+                    self.info(Level::Info, format!("opened {}", path.display()));
+                }
+                Err(e) => self.info(Level::Error, format!("cannot open {}: {e}", path.display())),
+            },
+            Action::FileSaved { tab, path, text, result } => match result {
+                Ok(()) => {
+                    if let Some(b) = self.query.tabs.get_mut(tab) {
+                        b.path = Some(path.clone());
+                        b.saved = text;
+                    }
+                    self.info(Level::Info, format!("saved {}", path.display()));
+                }
+                Err(e) => self.info(Level::Error, format!("cannot save {}: {e}", path.display())),
+            },
+            Action::QueryColumns { .. }
+            | Action::QueryRows { .. }
+            | Action::QueryPaused { .. }
+            | Action::QueryResumed { .. }
+            | Action::QueryStatement { .. }
+            | Action::QueryStatementDone { .. }
+            | Action::QueryFailed { .. }
+            | Action::QueryFinished { .. } => {} // a superseded job
+            _ => {}
+        }
+        vec![]
+    }
+}

@@ -1,0 +1,286 @@
+//! Completion in the editor: keywords, schemas, tables and columns from the catalog the schema pane read, and the
+//! aliases the current statement defines (`o.` offers the columns of the table `o` stands for).
+use crate::core::catalog::Catalog;
+use crate::core::profile::Engine;
+use crate::core::sql::lex::{Tok, tokens};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub text: String,
+    pub kind: &'static str,
+}
+
+const KEYWORDS: &[&str] = &[
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GROUP BY",
+    "ORDER BY",
+    "HAVING",
+    "LIMIT",
+    "OFFSET",
+    "JOIN",
+    "LEFT JOIN",
+    "RIGHT JOIN",
+    "INNER JOIN",
+    "FULL JOIN",
+    "CROSS JOIN",
+    "ON",
+    "USING",
+    "AS",
+    "AND",
+    "OR",
+    "NOT",
+    "NULL",
+    "IS",
+    "IN",
+    "EXISTS",
+    "BETWEEN",
+    "LIKE",
+    "ILIKE",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "DISTINCT",
+    "UNION",
+    "UNION ALL",
+    "INTERSECT",
+    "EXCEPT",
+    "INSERT INTO",
+    "VALUES",
+    "UPDATE",
+    "SET",
+    "DELETE FROM",
+    "RETURNING",
+    "CREATE TABLE",
+    "CREATE INDEX",
+    "CREATE VIEW",
+    "ALTER TABLE",
+    "DROP TABLE",
+    "TRUNCATE",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "WITH",
+    "EXPLAIN",
+    "ANALYZE",
+    "COUNT",
+    "SUM",
+    "AVG",
+    "MIN",
+    "MAX",
+    "COALESCE",
+    "CAST",
+    "PRIMARY KEY",
+    "FOREIGN KEY",
+    "REFERENCES",
+    "DEFAULT",
+    "ASC",
+    "DESC",
+    "TRUE",
+    "FALSE",
+];
+
+/// Tables the statement names, with their aliases: (alias or name, schema, table).
+pub fn references(sql: &str, engine: Engine) -> Vec<(String, Option<String>, String)> {
+    let toks: Vec<_> =
+        tokens(sql, engine).into_iter().filter(|t| !matches!(t.kind, Tok::Space | Tok::Comment)).collect();
+    let word = |i: usize| toks.get(i).map(|t| unquote(t.text(sql)));
+    let is_ident = |i: usize| toks.get(i).is_some_and(|t| matches!(t.kind, Tok::Word | Tok::QuotedIdent));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let w = toks[i].text(sql).to_ascii_uppercase();
+        if matches!(w.as_str(), "FROM" | "JOIN" | "UPDATE" | "INTO") || (w == "," && out.last().is_some()) {
+            let mut j = i + 1;
+            if !is_ident(j) {
+                i += 1;
+                continue;
+            }
+            let mut schema = None;
+            let mut table = word(j).unwrap_or_default();
+            if toks.get(j + 1).is_some_and(|t| t.text(sql) == ".") && is_ident(j + 2) {
+                schema = Some(table);
+                table = word(j + 2).unwrap_or_default();
+                j += 2;
+            }
+            j += 1;
+            if toks.get(j).is_some_and(|t| t.text(sql).eq_ignore_ascii_case("AS")) {
+                j += 1;
+            }
+            let alias = match toks.get(j) {
+                Some(t) if matches!(t.kind, Tok::Word | Tok::QuotedIdent) && !is_keyword(t.text(sql)) => {
+                    j += 1;
+                    unquote(t.text(sql))
+                }
+                _ => table.clone(),
+            };
+            out.push((alias, schema, table));
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+fn is_keyword(w: &str) -> bool {
+    let u = w.to_ascii_uppercase();
+    matches!(
+        u.as_str(),
+        "WHERE"
+            | "JOIN"
+            | "LEFT"
+            | "RIGHT"
+            | "INNER"
+            | "FULL"
+            | "CROSS"
+            | "ON"
+            | "USING"
+            | "GROUP"
+            | "ORDER"
+            | "LIMIT"
+            | "SET"
+            | "VALUES"
+            | "NATURAL"
+            | "OUTER"
+            | "HAVING"
+            | "UNION"
+            | "RETURNING"
+            | "WINDOW"
+    )
+}
+
+fn unquote(s: &str) -> String {
+    let b = s.as_bytes();
+    if b.len() >= 2 && matches!(b[0], b'"' | b'`' | b'[') {
+        let close = if b[0] == b'[' { "]" } else { &s[..1] };
+        return s[1..s.len() - 1].replace(&format!("{close}{close}"), close);
+    }
+    s.to_string()
+}
+
+/// Candidates for the word before byte offset `cursor` of `sql`; returns how many characters of it are typed.
+pub fn complete(sql: &str, cursor: usize, engine: Engine, catalog: Option<&Catalog>) -> (usize, Vec<Item>) {
+    let before = &sql[..cursor.min(sql.len())];
+    let typed: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let head = &before[..before.len() - typed.len()];
+    let qualifier = head.strip_suffix('.').map(|h| {
+        let q: String = h
+            .chars()
+            .rev()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '"' || *c == '`')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        unquote(&q)
+    });
+    let refs = references(sql, engine);
+    let lower = typed.to_lowercase();
+    let matches = |name: &str| name.to_lowercase().starts_with(&lower);
+    let mut items: Vec<Item> = Vec::new();
+    let push = |text: &str, kind: &'static str, items: &mut Vec<Item>| {
+        if matches(text) && !items.iter().any(|i| i.text == text) {
+            items.push(Item { text: text.to_string(), kind });
+        }
+    };
+    let find_table = |schema: Option<&str>, name: &str| {
+        catalog.and_then(|c| {
+            c.schemas
+                .iter()
+                .filter(|s| schema.is_none_or(|x| x.eq_ignore_ascii_case(&s.name)))
+                .flat_map(|s| s.tables.iter())
+                .find(|t| t.name.eq_ignore_ascii_case(name))
+        })
+    };
+    if let Some(q) = qualifier {
+        // alias. / table. → columns; schema. → tables
+        let target = refs.iter().find(|(a, _, _)| a.eq_ignore_ascii_case(&q));
+        let table = match target {
+            Some((_, s, t)) => find_table(s.as_deref(), t),
+            None => find_table(None, &q),
+        };
+        if let Some(t) = table {
+            for c in &t.columns {
+                push(&c.name, "column", &mut items);
+            }
+        } else if let Some(s) = catalog.and_then(|c| c.schemas.iter().find(|s| s.name.eq_ignore_ascii_case(&q))) {
+            for t in &s.tables {
+                push(&t.name, "table", &mut items);
+            }
+        }
+        return (typed.chars().count(), items);
+    }
+    for (alias, s, t) in &refs {
+        if let Some(table) = find_table(s.as_deref(), t) {
+            for c in &table.columns {
+                push(&c.name, "column", &mut items);
+            }
+        }
+        if alias != t {
+            push(alias, "alias", &mut items);
+        }
+    }
+    if let Some(c) = catalog {
+        for s in &c.schemas {
+            for t in &s.tables {
+                push(&t.name, "table", &mut items);
+            }
+        }
+        for s in &c.schemas {
+            push(&s.name, "schema", &mut items);
+        }
+    }
+    let upper = typed.chars().next().is_none_or(|c| c.is_uppercase());
+    for k in KEYWORDS {
+        let k = if upper { k.to_string() } else { k.to_lowercase() };
+        push(&k, "keyword", &mut items);
+    }
+    if !typed.is_empty() {
+        items.retain(|i| !i.text.eq_ignore_ascii_case(&typed) || i.kind != "keyword");
+    }
+    items.truncate(50);
+    (typed.chars().count(), items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_and_aliases() {
+        let r = references(
+            "select * from public.orders o join \"Line Items\" AS li on li.o = o.id, users",
+            Engine::Postgres,
+        );
+        assert_eq!(
+            r,
+            vec![
+                ("o".into(), Some("public".into()), "orders".into()),
+                ("li".into(), None, "Line Items".into()),
+                ("users".into(), None, "users".into()),
+            ]
+        );
+        let r = references("UPDATE t SET a = 1 WHERE b", Engine::Mysql);
+        assert_eq!(r, vec![("t".into(), None, "t".into())]);
+    }
+
+    #[test]
+    fn keywords_without_a_catalog() {
+        let (typed, items) = complete("sel", 3, Engine::Sqlite, None);
+        assert_eq!(typed, 3);
+        assert_eq!(items[0].text, "select");
+        let (_, items) = complete("SELECT * FR", 11, Engine::Sqlite, None);
+        assert_eq!(items[0].text, "FROM");
+    }
+}

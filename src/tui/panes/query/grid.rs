@@ -1,0 +1,110 @@
+//! The results grid: draws only the cells on screen (so a frame costs the same for ten rows or ten million), a
+//! frozen header, column widths from the data, horizontal scrolling that follows the selected cell, NULL shown
+//! distinctly from an empty string, numbers right-aligned.
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+
+use super::ResultView;
+use crate::tui::theme::Theme;
+
+const NULL: &str = "NULL";
+
+/// Rows `a..=b` as tab-separated text with a header line (for the clipboard).
+pub fn tsv(r: &ResultView, a: usize, b: usize) -> String {
+    let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+    let mut out = r.columns.iter().map(|c| clean(&c.name)).collect::<Vec<_>>().join("\t");
+    out.push('\n');
+    if let Ok(rows) = r.rows.read() {
+        for row in a..=b.min(rows.len().saturating_sub(1)) {
+            let cells: Vec<String> =
+                (0..r.columns.len()).map(|c| rows.get(row, c).map(clean).unwrap_or_default()).collect();
+            out.push_str(&cells.join("\t"));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, text: &str, style: Style, right: bool) {
+    if width == 0 {
+        return;
+    }
+    let mut shown: String = text.chars().map(|c| if c.is_control() { '·' } else { c }).take(width as usize).collect();
+    let n = shown.chars().count() as u16;
+    if n == width && text.chars().count() > width as usize {
+        shown.pop();
+        shown.push('…');
+    }
+    let pad = width - n.min(width);
+    let x0 = if right { x + pad } else { x };
+    buf.set_stringn(x0, y, &shown, width as usize, style);
+}
+
+/// Draws the grid into `area` and keeps the selected cell visible (adjusting `top`/`left`).
+pub fn render(frame: &mut Frame, area: Rect, view: &ResultView, theme: &Theme, focused: bool) {
+    let Ok(rows) = view.rows.read() else { return };
+    let len = rows.len();
+    let body_h = area.height.saturating_sub(1) as usize;
+    let mut top = view.top.get();
+    if view.row < top {
+        top = view.row;
+    } else if body_h > 0 && view.row >= top + body_h {
+        top = view.row + 1 - body_h;
+    }
+    // Columns from `left`, so that the selected column is fully visible.
+    let mut left = view.left.get().min(view.col);
+    let fits = |l: usize| {
+        let mut x = 0u32;
+        for c in l..=view.col {
+            x += view.widths.get(c).copied().unwrap_or(4) as u32 + 1;
+        }
+        x <= area.width as u32
+    };
+    while left < view.col && !fits(left) {
+        left += 1;
+    }
+    let buf = frame.buffer_mut();
+    let header = theme.title().add_modifier(Modifier::UNDERLINED);
+    let selected_rows = view.anchor.map(|a| (a.min(view.row), a.max(view.row)));
+    let mut x = area.x;
+    for c in left..view.columns.len() {
+        if x >= area.right() {
+            break;
+        }
+        let w = view.widths[c].min(area.right() - x);
+        let col = &view.columns[c];
+        let right = col.kind.right_aligned();
+        put(buf, x, area.y, w, &col.name, header, false);
+        for (i, r) in (top..len).take(body_h).enumerate() {
+            let y = area.y + 1 + i as u16;
+            let mut style = theme.text();
+            let cell = rows.get(r, c);
+            let text = match cell {
+                None => {
+                    style = theme.null();
+                    NULL
+                }
+                Some(s) => s,
+            };
+            if selected_rows.is_some_and(|(a, b)| r >= a && r <= b) {
+                style = theme.selected();
+            }
+            if r == view.row {
+                style = style.add_modifier(Modifier::BOLD);
+                if c == view.col && focused {
+                    style = theme.field_active();
+                } else if c == view.col {
+                    style = style.add_modifier(Modifier::UNDERLINED);
+                }
+            }
+            let first_line = text.split('\n').next().unwrap_or("");
+            let shown = if first_line.len() < text.len() { format!("{first_line}↵") } else { first_line.to_string() };
+            put(buf, x, y, w, &shown, style, right && cell.is_some());
+        }
+        x = x.saturating_add(w + 1);
+    }
+    view.top.set(top);
+    view.left.set(left);
+}

@@ -1,0 +1,296 @@
+//! Draws the query pane: tabs, editor, run status, error, results grid, prompt, and the completion, inspector and
+//! history popups.
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::{Focus, Prompt, QueryPane, RunState};
+use crate::core::profile::{Engine, Environment, Profile};
+use crate::core::query::{Kind, TxnState};
+use crate::tui::keymap::{self, Command, Scope};
+use crate::tui::theme::Theme;
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn status_line<'a>(q: &QueryPane, theme: &Theme) -> Line<'a> {
+    let mut s: Vec<Span> = Vec::new();
+    match &q.run {
+        RunState::Running { started, index, total, .. } => {
+            let rows = q.result.as_ref().map_or(0, |r| r.len());
+            s.push(Span::styled(
+                format!(
+                    " running statement {index}/{total} · {:.1} s · {} rows so far · {} cancels ",
+                    started.elapsed().as_secs_f64(),
+                    thousands(rows as u64),
+                    keymap::hint(Scope::QueryEditor, Command::Cancel)
+                ),
+                theme.warn(),
+            ));
+        }
+        RunState::Paused { .. } => {
+            let rows = q.result.as_ref().map_or(0, |r| r.len());
+            s.push(Span::styled(
+                format!(
+                    " {} rows (row cap) · {} fetches more ",
+                    thousands(rows as u64),
+                    keymap::hint(Scope::QueryGrid, Command::More)
+                ),
+                theme.warn(),
+            ));
+        }
+        RunState::Idle => {
+            if let Some(sum) = &q.summary {
+                let what = if q.result.as_ref().is_some_and(|r| !r.explain) && sum.rows > 0 || sum.affected == 0 {
+                    format!("{} rows", thousands(sum.rows))
+                } else {
+                    format!("{} rows affected", thousands(sum.affected))
+                };
+                let stmts =
+                    if sum.statements > 1 { format!(" · {} statements", sum.statements) } else { String::new() };
+                let stopped = if sum.stopped { " · rest discarded" } else { "" };
+                s.push(Span::styled(
+                    format!(" {} · {what} · {:.1} ms{stmts}{stopped} ", sum.verb, sum.elapsed.as_secs_f64() * 1000.0),
+                    theme.ok(),
+                ));
+            }
+        }
+    }
+    if !q.notices.is_empty() {
+        let last = q.notices.last().map(|n| format!("{}: {}", n.level, n.message)).unwrap_or_default();
+        s.push(Span::styled(format!(" {} notice(s) · {last} ", q.notices.len()), theme.warn()));
+    }
+    match q.txn {
+        TxnState::Open => s.push(Span::styled(" TRANSACTION OPEN ", theme.tab(true))),
+        TxnState::Failed => s.push(Span::styled(" TRANSACTION FAILED: ROLLBACK ", theme.danger())),
+        TxnState::Idle => {}
+    }
+    Line::from(s)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profile: Option<&Profile>) {
+    let engine = profile.map_or(Engine::Sqlite, |p| p.engine);
+    let mut title = vec![Span::styled(" Query ", theme.title())];
+    match profile {
+        Some(p) => {
+            title.push(Span::styled(format!("· {} ({}) ", p.name, p.engine), theme.text()));
+            if p.environment == Environment::Production {
+                title.push(Span::styled(" PRODUCTION ", theme.environment(p.environment)));
+            }
+            if p.read_only {
+                title.push(Span::styled(" read-only ", theme.ok()));
+            }
+        }
+        None => title.push(Span::styled("· not connected ", theme.warn())),
+    }
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(Line::from(title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let error_h = q.error.as_ref().map_or(0, |e| 1 + e.error.detail.is_some() as u16 + e.error.hint.is_some() as u16);
+    let editor_h = (inner.height.saturating_sub(4 + error_h) * 2 / 5).max(3);
+    let [tabs, editor, status, error, grid, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(editor_h),
+        Constraint::Length(1),
+        Constraint::Length(error_h),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+
+    // Tabs.
+    let mut spans = Vec::new();
+    for (i, b) in q.tabs.iter().enumerate() {
+        spans.push(Span::styled(format!(" {} {} ", i + 1, b.title()), theme.tab(i == q.tab)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
+
+    let error_at = q.error.as_ref().and_then(|e| e.at).filter(|(t, _, _)| *t == q.tab).map(|(_, r, c)| (r, c));
+    super::editor::render(frame, editor, q.buffer(), engine, theme, q.focus == Focus::Editor, error_at);
+    frame.render_widget(Paragraph::new(status_line(q, theme)).style(theme.status_bar()), status);
+
+    if let Some(e) = &q.error {
+        let head = match &e.error.code {
+            Some(c) => format!("ERROR {c} (line {}): {}", e.line, e.error.message),
+            None => format!("ERROR (line {}): {}", e.line, e.error.message),
+        };
+        let mut lines = vec![Line::styled(head, theme.field_error())];
+        if let Some(d) = &e.error.detail {
+            lines.push(Line::styled(format!("DETAIL: {d}"), theme.text()));
+        }
+        if let Some(h) = &e.error.hint {
+            lines.push(Line::styled(format!("HINT: {h}"), theme.text()));
+        }
+        frame.render_widget(Paragraph::new(lines), error);
+    }
+
+    match &q.result {
+        Some(r) => super::grid::render(frame, grid, r, theme, q.focus == Focus::Grid),
+        None => {
+            let hint = format!(
+                "Type SQL above; {} runs the statement under the cursor, {} the whole buffer, {} leaves the editor \
+                 (then {} for every key).",
+                keymap::hint(Scope::QueryEditor, Command::Run),
+                keymap::hint(Scope::QueryEditor, Command::RunAll),
+                keymap::hint(Scope::QueryEditor, Command::Cancel),
+                keymap::hint(Scope::Global, Command::Help),
+            );
+            frame.render_widget(Paragraph::new(Line::styled(hint, theme.dim())).wrap(Wrap { trim: true }), grid);
+        }
+    }
+
+    // Bottom line: the prompt, or where the keys are.
+    let line = match &q.prompt {
+        Some(Prompt::Export { format, path }) => Line::from(vec![
+            Span::styled(format!(" export as {format:?} (Tab: format) to: "), theme.key()),
+            Span::styled(format!("{path}█"), theme.field_active()),
+        ]),
+        Some(p @ (Prompt::Open(s) | Prompt::SaveAs(s) | Prompt::Search(s))) => Line::from(vec![
+            Span::styled(format!(" {}: ", p.label()), theme.key()),
+            Span::styled(format!("{s}█"), theme.field_active()),
+        ]),
+        Some(Prompt::History { filter, .. }) => Line::from(vec![
+            Span::styled(" history filter: ", theme.key()),
+            Span::styled(format!("{filter}█"), theme.field_active()),
+        ]),
+        None if q.close_armed() => Line::styled(" unsaved changes: press w again to close the tab", theme.warn()),
+        None => match q.focus {
+            Focus::Editor => Line::styled(
+                format!(
+                    " {} run · {} all · {} explain · {} complete · {} results/keys",
+                    keymap::hint(Scope::QueryEditor, Command::Run),
+                    keymap::hint(Scope::QueryEditor, Command::RunAll),
+                    keymap::hint(Scope::QueryEditor, Command::Explain),
+                    keymap::hint(Scope::QueryEditor, Command::Complete),
+                    keymap::hint(Scope::QueryEditor, Command::Cancel),
+                ),
+                theme.dim(),
+            ),
+            Focus::Grid => Line::styled(
+                format!(
+                    " {} editor · {} inspect · {} copy · {} export · {} history · {} tab · {} open · {} save",
+                    keymap::hint(Scope::QueryGrid, Command::Editor),
+                    keymap::hint(Scope::QueryGrid, Command::Inspect),
+                    keymap::hint(Scope::QueryGrid, Command::CopyCell),
+                    keymap::hint(Scope::QueryGrid, Command::Export),
+                    keymap::hint(Scope::QueryGrid, Command::History),
+                    keymap::hint(Scope::QueryGrid, Command::NewTab),
+                    keymap::hint(Scope::QueryGrid, Command::OpenFile),
+                    keymap::hint(Scope::QueryGrid, Command::Save),
+                ),
+                theme.dim(),
+            ),
+        },
+    };
+    frame.render_widget(Paragraph::new(line), bottom);
+
+    // Completion list under the cursor.
+    if let Some(c) = &q.completion {
+        let b = q.buffer();
+        let tui_textarea::DataCursor(row, col) = b.area.cursor();
+        let gutter = b.area.lines().len().to_string().len() as u16 + 1;
+        let x = editor.x + gutter + (col.saturating_sub(b.left.get())) as u16;
+        let y = editor.y + (row.saturating_sub(b.top.get())) as u16 + 1;
+        let h = (c.items.len() as u16).min(8);
+        let w = c.items.iter().map(|i| i.text.chars().count() + i.kind.len() + 3).max().unwrap_or(10) as u16;
+        let popup = Rect::new(x.min(area.right().saturating_sub(w + 2)), y, w + 2, h + 2).intersection(area);
+        let first = c.selected.saturating_sub(h as usize - 1);
+        let lines: Vec<Line> = c
+            .items
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(h as usize)
+            .map(|(i, it)| {
+                let st = if i == c.selected { theme.selected() } else { theme.text() };
+                Line::from(vec![Span::styled(it.text.clone(), st), Span::styled(format!(" {}", it.kind), theme.dim())])
+            })
+            .collect();
+        frame.render_widget(Clear, popup);
+        frame.render_widget(Paragraph::new(lines).block(Block::default().borders(Borders::ALL)), popup);
+    }
+
+    // Cell inspector.
+    if q.inspector
+        && let Some(r) = &q.result
+    {
+        let col = r.columns.get(r.col);
+        let value = r.cell(r.row, r.col);
+        let text = match &value {
+            None => "NULL".to_string(),
+            Some(s) if col.is_some_and(|c| c.kind == Kind::Json) || s.starts_with('{') || s.starts_with('[') => {
+                serde_json::from_str::<serde_json::Value>(s)
+                    .ok()
+                    .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                    .unwrap_or_else(|| s.clone())
+            }
+            Some(s) => s.clone(),
+        };
+        let title = format!(
+            " row {} · {} ({}) · {} chars · Esc closes ",
+            r.row + 1,
+            col.map(|c| c.name.as_str()).unwrap_or(""),
+            col.map(|c| c.type_name.as_str()).unwrap_or(""),
+            value.as_ref().map_or(0, |v| v.chars().count())
+        );
+        let popup = Rect::new(area.x + 2, area.y + 2, area.width.saturating_sub(4), area.height.saturating_sub(4));
+        frame.render_widget(Clear, popup);
+        let style = if value.is_none() { theme.null() } else { theme.text() };
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(style)
+                .wrap(Wrap { trim: false })
+                .block(Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(title)),
+            popup,
+        );
+    }
+
+    // History list.
+    if let Some(Prompt::History { selected, .. }) = &q.prompt {
+        let popup = Rect::new(area.x + 2, area.y + 2, area.width.saturating_sub(4), area.height.saturating_sub(5));
+        let h = popup.height.saturating_sub(2) as usize;
+        let first = selected.saturating_sub(h.saturating_sub(1));
+        let lines: Vec<Line> = q
+            .history
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(h)
+            .map(|(i, e)| {
+                let st = if i == *selected {
+                    theme.selected()
+                } else if e.ok {
+                    theme.text()
+                } else {
+                    theme.field_error()
+                };
+                let when = e.executed_at.get(..16).unwrap_or(&e.executed_at).replace('T', " ");
+                Line::from(vec![
+                    Span::styled(format!("{when} "), theme.dim()),
+                    Span::styled(e.sql.replace('\n', " "), st),
+                ])
+            })
+            .collect();
+        frame.render_widget(Clear, popup);
+        let empty = if q.history.is_empty() { vec![Line::styled("no statements yet", theme.dim())] } else { lines };
+        frame.render_widget(
+            Paragraph::new(empty).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.border(true))
+                    .title(" History (newest first) · Enter opens · Esc closes "),
+            ),
+            popup,
+        );
+    }
+}
