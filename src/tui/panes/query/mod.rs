@@ -513,7 +513,8 @@ impl QueryPane {
                 return Request::None;
             }
             Some(Command::Cancel) => {
-                if self.running().is_some() {
+                // A paused result waits for the grid's keys (m: more, Esc: stop).
+                if matches!(self.run, RunState::Running { .. }) {
                     return Request::Cancel;
                 }
                 self.focus = Focus::Grid;

@@ -1,0 +1,260 @@
+//! The query pane: snapshots on TestBackend, the update flow (run → stream → cap → more; confirmations for each
+//! destructive kind; errors placed in the editor; quit with a transaction open), and the real binary under tmux
+//! (type a query, run it, scroll, export, cancel).
+use std::sync::{Arc, RwLock};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use dbconsole::core::profile::{Profile, ProfileSet};
+use dbconsole::core::query::{Column, Kind, Outcome, QueryError, RowBuf, Rows, TxnState};
+use dbconsole::tui::action::{Action, StatementDone};
+use dbconsole::tui::app::{App, ConnState, Dialog, Session};
+use dbconsole::tui::effect::Effect;
+use dbconsole::tui::theme::Theme;
+
+use crate::common::*;
+
+fn app_on(profile: Profile) -> App {
+    let set = ProfileSet { profiles: vec![profile.clone()], ..Default::default() };
+    let mut app = App::new(Theme::default(), set, None);
+    app.session = Some(Session { profile, state: ConnState::Connected("connected".into()) });
+    app.pane = 4;
+    app
+}
+
+fn type_text(app: &mut App, s: &str) {
+    for c in s.chars() {
+        let code = if c == '\n' { KeyCode::Enter } else { KeyCode::Char(c) };
+        app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+}
+
+fn run_job(effects: &[Effect]) -> Option<(u64, Vec<String>)> {
+    effects.iter().find_map(|e| match e {
+        Effect::RunQuery { job, statements, .. } => Some((*job, statements.iter().map(|s| s.text.clone()).collect())),
+        _ => None,
+    })
+}
+
+fn rows_of(data: &[[Option<&str>; 4]]) -> Arc<RwLock<Rows>> {
+    let mut rows = Rows::new(4);
+    let mut b = RowBuf::default();
+    for r in data {
+        b.clear();
+        for c in r {
+            match c {
+                Some(s) => b.push_str(s),
+                None => b.push_null(),
+            }
+        }
+        rows.push(&b);
+    }
+    Arc::new(RwLock::new(rows))
+}
+
+fn columns() -> Vec<Column> {
+    vec![
+        Column { name: "id".into(), type_name: "INTEGER".into(), kind: Kind::Number },
+        Column { name: "name".into(), type_name: "TEXT".into(), kind: Kind::Text },
+        Column { name: "note".into(), type_name: "TEXT".into(), kind: Kind::Text },
+        Column { name: "doc".into(), type_name: "JSON".into(), kind: Kind::Json },
+    ]
+}
+
+#[test]
+fn run_stream_and_render_a_result() {
+    let mut app = app_on(Profile::sqlite("notes", "/data/notes.db".into()));
+    type_text(&mut app, "select 2;\nselect * from notes");
+    // The cursor is in the second statement: F5 runs only that one.
+    let effects = app.update(Action::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)));
+    let (job, texts) = run_job(&effects).expect("F5 runs");
+    assert_eq!(texts, ["select * from notes"]);
+    // Ctrl+G does the same; F6 runs both — but not while one runs.
+    let again = app.update(Action::Key(KeyEvent::new(KeyCode::F(6), KeyModifiers::NONE)));
+    assert!(run_job(&again).is_none(), "a second run while one is running");
+    let rows = rows_of(&[
+        [Some("1"), Some("Ada"), Some(""), Some("{\"tags\": [\"a\", \"b\"]}")],
+        [Some("22"), Some("Grace"), None, None],
+        [Some("333"), Some("a long name that is cut at the column width because it goes on"), Some("x\ny"), None],
+    ]);
+    app.update(Action::QueryStatement { job, index: 1, total: 1 });
+    app.update(Action::QueryColumns { job, columns: columns(), rows: rows.clone() });
+    app.update(Action::QueryRows { job });
+    app.update(Action::QueryStatementDone {
+        job,
+        done: Box::new(StatementDone {
+            index: 1,
+            verb: "SELECT".into(),
+            outcome: Outcome {
+                rows: 3,
+                returned_rows: true,
+                elapsed: std::time::Duration::from_micros(1500),
+                ..Default::default()
+            },
+        }),
+    });
+    app.update(Action::QueryFinished { job, txn: TxnState::Idle });
+    // Esc leaves the editor; j moves down; Enter opens the inspector with pretty JSON.
+    key(&mut app, KeyCode::Esc);
+    let t = screen(&app, 80, 24);
+    insta::assert_snapshot!("query_result_80x24", t.backend());
+    key(&mut app, KeyCode::Char('$'));
+    key(&mut app, KeyCode::Enter);
+    let t = screen(&app, 80, 24);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("\"tags\": ["), "pretty JSON in the inspector:\n{text}");
+    key(&mut app, KeyCode::Esc);
+    // y copies the cell through OSC 52; Y the row as TSV with a header.
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('0'));
+    let e = key(&mut app, KeyCode::Char('Y'));
+    assert!(matches!(&e[..], [Effect::Copy(t)] if t == "id\tname\tnote\tdoc\n22\tGrace\t\t\n"), "{e:?}");
+    // x → export prompt → Enter exports every row.
+    key(&mut app, KeyCode::Char('x'));
+    let e = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(&e[..], [Effect::Export { path, table, .. }] if path.ends_with("result.csv") && table == "\"notes\""),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn row_cap_pauses_and_more_reads_on() {
+    let mut app = app_on(Profile::sqlite("notes", "/data/notes.db".into()));
+    type_text(&mut app, "select * from big");
+    let (job, _) = run_job(&key(&mut app, KeyCode::F(5))).unwrap();
+    app.update(Action::QueryColumns { job, columns: columns(), rows: rows_of(&[[Some("1"), None, None, None]]) });
+    app.update(Action::QueryPaused { job });
+    key(&mut app, KeyCode::Esc);
+    let t = format!("{}", screen(&app, 100, 24).backend());
+    assert!(t.contains("1 rows (row cap) · m fetches more"), "{t}");
+    let e = key(&mut app, KeyCode::Char('m'));
+    assert!(matches!(&e[..], [Effect::QueryMore(true)]), "{e:?}");
+    // Running again while paused stops the paused one first.
+    let e = key(&mut app, KeyCode::F(5));
+    assert!(matches!(&e[..], [Effect::QueryMore(false), Effect::RunQuery { .. }]) || e.is_empty(), "{e:?}");
+}
+
+#[test]
+fn every_destructive_kind_asks_first() {
+    for sql in [
+        "DELETE FROM notes",
+        "update notes set body = ''",
+        "DROP TABLE notes",
+        "TRUNCATE notes",
+        "ALTER TABLE notes ADD COLUMN x int",
+    ] {
+        let mut app = app_on(Profile::sqlite("notes", "/data/notes.db".into()));
+        type_text(&mut app, sql);
+        let e = key(&mut app, KeyCode::F(5));
+        assert!(run_job(&e).is_none(), "{sql} ran without asking");
+        let Some(Dialog::ConfirmQuery { dangers, .. }) = &app.dialog else { panic!("{sql}: no confirmation") };
+        assert_eq!(dangers.len(), 1, "{sql}");
+        let text = format!("{}", screen(&app, 100, 30).backend());
+        assert!(text.contains("Destructive statement") && text.contains("line 1:"), "{text}");
+        // n cancels; F5 and y runs.
+        assert!(key(&mut app, KeyCode::Char('n')).is_empty());
+        key(&mut app, KeyCode::F(5));
+        let e = key(&mut app, KeyCode::Char('y'));
+        assert_eq!(run_job(&e).map(|(_, t)| t), Some(vec![sql.to_string()]), "{sql}");
+    }
+    // Safe statements run at once.
+    let mut app = app_on(Profile::sqlite("notes", "/data/notes.db".into()));
+    type_text(&mut app, "DELETE FROM notes WHERE id = 3");
+    assert!(run_job(&key(&mut app, KeyCode::F(5))).is_some());
+}
+
+#[test]
+fn errors_are_placed_in_the_editor_and_quit_warns_with_a_transaction_open() {
+    let mut p = Profile::sqlite("pg", "/x".into());
+    p.engine = dbconsole::core::profile::Engine::Postgres;
+    let mut app = app_on(p);
+    type_text(&mut app, "begin;\nselect 1,\n  nope from t;");
+    let (job, texts) = run_job(&key(&mut app, KeyCode::F(6))).unwrap();
+    assert_eq!(texts.len(), 2);
+    app.update(Action::QueryStatementDone {
+        job,
+        done: Box::new(StatementDone { index: 1, verb: "BEGIN".into(), outcome: Outcome::default() }),
+    });
+    let st =
+        dbconsole::core::sql::split("begin;\nselect 1,\n  nope from t;", dbconsole::core::profile::Engine::Postgres)[1]
+            .clone();
+    let error = QueryError {
+        code: Some("42703".into()),
+        message: "column \"nope\" does not exist".into(),
+        detail: None,
+        hint: Some("Perhaps you meant to reference the column \"t.note\".".into()),
+        position: Some(13),
+        cancelled: false,
+    };
+    app.update(Action::QueryFailed { job, index: 2, statement: Some(st), error });
+    app.update(Action::QueryFinished { job, txn: TxnState::Failed });
+    let e = app.query.error.as_ref().unwrap();
+    assert_eq!(e.at, Some((0, 2, 2)), "row 3, column 3 of the buffer: `nope`");
+    assert_eq!(e.line, 3);
+    let t = screen(&app, 80, 24);
+    insta::assert_snapshot!("query_error_80x24", t.backend());
+    // q in the editor is text; from the results, q asks because the transaction is open.
+    key(&mut app, KeyCode::Esc);
+    assert!(key(&mut app, KeyCode::Char('q')).is_empty());
+    assert!(matches!(app.dialog, Some(Dialog::ConfirmQuit)));
+    assert!(key(&mut app, KeyCode::Char('n')).is_empty());
+    assert!(matches!(&key(&mut app, KeyCode::Char('q'))[..], []));
+    assert!(matches!(&key(&mut app, KeyCode::Char('y'))[..], [Effect::Quit]));
+}
+
+#[test]
+fn query_pane_in_the_real_binary_run_scroll_export_cancel() {
+    let sb = Sandbox::new();
+    let out = sb.data().join("out.csv");
+    let t = Tmux::start(&sb, "query", 100, 30);
+    t.wait_for("connected");
+    t.keys(&["5"]);
+    t.wait_for("Type SQL above");
+    t.text("select id, name, email from customers order by id");
+    t.keys(&["F5"]);
+    t.wait_for("SELECT · 500 rows");
+    // Scroll to the last row (keys sent apart: ESC followed at once by a key reads as Alt+key).
+    t.keys(&["Escape"]);
+    t.wait_for("i editor ·");
+    t.keys(&["G"]);
+    let screen = t.wait_for("customer500@example.com");
+    assert!(!screen.contains("customer1@example.com"), "scrolled: {screen}");
+    // Export to a CSV file.
+    t.keys(&["x"]);
+    t.wait_for("export as Csv");
+    for _ in 0..10 {
+        t.keys(&["BSpace"]);
+    }
+    t.text(&out.display().to_string());
+    t.keys(&["Enter"]);
+    t.wait_for("exported 500 rows");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(csv.lines().count(), 501, "header + 500 rows");
+    assert!(csv.starts_with("id,name,email\n1,"), "{csv}");
+    // A statement that never ends on its own: Esc cancels it on the server and the session goes on.
+    t.keys(&["i", "C-a"]);
+    for _ in 0..60 {
+        t.keys(&["Delete"]);
+    }
+    t.text("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c");
+    t.keys(&["F5"]);
+    t.wait_for("running statement 1/1");
+    t.keys(&["Escape"]);
+    t.wait_for("query cancelled on the server");
+    t.wait_for("ERROR");
+    t.keys(&["C-a", "C-k"]);
+    t.text("select 'still here'");
+    t.keys(&["F5"]);
+    t.wait_for("still here");
+    // History remembers what ran, per profile.
+    t.keys(&["Escape"]);
+    t.wait_for("i editor ·");
+    t.keys(&["H"]);
+    t.wait_for("History (newest first)");
+    let h = t.wait_for("order by id");
+    assert!(h.contains("select 'still here'") && h.contains("order by id"), "{h}");
+    t.keys(&["Escape"]);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    t.keys(&["q"]);
+    t.wait_for("DBCONSOLE-EXITED-0");
+}
