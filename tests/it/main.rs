@@ -10,6 +10,7 @@ mod migrations_pane;
 mod profiles_cli;
 mod profiles_file;
 mod query;
+mod query_cli;
 mod query_pane;
 mod schema_pane;
 mod secrets;
