@@ -123,6 +123,11 @@ pub enum Action {
         txn: crate::core::query::TxnState,
     },
     HistoryLoaded(Result<Vec<crate::core::store::HistoryEntry>, String>),
+    /// Staged edits applied (rows changed), or the failing edit and why (nothing applied).
+    EditsApplied {
+        job: JobId,
+        result: Result<u64, (usize, crate::core::query::QueryError)>,
+    },
     Exported(Result<(std::path::PathBuf, u64), String>),
     FileOpened {
         path: std::path::PathBuf,
@@ -150,6 +155,7 @@ impl Action {
                 | Action::QueryFailed { .. }
                 | Action::QueryFinished { .. }
                 | Action::HistoryLoaded(_)
+                | Action::EditsApplied { .. }
                 | Action::Exported(_)
                 | Action::FileOpened { .. }
                 | Action::FileSaved { .. }

@@ -59,6 +59,11 @@ pub enum Dialog {
     },
     /// Quit with a transaction open in the query pane.
     ConfirmQuit,
+    /// Apply staged grid edits: the SQL that will run.
+    ConfirmEdits {
+        profile: Box<Profile>,
+        plans: Vec<crate::core::query::edit::Planned>,
+    },
     Password {
         profile: String,
         purpose: Purpose,
@@ -374,6 +379,7 @@ impl App {
             | Action::QueryFailed { .. }
             | Action::QueryFinished { .. }
             | Action::HistoryLoaded(_)
+            | Action::EditsApplied { .. }
             | Action::Exported(_)
             | Action::FileOpened { .. }
             | Action::FileSaved { .. } => vec![],
@@ -659,6 +665,18 @@ impl App {
                 }
                 _ => {
                     self.dialog = Some(Dialog::ConfirmQuery { profile, statements, scope, dangers });
+                    vec![]
+                }
+            },
+            Dialog::ConfirmEdits { profile, plans } => match keymap::lookup(Scope::Dialog, &key) {
+                Some(Command::Confirm) => {
+                    let job = self.job();
+                    self.query.applying = Some(job);
+                    vec![Effect::ApplyEdits { job, profile: profile.name.clone(), plans }]
+                }
+                Some(Command::Deny) => vec![],
+                _ => {
+                    self.dialog = Some(Dialog::ConfirmEdits { profile, plans });
                     vec![]
                 }
             },

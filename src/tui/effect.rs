@@ -71,6 +71,12 @@ pub enum Effect {
         statements: Vec<crate::core::sql::Statement>,
         cap: usize,
     },
+    /// Applies staged grid edits on the query session, in one transaction.
+    ApplyEdits {
+        job: JobId,
+        profile: String,
+        plans: Vec<crate::core::query::edit::Planned>,
+    },
     /// Answers a paused result: read on (true) or stop (false).
     QueryMore(bool),
     CancelQuery,
@@ -378,6 +384,18 @@ impl Runner {
                     if let Some(h) = q.as_ref() {
                         h.run(job, statements, cap);
                     }
+                }
+            }
+            Effect::ApplyEdits { job, profile, plans } => {
+                let ok = self
+                    .query
+                    .lock()
+                    .ok()
+                    .and_then(|q| q.as_ref().filter(|h| h.profile == profile).map(|h| h.apply(job, plans)))
+                    .unwrap_or(false);
+                if !ok {
+                    let e = crate::core::query::QueryError::other("the query session is gone: run the query again");
+                    let _ = tx.send(Action::EditsApplied { job, result: Err((0, e)) });
                 }
             }
             Effect::QueryMore(more) => {

@@ -99,6 +99,12 @@ pub enum Command {
     OpenFile,
     SaveAs,
     History,
+    ChangeCell,
+    AddRow,
+    DeleteRow,
+    UndoEdit,
+    PreviewEdits,
+    ApplyEdits,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -244,6 +250,12 @@ pub const BINDINGS: &[Binding] = &[
     b(S::QueryGrid, K::Char('s'), C::Save, "save the tab"),
     b(S::QueryGrid, K::Char('S'), C::SaveAs, "save the tab as…"),
     b(S::QueryGrid, K::Char('/'), C::Filter, "search the editor (F3 in the editor: next match)"),
+    b(S::QueryGrid, K::Char('c'), C::ChangeCell, "edit the cell (one-table results with a primary key)"),
+    b(S::QueryGrid, K::Char('a'), C::AddRow, "add a row, column by column (empty: default; C-n: NULL)"),
+    b(S::QueryGrid, K::Char('d'), C::DeleteRow, "delete the row (again: take it back)"),
+    b(S::QueryGrid, K::Char('u'), C::UndoEdit, "undo the last staged edit"),
+    b(S::QueryGrid, K::Char('p'), C::PreviewEdits, "show the SQL the staged edits will run"),
+    b(S::QueryGrid, K::Char('W'), C::ApplyEdits, "apply the staged edits in one transaction (asks first)"),
     b(S::QueryGrid, K::Char('H'), C::History, "history of this profile (type to filter, Enter opens)"),
     b(S::Dialog, K::Char('y'), C::Confirm, "yes"),
     b(S::Dialog, K::Enter, C::Confirm, "confirm"),

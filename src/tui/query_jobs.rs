@@ -15,6 +15,7 @@ use crate::core::store::Store;
 
 pub enum Cmd {
     Run { job: JobId, statements: Vec<Statement>, cap: usize },
+    Apply { job: JobId, plans: Vec<crate::core::query::edit::Planned> },
 }
 
 /// The running session task of one profile.
@@ -44,6 +45,10 @@ impl QueryHandle {
 
     pub fn run(&self, job: JobId, statements: Vec<Statement>, cap: usize) -> bool {
         self.cmd.send(Cmd::Run { job, statements, cap }).is_ok()
+    }
+
+    pub fn apply(&self, job: JobId, plans: Vec<crate::core::query::edit::Planned>) -> bool {
+        self.cmd.send(Cmd::Apply { job, plans }).is_ok()
     }
 
     pub fn more(&self, more: bool) {
@@ -119,7 +124,18 @@ async fn session_task(
     state_db: std::path::PathBuf,
 ) {
     let mut session: Option<Session> = None;
-    while let Some(Cmd::Run { job, statements, cap }) = cmds.recv().await {
+    while let Some(cmd) = cmds.recv().await {
+        let (job, statements, cap) = match cmd {
+            Cmd::Run { job, statements, cap } => (job, statements, cap),
+            Cmd::Apply { job, plans } => {
+                let result = match session.as_mut() {
+                    Some(s) => s.apply_edits(&plans).await,
+                    None => Err((0, crate::core::query::QueryError::other("no session: run the query again"))),
+                };
+                let _ = tx.send(Action::EditsApplied { job, result });
+                continue;
+            }
+        };
         // Stale "more" answers from an earlier run.
         while more.try_recv().is_ok() {}
         if session.is_none() {

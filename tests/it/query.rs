@@ -400,3 +400,106 @@ async fn notices_warnings_transactions_caps_and_empty_results() {
     s.close().await;
     lite.close().await;
 }
+
+async fn edits_on(pool: &DbPool, engine: dbconsole::core::profile::Engine, ddl: &str, other: &DbPool) {
+    use dbconsole::core::query::edit::{Change, target};
+    exec(pool, ddl).await;
+    exec(pool, "INSERT INTO items (a, b, val, data) VALUES (1, 'x', 'one', NULL), (1, 'y', 'two', NULL), (2, 'x', 'three', NULL)").await;
+    let name = match pool {
+        DbPool::Sqlite(_) => String::new(),
+        _ => String::new(),
+    };
+    let _ = name;
+    let cat = dbconsole::core::catalog::introspect(pool, "", None, |_| {}).await.unwrap();
+    let mut s = Session::open(pool).await.unwrap();
+    let sql = "SELECT a, b, val, data FROM items ORDER BY a, b";
+    let g = collect(&mut s, sql).await;
+    let t = target(sql, engine, &g.columns, Some(&cat)).unwrap_or_else(|e| panic!("{engine}: {e}"));
+    assert_eq!(t.key, vec![0, 1]);
+    // Not editable: a join, an expression, no key.
+    let c2 = collect(&mut s, "SELECT a, upper(val) AS v FROM items").await;
+    assert!(
+        target("SELECT a, upper(val) AS v FROM items", engine, &c2.columns, Some(&cat))
+            .unwrap_err()
+            .contains("not a column")
+    );
+    assert!(
+        target("SELECT i.a FROM items i JOIN items j ON i.a = j.a", engine, &c2.columns, Some(&cat))
+            .unwrap_err()
+            .contains("JOIN")
+    );
+
+    let key = |a: &str, b: &str| vec![Some(a.to_string()), Some(b.to_string())];
+    let changes = vec![
+        Change::Update { key: key("1", "x"), column: 2, value: Some("it's new".into()) },
+        Change::Update { key: key("1", "y"), column: 3, value: Some("\\x00ff".into()) },
+        Change::Delete { key: key("2", "x") },
+        Change::Insert { values: vec![(0, Some("3".into())), (1, Some("z".into())), (2, None)] },
+    ];
+    let plans: Vec<_> = changes.iter().map(|c| t.plan(c)).collect();
+    assert!(plans[0].shown.contains("'it''s new'"), "{}", plans[0].shown);
+    assert_eq!(s.apply_edits(&plans).await.unwrap(), 4, "{engine}");
+    let after = collect(&mut s, "SELECT a, b, val FROM items ORDER BY a, b").await;
+    let rows: Vec<_> = (0..after.rows.len()).map(|r| after.rows.row(r)).collect();
+    let o = |x: &str| Some(x.to_string());
+    assert_eq!(
+        rows,
+        vec![vec![o("1"), o("x"), o("it's new")], vec![o("1"), o("y"), o("two")], vec![o("3"), o("z"), None]],
+        "{engine}"
+    );
+    let bytes = collect(&mut s, "SELECT data FROM items WHERE b = 'y'").await;
+    assert_eq!(bytes.rows.get(0, 0), Some("\\x00ff"), "{engine}: bytes round-trip");
+    // Another session deletes a row; an edit of it fails and the batch's earlier edit is rolled back too.
+    exec(other, "DELETE FROM items WHERE b = 'z'").await;
+    let plans = vec![
+        t.plan(&Change::Update { key: key("1", "x"), column: 2, value: Some("should not stay".into()) }),
+        t.plan(&Change::Update { key: key("3", "z"), column: 2, value: Some("gone".into()) }),
+    ];
+    let (i, e) = s.apply_edits(&plans).await.unwrap_err();
+    assert_eq!(i, 1);
+    assert!(e.message.contains("0 rows matched"), "{e}");
+    let v = collect(&mut s, "SELECT val FROM items WHERE a = 1 AND b = 'x'").await;
+    assert_eq!(v.rows.get(0, 0), Some("it's new"), "{engine}: rolled back");
+    assert_eq!(s.transaction_state().await, TxnState::Idle);
+    // Inside the user's own transaction: a savepoint, and the transaction stays open (and can be rolled back).
+    s.run("BEGIN", &mut Collect::default()).await.unwrap();
+    s.apply_edits(&[t.plan(&Change::Delete { key: key("1", "y") })]).await.unwrap();
+    assert_eq!(s.transaction_state().await, TxnState::Open, "{engine}");
+    s.run("ROLLBACK", &mut Collect::default()).await.unwrap();
+    let n = collect(&mut s, "SELECT count(*) FROM items").await;
+    assert_eq!(n.rows.get(0, 0), Some("2"), "{engine}");
+    s.close().await;
+}
+
+#[tokio::test]
+async fn grid_edits_apply_in_one_transaction_on_each_engine() {
+    let db = new_pg_db().await;
+    let pg = pg_pool(&db).await;
+    let pg2 = pg_pool(&db).await;
+    edits_on(
+        &pg,
+        dbconsole::core::profile::Engine::Postgres,
+        "CREATE TABLE items (a int, b text, val text, data bytea, PRIMARY KEY (a, b))",
+        &pg2,
+    )
+    .await;
+    let db = new_my_db().await;
+    let my = my_pool(&db).await;
+    let my2 = my_pool(&db).await;
+    edits_on(
+        &my,
+        dbconsole::core::profile::Engine::Mysql,
+        "CREATE TABLE items (a int, b varchar(10), val text, data varbinary(10), PRIMARY KEY (a, b))",
+        &my2,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let lite = sqlite_pool(&dir.path().join("e.db")).await;
+    edits_on(
+        &lite,
+        dbconsole::core::profile::Engine::Sqlite,
+        "CREATE TABLE items (a INTEGER, b TEXT, val TEXT, data BLOB, PRIMARY KEY (a, b))",
+        &lite,
+    )
+    .await;
+}

@@ -258,3 +258,88 @@ fn query_pane_in_the_real_binary_run_scroll_export_cancel() {
     t.keys(&["q"]);
     t.wait_for("DBCONSOLE-EXITED-0");
 }
+
+#[tokio::test]
+async fn grid_edits_are_staged_previewed_confirmed_and_refused_where_they_cannot_apply() {
+    use dbconsole::core::query::edit::Change;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.db");
+    let pool = crate::catalog::sqlite_pool(&path).await;
+    crate::catalog::exec(
+        &pool,
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, name TEXT, note TEXT, doc JSON); CREATE TABLE nokey (x int);",
+    )
+    .await;
+    let cat = dbconsole::core::catalog::introspect(&pool, "", None, |_| {}).await.unwrap();
+    let mut app = app_on(Profile::sqlite("notes", path.clone()));
+    app.schema.set_catalog("notes", cat, std::time::Duration::ZERO);
+    type_text(&mut app, "select * from notes");
+    let (job, _) = run_job(&key(&mut app, KeyCode::F(5))).unwrap();
+    app.update(Action::QueryColumns {
+        job,
+        columns: columns(),
+        rows: rows_of(&[[Some("1"), Some("Ada"), None, None], [Some("2"), Some("Bob"), None, None]]),
+    });
+    app.update(Action::QueryFinished { job, txn: TxnState::Idle });
+    assert!(matches!(app.query.edit, Some(Ok(_))), "{:?}", app.query.edit);
+    key(&mut app, KeyCode::Esc);
+    // c on (row 1, name): type a value, Enter stages it; the grid shows it.
+    key(&mut app, KeyCode::Char('l'));
+    key(&mut app, KeyCode::Char('c'));
+    app.update(Action::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+    type_text(&mut app, "Ada L.");
+    key(&mut app, KeyCode::Enter);
+    // d on row 2 stages a delete; a adds a row (id: default, then name, note NULL via Ctrl+N, doc default).
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('d'));
+    key(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Cy");
+    key(&mut app, KeyCode::Enter);
+    app.update(Action::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL)));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.query.staged,
+        vec![
+            Change::Update { key: vec![Some("1".into())], column: 1, value: Some("Ada L.".into()) },
+            Change::Delete { key: vec![Some("2".into())] },
+            Change::Insert { values: vec![(1, Some("Cy".into())), (2, None)] },
+        ]
+    );
+    let t = format!("{}", screen(&app, 80, 24).backend());
+    assert!(t.contains("Ada L.") && t.contains("3 staged edit(s)"), "{t}");
+    // p shows the SQL; W asks; y applies on the session.
+    key(&mut app, KeyCode::Char('p'));
+    let t = format!("{}", screen(&app, 100, 30).backend());
+    assert!(t.contains("UPDATE \"notes\" SET \"name\" = 'Ada L.' WHERE \"id\" = 1;"), "{t}");
+    assert!(t.contains("INSERT INTO \"notes\" (\"name\", \"note\") VALUES ('Cy', NULL);"), "{t}");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('W'));
+    assert!(matches!(app.dialog, Some(Dialog::ConfirmEdits { .. })));
+    let e = key(&mut app, KeyCode::Char('y'));
+    let Some(Effect::ApplyEdits { job: apply, plans, .. }) = e.first() else { panic!("{e:?}") };
+    assert_eq!(plans.len(), 3);
+    // A failure keeps the staged edits and says nothing was applied; success re-reads the result.
+    app.update(Action::EditsApplied { job: *apply, result: Err((2, QueryError::other("NOT NULL constraint failed"))) });
+    assert_eq!(app.query.staged.len(), 3);
+    assert!(app.message.as_ref().unwrap().1.contains("nothing applied"));
+    key(&mut app, KeyCode::Char('W'));
+    let e = key(&mut app, KeyCode::Char('y'));
+    let Some(Effect::ApplyEdits { job: apply, .. }) = e.first() else { panic!("{e:?}") };
+    let e = app.update(Action::EditsApplied { job: *apply, result: Ok(3) });
+    assert!(run_job(&e).is_some_and(|(_, t)| t == ["select * from notes"]), "{e:?}");
+    assert!(app.query.staged.is_empty());
+    // A result without a primary key cannot be edited, and says why.
+    let (job, _) = run_job(&e).unwrap();
+    app.query.run_statements =
+        dbconsole::core::sql::split("select x from nokey", dbconsole::core::profile::Engine::Sqlite);
+    app.update(Action::QueryColumns {
+        job,
+        columns: vec![Column { name: "x".into(), type_name: "INT".into(), kind: Kind::Number }],
+        rows: Arc::new(RwLock::new(Rows::new(1))),
+    });
+    app.update(Action::QueryFinished { job, txn: TxnState::Idle });
+    key(&mut app, KeyCode::Char('a'));
+    assert!(app.message.as_ref().unwrap().1.contains("nokey has no primary key"), "{:?}", app.message);
+    pool.close().await;
+}

@@ -372,6 +372,86 @@ impl Session {
         }
     }
 
+    /// Applies staged edits (`edit::Target::plan`) in one transaction — a savepoint when the user has one open —
+    /// with bound values. Every statement must change exactly one row; otherwise all is rolled back. Returns the
+    /// rows changed, or the failing statement's index and error.
+    pub async fn apply_edits(&mut self, plans: &[super::edit::Planned]) -> Result<u64, (usize, QueryError)> {
+        let in_txn = self.transaction_state().await != TxnState::Idle;
+        let (begin, commit, rollback) = if in_txn {
+            ("SAVEPOINT dbc_edit", "RELEASE SAVEPOINT dbc_edit", "ROLLBACK TO SAVEPOINT dbc_edit")
+        } else {
+            ("BEGIN", "COMMIT", "ROLLBACK")
+        };
+        self.exec_plain(begin).await.map_err(|e| (0, e))?;
+        let mut total = 0;
+        for (i, p) in plans.iter().enumerate() {
+            let r = self.exec_bound(p).await;
+            let failure = match r {
+                Ok(1) => {
+                    total += 1;
+                    continue;
+                }
+                Ok(n) => QueryError::other(format!(
+                    "{n} rows matched instead of 1: the row was changed or deleted since it was read; nothing was applied"
+                )),
+                Err(e) => e,
+            };
+            let _ = self.exec_plain(rollback).await;
+            return Err((i, failure));
+        }
+        if let Err(e) = self.exec_plain(commit).await {
+            let _ = self.exec_plain(rollback).await;
+            return Err((plans.len(), e));
+        }
+        if !in_txn && self.engine == Engine::Mysql {
+            self.mysql_begun = false;
+        }
+        Ok(total)
+    }
+
+    async fn exec_plain(&mut self, sql: &'static str) -> Result<(), QueryError> {
+        match &mut self.conn {
+            Conn::Pg(c) => sqlx::raw_sql(sql).execute(&mut *c).await.map(|_| ()),
+            Conn::My(c) => sqlx::raw_sql(sql).execute(&mut *c).await.map(|_| ()),
+            Conn::Lite(c) => sqlx::raw_sql(sql).execute(&mut *c).await.map(|_| ()),
+        }
+        .map_err(err)
+    }
+
+    async fn exec_bound(&mut self, p: &super::edit::Planned) -> Result<u64, QueryError> {
+        let sql = sqlx::AssertSqlSafe(p.sql.clone());
+        match &mut self.conn {
+            Conn::Pg(c) => {
+                let mut q = sqlx::query(sql);
+                for (v, _) in &p.binds {
+                    q = q.bind(v.clone());
+                }
+                q.execute(&mut *c).await.map(|r| r.rows_affected())
+            }
+            Conn::My(c) => {
+                let mut q = sqlx::query(sql);
+                for (v, kind) in &p.binds {
+                    match (kind, v) {
+                        (Kind::Binary, Some(h)) => q = q.bind(h.strip_prefix("\\x").unwrap_or(h).to_string()),
+                        _ => q = q.bind(v.clone()),
+                    }
+                }
+                q.execute(&mut *c).await.map(|r| r.rows_affected())
+            }
+            Conn::Lite(c) => {
+                let mut q = sqlx::query(sql);
+                for (v, kind) in &p.binds {
+                    match (kind, v.as_deref().and_then(super::edit::unhex)) {
+                        (Kind::Binary, Some(bytes)) => q = q.bind(bytes),
+                        _ => q = q.bind(v.clone()),
+                    }
+                }
+                q.execute(&mut *c).await.map(|r| r.rows_affected())
+            }
+        }
+        .map_err(err)
+    }
+
     pub async fn close(self) {
         let _ = match self.conn {
             Conn::Pg(c) => c.close().await,

@@ -2,6 +2,7 @@
 //! statement does.
 pub mod classify;
 pub mod lex;
+pub mod refs;
 pub mod split;
 
 pub use split::{Statement, split};

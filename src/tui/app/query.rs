@@ -44,7 +44,18 @@ impl App {
 
     pub(super) fn query_request(&mut self, req: Request) -> Vec<Effect> {
         match req {
-            Request::None | Request::Pane(_) => vec![],
+            Request::None | Request::Pane(_) => {
+                if let Some(why) = self.query.edit_refusal.take() {
+                    self.info(Level::Warn, format!("this result cannot be edited: {why}"));
+                }
+                vec![]
+            }
+            Request::ApplyEdits => {
+                let (Some(p), Some(Ok(t))) = (self.connected_profile(), &self.query.edit) else { return vec![] };
+                let plans: Vec<_> = self.query.staged.iter().map(|c| t.plan(c)).collect();
+                self.dialog = Some(Dialog::ConfirmEdits { profile: Box::new(p), plans });
+                vec![]
+            }
             Request::Run(scope) => {
                 let Some(p) = self.connected_profile() else {
                     self.info(Level::Warn, "no connected profile: connect one in the Profiles pane first");
@@ -155,7 +166,7 @@ impl App {
         }
         self.query.source_table = statements
             .last()
-            .and_then(|s| q::complete::references(&s.text, p.engine).into_iter().next())
+            .and_then(|s| crate::core::sql::refs::references(&s.text, p.engine).into_iter().next())
             .map(|(_, s, t)| (s, t));
         self.query.run_statements = statements.clone();
         self.query.run =
@@ -241,8 +252,43 @@ impl App {
             Action::QueryFinished { job, txn } if ours(job) => {
                 self.query.run = RunState::Idle;
                 self.query.txn = txn;
+                self.query.staged.clear();
+                self.query.edit = None;
+                let engine = self.connected_profile().map_or(Engine::Sqlite, |p| p.engine);
+                let catalog = match (&self.schema.profile, self.connected_profile()) {
+                    (Some(a), Some(p)) if *a == p.name => self.schema.catalog.clone(),
+                    _ => None,
+                };
                 if let Some(r) = &mut self.query.result {
                     r.measure();
+                    // Can this result be edited? (one table with its primary key, from the loaded catalog)
+                    if let Some(st) = self.query.run_statements.last()
+                        && !r.explain
+                    {
+                        self.query.edit =
+                            Some(crate::core::query::edit::target(&st.text, engine, &r.columns, catalog.as_deref()));
+                    }
+                }
+            }
+            Action::EditsApplied { job, result } => {
+                if self.query.applying != Some(job) {
+                    return vec![];
+                }
+                self.query.applying = None;
+                match result {
+                    Ok(n) => {
+                        self.info(Level::Info, format!("applied: {n} row(s) changed; reading the result again"));
+                        self.query.staged.clear();
+                        let statements = self.query.run_statements.clone();
+                        if let Some(p) = self.connected_profile()
+                            && !statements.is_empty()
+                        {
+                            return self.start_query(&p, statements, RunScope::Statement);
+                        }
+                    }
+                    Err((i, e)) => {
+                        self.info(Level::Error, format!("edit {} failed, nothing applied: {e}", i + 1));
+                    }
                 }
             }
             Action::HistoryLoaded(result) => match result {

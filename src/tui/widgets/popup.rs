@@ -132,6 +132,27 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
             ]));
             (" Destructive statement ".into(), body)
         }
+        Dialog::ConfirmEdits { profile, plans } => {
+            let mut body = vec![Line::styled(
+                format!("Apply {} edit(s) on `{}` in one transaction?", plans.len(), profile.name),
+                theme.text(),
+            )];
+            if profile.environment == crate::core::profile::Environment::Production {
+                body.push(Line::styled("This is a PRODUCTION profile.", theme.danger()));
+            }
+            body.extend(plans.iter().take(12).map(|p| Line::styled(p.shown.clone(), theme.warn())));
+            if plans.len() > 12 {
+                body.push(Line::styled(format!("… and {} more", plans.len() - 12), theme.dim()));
+            }
+            body.push(Line::raw(""));
+            body.push(Line::from(vec![
+                Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
+                Span::styled(" apply   ", theme.dim()),
+                Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
+                Span::styled(" cancel", theme.dim()),
+            ]));
+            (" Apply edits ".into(), body)
+        }
         Dialog::ConfirmQuit => (
             " Transaction open ".into(),
             vec![

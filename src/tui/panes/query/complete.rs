@@ -2,7 +2,7 @@
 //! aliases the current statement defines (`o.` offers the columns of the table `o` stands for).
 use crate::core::catalog::Catalog;
 use crate::core::profile::Engine;
-use crate::core::sql::lex::{Tok, tokens};
+use crate::core::sql::refs::{references, unquote};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
@@ -82,85 +82,6 @@ const KEYWORDS: &[&str] = &[
     "TRUE",
     "FALSE",
 ];
-
-/// Tables the statement names, with their aliases: (alias or name, schema, table).
-pub fn references(sql: &str, engine: Engine) -> Vec<(String, Option<String>, String)> {
-    let toks: Vec<_> =
-        tokens(sql, engine).into_iter().filter(|t| !matches!(t.kind, Tok::Space | Tok::Comment)).collect();
-    let word = |i: usize| toks.get(i).map(|t| unquote(t.text(sql)));
-    let is_ident = |i: usize| toks.get(i).is_some_and(|t| matches!(t.kind, Tok::Word | Tok::QuotedIdent));
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < toks.len() {
-        let w = toks[i].text(sql).to_ascii_uppercase();
-        if matches!(w.as_str(), "FROM" | "JOIN" | "UPDATE" | "INTO") || (w == "," && out.last().is_some()) {
-            let mut j = i + 1;
-            if !is_ident(j) {
-                i += 1;
-                continue;
-            }
-            let mut schema = None;
-            let mut table = word(j).unwrap_or_default();
-            if toks.get(j + 1).is_some_and(|t| t.text(sql) == ".") && is_ident(j + 2) {
-                schema = Some(table);
-                table = word(j + 2).unwrap_or_default();
-                j += 2;
-            }
-            j += 1;
-            if toks.get(j).is_some_and(|t| t.text(sql).eq_ignore_ascii_case("AS")) {
-                j += 1;
-            }
-            let alias = match toks.get(j) {
-                Some(t) if matches!(t.kind, Tok::Word | Tok::QuotedIdent) && !is_keyword(t.text(sql)) => {
-                    j += 1;
-                    unquote(t.text(sql))
-                }
-                _ => table.clone(),
-            };
-            out.push((alias, schema, table));
-            i = j;
-            continue;
-        }
-        i += 1;
-    }
-    out
-}
-
-fn is_keyword(w: &str) -> bool {
-    let u = w.to_ascii_uppercase();
-    matches!(
-        u.as_str(),
-        "WHERE"
-            | "JOIN"
-            | "LEFT"
-            | "RIGHT"
-            | "INNER"
-            | "FULL"
-            | "CROSS"
-            | "ON"
-            | "USING"
-            | "GROUP"
-            | "ORDER"
-            | "LIMIT"
-            | "SET"
-            | "VALUES"
-            | "NATURAL"
-            | "OUTER"
-            | "HAVING"
-            | "UNION"
-            | "RETURNING"
-            | "WINDOW"
-    )
-}
-
-fn unquote(s: &str) -> String {
-    let b = s.as_bytes();
-    if b.len() >= 2 && matches!(b[0], b'"' | b'`' | b'[') {
-        let close = if b[0] == b'[' { "]" } else { &s[..1] };
-        return s[1..s.len() - 1].replace(&format!("{close}{close}"), close);
-    }
-    s.to_string()
-}
 
 /// Candidates for the word before byte offset `cursor` of `sql`; returns how many characters of it are typed.
 pub fn complete(sql: &str, cursor: usize, engine: Engine, catalog: Option<&Catalog>) -> (usize, Vec<Item>) {
@@ -256,24 +177,6 @@ pub fn complete(sql: &str, cursor: usize, engine: Engine, catalog: Option<&Catal
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn references_and_aliases() {
-        let r = references(
-            "select * from public.orders o join \"Line Items\" AS li on li.o = o.id, users",
-            Engine::Postgres,
-        );
-        assert_eq!(
-            r,
-            vec![
-                ("o".into(), Some("public".into()), "orders".into()),
-                ("li".into(), None, "Line Items".into()),
-                ("users".into(), None, "users".into()),
-            ]
-        );
-        let r = references("UPDATE t SET a = 1 WHERE b", Engine::Mysql);
-        assert_eq!(r, vec![("t".into(), None, "t".into())]);
-    }
 
     #[test]
     fn keywords_without_a_catalog() {

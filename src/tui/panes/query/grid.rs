@@ -43,7 +43,8 @@ fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, text: &str, style: Style, r
 }
 
 /// Draws the grid into `area` and keeps the selected cell visible (adjusting `top`/`left`).
-pub fn render(frame: &mut Frame, area: Rect, view: &ResultView, theme: &Theme, focused: bool) {
+pub fn render(frame: &mut Frame, area: Rect, view: &ResultView, theme: &Theme, focused: bool, pane: &super::QueryPane) {
+    let staged = !pane.staged.is_empty();
     let Ok(rows) = view.rows.read() else { return };
     let len = rows.len();
     let body_h = area.height.saturating_sub(1) as usize;
@@ -80,7 +81,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &ResultView, theme: &Theme, f
         for (i, r) in (top..len).take(body_h).enumerate() {
             let y = area.y + 1 + i as u16;
             let mut style = theme.text();
-            let cell = rows.get(r, c);
+            let edited = if staged { pane.staged_cell(r, c) } else { None };
+            let cell = match &edited {
+                Some(v) => v.as_deref(),
+                None => rows.get(r, c),
+            };
             let text = match cell {
                 None => {
                     style = theme.null();
@@ -88,6 +93,12 @@ pub fn render(frame: &mut Frame, area: Rect, view: &ResultView, theme: &Theme, f
                 }
                 Some(s) => s,
             };
+            if edited.is_some() {
+                style = theme.warn().add_modifier(Modifier::ITALIC);
+            }
+            if staged && pane.staged_delete(r) {
+                style = theme.danger().add_modifier(Modifier::CROSSED_OUT);
+            }
             if selected_rows.is_some_and(|(a, b)| r >= a && r <= b) {
                 style = theme.selected();
             }

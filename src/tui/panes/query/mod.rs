@@ -123,8 +123,22 @@ pub enum Prompt {
     Open(String),
     SaveAs(String),
     Search(String),
-    Export { format: Format, path: String },
-    History { filter: String, selected: usize },
+    Export {
+        format: Format,
+        path: String,
+    },
+    History {
+        filter: String,
+        selected: usize,
+    },
+    /// A new value for the selected cell (Ctrl+N: NULL).
+    EditCell(String),
+    /// A new row, column by column: values so far, the column asked now, its input.
+    Insert {
+        values: Vec<(usize, Option<String>)>,
+        col: usize,
+        input: String,
+    },
 }
 
 impl Prompt {
@@ -135,11 +149,14 @@ impl Prompt {
             Prompt::Search(_) => "search",
             Prompt::Export { .. } => "export to",
             Prompt::History { .. } => "history filter",
+            Prompt::EditCell(_) => "new value (Ctrl+N: NULL)",
+            Prompt::Insert { .. } => "new row",
         }
     }
     fn input(&mut self) -> &mut String {
         match self {
-            Prompt::Open(s) | Prompt::SaveAs(s) | Prompt::Search(s) => s,
+            Prompt::Open(s) | Prompt::SaveAs(s) | Prompt::Search(s) | Prompt::EditCell(s) => s,
+            Prompt::Insert { input, .. } => input,
             Prompt::Export { path, .. } => path,
             Prompt::History { filter, .. } => filter,
         }
@@ -251,13 +268,21 @@ pub enum Request {
     Run(RunScope),
     Cancel,
     More(bool),
-    Export { format: Format, path: String },
+    Export {
+        format: Format,
+        path: String,
+    },
     Copy(String),
     Open(String),
-    Save { tab: usize, path: Option<String> },
+    Save {
+        tab: usize,
+        path: Option<String>,
+    },
     History(String),
     Complete,
     Pane(usize),
+    /// Apply the staged edits (asks first).
+    ApplyEdits,
 }
 
 pub struct QueryPane {
@@ -277,11 +302,21 @@ pub struct QueryPane {
     pub cap: usize,
     /// Set when `w` on a dirty tab was pressed once.
     close_armed: bool,
+    /// The job applying staged edits.
+    pub applying: Option<JobId>,
+    /// Why the last edit key was refused (shown once).
+    pub edit_refusal: Option<String>,
     /// The running statements (for error positions).
     pub run_statements: Vec<Statement>,
     /// Characters an EXPLAIN prefix added before the user's statement.
     pub explain_prefix: usize,
     pub explain: bool,
+    /// Whether (and where) the result can be edited, or why not.
+    pub edit: Option<Result<crate::core::query::edit::Target, String>>,
+    /// Edits staged on the result, in order.
+    pub staged: Vec<crate::core::query::edit::Change>,
+    /// The staged edits' SQL is shown.
+    pub preview: bool,
     /// The table the last statement reads (schema, name): the target of SQL INSERT exports.
     pub source_table: Option<(Option<String>, String)>,
 }
@@ -304,9 +339,14 @@ impl Default for QueryPane {
             history: Vec::new(),
             cap: DEFAULT_ROW_CAP,
             close_armed: false,
+            edit_refusal: None,
+            applying: None,
             run_statements: Vec::new(),
             explain_prefix: 0,
             explain: false,
+            edit: None,
+            staged: Vec::new(),
+            preview: false,
             source_table: None,
         }
     }
@@ -322,7 +362,7 @@ impl QueryPane {
 
     /// Keys go to the pane before the global bindings (typing `q` or `1` in the editor is text).
     pub fn captures_keys(&self) -> bool {
-        self.focus == Focus::Editor || self.prompt.is_some() || self.inspector
+        self.focus == Focus::Editor || self.prompt.is_some() || self.inspector || self.preview
     }
 
     pub fn running(&self) -> Option<JobId> {
@@ -355,6 +395,13 @@ impl QueryPane {
         if self.inspector {
             if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
                 self.inspector = false;
+            }
+            return Request::None;
+        }
+        if self.preview {
+            self.preview = false;
+            if keymap::lookup(Scope::QueryGrid, key) == Some(Command::ApplyEdits) {
+                return Request::ApplyEdits;
             }
             return Request::None;
         }
@@ -396,6 +443,12 @@ impl QueryPane {
             }
             return Request::None;
         }
+        let ctrl_n = key.code == KeyCode::Char('n') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl_n || (key.code == KeyCode::Enter && matches!(prompt, Prompt::EditCell(_) | Prompt::Insert { .. })) {
+            let value = if ctrl_n { None } else { Some(prompt.input().clone()) };
+            self.edit_value(value);
+            return Request::None;
+        }
         match key.code {
             KeyCode::Esc => {
                 self.prompt = None;
@@ -429,11 +482,82 @@ impl QueryPane {
                 prompt.input().pop();
                 self.prompt_changed()
             }
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                prompt.input().clear();
+                self.prompt_changed()
+            }
             KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
                 prompt.input().push(c);
                 self.prompt_changed()
             }
             _ => Request::None,
+        }
+    }
+
+    /// The edit prompts' Enter (or Ctrl+N for NULL): stage the cell change, or take the insert's next column.
+    fn edit_value(&mut self, value: Option<String>) {
+        use crate::core::query::edit::Change;
+        let Some(p) = self.prompt.take() else { return };
+        let Some(r) = &self.result else { return };
+        let Some(Ok(t)) = &self.edit else { return };
+        match p {
+            Prompt::EditCell(_) => {
+                let key = t.key.iter().map(|k| r.cell(r.row, *k)).collect();
+                let (col, n) = (r.col, value.as_deref().map_or(4, |v| v.chars().count()) as u16);
+                self.staged.push(Change::Update { key, column: col, value });
+                if let Some(r) = &mut self.result
+                    && let Some(w) = r.widths.get_mut(col)
+                {
+                    *w = (*w).max(n.min(40));
+                }
+            }
+            Prompt::Insert { mut values, col, .. } => {
+                // An empty entry leaves the column to its default.
+                if value.as_deref() != Some("") {
+                    values.push((col, value));
+                }
+                if col + 1 < r.columns.len() {
+                    self.prompt = Some(Prompt::Insert { values, col: col + 1, input: String::new() });
+                } else {
+                    self.staged.push(Change::Insert { values });
+                }
+            }
+            other => self.prompt = Some(other),
+        }
+    }
+
+    /// The staged value of a cell, if an update is staged for it: Some(None) is NULL.
+    pub fn staged_cell(&self, row: usize, col: usize) -> Option<Option<String>> {
+        use crate::core::query::edit::Change;
+        let (Some(r), Some(Ok(t))) = (&self.result, &self.edit) else { return None };
+        if self.staged.is_empty() {
+            return None;
+        }
+        let key: Vec<Option<String>> = t.key.iter().map(|k| r.cell(row, *k)).collect();
+        self.staged.iter().rev().find_map(|c| match c {
+            Change::Update { key: k, column, value } if *column == col && *k == key => Some(value.clone()),
+            _ => None,
+        })
+    }
+
+    pub fn staged_delete(&self, row: usize) -> bool {
+        use crate::core::query::edit::Change;
+        let (Some(r), Some(Ok(t))) = (&self.result, &self.edit) else { return false };
+        if self.staged.is_empty() {
+            return false;
+        }
+        let key: Vec<Option<String>> = t.key.iter().map(|k| r.cell(row, *k)).collect();
+        self.staged.iter().any(|c| matches!(c, Change::Delete { key: k } if *k == key))
+    }
+
+    fn editable(&mut self) -> bool {
+        match &self.edit {
+            Some(Ok(_)) if self.running().is_none() => true,
+            Some(Err(why)) => {
+                self.edit_refusal = Some(why.clone());
+                false
+            }
+            _ => false,
         }
     }
 
@@ -652,6 +776,31 @@ impl QueryPane {
                 self.prompt = Some(Prompt::SaveAs(current));
             }
             Some(Command::Filter) => self.prompt = Some(Prompt::Search(String::new())),
+            Some(Command::ChangeCell) if len > 0 && self.editable() => {
+                let current = self.result.as_ref().and_then(|r| r.cell(r.row, r.col)).unwrap_or_default();
+                self.prompt = Some(Prompt::EditCell(current));
+            }
+            Some(Command::AddRow) if self.editable() => {
+                self.prompt = Some(Prompt::Insert { values: Vec::new(), col: 0, input: String::new() });
+            }
+            Some(Command::DeleteRow) if len > 0 && self.editable() => {
+                if let (Some(r), Some(Ok(t))) = (&self.result, &self.edit) {
+                    let key: Vec<Option<String>> = t.key.iter().map(|k| r.cell(r.row, *k)).collect();
+                    let change = crate::core::query::edit::Change::Delete { key };
+                    // d again on a row staged for deletion takes it back.
+                    match self.staged.iter().position(|c| *c == change) {
+                        Some(i) => {
+                            self.staged.remove(i);
+                        }
+                        None => self.staged.push(change),
+                    }
+                }
+            }
+            Some(Command::UndoEdit) => {
+                self.staged.pop();
+            }
+            Some(Command::PreviewEdits) if !self.staged.is_empty() => self.preview = true,
+            Some(Command::ApplyEdits) if !self.staged.is_empty() => return Request::ApplyEdits,
             Some(Command::History) => {
                 self.prompt = Some(Prompt::History { filter: String::new(), selected: 0 });
                 return Request::History(String::new());

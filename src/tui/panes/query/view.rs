@@ -135,7 +135,7 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
     }
 
     match &q.result {
-        Some(r) => super::grid::render(frame, grid, r, theme, q.focus == Focus::Grid),
+        Some(r) => super::grid::render(frame, grid, r, theme, q.focus == Focus::Grid, q),
         None => {
             let hint = format!(
                 "Type SQL above; {} runs the statement under the cursor, {} the whole buffer, {} leaves the editor \
@@ -159,10 +159,31 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
             Span::styled(format!(" {}: ", p.label()), theme.key()),
             Span::styled(format!("{s}█"), theme.field_active()),
         ]),
+        Some(Prompt::EditCell(s)) => Line::from(vec![
+            Span::styled(" new value (Enter stages, C-n NULL, Esc cancels): ", theme.key()),
+            Span::styled(format!("{s}█"), theme.field_active()),
+        ]),
+        Some(Prompt::Insert { col, input, .. }) => {
+            let name = q.result.as_ref().and_then(|r| r.columns.get(*col)).map(|c| c.name.clone()).unwrap_or_default();
+            Line::from(vec![
+                Span::styled(format!(" new row · {name} (empty: default, C-n: NULL): "), theme.key()),
+                Span::styled(format!("{input}█"), theme.field_active()),
+            ])
+        }
         Some(Prompt::History { filter, .. }) => Line::from(vec![
             Span::styled(" history filter: ", theme.key()),
             Span::styled(format!("{filter}█"), theme.field_active()),
         ]),
+        None if !q.staged.is_empty() => Line::styled(
+            format!(
+                " {} staged edit(s) · {} show SQL · {} apply · {} undo",
+                q.staged.len(),
+                keymap::hint(Scope::QueryGrid, Command::PreviewEdits),
+                keymap::hint(Scope::QueryGrid, Command::ApplyEdits),
+                keymap::hint(Scope::QueryGrid, Command::UndoEdit),
+            ),
+            theme.warn(),
+        ),
         None if q.close_armed() => Line::styled(" unsaved changes: press w again to close the tab", theme.warn()),
         None => match q.focus {
             Focus::Editor => Line::styled(
@@ -251,6 +272,28 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
                 .style(style)
                 .wrap(Wrap { trim: false })
                 .block(Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(title)),
+            popup,
+        );
+    }
+
+    // The SQL staged edits will run.
+    if q.preview
+        && let Some(Ok(t)) = &q.edit
+    {
+        let popup = Rect::new(area.x + 2, area.y + 2, area.width.saturating_sub(4), area.height.saturating_sub(5));
+        let mut lines: Vec<Line> = vec![Line::styled(
+            "-- one transaction (a savepoint inside an open one); each must change one row",
+            theme.dim(),
+        )];
+        lines.extend(q.staged.iter().map(|c| Line::styled(t.plan(c).shown, theme.text())));
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(format!(
+                    " Staged edits · {} apply · any other key closes ",
+                    keymap::hint(Scope::QueryGrid, Command::ApplyEdits)
+                )),
+            ),
             popup,
         );
     }
