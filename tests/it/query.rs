@@ -405,11 +405,6 @@ async fn edits_on(pool: &DbPool, engine: dbconsole::core::profile::Engine, ddl: 
     use dbconsole::core::query::edit::{Change, target};
     exec(pool, ddl).await;
     exec(pool, "INSERT INTO items (a, b, val, data) VALUES (1, 'x', 'one', NULL), (1, 'y', 'two', NULL), (2, 'x', 'three', NULL)").await;
-    let name = match pool {
-        DbPool::Sqlite(_) => String::new(),
-        _ => String::new(),
-    };
-    let _ = name;
     let cat = dbconsole::core::catalog::introspect(pool, "", None, |_| {}).await.unwrap();
     let mut s = Session::open(pool).await.unwrap();
     let sql = "SELECT a, b, val, data FROM items ORDER BY a, b";
@@ -430,7 +425,7 @@ async fn edits_on(pool: &DbPool, engine: dbconsole::core::profile::Engine, ddl: 
     );
 
     let key = |a: &str, b: &str| vec![Some(a.to_string()), Some(b.to_string())];
-    let changes = vec![
+    let changes = [
         Change::Update { key: key("1", "x"), column: 2, value: Some("it's new".into()) },
         Change::Update { key: key("1", "y"), column: 3, value: Some("\\x00ff".into()) },
         Change::Delete { key: key("2", "x") },

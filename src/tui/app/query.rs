@@ -248,6 +248,9 @@ impl App {
                 };
                 self.info(lvl, msg.lines().next().unwrap_or("").to_string());
                 self.query.error = Some(ErrorView { error, at, line });
+                if self.query.summary.as_ref().is_some_and(|s| s.statements == 0) {
+                    self.query.summary = None;
+                }
             }
             Action::QueryFinished { job, txn } if ours(job) => {
                 self.query.run = RunState::Idle;
@@ -259,6 +262,13 @@ impl App {
                     (Some(a), Some(p)) if *a == p.name => self.schema.catalog.clone(),
                     _ => None,
                 };
+                if engine == Engine::Sqlite
+                    && let Some(r) = &self.query.result
+                    && r.explain
+                    && let Some(tree) = sqlite_plan_tree(r)
+                {
+                    self.query.result = Some(tree);
+                }
                 if let Some(r) = &mut self.query.result {
                     r.measure();
                     // Can this result be edited? (one table with its primary key, from the loaded catalog)
@@ -333,4 +343,37 @@ impl App {
         }
         vec![]
     }
+}
+
+/// SQLite's EXPLAIN QUERY PLAN rows (id, parent, notused, detail) as the indented tree the sqlite3 shell prints.
+fn sqlite_plan_tree(r: &q::ResultView) -> Option<q::ResultView> {
+    use crate::core::query::{Column, Kind, RowBuf, Rows};
+    let idx = |n: &str| r.columns.iter().position(|c| c.name == n);
+    let (id, parent, detail) = (idx("id")?, idx("parent")?, idx("detail")?);
+    let rows = r.rows.read().ok()?;
+    let nodes: Vec<(String, String, String)> = (0..rows.len())
+        .map(|i| {
+            let get = |c: usize| rows.get(i, c).unwrap_or("").to_string();
+            (get(id), get(parent), get(detail))
+        })
+        .collect();
+    let mut out = Rows::new(1);
+    let mut b = RowBuf::default();
+    fn walk(nodes: &[(String, String, String)], parent: &str, depth: usize, out: &mut Rows, b: &mut RowBuf) {
+        let children: Vec<_> = nodes.iter().filter(|n| n.1 == parent).collect();
+        for (k, n) in children.iter().enumerate() {
+            let last = k + 1 == children.len();
+            b.clear();
+            b.push_str(&format!("{}{}{}", "   ".repeat(depth), if last { "`--" } else { "|--" }, n.2));
+            out.push(b);
+            walk(nodes, &n.0, depth + 1, out, b);
+        }
+    }
+    walk(&nodes, "0", 0, &mut out, &mut b);
+    let mut v = q::ResultView::new(
+        vec![Column { name: "QUERY PLAN".into(), type_name: String::new(), kind: Kind::Text }],
+        std::sync::Arc::new(std::sync::RwLock::new(out)),
+    );
+    v.explain = true;
+    Some(v)
 }

@@ -221,10 +221,12 @@ impl ResultView {
     pub fn measure(&mut self) {
         let Ok(rows) = self.rows.read() else { return };
         let upto = rows.len().min(1000);
+        // Plans are read line by line: their column may be as wide as the screen.
+        let cap = if self.explain { 400 } else { 40 };
         for r in self.measured..upto {
             for (c, w) in self.widths.iter_mut().enumerate() {
-                let n = rows.get(r, c).map_or(4, |s| s.lines().next().unwrap_or("").chars().count().min(60)) as u16;
-                *w = (*w).max(n.min(40));
+                let n = rows.get(r, c).map_or(4, |s| s.lines().next().unwrap_or("").chars().count().min(400)) as u16;
+                *w = (*w).max(n.min(cap));
             }
         }
         self.measured = upto;
