@@ -343,3 +343,63 @@ async fn grid_edits_are_staged_previewed_confirmed_and_refused_where_they_cannot
     assert!(app.message.as_ref().unwrap().1.contains("nokey has no primary key"), "{:?}", app.message);
     pool.close().await;
 }
+
+#[tokio::test]
+async fn explain_keys_produce_plans_each_server_accepts() {
+    use dbconsole::core::profile::Engine;
+    use dbconsole::core::query::Session;
+    let dir = tempfile::tempdir().unwrap();
+    let lite = crate::catalog::sqlite_pool(&dir.path().join("x.db")).await;
+    let pg = crate::catalog::pg_pool("dbc").await;
+    let my = crate::catalog::my_pool("dbc").await;
+    for (engine, pool, expect_explain, expect_analyze) in [
+        (Engine::Postgres, &pg, "EXPLAIN select 1", "EXPLAIN (ANALYZE, BUFFERS) select 1"),
+        (Engine::Mysql, &my, "EXPLAIN select 1", "EXPLAIN ANALYZE select 1"),
+        (Engine::Sqlite, &lite, "EXPLAIN QUERY PLAN select 1", "EXPLAIN QUERY PLAN select 1"),
+    ] {
+        let mut p = Profile::sqlite("x", "/x".into());
+        p.engine = engine;
+        let mut app = app_on(p);
+        if engine == Engine::Mysql {
+            // MariaDB's own form, chosen from the server version the catalog read.
+            let cat = dbconsole::core::catalog::introspect(pool, "dbc", Some("dbc"), |_| {}).await.unwrap();
+            app.schema.set_catalog("x", cat, std::time::Duration::ZERO);
+        }
+        type_text(&mut app, "select 1");
+        let (_, e) = run_job(&key(&mut app, KeyCode::F(7))).unwrap();
+        assert_eq!(e, [expect_explain]);
+        app.query.run = dbconsole::tui::panes::query::RunState::Idle;
+        let (_, a) = run_job(&key(&mut app, KeyCode::F(8))).unwrap();
+        let mariadb = app.schema.catalog.as_ref().is_some_and(|c| c.server_version.contains("MariaDB"));
+        if mariadb {
+            assert_eq!(a, ["ANALYZE select 1"], "MariaDB's ANALYZE statement");
+        } else {
+            assert_eq!(a, [expect_analyze]);
+        }
+        let mut s = Session::open(pool).await.unwrap();
+        for sql in [e[0].clone(), a[0].clone()] {
+            let c = crate::query::collect(&mut s, &sql).await;
+            assert!(!c.rows.is_empty(), "{engine}: {sql} gave no plan");
+        }
+        s.close().await;
+    }
+    // SQLite's plan rows become the shell's tree.
+    let mut app = app_on(Profile::sqlite("x", "/x".into()));
+    type_text(&mut app, "select * from a join b");
+    let (job, _) = run_job(&key(&mut app, KeyCode::F(7))).unwrap();
+    let cols = ["id", "parent", "notused", "detail"]
+        .map(|n| Column { name: n.into(), type_name: String::new(), kind: Kind::Text })
+        .to_vec();
+    let rows = rows_of(&[
+        [Some("2"), Some("0"), Some("0"), Some("SCAN a")],
+        [Some("5"), Some("0"), Some("0"), Some("SEARCH b")],
+        [Some("7"), Some("5"), Some("0"), Some("USING INDEX")],
+    ]);
+    app.update(Action::QueryColumns { job, columns: cols, rows });
+    app.update(Action::QueryFinished { job, txn: TxnState::Idle });
+    let r = app.query.result.as_ref().unwrap();
+    let lines: Vec<_> = (0..r.len()).map(|i| r.cell(i, 0).unwrap()).collect();
+    assert_eq!(lines, ["|--SCAN a", "`--SEARCH b", "   `--USING INDEX"]);
+    pg.close().await;
+    my.close().await;
+}
