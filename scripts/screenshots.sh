@@ -28,4 +28,9 @@ tmux -L dbc-shots send-keys -t s d; wait_for "CREATE TABLE"; shot schema-ddl
 tmux -L dbc-shots send-keys -t s '?'; wait_for "Keys"; shot help
 tmux -L dbc-shots send-keys -t s Escape; sleep 0.3; tmux -L dbc-shots send-keys -t s 3; wait_for "3 pending"
 tmux -L dbc-shots send-keys -t s j j; wait_for "DANGER line 1"; shot migrations
+tmux -L dbc-shots send-keys -t s 5; wait_for "Type SQL above"
+tmux -L dbc-shots send-keys -t s -l "select c.name, c.country, count(o.id) as orders, max(o.ordered_at) as last_order"
+tmux -L dbc-shots send-keys -t s Enter; tmux -L dbc-shots send-keys -t s -l "from customers c left join orders o on o.customer_id = c.id"
+tmux -L dbc-shots send-keys -t s Enter; tmux -L dbc-shots send-keys -t s -l "group by c.id order by orders desc, c.name"
+tmux -L dbc-shots send-keys -t s F5; wait_for "SELECT ·"; tmux -L dbc-shots send-keys -t s Escape; sleep 0.3; shot query
 tmux -L dbc-shots send-keys -t s q

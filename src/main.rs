@@ -60,6 +60,7 @@ fn main() -> ExitCode {
                     adhoc,
                     profile,
                     first_frame_exit: cli.first_frame_exit,
+                    row_cap: cli.row_cap,
                     started,
                 };
                 match dbconsole::tui::run(opts).await {

@@ -33,6 +33,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "DBCONSOLE_LOG", default_value = "info")]
     pub log_level: String,
 
+    /// Rows the query pane reads before it pauses and offers to fetch more (0: no cap).
+    #[arg(long, env = "DBCONSOLE_ROW_CAP", default_value_t = 10_000)]
+    pub row_cap: usize,
+
     /// Draw the first frame, print how long it took, and exit (used by the startup benchmark).
     #[arg(long, hide = true)]
     pub first_frame_exit: bool,

@@ -28,12 +28,15 @@ pub struct Options {
     pub profile: Option<String>,
     /// Exit right after the first frame is drawn, printing how long that took (the startup benchmark uses it).
     pub first_frame_exit: bool,
+    /// The query pane's row cap (0: none).
+    pub row_cap: usize,
     pub started: Instant,
 }
 
 pub async fn run(opts: Options) -> anyhow::Result<()> {
     let (theme, theme_warning) = theme::Theme::load(&opts.paths.config_dir.join("theme.toml"));
     let mut app = app::App::new(theme, opts.set, opts.adhoc);
+    app.query.cap = opts.row_cap;
     if let Some(w) = theme_warning {
         app.message = Some((app::Level::Warn, w));
     }

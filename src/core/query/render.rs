@@ -180,13 +180,26 @@ pub fn mysql_row(row: &sqlx::mysql::MySqlRow, kinds: &[Kind], out: &mut RowBuf) 
     }
 }
 
+/// Columns with a declared type take its affinity; an expression column (no declared type) takes the storage
+/// class of its first value, so `count(*)` aligns as a number.
 pub fn sqlite_columns(row: &sqlx::sqlite::SqliteRow) -> Vec<Column> {
     row.columns()
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let t = c.type_info();
-            let t = if t.is_null() { String::new() } else { t.name().to_string() };
-            Column { name: c.name().to_string(), kind: sqlite_kind(&t), type_name: t }
+            let declared = !t.is_null() && !matches!(t.name(), "NULL");
+            let t = if declared { t.name().to_string() } else { String::new() };
+            let kind = if declared {
+                sqlite_kind(&t)
+            } else {
+                match row.try_get_raw(i).map(|v| v.type_info().name().to_string()).as_deref() {
+                    Ok("INTEGER") | Ok("REAL") => Kind::Number,
+                    Ok("BLOB") => Kind::Binary,
+                    _ => Kind::Text,
+                }
+            };
+            Column { name: c.name().to_string(), kind, type_name: t }
         })
         .collect()
 }
