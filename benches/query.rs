@@ -299,5 +299,50 @@ fn main() {
             400
         );
     }
+    cli_stream(&lite, db, &engines);
     frame_bench();
+}
+
+/// `dbconsole query … --format csv > /dev/null`: the whole result streamed, peak RSS of that process (flat).
+fn cli_stream(lite: &std::path::Path, db: &str, engines: &str) {
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_dbconsole"));
+    let cfg = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cfg.path().join("profiles.toml"),
+        format!(
+            "[profiles.pg]\nengine = \"postgres\"\nhost = \"127.0.0.1\"\nport = {}\ndatabase = \"{db}\"\nuser = \"dbc\"\n\
+             password_source = \"env\"\npassword_env = \"DBC_TEST_PG_PASSWORD\"\n\n\
+             [profiles.my]\nengine = \"mysql\"\nhost = \"127.0.0.1\"\nport = {}\ndatabase = \"{db}\"\nuser = \"dbc\"\n\
+             password_source = \"env\"\npassword_env = \"DBC_TEST_MY_PASSWORD\"\n\n\
+             [profiles.lite]\nengine = \"sqlite\"\npath = \"{}\"\n",
+            env("DBC_TEST_PG_PORT"),
+            env("DBC_TEST_MY_PORT"),
+            lite.display()
+        ),
+    )
+    .unwrap();
+    println!();
+    println!("`dbconsole query PROFILE -e '{SQL}' --format csv > /dev/null` (streams; no row cap)");
+    println!("| engine   | time (ms) | peak RSS (MB) |");
+    println!("|----------|-----------|---------------|");
+    for (engine, profile) in [("postgres", "pg"), ("mysql", "my"), ("sqlite", "lite")] {
+        if !engines.contains(engine) {
+            continue;
+        }
+        let t = Instant::now();
+        let mut child = Command::new(exe)
+            .env("DBCONSOLE_CONFIG_DIR", cfg.path())
+            .env("DBCONSOLE_DATA_DIR", cfg.path())
+            .args(["query", profile, "-e", SQL, "--format", "csv"])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as libc::pid_t;
+        let mut status = 0;
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // wait4 gives this child's own peak RSS.
+        unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        let _ = child.try_wait();
+        println!("| {engine:<8} | {:>9.0} | {:>13.1} |", t.elapsed().as_secs_f64() * 1000.0, usage.ru_maxrss as f64 / 1024.0);
+    }
 }
