@@ -3,6 +3,7 @@ pub mod migrate;
 pub mod profile;
 pub mod query;
 pub mod schema;
+pub mod transfer;
 
 use std::io::IsTerminal;
 
@@ -58,6 +59,11 @@ pub enum Commands {
     Migrate {
         #[command(subcommand)]
         command: migrate::MigrateCommand,
+    },
+    /// Move a database between engines: plan (type mapping, report), run (parallel, resumable), verify.
+    Transfer {
+        #[command(subcommand)]
+        command: transfer::TransferCommand,
     },
     /// Run SQL and stream the rows to stdout (table, csv, json or sql INSERTs); errors on stderr, exit 1.
     Query(query::QueryArgs),

@@ -8,8 +8,25 @@ use sqlx::SqlitePool;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "query history", include_str!("../../migrations/0001_query_history.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "query history", include_str!("../../migrations/0001_query_history.sql")),
+    (2, "transfer checkpoints", include_str!("../../migrations/0002_transfer_checkpoints.sql")),
+];
+
+/// A table's checkpoint in a transfer run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub rows_done: i64,
+    pub rejected: i64,
+    /// JSON array of the source key values the committed rows end at.
+    pub last_key: Option<String>,
+    /// A batch written but not yet known to be committed: the key of its last written row (to look for on the
+    /// target), the source key it ends at, its rows and rejects.
+    pub pending: Option<(String, String, i64, i64)>,
+    pub done: bool,
+    /// The table has a checkpoint row in this run (its load started).
+    pub started: bool,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -133,6 +150,99 @@ impl Store {
                 error,
             })
             .collect())
+    }
+
+    /// The run's stage (`load`, `after`, `done`), or None for a run never started.
+    pub async fn transfer_stage(&self, run: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT stage FROM transfer_run WHERE run = ?").bind(run).fetch_optional(&self.pool).await?)
+    }
+
+    pub async fn transfer_start(&self, run: &str, plan: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM transfer_checkpoint WHERE run = ?").bind(run).execute(&self.pool).await?;
+        sqlx::query("INSERT OR REPLACE INTO transfer_run (run, plan, stage) VALUES (?, ?, 'load')")
+            .bind(run)
+            .bind(plan)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn transfer_set_stage(&self, run: &str, stage: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE transfer_run SET stage = ?, finished_at = CASE WHEN ? = 'done' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END WHERE run = ?")
+            .bind(stage)
+            .bind(stage)
+            .bind(run)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn checkpoint(&self, run: &str, table: &str) -> Result<Checkpoint, StoreError> {
+        let row: Option<(i64, i64, Option<String>, Option<String>, Option<String>, Option<i64>, Option<i64>, bool)> = sqlx::query_as(
+            "SELECT rows_done, rejected, last_key, pending_probe, pending_key, pending_rows, pending_rejected, done FROM transfer_checkpoint WHERE run = ? AND table_name = ?",
+        )
+        .bind(run)
+        .bind(table)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            None => Checkpoint::default(),
+            Some((rows_done, rejected, last_key, probe, key, prows, prej, done)) => Checkpoint {
+                rows_done,
+                rejected,
+                last_key,
+                pending: match (probe, key) {
+                    (Some(p), Some(k)) => Some((p, k, prows.unwrap_or(0), prej.unwrap_or(0))),
+                    _ => None,
+                },
+                done,
+                started: true,
+            },
+        })
+    }
+
+    /// Records a batch about to be committed on the target.
+    pub async fn checkpoint_pending(&self, run: &str, table: &str, probe: &str, key: &str, rows: i64, rejected: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO transfer_checkpoint (run, table_name, pending_probe, pending_key, pending_rows, pending_rejected) VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (run, table_name) DO UPDATE SET pending_probe = excluded.pending_probe, pending_key = excluded.pending_key, \
+             pending_rows = excluded.pending_rows, pending_rejected = excluded.pending_rejected, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(run)
+        .bind(table)
+        .bind(probe)
+        .bind(key)
+        .bind(rows)
+        .bind(rejected)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records committed rows ending at `key` (clearing any pending batch).
+    pub async fn checkpoint_commit(&self, run: &str, table: &str, key: Option<&str>, rows: i64, rejected: i64, done: bool) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO transfer_checkpoint (run, table_name, rows_done, rejected, last_key, done) VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (run, table_name) DO UPDATE SET rows_done = transfer_checkpoint.rows_done + excluded.rows_done, \
+             rejected = transfer_checkpoint.rejected + excluded.rejected, last_key = coalesce(excluded.last_key, transfer_checkpoint.last_key), \
+             pending_probe = NULL, pending_key = NULL, pending_rows = NULL, pending_rejected = NULL, done = excluded.done, \
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(run)
+        .bind(table)
+        .bind(rows)
+        .bind(rejected)
+        .bind(key)
+        .bind(done)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets a table's progress (it is reloaded from the start).
+    pub async fn checkpoint_reset(&self, run: &str, table: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM transfer_checkpoint WHERE run = ? AND table_name = ?").bind(run).bind(table).execute(&self.pool).await?;
+        Ok(())
     }
 
     pub async fn close(&self) {

@@ -1,0 +1,383 @@
+//! `dbconsole transfer plan|report|run|verify`: move a database between engines with a reviewed plan.
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+
+use crate::core::engine::DbPool;
+use crate::core::paths::Paths;
+use crate::core::profile::{Engine, Profile};
+use crate::core::transfer::{self, Event, Plan, RunOptions, Source, TransferError};
+
+#[derive(Debug, Subcommand)]
+pub enum TransferCommand {
+    /// Read the source and print the plan (TOML, to edit) on stdout and the compatibility report on stderr.
+    Plan(PlanArgs),
+    /// The compatibility report of a plan file.
+    Report {
+        plan: String,
+    },
+    /// Run a plan file (or plan and run --from/--to): tables, data, indexes, keys; asks first without --yes.
+    Run(RunArgs),
+    /// Row counts and checksums on both sides, with sample keys where they differ.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[arg(long)]
+    pub from: String,
+    #[arg(long)]
+    pub to: String,
+    /// Only these tables (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub tables: Vec<String>,
+    /// Target schema (PostgreSQL; default public).
+    #[arg(long)]
+    pub schema: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A plan file from `transfer plan`.
+    pub plan: Option<String>,
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub tables: Vec<String>,
+    #[arg(long)]
+    pub schema: Option<String>,
+    /// Do not ask.
+    #[arg(long)]
+    pub yes: bool,
+    /// Continue an interrupted run of the same plan.
+    #[arg(long, conflicts_with = "restart")]
+    pub resume: bool,
+    /// Forget an earlier run of the same plan and start again.
+    #[arg(long)]
+    pub restart: bool,
+    /// Tables loaded at once (overrides the plan).
+    #[arg(long)]
+    pub parallel: Option<usize>,
+    /// Reject file (overrides the plan).
+    #[arg(long)]
+    pub rejects: Option<String>,
+    /// Events as JSON lines on stdout instead of progress on stderr.
+    #[arg(long)]
+    pub json: bool,
+    /// Verify after the load.
+    #[arg(long)]
+    pub verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    pub plan: Option<String>,
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub tables: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+struct Side {
+    profile: Profile,
+    pool: DbPool,
+}
+
+async fn open(paths: &Paths, name: &str) -> Result<Side, i32> {
+    let set = super::load_profiles(paths);
+    let profile = super::resolve_target(&set, name).map_err(|e| {
+        eprintln!("error: {e}");
+        super::EXIT_USAGE
+    })?;
+    let pool = super::connect(paths, &profile).await?;
+    Ok(Side { profile, pool })
+}
+
+fn source_of(side: &Side) -> Source {
+    match (&side.profile.engine, &side.profile.path) {
+        (Engine::Sqlite, Some(p)) => Source::Sqlite(p.clone()),
+        _ => Source::Pool(side.pool.clone()),
+    }
+}
+
+fn database_of(p: &Profile) -> String {
+    p.path.as_ref().map(|x| x.display().to_string()).or(p.database.clone()).unwrap_or_default()
+}
+
+async fn build(from: &Side, to: &Side, tables: &[String], schema: Option<&str>) -> Result<Plan, TransferError> {
+    let target_schema = match to.profile.engine {
+        Engine::Postgres => schema.unwrap_or("public").to_string(),
+        _ => String::new(),
+    };
+    transfer::make_plan(
+        &from.pool,
+        &database_of(&from.profile),
+        from.profile.database.as_deref().filter(|_| from.profile.engine == Engine::Mysql),
+        &from.profile.name,
+        &to.profile.name,
+        to.profile.engine,
+        &target_schema,
+        tables,
+    )
+    .await
+}
+
+fn read_plan(path: &str) -> Result<Plan, i32> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: cannot read {path}: {e}");
+        super::EXIT_USAGE
+    })?;
+    Plan::from_toml(&text).map_err(|e| {
+        eprintln!("error: {path}: {e}");
+        super::EXIT_USAGE
+    })
+}
+
+pub async fn run(paths: &Paths, cmd: TransferCommand) -> i32 {
+    match run_inner(paths, cmd).await {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+async fn sides(paths: &Paths, plan: Option<&Plan>, from: Option<&str>, to: Option<&str>) -> Result<(Side, Side), i32> {
+    let (f, t) = match (plan, from, to) {
+        (Some(p), _, _) => (p.from.clone(), p.to.clone()),
+        (None, Some(f), Some(t)) => (f.to_string(), t.to_string()),
+        _ => {
+            eprintln!("error: give a plan file, or --from and --to");
+            return Err(super::EXIT_USAGE);
+        }
+    };
+    Ok((open(paths, &f).await?, open(paths, &t).await?))
+}
+
+fn fail(e: TransferError) -> i32 {
+    eprintln!("error: {e}");
+    match e {
+        TransferError::Refused(_) => super::EXIT_USAGE,
+        _ => 1,
+    }
+}
+
+async fn run_inner(paths: &Paths, cmd: TransferCommand) -> Result<i32, i32> {
+    match cmd {
+        TransferCommand::Plan(a) => {
+            let (from, to) = sides(paths, None, Some(&a.from), Some(&a.to)).await?;
+            let plan = build(&from, &to, &a.tables, a.schema.as_deref()).await.map_err(fail)?;
+            eprint!("{}", transfer::plan::report(&plan));
+            println!("{}", plan.to_toml().map_err(|e| {
+                eprintln!("error: {e}");
+                1
+            })?);
+            Ok(0)
+        }
+        TransferCommand::Report { plan } => {
+            let plan = read_plan(&plan)?;
+            print!("{}", transfer::plan::report(&plan));
+            Ok(0)
+        }
+        TransferCommand::Run(a) => {
+            let file_plan = match &a.plan {
+                Some(p) => Some(read_plan(p)?),
+                None => None,
+            };
+            let (from, to) = sides(paths, file_plan.as_ref(), a.from.as_deref(), a.to.as_deref()).await?;
+            let mut plan = match file_plan {
+                Some(p) => p,
+                None => build(&from, &to, &a.tables, a.schema.as_deref()).await.map_err(fail)?,
+            };
+            if let Some(n) = a.parallel {
+                plan.parallel = n.max(1);
+            }
+            if let Some(r) = &a.rejects {
+                plan.rejects = r.clone();
+            }
+            if !a.yes {
+                eprint!("{}", transfer::plan::report(&plan));
+                eprintln!(
+                    "\nnot run: this writes to `{}` ({}); run again with --yes",
+                    to.profile.name,
+                    to.profile.target()
+                );
+                return Ok(super::EXIT_USAGE);
+            }
+            let store = crate::core::store::Store::open(&paths.state_db()).await.map_err(|e| {
+                eprintln!("error: {e}");
+                1
+            })?;
+            let json = a.json;
+            let progress = Arc::new(Mutex::new(Progress::new(&plan)));
+            let p2 = progress.clone();
+            let on_event: Arc<dyn Fn(Event) + Send + Sync> = Arc::new(move |e: Event| {
+                if json {
+                    println!("{}", serde_json::to_string(&e).unwrap_or_default());
+                } else if let Ok(mut p) = p2.lock() {
+                    p.on(&e);
+                }
+            });
+            let opts = RunOptions { resume: a.resume, restart: a.restart };
+            let started = Instant::now();
+            let result = transfer::run(&plan, source_of(&from), &to.pool, &store, &opts, on_event).await;
+            if let Ok(mut p) = progress.lock() {
+                p.finish();
+            }
+            let report = result.map_err(fail)?;
+            let rows: u64 = report.tables.iter().map(|t| t.rows).sum();
+            let rejected: u64 = report.tables.iter().map(|t| t.rejected).sum();
+            if json {
+                println!("{}", serde_json::json!({"event": "done", "report": report}));
+            } else {
+                eprintln!(
+                    "done: {rows} rows in {} table(s) in {:.1} s{}; {} step(s) after the load",
+                    report.tables.len(),
+                    started.elapsed().as_secs_f64(),
+                    if report.resumed { " (resumed)" } else { "" },
+                    report.steps
+                );
+                if rejected > 0 {
+                    eprintln!("{rejected} row(s) refused: see {}", report.rejects);
+                }
+                for (what, e) in &report.failed_steps {
+                    eprintln!("not created: {what}: {e}");
+                }
+            }
+            let mut code = 0;
+            if a.verify {
+                code = verify_print(&plan, &source_of(&from), &to.pool, json).await;
+            }
+            from.pool.close().await;
+            to.pool.close().await;
+            store.close().await;
+            Ok(code)
+        }
+        TransferCommand::Verify(a) => {
+            let file_plan = match &a.plan {
+                Some(p) => Some(read_plan(p)?),
+                None => None,
+            };
+            let (from, to) = sides(paths, file_plan.as_ref(), a.from.as_deref(), a.to.as_deref()).await?;
+            let plan = match file_plan {
+                Some(p) => p,
+                None => build(&from, &to, &a.tables, None).await.map_err(fail)?,
+            };
+            Ok(verify_print(&plan, &source_of(&from), &to.pool, a.json).await)
+        }
+    }
+}
+
+async fn verify_print(plan: &Plan, source: &Source, target: &DbPool, json: bool) -> i32 {
+    match transfer::verify::verify(plan, source, target).await {
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+        Ok(checks) => {
+            let ok = checks.iter().all(|c| c.ok);
+            if json {
+                println!("{}", serde_json::json!({"event": "verify", "ok": ok, "tables": checks}));
+            } else {
+                for c in &checks {
+                    let rej = if c.source_rejected > 0 { format!(" ({} refused by the casts)", c.source_rejected) } else { String::new() };
+                    println!(
+                        "{} {}: source {} rows{rej}, target {} rows, checksum {} {}",
+                        if c.ok { "OK  " } else { "DIFF" },
+                        c.table,
+                        c.source_rows,
+                        c.target_rows,
+                        c.source_checksum,
+                        if c.ok { "=" } else { "≠" }
+                    );
+                    for (what, keys) in [("missing on the target", &c.missing), ("only on the target", &c.extra), ("different", &c.different)] {
+                        if !keys.is_empty() {
+                            println!("     {what}: {}", keys.join(" "));
+                        }
+                    }
+                }
+            }
+            if ok { 0 } else { 1 }
+        }
+    }
+}
+
+/// Progress on stderr: one line per table, redrawn at most 5 times a second on a terminal; plain lines otherwise.
+struct Progress {
+    tty: bool,
+    tables: Vec<(String, u64, u64, f64)>,
+    started: Instant,
+    last: Instant,
+    drawn: usize,
+}
+
+impl Progress {
+    fn new(plan: &Plan) -> Progress {
+        Progress {
+            tty: std::io::stderr().is_terminal(),
+            tables: plan.tables.iter().map(|t| (t.source.clone(), 0, t.rows.max(0) as u64, 0.0)).collect(),
+            started: Instant::now(),
+            last: Instant::now(),
+            drawn: 0,
+        }
+    }
+    fn on(&mut self, e: &Event) {
+        match e {
+            Event::Progress { table, rows, .. } => {
+                if let Some(t) = self.tables.iter_mut().find(|t| &t.0 == table) {
+                    t.1 = *rows;
+                }
+                if self.tty && self.last.elapsed().as_millis() >= 200 {
+                    self.draw();
+                }
+            }
+            Event::TableDone { table, rows, rejected, seconds } => {
+                if let Some(t) = self.tables.iter_mut().find(|t| &t.0 == table) {
+                    t.3 = *seconds;
+                    t.1 = t.1.max(*rows);
+                }
+                if !self.tty {
+                    eprintln!("{table}: {rows} rows in {seconds:.1} s{}", if *rejected > 0 { format!(", {rejected} refused") } else { String::new() });
+                } else {
+                    self.draw();
+                }
+            }
+            Event::Stage { stage } if !self.tty => eprintln!("stage: {stage}"),
+            Event::Step { what, error: Some(e) } if !self.tty => eprintln!("{what}: {e}"),
+            _ => {}
+        }
+    }
+    fn draw(&mut self) {
+        self.last = Instant::now();
+        let mut err = std::io::stderr();
+        if self.drawn > 0 {
+            let _ = write!(err, "\x1b[{}A", self.drawn);
+        }
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        for (name, rows, total, _) in &self.tables {
+            let frac = if *total > 0 { (*rows as f64 / *total as f64).min(1.0) } else { 1.0 };
+            let bar = (frac * 30.0) as usize;
+            let rate = *rows as f64 / secs;
+            let eta = if rate > 0.0 && total > rows { format!("ETA {:.0}s", (*total - *rows) as f64 / rate) } else { String::new() };
+            let _ = writeln!(
+                err,
+                "\x1b[2K{name:<20} [{}{}] {:>5.1}% {rows}/{total} rows {:.0} rows/s {eta}",
+                "#".repeat(bar),
+                " ".repeat(30 - bar),
+                frac * 100.0,
+                rate
+            );
+        }
+        self.drawn = self.tables.len();
+    }
+    fn finish(&mut self) {
+        if self.tty {
+            self.draw();
+        }
+    }
+}

@@ -1,0 +1,479 @@
+//! Loading one table: the source is read in key order, in batches, on its own task (SQLite through its C API on a
+//! blocking thread; PostgreSQL and MySQL through a query session), while the target writes the previous batch:
+//! PostgreSQL through COPY FROM STDIN, MySQL through multi-row INSERTs, SQLite through prepared INSERTs, one
+//! transaction per batch. Each batch is recorded as pending in the state store before it is committed and as
+//! done after, so a run killed at any moment resumes with every row exactly once.
+use std::borrow::Cow;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+
+use super::convert::{Class, convert};
+use super::plan::{OnError, Plan, TablePlan};
+use super::{Event, TransferError};
+use crate::core::catalog::quote;
+use crate::core::engine::DbPool;
+use crate::core::profile::Engine;
+use crate::core::query::{Column, Flow, RowBuf, Rows, Session, Sink};
+use crate::core::store::Store;
+
+/// Where rows are read from.
+#[derive(Clone)]
+pub enum Source {
+    /// A SQLite file, read through SQLite's C API.
+    Sqlite(PathBuf),
+    Pool(DbPool),
+}
+
+pub struct Batch {
+    pub rows: Rows,
+    pub classes: Vec<Class>,
+}
+
+impl Batch {
+    fn new(width: usize) -> Batch {
+        Batch { rows: Rows::new(width), classes: Vec::new() }
+    }
+    fn push(&mut self, row: &RowBuf, classes: &[Class]) {
+        self.rows.push(row);
+        self.classes.extend_from_slice(classes);
+    }
+    fn class(&self, r: usize, c: usize) -> Class {
+        self.classes.get(r * self.rows.width() + c).copied().unwrap_or(Class::Text)
+    }
+}
+
+pub struct Ctx {
+    pub plan: Plan,
+    pub source: Source,
+    pub target: DbPool,
+    pub store: Store,
+    pub run: String,
+    pub rejects: Arc<Mutex<std::fs::File>>,
+    pub on_event: Arc<dyn Fn(Event) + Send + Sync>,
+}
+
+pub(crate) fn source_sql(plan: &Plan, t: &TablePlan, after: Option<&[Option<String>]>) -> String {
+    let e = plan.source_engine;
+    let cols: Vec<String> = t.columns.iter().map(|c| quote::ident(e, &c.source)).collect();
+    let mut sql = format!("SELECT {} FROM {}", cols.join(", "), quote::qualified(e, &t.source_schema, &t.source));
+    let mut conds = Vec::new();
+    if !t.filter.trim().is_empty() {
+        conds.push(format!("({})", t.filter));
+    }
+    if let Some(k) = after {
+        let keys: Vec<String> = t.key.iter().map(|c| quote::ident(e, c)).collect();
+        let vals: Vec<String> = k.iter().map(|v| quote::literal(e, v.as_deref().unwrap_or(""))).collect();
+        conds.push(format!("({}) > ({})", keys.join(", "), vals.join(", ")));
+    }
+    if !conds.is_empty() {
+        sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
+    }
+    if !t.key.is_empty() {
+        let keys: Vec<String> = t.key.iter().map(|c| quote::ident(e, c)).collect();
+        sql.push_str(&format!(" ORDER BY {}", keys.join(", ")));
+    }
+    sql
+}
+
+struct SessionSink {
+    batch: Batch,
+    width: usize,
+    size: usize,
+    tx: mpsc::Sender<Batch>,
+}
+
+impl Sink for SessionSink {
+    fn columns(&mut self, columns: Vec<Column>) {
+        self.width = columns.len();
+        self.batch = Batch::new(self.width);
+    }
+    fn row(&mut self, row: &RowBuf) -> Flow {
+        let classes: Vec<Class> = (0..row.len()).map(|i| if row.get(i).is_some() { Class::Text } else { Class::Null }).collect();
+        self.batch.push(row, &classes);
+        if self.batch.rows.len() >= self.size { Flow::Pause } else { Flow::Continue }
+    }
+    async fn more(&mut self) -> bool {
+        let full = std::mem::replace(&mut self.batch, Batch::new(self.width));
+        self.tx.send(full).await.is_ok()
+    }
+}
+
+/// Reads the table's rows (after `after`, in key order) into batches on the channel.
+pub(crate) fn spawn_reader(
+    source: Source,
+    sql: String,
+    width: usize,
+    size: usize,
+) -> (mpsc::Receiver<Batch>, tokio::task::JoinHandle<Result<(), String>>) {
+    let (tx, rx) = mpsc::channel::<Batch>(2);
+    let handle = match source {
+        Source::Sqlite(path) => tokio::task::spawn_blocking(move || {
+            let db = super::sqlite_raw::RawDb::open_read_only(&path)?;
+            let mut batch = Batch::new(width);
+            let mut closed = false;
+            db.each(&sql, &[], |row, classes| {
+                batch.push(row, classes);
+                if batch.rows.len() >= size {
+                    let full = std::mem::replace(&mut batch, Batch::new(width));
+                    if tx.blocking_send(full).is_err() {
+                        closed = true;
+                        return false;
+                    }
+                }
+                true
+            })?;
+            if !closed && !batch.rows.is_empty() {
+                let _ = tx.blocking_send(batch);
+            }
+            Ok(())
+        }),
+        Source::Pool(pool) => tokio::spawn(async move {
+            let mut s = Session::open(&pool).await.map_err(|e| e.to_string())?;
+            let mut sink = SessionSink { batch: Batch::new(width), width, size, tx: tx.clone() };
+            let r = s.run(&sql, &mut sink).await.map_err(|e| e.to_string());
+            if r.is_ok() && !sink.batch.rows.is_empty() {
+                let _ = tx.send(std::mem::replace(&mut sink.batch, Batch::new(width))).await;
+            }
+            s.close().await;
+            r.map(|_| ())
+        }),
+    };
+    (rx, handle)
+}
+
+/// PostgreSQL COPY text format: backslash, tab, newline and carriage return escaped; NULL is `\N`.
+fn copy_escape(out: &mut Vec<u8>, s: &str) {
+    for b in s.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+}
+
+/// A row converted for the target, or the column and reason it is refused.
+pub(crate) fn convert_row<'a>(t: &'a TablePlan, dst: Engine, batch: &'a Batch, r: usize) -> Result<Vec<Option<Cow<'a, str>>>, (usize, String)> {
+    let mut out = Vec::with_capacity(t.columns.len() + t.extra_columns.len());
+    for (c, col) in t.columns.iter().enumerate() {
+        let class = batch.class(r, c);
+        let v = batch.rows.get(r, c).unwrap_or("");
+        let class = if batch.rows.get(r, c).is_none() { Class::Null } else { class };
+        match convert(col.cast, class, v, dst) {
+            Ok(x) => {
+                if x.is_none() && !col.nullable {
+                    return Err((c, "NULL in a NOT NULL column".into()));
+                }
+                out.push(x)
+            }
+            Err(e) => return Err((c, e)),
+        }
+    }
+    for x in &t.extra_columns {
+        out.push(Some(Cow::Borrowed(x.value.as_str())));
+    }
+    Ok(out)
+}
+
+pub(crate) fn key_of(t: &TablePlan, batch: &Batch, r: usize) -> Vec<Option<String>> {
+    t.key
+        .iter()
+        .map(|k| t.columns.iter().position(|c| &c.source == k).and_then(|i| batch.rows.get(r, i)).map(str::to_string))
+        .collect()
+}
+
+/// The target's rows for one batch, in the form its loader takes.
+enum Payload {
+    Copy(Vec<u8>),
+    Inserts(Vec<String>),
+    Rows(Vec<Vec<Option<String>>>),
+}
+
+struct Prepared {
+    payload: Payload,
+    written: usize,
+    rejects: Vec<String>,
+    /// Key (source values) of the last row written, and of the last row read.
+    last_written: Option<Vec<Option<String>>>,
+    last_read: Option<Vec<Option<String>>>,
+}
+
+fn prepare(plan: &Plan, t: &TablePlan, batch: &Batch) -> Result<Prepared, String> {
+    let dst = plan.target_engine;
+    let n = batch.rows.len();
+    let mut rejects = Vec::new();
+    let mut written = 0;
+    let mut last_written = None;
+    let cols: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| quote::ident(dst, &c.target))
+        .chain(t.extra_columns.iter().map(|x| quote::ident(dst, &x.name)))
+        .collect();
+    let bytes_kind: Vec<bool> = t
+        .columns
+        .iter()
+        .map(|c| c.cast == super::typemap::Cast::Bytes)
+        .chain(t.extra_columns.iter().map(|_| false))
+        .collect();
+    let mut copy = Vec::with_capacity(batch.rows.bytes() + n * 16);
+    let mut inserts: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut rows: Vec<Vec<Option<String>>> = Vec::new();
+    let head = format!("INSERT INTO {} ({}) VALUES ", super::ddl::table_name(plan, t), cols.join(", "));
+    for r in 0..n {
+        let values = match convert_row(t, dst, batch, r) {
+            Ok(v) => v,
+            Err((c, reason)) => {
+                let rec = serde_json::json!({
+                    "table": t.source,
+                    "key": key_of(t, batch, r),
+                    "column": t.columns.get(c).map(|x| x.source.clone()),
+                    "reason": reason,
+                    "value": batch.rows.get(r, c),
+                });
+                rejects.push(rec.to_string());
+                if plan.on_error == OnError::Stop {
+                    return Err(format!("{}: row {:?}: column {}: {reason}", t.source, key_of(t, batch, r), t.columns.get(c).map_or("", |x| x.source.as_str())));
+                }
+                continue;
+            }
+        };
+        written += 1;
+        last_written = Some(r);
+        match dst {
+            Engine::Postgres => {
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        copy.push(b'\t');
+                    }
+                    match v {
+                        None => copy.extend_from_slice(b"\\N"),
+                        Some(s) => copy_escape(&mut copy, s),
+                    }
+                }
+                copy.push(b'\n');
+            }
+            Engine::Mysql => {
+                if current.is_empty() {
+                    current.push_str(&head);
+                } else {
+                    current.push(',');
+                }
+                current.push('(');
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        current.push(',');
+                    }
+                    match v {
+                        None => current.push_str("NULL"),
+                        Some(s) if bytes_kind[i] && s.starts_with("\\x") => {
+                            current.push_str("X'");
+                            current.push_str(&s[2..]);
+                            current.push('\'');
+                        }
+                        Some(s) => current.push_str(&quote::literal(Engine::Mysql, s)),
+                    }
+                }
+                current.push(')');
+                if current.len() > 4 << 20 {
+                    inserts.push(std::mem::take(&mut current));
+                }
+            }
+            Engine::Sqlite => rows.push(values.into_iter().map(|v| v.map(Cow::into_owned)).collect()),
+        }
+    }
+    if !current.is_empty() {
+        inserts.push(current);
+    }
+    let payload = match dst {
+        Engine::Postgres => Payload::Copy(copy),
+        Engine::Mysql => Payload::Inserts(inserts),
+        Engine::Sqlite => Payload::Rows(rows),
+    };
+    Ok(Prepared {
+        payload,
+        written,
+        rejects,
+        last_written: last_written.map(|r| key_of(t, batch, r)),
+        last_read: if n > 0 { Some(key_of(t, batch, n - 1)) } else { None },
+    })
+}
+
+async fn write(plan: &Plan, t: &TablePlan, target: &DbPool, p: Payload) -> Result<(), String> {
+    let dst_cols: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| quote::ident(plan.target_engine, &c.target))
+        .chain(t.extra_columns.iter().map(|x| quote::ident(plan.target_engine, &x.name)))
+        .collect();
+    let e = |e: sqlx::Error| format!("{}: {e}", t.target);
+    match (target, p) {
+        (DbPool::Postgres(pool), Payload::Copy(buf)) => {
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let mut conn = pool.acquire().await.map_err(e)?;
+            let sql = format!("COPY {} ({}) FROM STDIN", super::ddl::table_name(plan, t), dst_cols.join(", "));
+            let mut copy = conn.copy_in_raw(&sql).await.map_err(e)?;
+            copy.send(buf).await.map_err(e)?;
+            copy.finish().await.map_err(e)?;
+        }
+        (DbPool::Mysql(pool), Payload::Inserts(stmts)) => {
+            let mut tx = pool.begin().await.map_err(e)?;
+            for s in stmts {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(s)).execute(&mut *tx).await.map_err(e)?;
+            }
+            tx.commit().await.map_err(e)?;
+        }
+        (DbPool::Sqlite(pool), Payload::Rows(rows)) => {
+            let bytes: Vec<bool> = t
+                .columns
+                .iter()
+                .map(|c| c.cast == super::typemap::Cast::Bytes)
+                .chain(t.extra_columns.iter().map(|_| false))
+                .collect();
+            let sql = format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                super::ddl::table_name(plan, t),
+                dst_cols.join(", "),
+                vec!["?"; dst_cols.len()].join(", ")
+            );
+            let mut conn = pool.acquire().await.map_err(e)?;
+            sqlx::raw_sql("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(e)?;
+            let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(e)?;
+            for row in rows {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                for (i, v) in row.into_iter().enumerate() {
+                    match v {
+                        Some(s) if bytes[i] => q = q.bind(crate::core::query::edit::unhex(&s).unwrap_or_else(|| s.into_bytes())),
+                        other => q = q.bind(other),
+                    }
+                }
+                q.execute(&mut *tx).await.map_err(e)?;
+            }
+            tx.commit().await.map_err(e)?;
+        }
+        _ => return Err("internal: payload for another engine".into()),
+    }
+    Ok(())
+}
+
+/// Whether the row with these key values (source values, converted) is on the target.
+async fn on_target(plan: &Plan, t: &TablePlan, target: &DbPool, key: &[Option<String>]) -> Result<bool, String> {
+    let dst = plan.target_engine;
+    let mut conds = Vec::new();
+    for (k, v) in t.key.iter().zip(key) {
+        let Some(col) = t.columns.iter().find(|c| &c.source == k) else { continue };
+        let v = v.as_deref().unwrap_or("");
+        let conv = convert(col.cast, Class::Text, v, dst).ok().flatten().map(Cow::into_owned).unwrap_or_else(|| v.to_string());
+        conds.push(format!("{} = {}", quote::ident(dst, &col.target), quote::literal(dst, &conv)));
+    }
+    for x in t.extra_columns.iter().filter(|x| x.in_key) {
+        conds.push(format!("{} = {}", quote::ident(dst, &x.name), quote::literal(dst, &x.value)));
+    }
+    let sql = format!("SELECT count(*) FROM {} WHERE {}", super::ddl::table_name(plan, t), conds.join(" AND "));
+    let n: i64 = super::scalar(target, &sql).await?;
+    Ok(n > 0)
+}
+
+/// Deletes what a table's earlier, unfinished load left (this source's rows: its extra-column values).
+pub async fn clear_table(plan: &Plan, t: &TablePlan, target: &DbPool) -> Result<(), String> {
+    let dst = plan.target_engine;
+    let conds: Vec<String> = t
+        .extra_columns
+        .iter()
+        .filter(|x| x.in_key)
+        .map(|x| format!("{} = {}", quote::ident(dst, &x.name), quote::literal(dst, &x.value)))
+        .collect();
+    let mut sql = format!("DELETE FROM {}", super::ddl::table_name(plan, t));
+    if !conds.is_empty() {
+        sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
+    }
+    super::exec(target, &sql).await
+}
+
+/// Loads one table from its checkpoint on; returns (rows written, rows rejected) by this call.
+pub async fn load_table(ctx: &Ctx, t: &TablePlan) -> Result<(u64, u64), TransferError> {
+    let plan = &ctx.plan;
+    let err = |m: String| TransferError::Load { table: t.source.clone(), message: m };
+    let mut cp = ctx.store.checkpoint(&ctx.run, &t.source).await.map_err(|e| err(e.to_string()))?;
+    if cp.done {
+        return Ok((0, 0));
+    }
+    // A batch recorded as pending either landed (its last written row is on the target) or did not.
+    if let Some((probe, key, rows, rejected)) = cp.pending.clone() {
+        let probe: Vec<Option<String>> = serde_json::from_str(&probe).unwrap_or_default();
+        let landed = on_target(plan, t, &ctx.target, &probe).await.map_err(err)?;
+        let key_value = if landed { Some(key.as_str()) } else { None };
+        let (r, j) = if landed { (rows, rejected) } else { (0, 0) };
+        ctx.store.checkpoint_commit(&ctx.run, &t.source, key_value, r, j, false).await.map_err(|e| err(e.to_string()))?;
+        cp = ctx.store.checkpoint(&ctx.run, &t.source).await.map_err(|e| err(e.to_string()))?;
+    }
+    if t.key.is_empty() {
+        // No key to resume by: a load that started before starts again from an empty table.
+        if cp.started {
+            clear_table(plan, t, &ctx.target).await.map_err(err)?;
+            ctx.store.checkpoint_reset(&ctx.run, &t.source).await.map_err(|e| err(e.to_string()))?;
+        }
+        ctx.store.checkpoint_commit(&ctx.run, &t.source, None, 0, 0, false).await.map_err(|e| err(e.to_string()))?;
+        cp = Default::default();
+    }
+    let after: Option<Vec<Option<String>>> = cp.last_key.as_deref().and_then(|k| serde_json::from_str(k).ok());
+    let sql = source_sql(plan, t, after.as_deref());
+    let (mut rx, reader) = spawn_reader(ctx.source.clone(), sql, t.columns.len(), plan.batch_rows.max(1));
+    let (mut total, mut total_rejected) = (0u64, 0u64);
+    let mut done_before = cp.rows_done as u64;
+    while let Some(batch) = rx.recv().await {
+        let read = batch.rows.len() as u64;
+        let bytes = batch.rows.bytes() as u64;
+        let plan2 = plan.clone();
+        let t2 = t.clone();
+        let prepared = tokio::task::spawn_blocking(move || prepare(&plan2, &t2, &batch))
+            .await
+            .map_err(|e| err(e.to_string()))?
+            .map_err(err)?;
+        let last_read = prepared.last_read.clone().map(|k| serde_json::to_string(&k).unwrap_or_default());
+        let rejected = prepared.rejects.len() as i64;
+        match (&prepared.last_written, &last_read) {
+            (Some(probe), Some(key)) if !t.key.is_empty() => {
+                let probe = serde_json::to_string(probe).unwrap_or_default();
+                ctx.store
+                    .checkpoint_pending(&ctx.run, &t.source, &probe, key, prepared.written as i64, rejected)
+                    .await
+                    .map_err(|e| err(e.to_string()))?;
+            }
+            _ => {}
+        }
+        let written = prepared.written as u64;
+        let rejects = prepared.rejects;
+        write(plan, t, &ctx.target, prepared.payload).await.map_err(err)?;
+        ctx.store
+            .checkpoint_commit(&ctx.run, &t.source, last_read.as_deref(), written as i64, rejected, false)
+            .await
+            .map_err(|e| err(e.to_string()))?;
+        if !rejects.is_empty()
+            && let Ok(mut f) = ctx.rejects.lock()
+        {
+            for r in &rejects {
+                let _ = writeln!(f, "{r}");
+            }
+        }
+        total += written;
+        total_rejected += rejected as u64;
+        done_before += written;
+        (ctx.on_event)(Event::Progress { table: t.source.clone(), rows: done_before, total: t.rows.max(0) as u64, bytes, read });
+    }
+    match reader.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(err(format!("reading the source: {e}"))),
+        Err(e) => return Err(err(format!("reading the source: {e}"))),
+    }
+    ctx.store.checkpoint_commit(&ctx.run, &t.source, None, 0, 0, true).await.map_err(|e| err(e.to_string()))?;
+    Ok((total, total_rejected))
+}

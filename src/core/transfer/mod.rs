@@ -1,0 +1,308 @@
+//! Cross-engine data transfer: plan (type mapping from the catalog and the data), compatibility report, run
+//! (tables in parallel, batched, checkpointed, resumable, bad rows to a reject file), verify (row counts and
+//! checksums over a canonical form of the data on both sides).
+pub mod convert;
+pub mod ddl;
+pub mod load;
+pub mod plan;
+pub mod probe;
+pub mod sqlite_raw;
+pub mod typemap;
+pub mod verify;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sha2::Digest;
+
+use crate::core::catalog::quote;
+use crate::core::engine::DbPool;
+use crate::core::profile::Engine;
+use crate::core::store::Store;
+pub use load::Source;
+pub use plan::{Existing, Mode, OnError, Plan};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("reading the source: {0}")]
+    Source(String),
+    #[error("target: {0}")]
+    Target(String),
+    #[error("table {table}: {message} (the run can be resumed with --resume)")]
+    Load { table: String, message: String },
+    #[error("state store: {0}")]
+    Store(String),
+}
+
+/// Progress, for gauges and `--json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    Stage { stage: String },
+    TableStart { table: String, total: u64 },
+    Progress { table: String, rows: u64, total: u64, bytes: u64, read: u64 },
+    TableDone { table: String, rows: u64, rejected: u64, seconds: f64 },
+    Step { what: String, error: Option<String> },
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct TableReport {
+    pub table: String,
+    pub rows: u64,
+    pub rejected: u64,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RunReport {
+    pub tables: Vec<TableReport>,
+    /// Steps after the load (indexes, checks, keys, identities, views) that the target refused.
+    pub failed_steps: Vec<(String, String)>,
+    pub steps: usize,
+    pub seconds: f64,
+    pub rejects: String,
+    pub resumed: bool,
+}
+
+pub(crate) async fn exec(pool: &DbPool, sql: &str) -> Result<(), String> {
+    let q = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()));
+    match pool {
+        DbPool::Postgres(p) => q.execute(p).await.map(|_| ()),
+        DbPool::Mysql(p) => q.execute(p).await.map(|_| ()),
+        DbPool::Sqlite(p) => q.execute(p).await.map(|_| ()),
+    }
+    .map_err(|e| crate::core::query::QueryError::from_sqlx(&e).to_string())
+}
+
+pub(crate) async fn scalar(pool: &DbPool, sql: &str) -> Result<i64, String> {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    let e = |e: sqlx::Error| crate::core::query::QueryError::from_sqlx(&e).to_string();
+    match pool {
+        DbPool::Postgres(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.map_err(e),
+        DbPool::Mysql(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.map_err(e),
+        DbPool::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.map_err(e),
+    }
+}
+
+/// Whether `table` exists on the target, and how many rows it has.
+pub async fn target_table(plan: &Plan, target: &DbPool, table: &str) -> Result<Option<i64>, String> {
+    let e = plan.target_engine;
+    let sql = match e {
+        Engine::Postgres => format!(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
+            quote::literal(e, &plan.target_schema),
+            quote::literal(e, table)
+        ),
+        Engine::Mysql => format!(
+            "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}",
+            quote::literal(e, table)
+        ),
+        Engine::Sqlite => format!("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = {}", quote::literal(e, table)),
+    };
+    if scalar(target, &sql).await? == 0 {
+        return Ok(None);
+    }
+    let n = scalar(target, &format!("SELECT count(*) FROM {}", quote::qualified(e, &plan.target_schema, table))).await?;
+    Ok(Some(n))
+}
+
+/// The run's identity: a hash of the plan (the same plan resumes the same run).
+pub fn run_id(plan: &Plan) -> String {
+    let text = plan.to_toml().unwrap_or_default();
+    let h = sha2::Sha256::digest(text.as_bytes());
+    h.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+pub struct RunOptions {
+    /// Continue an interrupted run of the same plan.
+    pub resume: bool,
+    /// Forget an earlier run of the same plan and start again.
+    pub restart: bool,
+}
+
+/// Runs the plan: checks the target, creates the tables (schema_and_data), loads every table (in parallel,
+/// `plan.parallel` at a time), then indexes, checks, foreign keys, identity positions and views.
+pub async fn run(
+    plan: &Plan,
+    source: Source,
+    target: &DbPool,
+    store: &Store,
+    opts: &RunOptions,
+    on_event: Arc<dyn Fn(Event) + Send + Sync>,
+) -> Result<RunReport, TransferError> {
+    let started = Instant::now();
+    let run = run_id(plan);
+    let st = |e: crate::core::store::StoreError| TransferError::Store(e.to_string());
+    let stage = store.transfer_stage(&run).await.map_err(st)?;
+    let resuming = match (&stage, opts.resume, opts.restart) {
+        (Some(s), false, false) if s != "done" => {
+            return Err(TransferError::Refused(format!(
+                "an interrupted run of this plan exists (stopped in its {s} stage): --resume continues it, --restart starts again"
+            )));
+        }
+        (Some(s), false, false) if s == "done" => {
+            return Err(TransferError::Refused(
+                "this plan already ran to the end: `transfer verify` checks it; --restart runs it again".into(),
+            ));
+        }
+        (Some(_), true, _) => true,
+        _ => false,
+    };
+    if !resuming {
+        // Nothing is written until every table has been checked.
+        let mut problems = Vec::new();
+        for t in &plan.tables {
+            let existing = target_table(plan, target, &t.target).await.map_err(TransferError::Target)?;
+            match (plan.mode, existing, plan.existing) {
+                (Mode::SchemaAndData, Some(_), Existing::Fail) => {
+                    problems.push(format!("{} exists on the target (existing = \"fail\")", t.target))
+                }
+                (Mode::DataOnly, None, _) => problems.push(format!("{} does not exist on the target (mode = \"data_only\")", t.target)),
+                (Mode::DataOnly, Some(n), Existing::Fail) if n > 0 => {
+                    problems.push(format!("{} has {n} rows on the target (existing = \"fail\")", t.target))
+                }
+                _ => {}
+            }
+        }
+        if !problems.is_empty() {
+            return Err(TransferError::Refused(format!(
+                "nothing was written: {}; set `existing` in the plan to \"truncate\" or \"append\" to go on",
+                problems.join("; ")
+            )));
+        }
+        store.transfer_start(&run, &plan.to_toml().unwrap_or_default()).await.map_err(st)?;
+    }
+    on_event(Event::Stage { stage: "schema".into() });
+    if plan.target_engine == Engine::Postgres && !plan.target_schema.is_empty() && plan.target_schema != "public" {
+        exec(target, &format!("CREATE SCHEMA IF NOT EXISTS {}", quote::ident(Engine::Postgres, &plan.target_schema)))
+            .await
+            .map_err(TransferError::Target)?;
+    }
+    for t in &plan.tables {
+        let exists = target_table(plan, target, &t.target).await.map_err(TransferError::Target)?;
+        match (plan.mode, exists) {
+            (Mode::SchemaAndData, None) => exec(target, &ddl::create_table(plan, t)).await.map_err(|e| TransferError::Target(format!("creating {}: {e}", t.target)))?,
+            (_, Some(_)) if !resuming && plan.existing == Existing::Truncate => {
+                load::clear_table(plan, t, target).await.map_err(TransferError::Target)?
+            }
+            _ => {}
+        }
+    }
+    // The load: `parallel` tables at a time, biggest first.
+    on_event(Event::Stage { stage: "load".into() });
+    let rejects = Arc::new(Mutex::new(
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&plan.rejects)
+            .map_err(|e| TransferError::Refused(format!("reject file {}: {e}", plan.rejects)))?,
+    ));
+    let ctx = Arc::new(load::Ctx {
+        plan: plan.clone(),
+        source,
+        target: target.clone(),
+        store: store.clone(),
+        run: run.clone(),
+        rejects,
+        on_event: on_event.clone(),
+    });
+    let mut order: Vec<usize> = (0..plan.tables.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(plan.tables[i].rows));
+    let sem = Arc::new(tokio::sync::Semaphore::new(plan.parallel.max(1)));
+    let mut tasks = Vec::new();
+    for i in order {
+        let ctx = ctx.clone();
+        let sem = sem.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            let t = &ctx.plan.tables[i];
+            (ctx.on_event)(Event::TableStart { table: t.source.clone(), total: t.rows.max(0) as u64 });
+            let started = Instant::now();
+            let r = load::load_table(&ctx, t).await;
+            if let Ok((rows, rejected)) = &r {
+                (ctx.on_event)(Event::TableDone {
+                    table: t.source.clone(),
+                    rows: *rows,
+                    rejected: *rejected,
+                    seconds: started.elapsed().as_secs_f64(),
+                });
+            }
+            (i, r, started.elapsed())
+        }));
+    }
+    let mut report = RunReport { rejects: plan.rejects.clone(), resumed: resuming, ..Default::default() };
+    let mut first_error = None;
+    for task in tasks {
+        match task.await {
+            Ok((i, Ok((rows, rejected)), d)) => report.tables.push(TableReport {
+                table: plan.tables[i].source.clone(),
+                rows,
+                rejected,
+                seconds: d.as_secs_f64(),
+            }),
+            Ok((_, Err(e), _)) => {
+                first_error.get_or_insert(e);
+            }
+            Err(e) => {
+                first_error.get_or_insert(TransferError::Target(e.to_string()));
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    store.transfer_set_stage(&run, "after").await.map_err(st)?;
+    on_event(Event::Stage { stage: "indexes and constraints".into() });
+    let mut steps: Vec<(String, String)> = Vec::new();
+    for t in &plan.tables {
+        steps.extend(ddl::after_load(plan, t));
+    }
+    for t in &plan.tables {
+        steps.extend(ddl::foreign_keys(plan, t));
+    }
+    steps.extend(ddl::views(plan));
+    report.steps = steps.len();
+    for (what, sql) in steps {
+        let r = exec(target, &sql).await;
+        // On a resumed run a step may have been done already.
+        let r = match r {
+            Err(e) if resuming && (e.contains("already exists") || e.contains("Duplicate") || e.contains("1061") || e.contains("1826")) => Ok(()),
+            other => other,
+        };
+        on_event(Event::Step { what: what.clone(), error: r.clone().err() });
+        if let Err(e) = r {
+            report.failed_steps.push((what, format!("{e}\n  {sql}")));
+        }
+    }
+    store.transfer_set_stage(&run, "done").await.map_err(st)?;
+    report.seconds = started.elapsed().as_secs_f64();
+    let _ = Duration::ZERO;
+    Ok(report)
+}
+
+/// Reads the source catalog, probes its data, and builds the plan toward `dst`.
+pub async fn make_plan(
+    src_pool: &DbPool,
+    src_database: &str,
+    only_schema: Option<&str>,
+    from: &str,
+    to: &str,
+    dst: Engine,
+    target_schema: &str,
+    tables: &[String],
+) -> Result<Plan, TransferError> {
+    let cat = crate::core::catalog::introspect(src_pool, src_database, only_schema, |_| {})
+        .await
+        .map_err(|e| TransferError::Source(e.to_string()))?;
+    let mut cat = cat;
+    for s in cat.schemas.iter_mut() {
+        s.tables.retain(|t| t.name != crate::core::migrate::state::TABLE);
+    }
+    if let Some(missing) = tables.iter().find(|n| cat.schemas.iter().all(|s| s.tables.iter().all(|t| &t.name != *n))) {
+        return Err(TransferError::Refused(format!("no table `{missing}` in the source")));
+    }
+    let probes = probe::probe_all(src_pool, &cat, dst, tables).await.map_err(TransferError::Source)?;
+    Ok(plan::build(&cat, &probes, from, to, dst, target_schema, tables))
+}

@@ -1,0 +1,581 @@
+//! The transfer plan: what moves where, as which types, and what is not carried over (with the reason). Built from
+//! the source catalog and a probe of the data; written as TOML a user edits (casts, renames, extra constant
+//! columns, row filters, mode, what to do with existing tables) and read back for the run.
+use serde::{Deserialize, Serialize};
+
+use super::typemap::{self, Cast, Probe};
+use crate::core::catalog::{Catalog, Identity, Table, TableKind, TypeFamily};
+use crate::core::profile::Engine;
+use crate::core::sql::lex::{Tok, tokens};
+use crate::core::catalog::quote;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Create the tables, load the data, then indexes, keys and constraints.
+    SchemaAndData,
+    /// Load into tables that exist already.
+    DataOnly,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Existing {
+    /// Stop before anything is written when a target table exists (schema_and_data) or is not empty (data_only).
+    Fail,
+    Truncate,
+    Append,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// Bad rows go to the reject file and the run goes on.
+    Continue,
+    /// The first bad row stops the run (resumable).
+    Stop,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnPlan {
+    pub source: String,
+    pub target: String,
+    pub source_type: String,
+    pub target_type: String,
+    pub cast: Cast,
+    pub nullable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default)]
+    pub identity: bool,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lossy: Option<String>,
+}
+
+/// A column the source does not have, filled with a constant (e.g. a tenant id when merging databases).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtraColumn {
+    pub name: String,
+    pub target_type: String,
+    pub value: String,
+    /// Part of the target's primary key (and of every unique key).
+    #[serde(default)]
+    pub in_key: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexPart {
+    /// A target column, or
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// an expression in the target's dialect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(default)]
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexPlan {
+    pub name: String,
+    pub unique: bool,
+    pub parts: Vec<IndexPart>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+    /// Set when the index is not created, with the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForeignKeyPlan {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub references: String,
+    pub referenced_columns: Vec<String>,
+    pub on_delete: String,
+    pub on_update: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckPlan {
+    pub name: String,
+    pub source_expression: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TablePlan {
+    pub source_schema: String,
+    pub source: String,
+    pub target: String,
+    pub rows: i64,
+    /// A WHERE condition on the source (a gradual migration); empty: every row.
+    #[serde(default)]
+    pub filter: String,
+    /// Source columns the rows are read in order of, for checkpoints (the primary key); empty: the table is
+    /// reloaded whole on resume.
+    #[serde(default)]
+    pub key: Vec<String>,
+    pub columns: Vec<ColumnPlan>,
+    #[serde(default)]
+    pub extra_columns: Vec<ExtraColumn>,
+    /// Target primary key (target names).
+    #[serde(default)]
+    pub primary_key: Vec<String>,
+    #[serde(default)]
+    pub indexes: Vec<IndexPlan>,
+    #[serde(default)]
+    pub foreign_keys: Vec<ForeignKeyPlan>,
+    #[serde(default)]
+    pub checks: Vec<CheckPlan>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewPlan {
+    pub name: String,
+    pub source_sql: String,
+    /// The view translated for the target (tried after the tables; reported if the target refuses it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_sql: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotMigrated {
+    pub kind: String,
+    pub name: String,
+    pub reason: String,
+    pub sql: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub from: String,
+    pub to: String,
+    pub source_engine: Engine,
+    pub target_engine: Engine,
+    /// Target schema (PostgreSQL) — empty for MySQL (the profile's database) and SQLite.
+    pub target_schema: String,
+    pub mode: Mode,
+    pub existing: Existing,
+    pub on_error: OnError,
+    /// Tables loaded at once.
+    pub parallel: usize,
+    /// Rows per committed batch (and checkpoint).
+    pub batch_rows: usize,
+    /// Where refused rows are written (JSON lines: table, key, column, reason, value).
+    pub rejects: String,
+    pub tables: Vec<TablePlan>,
+    #[serde(default)]
+    pub views: Vec<ViewPlan>,
+    #[serde(default)]
+    pub not_migrated: Vec<NotMigrated>,
+}
+
+impl Plan {
+    pub fn to_toml(&self) -> Result<String, String> {
+        let body = toml::to_string(self).map_err(|e| e.to_string())?;
+        Ok(format!(
+            "# dbconsole transfer plan: {} → {}. Edit and run with `dbconsole transfer run FILE`.\n\
+             # Per column: target, target_type and cast (as_is int float decimal bool timestamptz timestamp date json\n\
+             # uuid bytes text zero_date_null). Per table: target (rename), filter (a WHERE on the source),\n\
+             # [[tables.extra_columns]] name/target_type/value/in_key. mode: schema_and_data | data_only;\n\
+             # existing: fail | truncate | append; on_error: continue | stop.\n\n{body}",
+            self.from, self.to
+        ))
+    }
+
+    pub fn from_toml(text: &str) -> Result<Plan, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+/// Functions a CHECK, default, index expression or view may use and still mean the same on every engine.
+const PORTABLE_FUNCTIONS: &[&str] = &[
+    "lower", "upper", "length", "abs", "coalesce", "trim", "ltrim", "rtrim", "round", "nullif", "count", "sum", "avg",
+    "min", "max", "substr", "replace", "cast",
+];
+
+/// Rewrites an expression for `dst`: identifiers re-quoted (so case and reserved words survive), MySQL's
+/// double-quoted strings as standard strings. Functions outside a short portable list make it non-portable.
+pub fn translate_expr(expr: &str, src: Engine, dst: Engine, columns: &[(String, String)]) -> Result<String, String> {
+    let toks = tokens(expr, src);
+    let mut out = String::new();
+    for (i, t) in toks.iter().enumerate() {
+        let text = t.text(expr);
+        let next_is_paren = toks[i + 1..].iter().find(|x| x.kind != Tok::Space).is_some_and(|x| x.text(expr) == "(");
+        match t.kind {
+            Tok::QuotedIdent => {
+                let name = crate::core::sql::refs::unquote(text);
+                let target = columns.iter().find(|(s, _)| *s == name).map_or(name.clone(), |(_, t)| t.clone());
+                out.push_str(&quote::ident(dst, &target));
+            }
+            Tok::Word if next_is_paren => {
+                let f = text.to_ascii_lowercase();
+                if !PORTABLE_FUNCTIONS.contains(&f.as_str()) && !matches!(f.as_str(), "in" | "and" | "or" | "not") {
+                    return Err(format!("uses {text}(), which may not exist or mean the same on {dst}"));
+                }
+                out.push_str(text);
+            }
+            Tok::Word => match columns.iter().find(|(s, _)| s.eq_ignore_ascii_case(text)) {
+                Some((_, target)) => out.push_str(&quote::ident(dst, target)),
+                None => out.push_str(text),
+            },
+            Tok::String if text.starts_with('"') => {
+                out.push_str(&quote::literal(dst, &text[1..text.len() - 1].replace("\"\"", "\"")));
+            }
+            Tok::String if src == Engine::Mysql && text.contains('\\') => {
+                return Err("a MySQL string with backslash escapes".into());
+            }
+            Tok::Param => return Err("has a parameter".into()),
+            _ => out.push_str(text),
+        }
+    }
+    Ok(out)
+}
+
+fn default_for(d: &str, src: Engine, dst: Engine) -> Result<String, String> {
+    let t = d.trim();
+    let u = t.to_ascii_uppercase();
+    let now = matches!(u.as_str(), "CURRENT_TIMESTAMP" | "NOW()" | "CURRENT_TIMESTAMP()" | "(DATETIME('NOW'))" | "DATETIME('NOW')" | "(CURRENT_TIMESTAMP)")
+        || u.starts_with("CURRENT_TIMESTAMP(");
+    if now {
+        return Ok("CURRENT_TIMESTAMP".into());
+    }
+    let inner = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')).unwrap_or(t);
+    if inner.parse::<f64>().is_ok() || matches!(u.as_str(), "NULL" | "TRUE" | "FALSE") {
+        return Ok(inner.to_string());
+    }
+    if inner.starts_with('\'') && inner.ends_with('\'') && inner.len() >= 2 {
+        let body = &inner[1..inner.len() - 1];
+        if src == Engine::Mysql && body.contains('\\') {
+            return Err(format!("default {t}: backslash escapes"));
+        }
+        return Ok(quote::literal(dst, &body.replace("''", "'")));
+    }
+    // PostgreSQL writes 'text'::type.
+    if let Some((lit, _)) = inner.split_once("::")
+        && lit.starts_with('\'')
+    {
+        return default_for(lit, src, dst);
+    }
+    Err(format!("default {t} is an expression that may not mean the same on {dst}: dropped"))
+}
+
+/// Builds the plan for every table of `cat` (or those in `only`), using the probes.
+#[allow(clippy::too_many_arguments)]
+pub fn build(
+    cat: &Catalog,
+    probes: &std::collections::HashMap<(String, String), (i64, Vec<Probe>)>,
+    from: &str,
+    to: &str,
+    dst: Engine,
+    target_schema: &str,
+    only: &[String],
+) -> Plan {
+    let src = cat.engine;
+    let mut plan = Plan {
+        from: from.into(),
+        to: to.into(),
+        source_engine: src,
+        target_engine: dst,
+        target_schema: target_schema.into(),
+        mode: Mode::SchemaAndData,
+        existing: Existing::Fail,
+        on_error: OnError::Continue,
+        parallel: 2,
+        batch_rows: 50_000,
+        rejects: "transfer-rejects.jsonl".into(),
+        tables: Vec::new(),
+        views: Vec::new(),
+        not_migrated: Vec::new(),
+    };
+    let wanted = |t: &Table| only.is_empty() || only.iter().any(|o| o == &t.name);
+    for s in &cat.schemas {
+        for t in s.tables.iter().filter(|t| wanted(t)) {
+            for tr in &t.triggers {
+                plan.not_migrated.push(NotMigrated {
+                    kind: "trigger".into(),
+                    name: tr.name.clone(),
+                    reason: "triggers are code in the source's dialect: not migrated".into(),
+                    sql: tr.definition.clone(),
+                });
+            }
+            if t.kind.is_view() {
+                let sql = t.definition.clone().unwrap_or_default();
+                let select = match sql.to_ascii_uppercase().find(" AS ") {
+                    Some(k) if sql.trim_start().to_ascii_uppercase().starts_with("CREATE") => sql[k + 4..].trim().to_string(),
+                    _ => sql.trim().to_string(),
+                };
+                let (target_sql, skip) = match translate_expr(&select, src, dst, &[]) {
+                    Ok(x) => (Some(x.trim_end_matches(';').to_string()), None),
+                    Err(e) => (None, Some(format!("not portable: {e}"))),
+                };
+                plan.views.push(ViewPlan { name: t.name.clone(), source_sql: sql, target_sql, skip });
+                continue;
+            }
+            if t.kind != TableKind::Table {
+                continue;
+            }
+            let key = (s.name.clone(), t.name.clone());
+            let (rows, cols_probe) = probes.get(&key).cloned().unwrap_or_default();
+            plan.tables.push(table_plan(src, dst, &s.name, t, rows, &cols_probe));
+        }
+    }
+    // A foreign key column takes the type of the column it references.
+    let types: Vec<(String, String, String)> = plan
+        .tables
+        .iter()
+        .flat_map(|t| t.columns.iter().map(move |c| (t.source.clone(), c.source.clone(), c.target_type.clone())))
+        .collect();
+    for t in plan.tables.iter_mut() {
+        let fks = t.foreign_keys.clone();
+        for f in fks {
+            let referenced = if f.referenced_columns.is_empty() {
+                cat.find_table(&f.references).and_then(|(_, r)| r.primary_key.as_ref()).map(|k| k.columns.clone()).unwrap_or_default()
+            } else {
+                f.referenced_columns.clone()
+            };
+            for (col, rcol) in f.columns.iter().zip(referenced.iter()) {
+                if let Some((_, _, ty)) = types.iter().find(|(tb, c, _)| *tb == f.references && c == rcol)
+                    && let Some(c) = t.columns.iter_mut().find(|c| &c.source == col)
+                    && c.cast == Cast::Int
+                    && &c.target_type != ty
+                {
+                    c.target_type = ty.clone();
+                }
+            }
+        }
+    }
+    plan
+}
+
+fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, probes: &[Probe]) -> TablePlan {
+    let mut notes = Vec::new();
+    let pk: Vec<String> = t.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
+    let indexed: Vec<&str> = t
+        .indexes
+        .iter()
+        .flat_map(|i| i.parts.iter().filter_map(|p| p.column.as_deref()))
+        .chain(pk.iter().map(String::as_str))
+        .chain(t.unique_constraints.iter().flat_map(|k| k.columns.iter().map(String::as_str)))
+        .chain(t.foreign_keys.iter().flat_map(|f| f.columns.iter().map(String::as_str)))
+        .collect();
+    let mut columns = Vec::new();
+    for (i, c) in t.columns.iter().enumerate() {
+        if c.generated.is_some() {
+            notes.push(format!("column {} is generated ({}) on the source: copied as plain values", c.name, c.generated.clone().unwrap_or_default()));
+        }
+        let p = probes.get(i).cloned().unwrap_or_default();
+        let in_pk = pk.contains(&c.name);
+        let mut mp = typemap::map(src, dst, c, &p, indexed.contains(&c.name.as_str()), in_pk);
+        let identity = matches!(c.identity, Some(Identity::Always | Identity::ByDefault | Identity::AutoIncrement | Identity::Rowid))
+            && matches!(mp.cast, Cast::Int);
+        if identity && dst == Engine::Postgres && mp.target_type != "bigint" {
+            mp.target_type = "bigint".into();
+        }
+        if identity && dst == Engine::Sqlite {
+            mp.target_type = "INTEGER".into();
+        }
+        // A SQLite INTEGER PRIMARY KEY is NOT NULL whatever its declaration says.
+        let nullable = c.nullable && !in_pk;
+        let default = match &c.default {
+            None => None,
+            Some(d) => match default_for(d, src, dst) {
+                Ok(x) => Some(x),
+                Err(e) => {
+                    notes.push(format!("column {}: {e}", c.name));
+                    None
+                }
+            },
+        };
+        if let Some(coll) = &c.collation
+            && src != dst
+        {
+            notes.push(format!("column {}: collation {coll} is not carried over (the target's default applies)", c.name));
+        }
+        let identity_note = if identity { " · identity (values kept, sequence set past the maximum)" } else { "" };
+        columns.push(ColumnPlan {
+            source: c.name.clone(),
+            target: c.name.clone(),
+            source_type: c.data_type.clone(),
+            target_type: mp.target_type,
+            cast: mp.cast,
+            nullable,
+            default,
+            identity,
+            reason: format!("{}{identity_note}", mp.reason),
+            lossy: mp.lossy,
+        });
+        if c.type_family == TypeFamily::Enum && dst == Engine::Postgres && src == Engine::Mysql {
+            // ENUM('a','b') → text with a CHECK on its values.
+            if let (Some(a), Some(b)) = (c.data_type.find('('), c.data_type.rfind(')')) {
+                let values = &c.data_type[a + 1..b];
+                notes.push(format!("column {}: ENUM becomes text with CHECK ({} IN ({values}))", c.name, c.name));
+            }
+        }
+    }
+    let names: Vec<(String, String)> = columns.iter().map(|c| (c.source.clone(), c.target.clone())).collect();
+    let mut indexes = Vec::new();
+    for k in &t.unique_constraints {
+        indexes.push(IndexPlan {
+            name: k.name.clone().unwrap_or_else(|| format!("{}_{}_key", t.name, k.columns.join("_"))),
+            unique: true,
+            parts: k
+                .columns
+                .iter()
+                .map(|c| IndexPart { column: Some(c.clone()), expression: None, descending: false })
+                .collect(),
+            predicate: None,
+            skip: None,
+        });
+    }
+    for ix in t.indexes.iter().filter(|i| !i.constraint) {
+        let mut parts = Vec::new();
+        let mut skip = None;
+        for p in &ix.parts {
+            match (&p.column, &p.expression) {
+                (Some(c), _) => parts.push(IndexPart { column: Some(c.clone()), expression: None, descending: p.descending }),
+                (None, Some(e)) => match translate_expr(e, src, dst, &names) {
+                    Ok(x) if dst != Engine::Mysql => {
+                        parts.push(IndexPart { column: None, expression: Some(x), descending: p.descending })
+                    }
+                    Ok(_) => skip = Some("expression index: not created on MySQL".to_string()),
+                    Err(e) => skip = Some(format!("expression not portable: {e}")),
+                },
+                _ => {}
+            }
+        }
+        let predicate = match &ix.predicate {
+            Some(p) if dst == Engine::Mysql => {
+                skip = Some(format!("partial index (WHERE {p}): MySQL has none"));
+                None
+            }
+            Some(p) => match translate_expr(p, src, dst, &names) {
+                Ok(x) => Some(x),
+                Err(e) => {
+                    skip = Some(format!("predicate not portable: {e}"));
+                    None
+                }
+            },
+            None => None,
+        };
+        indexes.push(IndexPlan { name: ix.name.clone(), unique: ix.unique, parts, predicate, skip });
+    }
+    let foreign_keys = t
+        .foreign_keys
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ForeignKeyPlan {
+            name: f.name.clone().unwrap_or_else(|| format!("{}_fk{}", t.name, i + 1)),
+            columns: f.columns.clone(),
+            references: f.referenced_table.clone(),
+            referenced_columns: if f.referenced_columns.is_empty() { Vec::new() } else { f.referenced_columns.clone() },
+            on_delete: f.on_delete.sql().into(),
+            on_update: f.on_update.sql().into(),
+        })
+        .collect();
+    let checks = t
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let name = c.name.clone().unwrap_or_else(|| format!("{}_check{}", t.name, i + 1));
+            match translate_expr(&c.expression, src, dst, &names) {
+                Ok(x) => CheckPlan { name, source_expression: c.expression.clone(), expression: Some(x), skip: None },
+                Err(e) => CheckPlan {
+                    name,
+                    source_expression: c.expression.clone(),
+                    expression: None,
+                    skip: Some(format!("not carried over: {e}")),
+                },
+            }
+        })
+        .collect();
+    if pk.is_empty() {
+        notes.push("no primary key: an interrupted load of this table restarts it from the beginning".into());
+    }
+    if t.without_rowid {
+        notes.push("WITHOUT ROWID table: its primary key is kept; the storage choice has no equivalent".into());
+    }
+    TablePlan {
+        source_schema: schema.into(),
+        source: t.name.clone(),
+        target: t.name.clone(),
+        rows,
+        filter: String::new(),
+        key: pk.clone(),
+        columns,
+        extra_columns: Vec::new(),
+        primary_key: pk,
+        indexes,
+        foreign_keys,
+        checks,
+        notes,
+    }
+}
+
+/// The compatibility report: every mapping, what is lossy or not carried over, row counts.
+pub fn report(plan: &Plan) -> String {
+    let mut s = format!(
+        "Transfer {} ({}) → {} ({}), {} table(s), {} row(s)\n",
+        plan.from,
+        plan.source_engine,
+        plan.to,
+        plan.target_engine,
+        plan.tables.len(),
+        plan.tables.iter().map(|t| t.rows).sum::<i64>()
+    );
+    for t in &plan.tables {
+        s.push_str(&format!("\n{} → {} ({} rows){}\n", t.source, t.target, t.rows, if t.filter.is_empty() { String::new() } else { format!(" WHERE {}", t.filter) }));
+        for c in &t.columns {
+            let flag = if c.lossy.is_some() { "LOSSY " } else { "" };
+            s.push_str(&format!(
+                "  {flag}{} {} → {} {}{}  [{}]\n",
+                c.source,
+                if c.source_type.is_empty() { "(none)" } else { &c.source_type },
+                c.target,
+                c.target_type,
+                if c.nullable { "" } else { " NOT NULL" },
+                c.reason
+            ));
+            if let Some(l) = &c.lossy {
+                s.push_str(&format!("      ! {l}\n"));
+            }
+        }
+        for e in &t.extra_columns {
+            s.push_str(&format!("  + {} {} = {}{}\n", e.name, e.target_type, e.value, if e.in_key { " (in the key)" } else { "" }));
+        }
+        for i in &t.indexes {
+            if let Some(why) = &i.skip {
+                s.push_str(&format!("  index {} NOT CREATED: {why}\n", i.name));
+            }
+        }
+        for c in &t.checks {
+            if let Some(why) = &c.skip {
+                s.push_str(&format!("  check {} ({}) {why}\n", c.name, c.source_expression));
+            }
+        }
+        for n in &t.notes {
+            s.push_str(&format!("  note: {n}\n"));
+        }
+    }
+    for v in &plan.views {
+        match &v.skip {
+            Some(why) => s.push_str(&format!("\nview {} NOT MIGRATED: {why}\n  {}\n", v.name, v.source_sql)),
+            None => s.push_str(&format!("\nview {}: translated (created after the tables; reported if refused)\n", v.name)),
+        }
+    }
+    for n in &plan.not_migrated {
+        s.push_str(&format!("\n{} {} NOT MIGRATED: {}\n  {}\n", n.kind, n.name, n.reason, n.sql));
+    }
+    s
+}

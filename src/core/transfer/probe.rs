@@ -1,0 +1,161 @@
+//! Looking at the data before mapping it: one aggregate query per table counts each column's storage classes
+//! (SQLite) and, for columns whose values are all text, whether every value is a UUID, JSON or a date/time;
+//! MySQL's tinyint(1) ranges and zero dates; row counts everywhere.
+use std::collections::HashMap;
+
+use super::typemap::Probe;
+use crate::core::catalog::{Catalog, Table, TableKind, TypeFamily, quote};
+use crate::core::engine::DbPool;
+use crate::core::profile::Engine;
+
+async fn row_of_ints(pool: &DbPool, sql: &str) -> Result<Vec<Option<i64>>, String> {
+    use sqlx::Row;
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    let e = |e: sqlx::Error| format!("{e}");
+    macro_rules! ints {
+        ($row:expr) => {{
+            let row = $row;
+            (0..row.len()).map(|i| row.try_get::<Option<i64>, _>(i).ok().flatten()).collect()
+        }};
+    }
+    Ok(match pool {
+        DbPool::Postgres(p) => ints!(sqlx::query(sql).fetch_one(p).await.map_err(e)?),
+        DbPool::Mysql(p) => ints!(sqlx::query(sql).fetch_one(p).await.map_err(e)?),
+        DbPool::Sqlite(p) => ints!(sqlx::query(sql).fetch_one(p).await.map_err(e)?),
+    })
+}
+
+const UUID_GLOB: &str = "[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]-[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]-[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]-[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]-[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]";
+
+async fn sqlite_table(pool: &DbPool, schema: &str, t: &Table) -> Result<(i64, Vec<Probe>), String> {
+    let e = Engine::Sqlite;
+    let from = quote::qualified(e, schema, &t.name);
+    // 1: storage classes, lengths, integer range.
+    let mut exprs = vec!["count(*)".to_string()];
+    for c in &t.columns {
+        let q = quote::ident(e, &c.name);
+        exprs.extend([
+            format!("sum(typeof({q}) = 'null')"),
+            format!("sum(typeof({q}) = 'integer')"),
+            format!("sum(typeof({q}) = 'real')"),
+            format!("sum(typeof({q}) = 'text')"),
+            format!("sum(typeof({q}) = 'blob')"),
+            format!("max(length({q}))"),
+            format!("min(CASE WHEN typeof({q}) = 'integer' THEN {q} END)"),
+            format!("max(CASE WHEN typeof({q}) = 'integer' THEN {q} END)"),
+            format!("sum(typeof({q}) = 'integer' AND {q} NOT IN (0, 1))"),
+        ]);
+    }
+    let v = row_of_ints(pool, &format!("SELECT {} FROM {from}", exprs.join(", "))).await?;
+    let rows = v.first().copied().flatten().unwrap_or(0);
+    let mut probes = Vec::new();
+    for i in 0..t.columns.len() {
+        let g = |k: usize| v.get(1 + i * 9 + k).copied().flatten();
+        probes.push(Probe {
+            rows,
+            nulls: g(0).unwrap_or(0),
+            ints: g(1).unwrap_or(0),
+            reals: g(2).unwrap_or(0),
+            texts: g(3).unwrap_or(0),
+            blobs: g(4).unwrap_or(0),
+            max_len: g(5).unwrap_or(0),
+            min_int: g(6),
+            max_int: g(7),
+            not_bool: g(8).unwrap_or(0),
+            ..Default::default()
+        });
+    }
+    // 2: for columns whose values are all text, what the text is.
+    let text_cols: Vec<usize> =
+        (0..t.columns.len()).filter(|&i| probes[i].texts > 0 && probes[i].texts == rows - probes[i].nulls).collect();
+    if !text_cols.is_empty() {
+        let mut exprs = Vec::new();
+        for &i in &text_cols {
+            let q = quote::ident(e, &t.columns[i].name);
+            exprs.extend([
+                format!("sum(NOT (length({q}) = 36 AND {q} GLOB '{UUID_GLOB}'))"),
+                format!("sum(NOT json_valid({q}))"),
+                format!("sum(substr({q}, 1, 1) IN ('{{', '['))"),
+                format!("sum(NOT ({q} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*' AND datetime({q}) IS NOT NULL))"),
+                format!("sum(length({q}) = 10 AND {q} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]')"),
+                format!("sum({q} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' OR {q} GLOB '*Z')"),
+            ]);
+        }
+        let w = row_of_ints(pool, &format!("SELECT {} FROM {from} WHERE 1", exprs.join(", "))).await?;
+        for (k, &i) in text_cols.iter().enumerate() {
+            let g = |j: usize| w.get(k * 6 + j).copied().flatten().unwrap_or(0);
+            let p = &mut probes[i];
+            p.bad_uuid = g(0);
+            p.bad_json = g(1);
+            p.json_like = g(2);
+            p.bad_timestamps = g(3);
+            p.dates_only = g(4);
+            p.with_zone = g(5);
+        }
+    }
+    Ok((rows, probes))
+}
+
+async fn server_table(pool: &DbPool, engine: Engine, schema: &str, t: &Table, dst: Engine) -> Result<(i64, Vec<Probe>), String> {
+    let from = quote::qualified(engine, schema, &t.name);
+    let mut exprs = vec!["count(*)".to_string()];
+    let mut slots: Vec<(usize, &'static str)> = Vec::new();
+    for (i, c) in t.columns.iter().enumerate() {
+        let q = quote::ident(engine, &c.name);
+        let d = c.data_type.to_ascii_lowercase();
+        exprs.push(format!("count(*) - count({q})"));
+        slots.push((i, "nulls"));
+        if engine == Engine::Mysql && d.starts_with("tinyint(1)") {
+            exprs.push(format!("sum({q} NOT IN (0, 1))"));
+            slots.push((i, "not_bool"));
+        }
+        if engine == Engine::Mysql && matches!(c.type_family, TypeFamily::Date | TypeFamily::Timestamp | TypeFamily::TimestampTz) {
+            exprs.push(format!("sum(CAST({q} AS CHAR) LIKE '0000-00-00%')"));
+            slots.push((i, "zero_dates"));
+        }
+        if c.type_family == TypeFamily::Text && dst == Engine::Mysql {
+            exprs.push(format!("max({}({q}))", if engine == Engine::Mysql { "char_length" } else { "length" }));
+            slots.push((i, "max_len"));
+        }
+    }
+    // MySQL's SUM() is DECIMAL: every value as a signed integer.
+    let exprs: Vec<String> = match engine {
+        Engine::Mysql => exprs.iter().map(|x| format!("CAST({x} AS SIGNED)")).collect(),
+        _ => exprs.iter().map(|x| format!("CAST({x} AS bigint)")).collect(),
+    };
+    let v = row_of_ints(pool, &format!("SELECT {} FROM {from}", exprs.join(", "))).await?;
+    let rows = v.first().copied().flatten().unwrap_or(0);
+    let mut probes = vec![Probe { rows, texts: rows, bad_uuid: rows, bad_json: rows, bad_timestamps: rows, ..Default::default() }; t.columns.len()];
+    for (k, (i, what)) in slots.iter().enumerate() {
+        let x = v.get(k + 1).copied().flatten().unwrap_or(0);
+        let p = &mut probes[*i];
+        match *what {
+            "nulls" => p.nulls = x,
+            "not_bool" => p.not_bool = x,
+            "zero_dates" => p.zero_dates = x,
+            _ => p.max_len = x,
+        }
+    }
+    Ok((rows, probes))
+}
+
+/// Probes every table of the catalog (or those named).
+pub async fn probe_all(
+    pool: &DbPool,
+    cat: &Catalog,
+    dst: Engine,
+    only: &[String],
+) -> Result<HashMap<(String, String), (i64, Vec<Probe>)>, String> {
+    let mut out = HashMap::new();
+    for s in &cat.schemas {
+        for t in s.tables.iter().filter(|t| t.kind == TableKind::Table && (only.is_empty() || only.contains(&t.name))) {
+            let r = match cat.engine {
+                Engine::Sqlite => sqlite_table(pool, &s.name, t).await,
+                e => server_table(pool, e, &s.name, t, dst).await,
+            }
+            .map_err(|e| format!("{}: {e}", t.name))?;
+            out.insert((s.name.clone(), t.name.clone()), r);
+        }
+    }
+    Ok(out)
+}
