@@ -343,6 +343,10 @@ fn cli_stream(lite: &std::path::Path, db: &str, engines: &str) {
         // wait4 gives this child's own peak RSS.
         unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
         let _ = child.try_wait();
-        println!("| {engine:<8} | {:>9.0} | {:>13.1} |", t.elapsed().as_secs_f64() * 1000.0, usage.ru_maxrss as f64 / 1024.0);
+        println!(
+            "| {engine:<8} | {:>9.0} | {:>13.1} |",
+            t.elapsed().as_secs_f64() * 1000.0,
+            usage.ru_maxrss as f64 / 1024.0
+        );
     }
 }

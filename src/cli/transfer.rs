@@ -15,9 +15,7 @@ pub enum TransferCommand {
     /// Read the source and print the plan (TOML, to edit) on stdout and the compatibility report on stderr.
     Plan(PlanArgs),
     /// The compatibility report of a plan file.
-    Report {
-        plan: String,
-    },
+    Report { plan: String },
     /// Run a plan file (or plan and run --from/--to): tables, data, indexes, keys; asks first without --yes.
     Run(RunArgs),
     /// Row counts and checksums on both sides, with sample keys where they differ.
@@ -173,10 +171,13 @@ async fn run_inner(paths: &Paths, cmd: TransferCommand) -> Result<i32, i32> {
             let (from, to) = sides(paths, None, Some(&a.from), Some(&a.to)).await?;
             let plan = build(&from, &to, &a.tables, a.schema.as_deref()).await.map_err(fail)?;
             eprint!("{}", transfer::plan::report(&plan));
-            println!("{}", plan.to_toml().map_err(|e| {
-                eprintln!("error: {e}");
-                1
-            })?);
+            println!(
+                "{}",
+                plan.to_toml().map_err(|e| {
+                    eprintln!("error: {e}");
+                    1
+                })?
+            );
             Ok(0)
         }
         TransferCommand::Report { plan } => {
@@ -223,7 +224,8 @@ async fn run_inner(paths: &Paths, cmd: TransferCommand) -> Result<i32, i32> {
                     p.on(&e);
                 }
             });
-            let opts = RunOptions { resume: a.resume, restart: a.restart };
+            let places = format!("{} → {}", from.profile.target(), to.profile.target());
+            let opts = RunOptions { resume: a.resume, restart: a.restart, places };
             let started = Instant::now();
             let result = transfer::run(&plan, source_of(&from), &to.pool, &store, &opts, on_event).await;
             if let Ok(mut p) = progress.lock() {
@@ -285,7 +287,11 @@ async fn verify_print(plan: &Plan, source: &Source, target: &DbPool, json: bool)
                 println!("{}", serde_json::json!({"event": "verify", "ok": ok, "tables": checks}));
             } else {
                 for c in &checks {
-                    let rej = if c.source_rejected > 0 { format!(" ({} refused by the casts)", c.source_rejected) } else { String::new() };
+                    let rej = if c.source_rejected > 0 {
+                        format!(" ({} refused by the casts)", c.source_rejected)
+                    } else {
+                        String::new()
+                    };
                     println!(
                         "{} {}: source {} rows{rej}, target {} rows, checksum {} {}",
                         if c.ok { "OK  " } else { "DIFF" },
@@ -295,7 +301,11 @@ async fn verify_print(plan: &Plan, source: &Source, target: &DbPool, json: bool)
                         c.source_checksum,
                         if c.ok { "=" } else { "≠" }
                     );
-                    for (what, keys) in [("missing on the target", &c.missing), ("only on the target", &c.extra), ("different", &c.different)] {
+                    for (what, keys) in [
+                        ("missing on the target", &c.missing),
+                        ("only on the target", &c.extra),
+                        ("different", &c.different),
+                    ] {
                         if !keys.is_empty() {
                             println!("     {what}: {}", keys.join(" "));
                         }
@@ -342,7 +352,10 @@ impl Progress {
                     t.1 = t.1.max(*rows);
                 }
                 if !self.tty {
-                    eprintln!("{table}: {rows} rows in {seconds:.1} s{}", if *rejected > 0 { format!(", {rejected} refused") } else { String::new() });
+                    eprintln!(
+                        "{table}: {rows} rows in {seconds:.1} s{}",
+                        if *rejected > 0 { format!(", {rejected} refused") } else { String::new() }
+                    );
                 } else {
                     self.draw();
                 }
@@ -363,7 +376,11 @@ impl Progress {
             let frac = if *total > 0 { (*rows as f64 / *total as f64).min(1.0) } else { 1.0 };
             let bar = (frac * 30.0) as usize;
             let rate = *rows as f64 / secs;
-            let eta = if rate > 0.0 && total > rows { format!("ETA {:.0}s", (*total - *rows) as f64 / rate) } else { String::new() };
+            let eta = if rate > 0.0 && total > rows {
+                format!("ETA {:.0}s", (*total - *rows) as f64 / rate)
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 err,
                 "\x1b[2K{name:<20} [{}{}] {:>5.1}% {rows}/{total} rows {:.0} rows/s {eta}",

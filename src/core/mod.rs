@@ -10,5 +10,5 @@ pub mod paths;
 pub mod profile;
 pub mod query;
 pub mod sql;
-pub mod transfer;
 pub mod store;
+pub mod transfer;

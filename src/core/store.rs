@@ -154,7 +154,10 @@ impl Store {
 
     /// The run's stage (`load`, `after`, `done`), or None for a run never started.
     pub async fn transfer_stage(&self, run: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT stage FROM transfer_run WHERE run = ?").bind(run).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT stage FROM transfer_run WHERE run = ?")
+            .bind(run)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     pub async fn transfer_start(&self, run: &str, plan: &str) -> Result<(), StoreError> {
@@ -178,7 +181,8 @@ impl Store {
     }
 
     pub async fn checkpoint(&self, run: &str, table: &str) -> Result<Checkpoint, StoreError> {
-        let row: Option<(i64, i64, Option<String>, Option<String>, Option<String>, Option<i64>, Option<i64>, bool)> = sqlx::query_as(
+        type Row = (i64, i64, Option<String>, Option<String>, Option<String>, Option<i64>, Option<i64>, bool);
+        let row: Option<Row> = sqlx::query_as(
             "SELECT rows_done, rejected, last_key, pending_probe, pending_key, pending_rows, pending_rejected, done FROM transfer_checkpoint WHERE run = ? AND table_name = ?",
         )
         .bind(run)
@@ -202,7 +206,15 @@ impl Store {
     }
 
     /// Records a batch about to be committed on the target.
-    pub async fn checkpoint_pending(&self, run: &str, table: &str, probe: &str, key: &str, rows: i64, rejected: i64) -> Result<(), StoreError> {
+    pub async fn checkpoint_pending(
+        &self,
+        run: &str,
+        table: &str,
+        probe: &str,
+        key: &str,
+        rows: i64,
+        rejected: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO transfer_checkpoint (run, table_name, pending_probe, pending_key, pending_rows, pending_rejected) VALUES (?, ?, ?, ?, ?, ?) \
              ON CONFLICT (run, table_name) DO UPDATE SET pending_probe = excluded.pending_probe, pending_key = excluded.pending_key, \
@@ -220,7 +232,15 @@ impl Store {
     }
 
     /// Records committed rows ending at `key` (clearing any pending batch).
-    pub async fn checkpoint_commit(&self, run: &str, table: &str, key: Option<&str>, rows: i64, rejected: i64, done: bool) -> Result<(), StoreError> {
+    pub async fn checkpoint_commit(
+        &self,
+        run: &str,
+        table: &str,
+        key: Option<&str>,
+        rows: i64,
+        rejected: i64,
+        done: bool,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO transfer_checkpoint (run, table_name, rows_done, rejected, last_key, done) VALUES (?, ?, ?, ?, ?, ?) \
              ON CONFLICT (run, table_name) DO UPDATE SET rows_done = transfer_checkpoint.rows_done + excluded.rows_done, \
@@ -241,7 +261,11 @@ impl Store {
 
     /// Forgets a table's progress (it is reloaded from the start).
     pub async fn checkpoint_reset(&self, run: &str, table: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM transfer_checkpoint WHERE run = ? AND table_name = ?").bind(run).bind(table).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM transfer_checkpoint WHERE run = ? AND table_name = ?")
+            .bind(run)
+            .bind(table)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -14,4 +14,5 @@ mod query_cli;
 mod query_pane;
 mod schema_pane;
 mod secrets;
+mod transfer;
 mod tui_snapshots;

@@ -50,7 +50,9 @@ fn hex(bytes: &[u8]) -> String {
 fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { *c == b'-' } else { c.is_ascii_hexdigit() })
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { *c == b'-' } else { c.is_ascii_hexdigit() })
 }
 
 /// The target's text for a value (None: NULL). `Err` is the reason it is refused.
@@ -78,7 +80,9 @@ pub fn convert<'a>(cast: Cast, class: Class, v: &'a str, dst: Engine) -> Result<
         Cast::Float | Cast::Decimal => {
             let t = v.trim();
             match t.parse::<f64>() {
-                Ok(f) if f.is_finite() || (dst == Engine::Postgres && cast == Cast::Float) => Ok(Some(Cow::Borrowed(t))),
+                Ok(f) if f.is_finite() || (dst == Engine::Postgres && cast == Cast::Float) => {
+                    Ok(Some(Cow::Borrowed(t)))
+                }
                 _ if dst == Engine::Postgres && cast == Cast::Float && matches!(t, "Inf" | "-Inf") => {
                     owned(t.replace("Inf", "Infinity"))
                 }
@@ -153,7 +157,11 @@ mod tests {
             ("2024-01-02 03:04", "2024-01-02 03:04:00.000000+00"),
             ("2024-01-02", "2024-01-02 00:00:00.000000+00"),
         ] {
-            assert_eq!(convert(Cast::Timestamptz, Class::Text, s, Engine::Postgres).unwrap().as_deref(), Some(want), "{s}");
+            assert_eq!(
+                convert(Cast::Timestamptz, Class::Text, s, Engine::Postgres).unwrap().as_deref(),
+                Some(want),
+                "{s}"
+            );
         }
         assert!(convert(Cast::Timestamptz, Class::Text, "yesterday", Engine::Postgres).is_err());
         assert!(convert(Cast::Timestamptz, Class::Text, "2024-13-01", Engine::Postgres).is_err());
@@ -167,7 +175,10 @@ mod tests {
         assert_eq!(c(Cast::Int, Class::Real, "3.0"), Ok(Some("3".into())));
         assert!(c(Cast::Int, Class::Text, "abc").unwrap_err().contains("not an integer"));
         assert!(c(Cast::Json, Class::Text, "{bad").is_err());
-        assert_eq!(c(Cast::Uuid, Class::Text, "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"), Ok(Some("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11".into())));
+        assert_eq!(
+            c(Cast::Uuid, Class::Text, "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"),
+            Ok(Some("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11".into()))
+        );
         assert!(c(Cast::Uuid, Class::Text, "nope").is_err());
         assert_eq!(c(Cast::Bytes, Class::Text, "hi"), Ok(Some("\\x6869".into())));
         assert_eq!(c(Cast::ZeroDateNull, Class::Text, "0000-00-00 00:00:00"), Ok(None));

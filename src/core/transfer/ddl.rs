@@ -178,7 +178,12 @@ pub fn foreign_keys(plan: &Plan, t: &TablePlan) -> Vec<(String, String)> {
     }
     t.foreign_keys
         .iter()
-        .map(|f| (format!("foreign key {}", f.name), format!("ALTER TABLE {} ADD {}", table_name(plan, t), fk_clause(plan, t, f))))
+        .map(|f| {
+            (
+                format!("foreign key {}", f.name),
+                format!("ALTER TABLE {} ADD {}", table_name(plan, t), fk_clause(plan, t, f)),
+            )
+        })
         .collect()
 }
 
@@ -186,7 +191,9 @@ pub fn views(plan: &Plan) -> Vec<(String, String)> {
     plan.views
         .iter()
         .filter_map(|v| {
-            v.target_sql.as_ref().map(|sql| (format!("view {}", v.name), format!("CREATE VIEW {} AS {sql}", name_of(plan, &v.name))))
+            v.target_sql
+                .as_ref()
+                .map(|sql| (format!("view {}", v.name), format!("CREATE VIEW {} AS {sql}", name_of(plan, &v.name))))
         })
         .collect()
 }

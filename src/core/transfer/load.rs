@@ -80,6 +80,8 @@ pub(crate) fn source_sql(plan: &Plan, t: &TablePlan, after: Option<&[Option<Stri
 
 struct SessionSink {
     batch: Batch,
+    /// Columns the session shows as hex (binary): their values are bytes.
+    binary: Vec<bool>,
     width: usize,
     size: usize,
     tx: mpsc::Sender<Batch>,
@@ -88,10 +90,17 @@ struct SessionSink {
 impl Sink for SessionSink {
     fn columns(&mut self, columns: Vec<Column>) {
         self.width = columns.len();
+        self.binary = columns.iter().map(|c| c.kind == crate::core::query::Kind::Binary).collect();
         self.batch = Batch::new(self.width);
     }
     fn row(&mut self, row: &RowBuf) -> Flow {
-        let classes: Vec<Class> = (0..row.len()).map(|i| if row.get(i).is_some() { Class::Text } else { Class::Null }).collect();
+        let classes: Vec<Class> = (0..row.len())
+            .map(|i| match row.get(i) {
+                None => Class::Null,
+                Some(_) if self.binary.get(i) == Some(&true) => Class::Blob,
+                Some(_) => Class::Text,
+            })
+            .collect();
         self.batch.push(row, &classes);
         if self.batch.rows.len() >= self.size { Flow::Pause } else { Flow::Continue }
     }
@@ -132,7 +141,7 @@ pub(crate) fn spawn_reader(
         }),
         Source::Pool(pool) => tokio::spawn(async move {
             let mut s = Session::open(&pool).await.map_err(|e| e.to_string())?;
-            let mut sink = SessionSink { batch: Batch::new(width), width, size, tx: tx.clone() };
+            let mut sink = SessionSink { batch: Batch::new(width), binary: Vec::new(), width, size, tx: tx.clone() };
             let r = s.run(&sql, &mut sink).await.map_err(|e| e.to_string());
             if r.is_ok() && !sink.batch.rows.is_empty() {
                 let _ = tx.send(std::mem::replace(&mut sink.batch, Batch::new(width))).await;
@@ -158,7 +167,12 @@ fn copy_escape(out: &mut Vec<u8>, s: &str) {
 }
 
 /// A row converted for the target, or the column and reason it is refused.
-pub(crate) fn convert_row<'a>(t: &'a TablePlan, dst: Engine, batch: &'a Batch, r: usize) -> Result<Vec<Option<Cow<'a, str>>>, (usize, String)> {
+pub(crate) fn convert_row<'a>(
+    t: &'a TablePlan,
+    dst: Engine,
+    batch: &'a Batch,
+    r: usize,
+) -> Result<Vec<Option<Cow<'a, str>>>, (usize, String)> {
     let mut out = Vec::with_capacity(t.columns.len() + t.extra_columns.len());
     for (c, col) in t.columns.iter().enumerate() {
         let class = batch.class(r, c);
@@ -239,7 +253,12 @@ fn prepare(plan: &Plan, t: &TablePlan, batch: &Batch) -> Result<Prepared, String
                 });
                 rejects.push(rec.to_string());
                 if plan.on_error == OnError::Stop {
-                    return Err(format!("{}: row {:?}: column {}: {reason}", t.source, key_of(t, batch, r), t.columns.get(c).map_or("", |x| x.source.as_str())));
+                    return Err(format!(
+                        "{}: row {:?}: column {}: {reason}",
+                        t.source,
+                        key_of(t, batch, r),
+                        t.columns.get(c).map_or("", |x| x.source.as_str())
+                    ));
                 }
                 continue;
             }
@@ -351,7 +370,9 @@ async fn write(plan: &Plan, t: &TablePlan, target: &DbPool, p: Payload) -> Resul
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
                 for (i, v) in row.into_iter().enumerate() {
                     match v {
-                        Some(s) if bytes[i] => q = q.bind(crate::core::query::edit::unhex(&s).unwrap_or_else(|| s.into_bytes())),
+                        Some(s) if bytes[i] => {
+                            q = q.bind(crate::core::query::edit::unhex(&s).unwrap_or_else(|| s.into_bytes()))
+                        }
                         other => q = q.bind(other),
                     }
                 }
@@ -371,7 +392,8 @@ async fn on_target(plan: &Plan, t: &TablePlan, target: &DbPool, key: &[Option<St
     for (k, v) in t.key.iter().zip(key) {
         let Some(col) = t.columns.iter().find(|c| &c.source == k) else { continue };
         let v = v.as_deref().unwrap_or("");
-        let conv = convert(col.cast, Class::Text, v, dst).ok().flatten().map(Cow::into_owned).unwrap_or_else(|| v.to_string());
+        let conv =
+            convert(col.cast, Class::Text, v, dst).ok().flatten().map(Cow::into_owned).unwrap_or_else(|| v.to_string());
         conds.push(format!("{} = {}", quote::ident(dst, &col.target), quote::literal(dst, &conv)));
     }
     for x in t.extra_columns.iter().filter(|x| x.in_key) {
@@ -412,7 +434,10 @@ pub async fn load_table(ctx: &Ctx, t: &TablePlan) -> Result<(u64, u64), Transfer
         let landed = on_target(plan, t, &ctx.target, &probe).await.map_err(err)?;
         let key_value = if landed { Some(key.as_str()) } else { None };
         let (r, j) = if landed { (rows, rejected) } else { (0, 0) };
-        ctx.store.checkpoint_commit(&ctx.run, &t.source, key_value, r, j, false).await.map_err(|e| err(e.to_string()))?;
+        ctx.store
+            .checkpoint_commit(&ctx.run, &t.source, key_value, r, j, false)
+            .await
+            .map_err(|e| err(e.to_string()))?;
         cp = ctx.store.checkpoint(&ctx.run, &t.source).await.map_err(|e| err(e.to_string()))?;
     }
     if t.key.is_empty() {
@@ -467,7 +492,13 @@ pub async fn load_table(ctx: &Ctx, t: &TablePlan) -> Result<(u64, u64), Transfer
         total += written;
         total_rejected += rejected as u64;
         done_before += written;
-        (ctx.on_event)(Event::Progress { table: t.source.clone(), rows: done_before, total: t.rows.max(0) as u64, bytes, read });
+        (ctx.on_event)(Event::Progress {
+            table: t.source.clone(),
+            rows: done_before,
+            total: t.rows.max(0) as u64,
+            bytes,
+            read,
+        });
     }
     match reader.await {
         Ok(Ok(())) => {}

@@ -11,7 +11,7 @@ pub mod typemap;
 pub mod verify;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sha2::Digest;
 
@@ -99,18 +99,22 @@ pub async fn target_table(plan: &Plan, target: &DbPool, table: &str) -> Result<O
             "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}",
             quote::literal(e, table)
         ),
-        Engine::Sqlite => format!("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = {}", quote::literal(e, table)),
+        Engine::Sqlite => {
+            format!("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = {}", quote::literal(e, table))
+        }
     };
     if scalar(target, &sql).await? == 0 {
         return Ok(None);
     }
-    let n = scalar(target, &format!("SELECT count(*) FROM {}", quote::qualified(e, &plan.target_schema, table))).await?;
+    let n =
+        scalar(target, &format!("SELECT count(*) FROM {}", quote::qualified(e, &plan.target_schema, table))).await?;
     Ok(Some(n))
 }
 
-/// The run's identity: a hash of the plan (the same plan resumes the same run).
-pub fn run_id(plan: &Plan) -> String {
-    let text = plan.to_toml().unwrap_or_default();
+/// The run's identity: a hash of the plan and of where source and target are (the same plan toward the same
+/// databases resumes the same run; toward another database it is another run).
+pub fn run_id(plan: &Plan, places: &str) -> String {
+    let text = format!("{}\n{places}", plan.to_toml().unwrap_or_default());
     let h = sha2::Sha256::digest(text.as_bytes());
     h.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
@@ -120,6 +124,8 @@ pub struct RunOptions {
     pub resume: bool,
     /// Forget an earlier run of the same plan and start again.
     pub restart: bool,
+    /// Where the source and target are (part of the run's identity), e.g. both profiles' targets.
+    pub places: String,
 }
 
 /// Runs the plan: checks the target, creates the tables (schema_and_data), loads every table (in parallel,
@@ -133,7 +139,7 @@ pub async fn run(
     on_event: Arc<dyn Fn(Event) + Send + Sync>,
 ) -> Result<RunReport, TransferError> {
     let started = Instant::now();
-    let run = run_id(plan);
+    let run = run_id(plan, &opts.places);
     let st = |e: crate::core::store::StoreError| TransferError::Store(e.to_string());
     let stage = store.transfer_stage(&run).await.map_err(st)?;
     let resuming = match (&stage, opts.resume, opts.restart) {
@@ -159,7 +165,9 @@ pub async fn run(
                 (Mode::SchemaAndData, Some(_), Existing::Fail) => {
                     problems.push(format!("{} exists on the target (existing = \"fail\")", t.target))
                 }
-                (Mode::DataOnly, None, _) => problems.push(format!("{} does not exist on the target (mode = \"data_only\")", t.target)),
+                (Mode::DataOnly, None, _) => {
+                    problems.push(format!("{} does not exist on the target (mode = \"data_only\")", t.target))
+                }
                 (Mode::DataOnly, Some(n), Existing::Fail) if n > 0 => {
                     problems.push(format!("{} has {n} rows on the target (existing = \"fail\")", t.target))
                 }
@@ -183,7 +191,9 @@ pub async fn run(
     for t in &plan.tables {
         let exists = target_table(plan, target, &t.target).await.map_err(TransferError::Target)?;
         match (plan.mode, exists) {
-            (Mode::SchemaAndData, None) => exec(target, &ddl::create_table(plan, t)).await.map_err(|e| TransferError::Target(format!("creating {}: {e}", t.target)))?,
+            (Mode::SchemaAndData, None) => exec(target, &ddl::create_table(plan, t))
+                .await
+                .map_err(|e| TransferError::Target(format!("creating {}: {e}", t.target)))?,
             (_, Some(_)) if !resuming && plan.existing == Existing::Truncate => {
                 load::clear_table(plan, t, target).await.map_err(TransferError::Target)?
             }
@@ -268,7 +278,15 @@ pub async fn run(
         let r = exec(target, &sql).await;
         // On a resumed run a step may have been done already.
         let r = match r {
-            Err(e) if resuming && (e.contains("already exists") || e.contains("Duplicate") || e.contains("1061") || e.contains("1826")) => Ok(()),
+            Err(e)
+                if resuming
+                    && (e.contains("already exists")
+                        || e.contains("Duplicate")
+                        || e.contains("1061")
+                        || e.contains("1826")) =>
+            {
+                Ok(())
+            }
             other => other,
         };
         on_event(Event::Step { what: what.clone(), error: r.clone().err() });
@@ -278,11 +296,11 @@ pub async fn run(
     }
     store.transfer_set_stage(&run, "done").await.map_err(st)?;
     report.seconds = started.elapsed().as_secs_f64();
-    let _ = Duration::ZERO;
     Ok(report)
 }
 
 /// Reads the source catalog, probes its data, and builds the plan toward `dst`.
+#[allow(clippy::too_many_arguments)]
 pub async fn make_plan(
     src_pool: &DbPool,
     src_database: &str,

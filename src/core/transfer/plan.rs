@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::typemap::{self, Cast, Probe};
+use crate::core::catalog::quote;
 use crate::core::catalog::{Catalog, Identity, Table, TableKind, TypeFamily};
 use crate::core::profile::Engine;
 use crate::core::sql::lex::{Tok, tokens};
-use crate::core::catalog::quote;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -207,9 +207,50 @@ const PORTABLE_FUNCTIONS: &[&str] = &[
 /// Rewrites an expression for `dst`: identifiers re-quoted (so case and reserved words survive), MySQL's
 /// double-quoted strings as standard strings. Functions outside a short portable list make it non-portable.
 pub fn translate_expr(expr: &str, src: Engine, dst: Engine, columns: &[(String, String)]) -> Result<String, String> {
+    translate_expr_typed(expr, src, dst, columns, &[])
+}
+
+/// As `translate_expr`; `booleans` are target columns that became boolean, so `col = 1` reads `col = TRUE`.
+pub fn translate_expr_typed(
+    expr: &str,
+    src: Engine,
+    dst: Engine,
+    columns: &[(String, String)],
+    booleans: &[String],
+) -> Result<String, String> {
     let toks = tokens(expr, src);
     let mut out = String::new();
+    // The last column named and the operator after it, for boolean literals.
+    let mut last_bool = false;
+    let mut after_eq = false;
     for (i, t) in toks.iter().enumerate() {
+        if t.kind == Tok::Number && last_bool && after_eq && dst == Engine::Postgres {
+            match t.text(expr) {
+                "0" => {
+                    out.push_str("FALSE");
+                    continue;
+                }
+                "1" => {
+                    out.push_str("TRUE");
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        match t.kind {
+            Tok::Space | Tok::Comment => {}
+            Tok::Punct if matches!(t.text(expr), "=" | "<" | ">" | "!") => after_eq = true,
+            Tok::Word | Tok::QuotedIdent => {
+                let name = crate::core::sql::refs::unquote(t.text(expr));
+                let target = columns.iter().find(|(s, _)| s.eq_ignore_ascii_case(&name)).map(|(_, t)| t.clone());
+                last_bool = target.is_some_and(|x| booleans.contains(&x));
+                after_eq = false;
+            }
+            _ => {
+                last_bool = false;
+                after_eq = false;
+            }
+        }
         let text = t.text(expr);
         let next_is_paren = toks[i + 1..].iter().find(|x| x.kind != Tok::Space).is_some_and(|x| x.text(expr) == "(");
         match t.kind {
@@ -245,8 +286,15 @@ pub fn translate_expr(expr: &str, src: Engine, dst: Engine, columns: &[(String, 
 fn default_for(d: &str, src: Engine, dst: Engine) -> Result<String, String> {
     let t = d.trim();
     let u = t.to_ascii_uppercase();
-    let now = matches!(u.as_str(), "CURRENT_TIMESTAMP" | "NOW()" | "CURRENT_TIMESTAMP()" | "(DATETIME('NOW'))" | "DATETIME('NOW')" | "(CURRENT_TIMESTAMP)")
-        || u.starts_with("CURRENT_TIMESTAMP(");
+    let now = matches!(
+        u.as_str(),
+        "CURRENT_TIMESTAMP"
+            | "NOW()"
+            | "CURRENT_TIMESTAMP()"
+            | "(DATETIME('NOW'))"
+            | "DATETIME('NOW')"
+            | "(CURRENT_TIMESTAMP)"
+    ) || u.starts_with("CURRENT_TIMESTAMP(");
     if now {
         return Ok("CURRENT_TIMESTAMP".into());
     }
@@ -310,16 +358,12 @@ pub fn build(
                 });
             }
             if t.kind.is_view() {
-                let sql = t.definition.clone().unwrap_or_default();
-                let select = match sql.to_ascii_uppercase().find(" AS ") {
-                    Some(k) if sql.trim_start().to_ascii_uppercase().starts_with("CREATE") => sql[k + 4..].trim().to_string(),
-                    _ => sql.trim().to_string(),
-                };
-                let (target_sql, skip) = match translate_expr(&select, src, dst, &[]) {
-                    Ok(x) => (Some(x.trim_end_matches(';').to_string()), None),
-                    Err(e) => (None, Some(format!("not portable: {e}"))),
-                };
-                plan.views.push(ViewPlan { name: t.name.clone(), source_sql: sql, target_sql, skip });
+                plan.views.push(ViewPlan {
+                    name: t.name.clone(),
+                    source_sql: t.definition.clone().unwrap_or_default(),
+                    target_sql: None,
+                    skip: None,
+                });
                 continue;
             }
             if t.kind != TableKind::Table {
@@ -328,6 +372,25 @@ pub fn build(
             let key = (s.name.clone(), t.name.clone());
             let (rows, cols_probe) = probes.get(&key).cloned().unwrap_or_default();
             plan.tables.push(table_plan(src, dst, &s.name, t, rows, &cols_probe));
+        }
+    }
+    // Views, with every table's columns known (names re-quoted, 0/1 against booleans as FALSE/TRUE).
+    let names: Vec<(String, String)> =
+        plan.tables.iter().flat_map(|t| t.columns.iter().map(|c| (c.source.clone(), c.target.clone()))).collect();
+    let booleans: Vec<String> = plan
+        .tables
+        .iter()
+        .flat_map(|t| t.columns.iter().filter(|c| c.cast == Cast::Bool).map(|c| c.target.clone()))
+        .collect();
+    for v in plan.views.iter_mut() {
+        let sql = v.source_sql.clone();
+        let select = match sql.to_ascii_uppercase().find(" AS ") {
+            Some(k) if sql.trim_start().to_ascii_uppercase().starts_with("CREATE") => sql[k + 4..].trim().to_string(),
+            _ => sql.trim().to_string(),
+        };
+        match translate_expr_typed(&select, src, dst, &names, &booleans) {
+            Ok(x) => v.target_sql = Some(x.trim_end_matches(';').to_string()),
+            Err(e) => v.skip = Some(format!("not portable: {e}")),
         }
     }
     // A foreign key column takes the type of the column it references.
@@ -340,7 +403,10 @@ pub fn build(
         let fks = t.foreign_keys.clone();
         for f in fks {
             let referenced = if f.referenced_columns.is_empty() {
-                cat.find_table(&f.references).and_then(|(_, r)| r.primary_key.as_ref()).map(|k| k.columns.clone()).unwrap_or_default()
+                cat.find_table(&f.references)
+                    .and_then(|(_, r)| r.primary_key.as_ref())
+                    .map(|k| k.columns.clone())
+                    .unwrap_or_default()
             } else {
                 f.referenced_columns.clone()
             };
@@ -370,15 +436,33 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
         .chain(t.foreign_keys.iter().flat_map(|f| f.columns.iter().map(String::as_str)))
         .collect();
     let mut columns = Vec::new();
+    // MariaDB's JSON is LONGTEXT with a CHECK (json_valid(col)): a JSON column.
+    let json_checked = |name: &str| {
+        t.checks.iter().any(|k| {
+            let e = k.expression.to_ascii_lowercase().replace(['`', '"', ' '], "");
+            e == format!("json_valid({})", name.to_ascii_lowercase())
+        })
+    };
     for (i, c) in t.columns.iter().enumerate() {
+        let mut c = c.clone();
+        if src == Engine::Mysql && json_checked(&c.name) {
+            c.type_family = TypeFamily::Json;
+        }
+        let c = &c;
         if c.generated.is_some() {
-            notes.push(format!("column {} is generated ({}) on the source: copied as plain values", c.name, c.generated.clone().unwrap_or_default()));
+            notes.push(format!(
+                "column {} is generated ({}) on the source: copied as plain values",
+                c.name,
+                c.generated.clone().unwrap_or_default()
+            ));
         }
         let p = probes.get(i).cloned().unwrap_or_default();
         let in_pk = pk.contains(&c.name);
         let mut mp = typemap::map(src, dst, c, &p, indexed.contains(&c.name.as_str()), in_pk);
-        let identity = matches!(c.identity, Some(Identity::Always | Identity::ByDefault | Identity::AutoIncrement | Identity::Rowid))
-            && matches!(mp.cast, Cast::Int);
+        let identity = matches!(
+            c.identity,
+            Some(Identity::Always | Identity::ByDefault | Identity::AutoIncrement | Identity::Rowid)
+        ) && matches!(mp.cast, Cast::Int);
         if identity && dst == Engine::Postgres && mp.target_type != "bigint" {
             mp.target_type = "bigint".into();
         }
@@ -390,6 +474,14 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
         let default = match &c.default {
             None => None,
             Some(d) => match default_for(d, src, dst) {
+                Ok(x) if mp.cast == Cast::Bool && dst == Engine::Postgres => match x.as_str() {
+                    "0" | "'0'" | "FALSE" | "false" => Some("FALSE".into()),
+                    "1" | "'1'" | "TRUE" | "true" => Some("TRUE".into()),
+                    _ => {
+                        notes.push(format!("column {}: default {x} is not a boolean: dropped", c.name));
+                        None
+                    }
+                },
                 Ok(x) => Some(x),
                 Err(e) => {
                     notes.push(format!("column {}: {e}", c.name));
@@ -400,7 +492,10 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
         if let Some(coll) = &c.collation
             && src != dst
         {
-            notes.push(format!("column {}: collation {coll} is not carried over (the target's default applies)", c.name));
+            notes.push(format!(
+                "column {}: collation {coll} is not carried over (the target's default applies)",
+                c.name
+            ));
         }
         let identity_note = if identity { " · identity (values kept, sequence set past the maximum)" } else { "" };
         columns.push(ColumnPlan {
@@ -424,6 +519,10 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
         }
     }
     let names: Vec<(String, String)> = columns.iter().map(|c| (c.source.clone(), c.target.clone())).collect();
+    let booleans: Vec<String> = columns.iter().filter(|c| c.cast == Cast::Bool).map(|c| c.target.clone()).collect();
+    let translate_expr = |e: &str, src: Engine, dst: Engine, names: &[(String, String)]| {
+        translate_expr_typed(e, src, dst, names, &booleans)
+    };
     let mut indexes = Vec::new();
     for k in &t.unique_constraints {
         indexes.push(IndexPlan {
@@ -443,7 +542,9 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
         let mut skip = None;
         for p in &ix.parts {
             match (&p.column, &p.expression) {
-                (Some(c), _) => parts.push(IndexPart { column: Some(c.clone()), expression: None, descending: p.descending }),
+                (Some(c), _) => {
+                    parts.push(IndexPart { column: Some(c.clone()), expression: None, descending: p.descending })
+                }
                 (None, Some(e)) => match translate_expr(e, src, dst, &names) {
                     Ok(x) if dst != Engine::Mysql => {
                         parts.push(IndexPart { column: None, expression: Some(x), descending: p.descending })
@@ -486,6 +587,12 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
     let checks = t
         .checks
         .iter()
+        .filter(|c| {
+            !(src == Engine::Mysql
+                && t.columns
+                    .iter()
+                    .any(|col| json_checked(&col.name) && c.expression.to_ascii_lowercase().contains("json_valid")))
+        })
         .enumerate()
         .map(|(i, c)| {
             let name = c.name.clone().unwrap_or_else(|| format!("{}_check{}", t.name, i + 1));
@@ -535,7 +642,13 @@ pub fn report(plan: &Plan) -> String {
         plan.tables.iter().map(|t| t.rows).sum::<i64>()
     );
     for t in &plan.tables {
-        s.push_str(&format!("\n{} → {} ({} rows){}\n", t.source, t.target, t.rows, if t.filter.is_empty() { String::new() } else { format!(" WHERE {}", t.filter) }));
+        s.push_str(&format!(
+            "\n{} → {} ({} rows){}\n",
+            t.source,
+            t.target,
+            t.rows,
+            if t.filter.is_empty() { String::new() } else { format!(" WHERE {}", t.filter) }
+        ));
         for c in &t.columns {
             let flag = if c.lossy.is_some() { "LOSSY " } else { "" };
             s.push_str(&format!(
@@ -552,7 +665,13 @@ pub fn report(plan: &Plan) -> String {
             }
         }
         for e in &t.extra_columns {
-            s.push_str(&format!("  + {} {} = {}{}\n", e.name, e.target_type, e.value, if e.in_key { " (in the key)" } else { "" }));
+            s.push_str(&format!(
+                "  + {} {} = {}{}\n",
+                e.name,
+                e.target_type,
+                e.value,
+                if e.in_key { " (in the key)" } else { "" }
+            ));
         }
         for i in &t.indexes {
             if let Some(why) = &i.skip {
@@ -571,7 +690,9 @@ pub fn report(plan: &Plan) -> String {
     for v in &plan.views {
         match &v.skip {
             Some(why) => s.push_str(&format!("\nview {} NOT MIGRATED: {why}\n  {}\n", v.name, v.source_sql)),
-            None => s.push_str(&format!("\nview {}: translated (created after the tables; reported if refused)\n", v.name)),
+            None => {
+                s.push_str(&format!("\nview {}: translated (created after the tables; reported if refused)\n", v.name))
+            }
         }
     }
     for n in &plan.not_migrated {

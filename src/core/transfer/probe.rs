@@ -76,7 +76,9 @@ async fn sqlite_table(pool: &DbPool, schema: &str, t: &Table) -> Result<(i64, Ve
                 format!("sum(NOT (length({q}) = 36 AND {q} GLOB '{UUID_GLOB}'))"),
                 format!("sum(NOT json_valid({q}))"),
                 format!("sum(substr({q}, 1, 1) IN ('{{', '['))"),
-                format!("sum(NOT ({q} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*' AND datetime({q}) IS NOT NULL))"),
+                format!(
+                    "sum(NOT ({q} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*' AND datetime({q}) IS NOT NULL))"
+                ),
                 format!("sum(length({q}) = 10 AND {q} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]')"),
                 format!("sum({q} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' OR {q} GLOB '*Z')"),
             ]);
@@ -96,7 +98,13 @@ async fn sqlite_table(pool: &DbPool, schema: &str, t: &Table) -> Result<(i64, Ve
     Ok((rows, probes))
 }
 
-async fn server_table(pool: &DbPool, engine: Engine, schema: &str, t: &Table, dst: Engine) -> Result<(i64, Vec<Probe>), String> {
+async fn server_table(
+    pool: &DbPool,
+    engine: Engine,
+    schema: &str,
+    t: &Table,
+    dst: Engine,
+) -> Result<(i64, Vec<Probe>), String> {
     let from = quote::qualified(engine, schema, &t.name);
     let mut exprs = vec!["count(*)".to_string()];
     let mut slots: Vec<(usize, &'static str)> = Vec::new();
@@ -109,7 +117,9 @@ async fn server_table(pool: &DbPool, engine: Engine, schema: &str, t: &Table, ds
             exprs.push(format!("sum({q} NOT IN (0, 1))"));
             slots.push((i, "not_bool"));
         }
-        if engine == Engine::Mysql && matches!(c.type_family, TypeFamily::Date | TypeFamily::Timestamp | TypeFamily::TimestampTz) {
+        if engine == Engine::Mysql
+            && matches!(c.type_family, TypeFamily::Date | TypeFamily::Timestamp | TypeFamily::TimestampTz)
+        {
             exprs.push(format!("sum(CAST({q} AS CHAR) LIKE '0000-00-00%')"));
             slots.push((i, "zero_dates"));
         }
@@ -125,7 +135,11 @@ async fn server_table(pool: &DbPool, engine: Engine, schema: &str, t: &Table, ds
     };
     let v = row_of_ints(pool, &format!("SELECT {} FROM {from}", exprs.join(", "))).await?;
     let rows = v.first().copied().flatten().unwrap_or(0);
-    let mut probes = vec![Probe { rows, texts: rows, bad_uuid: rows, bad_json: rows, bad_timestamps: rows, ..Default::default() }; t.columns.len()];
+    let mut probes =
+        vec![
+            Probe { rows, texts: rows, bad_uuid: rows, bad_json: rows, bad_timestamps: rows, ..Default::default() };
+            t.columns.len()
+        ];
     for (k, (i, what)) in slots.iter().enumerate() {
         let x = v.get(k + 1).copied().flatten().unwrap_or(0);
         let p = &mut probes[*i];

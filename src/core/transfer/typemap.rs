@@ -126,10 +126,11 @@ pub fn map(src: Engine, dst: Engine, col: &Column, p: &Probe, indexed: bool, in_
             } else {
                 "integer"
             };
-            return m(wider, if wider.starts_with("numeric") { Cast::Decimal } else { Cast::Int }, format!(
-                "{} → {wider} (the next wider signed type holds every unsigned value)",
-                col.data_type
-            ));
+            return m(
+                wider,
+                if wider.starts_with("numeric") { Cast::Decimal } else { Cast::Int },
+                format!("{} → {wider} (the next wider signed type holds every unsigned value)", col.data_type),
+            );
         }
         if decl.starts_with("enum(") && dst == Engine::Postgres {
             return m("text", Cast::AsIs, format!("{} → text with a CHECK on its values", col.data_type));
@@ -173,13 +174,29 @@ fn to(dst: Engine, f: TypeFamily, col: &Column, p: &Probe, indexed: bool) -> Map
     match dst {
         Engine::Postgres => match f {
             F::Integer => {
-                let t = if decl.starts_with("bigint") || decl.starts_with("int8") { "bigint" } else if decl.starts_with("smallint") || decl.starts_with("tinyint") { "smallint" } else if p.max_int.unwrap_or(0) > i32::MAX as i64 || p.min_int.unwrap_or(0) < i32::MIN as i64 { "bigint" } else { "integer" };
+                let t = if decl.starts_with("bigint") || decl.starts_with("int8") {
+                    "bigint"
+                } else if decl.starts_with("smallint") || decl.starts_with("tinyint") {
+                    "smallint"
+                } else if p.max_int.unwrap_or(0) > i32::MAX as i64 || p.min_int.unwrap_or(0) < i32::MIN as i64 {
+                    "bigint"
+                } else {
+                    "integer"
+                };
                 m(t, Cast::Int, "")
             }
             F::Decimal => m(&keep_params("numeric"), Cast::Decimal, ""),
-            F::Float => m(if decl.starts_with("float") && !decl.contains("double") { "real" } else { "double precision" }, Cast::Float, ""),
+            F::Float => m(
+                if decl.starts_with("float") && !decl.contains("double") { "real" } else { "double precision" },
+                Cast::Float,
+                "",
+            ),
             F::Boolean => m("boolean", Cast::Bool, ""),
-            F::Text => m(if decl.starts_with("varchar") || decl.starts_with("character varying") { &decl } else { "text" }, Cast::AsIs, ""),
+            F::Text => m(
+                if decl.starts_with("varchar") || decl.starts_with("character varying") { &decl } else { "text" },
+                Cast::AsIs,
+                "",
+            ),
             F::Binary => m("bytea", Cast::Bytes, ""),
             F::Date => m("date", Cast::Date, ""),
             F::Time => m("time", Cast::AsIs, ""),
@@ -191,10 +208,23 @@ fn to(dst: Engine, f: TypeFamily, col: &Column, p: &Probe, indexed: bool) -> Map
             F::Enum => m("text", Cast::AsIs, ""),
             F::Array => m(&col.data_type, Cast::AsIs, ""),
             F::Network => m(&col.data_type, Cast::AsIs, ""),
-            F::Geometry | F::Other => lossy(m("text", Cast::Text, ""), format!("{} has no PostgreSQL equivalent: kept as text", col.data_type)),
+            F::Geometry | F::Other => lossy(
+                m("text", Cast::Text, ""),
+                format!("{} has no PostgreSQL equivalent: kept as text", col.data_type),
+            ),
         },
         Engine::Mysql => match f {
-            F::Integer => m(if decl.starts_with("smallint") { "smallint" } else if decl.starts_with("int") && !decl.starts_with("int8") || decl.starts_with("integer") { "int" } else { "bigint" }, Cast::Int, ""),
+            F::Integer => m(
+                if decl.starts_with("smallint") {
+                    "smallint"
+                } else if decl.starts_with("int") && !decl.starts_with("int8") || decl.starts_with("integer") {
+                    "int"
+                } else {
+                    "bigint"
+                },
+                Cast::Int,
+                "",
+            ),
             F::Decimal => m(&keep_params("decimal"), Cast::Decimal, ""),
             F::Float => m("double", Cast::Float, ""),
             F::Boolean => m("boolean", Cast::Bool, ""),
@@ -211,7 +241,14 @@ fn to(dst: Engine, f: TypeFamily, col: &Column, p: &Probe, indexed: bool) -> Map
         },
         Engine::Sqlite => match f {
             F::Integer => m("INTEGER", Cast::Int, ""),
-            F::Decimal => lossy(m("NUMERIC", Cast::Decimal, ""), "SQLite keeps about 15 significant digits for NUMERIC"),
+            F::Decimal => {
+                // SQLite's NUMERIC keeps about 15 significant digits: wider decimals stay exact as text.
+                let precision = decl.split(['(', ',', ')']).nth(1).and_then(|p| p.trim().parse::<u32>().ok());
+                match precision {
+                    Some(p) if p <= 15 => m("NUMERIC", Cast::Decimal, ""),
+                    _ => m("TEXT", Cast::Decimal, "").with_reason("decimal wider than 15 digits: exact as text"),
+                }
+            }
             F::Float => m("REAL", Cast::Float, ""),
             F::Boolean => m("BOOLEAN", Cast::Bool, ""),
             F::Binary => m("BLOB", Cast::Bytes, ""),
@@ -248,7 +285,12 @@ fn map_sqlite(dst: Engine, col: &Column, decl: &str, p: &Probe, non_null: i64, i
         }
         let mut x = fam(TypeFamily::Integer);
         if dst == Engine::Postgres {
-            x.target_type = if in_pk || p.max_int.unwrap_or(0) > i32::MAX as i64 || p.min_int.unwrap_or(0) < i32::MIN as i64 { "bigint".into() } else { "integer".into() };
+            x.target_type =
+                if in_pk || p.max_int.unwrap_or(0) > i32::MAX as i64 || p.min_int.unwrap_or(0) < i32::MIN as i64 {
+                    "bigint".into()
+                } else {
+                    "integer".into()
+                };
         }
         return x.with_reason(format!("{declared}: every value an integer"));
     }
@@ -288,7 +330,10 @@ fn map_sqlite(dst: Engine, col: &Column, decl: &str, p: &Probe, non_null: i64, i
     if p.blobs > 0 {
         let mut x = fam(TypeFamily::Binary);
         x.cast = Cast::Bytes;
-        return lossy(x.with_reason(format!("{declared}: mixed values including blobs → bytes")), "non-blob values stored as their text bytes");
+        return lossy(
+            x.with_reason(format!("{declared}: mixed values including blobs → bytes")),
+            "non-blob values stored as their text bytes",
+        );
     }
     let mut x = fam(TypeFamily::Text);
     x.cast = Cast::Text;
@@ -323,15 +368,43 @@ mod tests {
     #[test]
     fn sqlite_by_values() {
         let p = |f: fn(&mut Probe)| {
-            let mut p = Probe { rows: 10, texts: 10, bad_timestamps: 10, bad_json: 10, bad_uuid: 10, not_bool: 10, ..Default::default() };
+            let mut p = Probe {
+                rows: 10,
+                texts: 10,
+                bad_timestamps: 10,
+                bad_json: 10,
+                bad_uuid: 10,
+                not_bool: 10,
+                ..Default::default()
+            };
             f(&mut p);
             p
         };
         let s = |decl: &str, pr: &Probe| map(Engine::Sqlite, Engine::Postgres, &col(decl), pr, false, false);
         assert_eq!(s("TEXT", &p(|p| p.bad_uuid = 0)).target_type, "uuid");
-        assert_eq!(s("TEXT", &p(|p| { p.bad_json = 0; p.json_like = 10 })).target_type, "jsonb");
+        assert_eq!(
+            s(
+                "TEXT",
+                &p(|p| {
+                    p.bad_json = 0;
+                    p.json_like = 10
+                })
+            )
+            .target_type,
+            "jsonb"
+        );
         assert_eq!(s("TEXT", &p(|p| p.bad_timestamps = 0)).target_type, "timestamptz");
-        assert_eq!(s("TEXT", &p(|p| { p.bad_timestamps = 0; p.dates_only = 10 })).target_type, "date");
+        assert_eq!(
+            s(
+                "TEXT",
+                &p(|p| {
+                    p.bad_timestamps = 0;
+                    p.dates_only = 10
+                })
+            )
+            .target_type,
+            "date"
+        );
         assert_eq!(s("TEXT", &p(|p| p.bad_timestamps = 1)).target_type, "text");
         let ints = Probe { rows: 10, ints: 10, not_bool: 0, max_int: Some(1), min_int: Some(0), ..Default::default() };
         assert_eq!(s("BOOLEAN", &ints).target_type, "boolean");
@@ -354,7 +427,10 @@ mod tests {
         assert_eq!(map(Engine::Mysql, Engine::Postgres, &c, &zero_one, false, false).target_type, "boolean");
         let mut u = col("bigint unsigned");
         u.type_family = TypeFamily::Integer;
-        assert_eq!(map(Engine::Mysql, Engine::Postgres, &u, &Probe::default(), false, false).target_type, "numeric(20)");
+        assert_eq!(
+            map(Engine::Mysql, Engine::Postgres, &u, &Probe::default(), false, false).target_type,
+            "numeric(20)"
+        );
         let mut d = col("datetime");
         d.type_family = TypeFamily::Timestamp;
         let z = map(Engine::Mysql, Engine::Postgres, &d, &Probe { zero_dates: 2, ..Default::default() }, false, false);

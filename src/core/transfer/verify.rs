@@ -4,7 +4,7 @@
 //! UUIDs and hex in lower case). When they differ, the rows are matched by key to list samples.
 use std::collections::HashMap;
 
-use super::convert::{Class, parse_timestamp};
+use super::convert::parse_timestamp;
 use super::load::{self, Source};
 use super::plan::{Plan, TablePlan};
 use super::typemap::Cast;
@@ -56,7 +56,9 @@ fn canon_json(v: &serde_json::Value, out: &mut String) {
             }
             out.push(']');
         }
-        serde_json::Value::Number(n) => out.push_str(&n.as_f64().map(|f| f.to_string()).unwrap_or_else(|| n.to_string())),
+        serde_json::Value::Number(n) => {
+            out.push_str(&n.as_f64().map(|f| f.to_string()).unwrap_or_else(|| n.to_string()))
+        }
         other => out.push_str(&other.to_string()),
     }
 }
@@ -219,8 +221,10 @@ pub async fn verify_table(plan: &Plan, t: &TablePlan, source: &Source, target: &
         let (s, d) = (src.by_key.unwrap_or_default(), dst.by_key.unwrap_or_default());
         let canon_key = |k: &str| -> String {
             let v: Vec<Option<String>> = serde_json::from_str(k).unwrap_or_default();
-            let casts: Vec<Cast> = t.key.iter().filter_map(|k| t.columns.iter().find(|c| &c.source == k).map(|c| c.cast)).collect();
-            let c: Vec<Option<String>> = v.iter().zip(casts).map(|(x, c)| x.as_ref().map(|x| canonical(c, x))).collect();
+            let casts: Vec<Cast> =
+                t.key.iter().filter_map(|k| t.columns.iter().find(|c| &c.source == k).map(|c| c.cast)).collect();
+            let c: Vec<Option<String>> =
+                v.iter().zip(casts).map(|(x, c)| x.as_ref().map(|x| canonical(c, x))).collect();
             serde_json::to_string(&c).unwrap_or_default()
         };
         let d: HashMap<String, u64> = d.into_iter().map(|(k, h)| (canon_key(&k), h)).collect();
@@ -241,7 +245,6 @@ pub async fn verify_table(plan: &Plan, t: &TablePlan, source: &Source, target: &
         check.extra.sort();
         check.different.sort();
     }
-    let _ = Class::Null;
     Ok(check)
 }
 
