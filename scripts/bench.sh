@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/servers.sh
 source scripts/servers.sh
 servers_start
+# The transfer benchmark compares with the engines' own tools and pgloader.
+if ! command -v pgloader >/dev/null || ! command -v sqlite3 >/dev/null; then
+  apt-get install -y -o DPkg::Lock::Timeout=120 pgloader sqlite3 >/dev/null
+fi
 if [ $# -eq 0 ]; then
   cargo bench
 else
