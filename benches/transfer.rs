@@ -62,7 +62,12 @@ CREATE INDEX items_sku ON items (sku);
 
 async fn fidelity(pg: &DbPool) -> String {
     let DbPool::Postgres(p) = pg else { unreachable!() };
-    let not_null: i64 = sqlx::query_scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND is_nullable = 'NO'").fetch_one(p).await.unwrap_or(0);
+    let not_null: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND is_nullable = 'NO'",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap_or(0);
     let identity: i64 = sqlx::query_scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND (is_identity = 'YES' OR column_default LIKE 'nextval%')").fetch_one(p).await.unwrap_or(0);
     let fks: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND contype = 'f'").fetch_one(p).await.unwrap_or(0);
     let checks: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND contype = 'c'").fetch_one(p).await.unwrap_or(0);
@@ -95,7 +100,10 @@ fn main() {
     });
     let size = std::fs::metadata(&lite).map(|m| m.len()).unwrap_or(0);
     println!();
-    println!("SQLite → PostgreSQL: {rows} rows ({n_c} customers, {n_o} orders, {n_i} items; {:.0} MB file), schema + data + indexes + keys", size as f64 / 1e6);
+    println!(
+        "SQLite → PostgreSQL: {rows} rows ({n_c} customers, {n_o} orders, {n_i} items; {:.0} MB file), schema + data + indexes + keys",
+        size as f64 / 1e6
+    );
     let admin = |sql: &str| {
         let st = Command::new("psql")
             .env("PGPASSWORD", &pw)
@@ -124,12 +132,26 @@ fn main() {
     let exe = std::path::Path::new(env!("CARGO_BIN_EXE_dbconsole"));
     let dbc = |args: &[&str]| {
         let mut c = Command::new(exe);
-        c.env("DBCONSOLE_CONFIG_DIR", cfg.path()).env("DBCONSOLE_DATA_DIR", cfg.path()).current_dir(cfg.path()).args(args);
+        c.env("DBCONSOLE_CONFIG_DIR", cfg.path())
+            .env("DBCONSOLE_DATA_DIR", cfg.path())
+            .current_dir(cfg.path())
+            .args(args);
         c
     };
     let plan = rt.block_on(async {
         let src = pool_for(&format!("sqlite:{}", lite.display()), None).await;
-        let p = dbconsole::core::transfer::make_plan(&src, &lite.display().to_string(), None, "lite", "pg", dbconsole::core::profile::Engine::Postgres, "public", &[]).await.unwrap();
+        let p = dbconsole::core::transfer::make_plan(
+            &src,
+            &lite.display().to_string(),
+            None,
+            "lite",
+            "pg",
+            dbconsole::core::profile::Engine::Postgres,
+            "public",
+            &[],
+        )
+        .await
+        .unwrap();
         src.close().await;
         p
     });
@@ -141,8 +163,11 @@ fn main() {
             (t.source.clone(), dbconsole::core::transfer::ddl::create_table(&plan, t), cols.join(", "))
         })
         .collect();
-    let mut after: Vec<String> = plan.tables.iter().flat_map(|t| dbconsole::core::transfer::ddl::after_load(&plan, t)).map(|(_, s)| s).collect();
-    after.extend(plan.tables.iter().flat_map(|t| dbconsole::core::transfer::ddl::foreign_keys(&plan, t)).map(|(_, s)| s));
+    let mut after: Vec<String> =
+        plan.tables.iter().flat_map(|t| dbconsole::core::transfer::ddl::after_load(&plan, t)).map(|(_, s)| s).collect();
+    after.extend(
+        plan.tables.iter().flat_map(|t| dbconsole::core::transfer::ddl::foreign_keys(&plan, t)).map(|(_, s)| s),
+    );
 
     let mut results: Vec<(String, Vec<f64>, f64, String)> = Vec::new();
     let runs = std::env::var("RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(2);
@@ -154,7 +179,11 @@ fn main() {
         fresh("dbc_bench_floor");
         let t = Instant::now();
         for (_, ddl, _) in &floor_tables {
-            let st = Command::new("psql").env("PGPASSWORD", &pw).args(["-X", "-q", "-h", "127.0.0.1", "-p", &pg_port, "-U", "dbc", "-d", "dbc_bench_floor", "-c", ddl]).status().unwrap();
+            let st = Command::new("psql")
+                .env("PGPASSWORD", &pw)
+                .args(["-X", "-q", "-h", "127.0.0.1", "-p", &pg_port, "-U", "dbc", "-d", "dbc_bench_floor", "-c", ddl])
+                .status()
+                .unwrap();
             assert!(st.success());
         }
         let children: Vec<_> = floor_tables
@@ -172,13 +201,19 @@ fn main() {
             assert!(c.wait().unwrap().success());
         }
         for sql in &after {
-            let _ = Command::new("psql").env("PGPASSWORD", &pw).args(["-X", "-q", "-h", "127.0.0.1", "-p", &pg_port, "-U", "dbc", "-d", "dbc_bench_floor", "-c", sql]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+            let _ = Command::new("psql")
+                .env("PGPASSWORD", &pw)
+                .args(["-X", "-q", "-h", "127.0.0.1", "-p", &pg_port, "-U", "dbc", "-d", "dbc_bench_floor", "-c", sql])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
         }
         floor_t.push(t.elapsed().as_secs_f64());
         // dbconsole.
         fresh("dbc_bench_ours");
         write_profiles("dbc_bench_ours");
-        let (secs, rss, ok) = measure(&mut dbc(&["transfer", "run", "--from", "lite", "--to", "pg", "--yes", "--restart"]));
+        let (secs, rss, ok) =
+            measure(&mut dbc(&["transfer", "run", "--from", "lite", "--to", "pg", "--yes", "--restart"]));
         assert!(ok, "dbconsole transfer failed");
         ours_t.push(secs);
         ours_rss = ours_rss.max(rss);
@@ -195,7 +230,11 @@ fn main() {
         }
         if run == runs - 1 {
             rt.block_on(async {
-                for (db, out) in [("dbc_bench_ours", &mut fid_ours), ("dbc_bench_pgloader", &mut fid_pgl), ("dbc_bench_floor", &mut fid_floor)] {
+                for (db, out) in [
+                    ("dbc_bench_ours", &mut fid_ours),
+                    ("dbc_bench_pgloader", &mut fid_pgl),
+                    ("dbc_bench_floor", &mut fid_floor),
+                ] {
                     let p = pool_for(&format!("postgres://dbc@127.0.0.1:{pg_port}/{db}"), Some(pw.clone())).await;
                     *out = fidelity(&p).await;
                     p.close().await;
@@ -218,7 +257,11 @@ fn main() {
     println!("|------|------|------|------|------|");
     for (name, times, rss, fid) in results {
         let m = med(times);
-        println!("| {name} | {m:.2} | {:.2} | {} | {fid} |", m / floor, if rss.is_nan() { "-".to_string() } else { format!("{rss:.0}") });
+        println!(
+            "| {name} | {m:.2} | {:.2} | {} | {fid} |",
+            m / floor,
+            if rss.is_nan() { "-".to_string() } else { format!("{rss:.0}") }
+        );
     }
     println!("targets: dbconsole ≤ 1.25 × floor, clearly faster than pgloader, under 100 MB resident");
 }

@@ -403,3 +403,87 @@ async fn explain_keys_produce_plans_each_server_accepts() {
     pg.close().await;
     my.close().await;
 }
+
+#[tokio::test]
+async fn tabs_files_completion_and_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.db");
+    let pool = crate::catalog::sqlite_pool(&path).await;
+    crate::catalog::exec(&pool, "CREATE TABLE customers (id INTEGER PRIMARY KEY, full_name TEXT, email TEXT);").await;
+    let cat = dbconsole::core::catalog::introspect(&pool, "", None, |_| {}).await.unwrap();
+    pool.close().await;
+    let mut app = app_on(Profile::sqlite("notes", path.clone()));
+    app.schema.set_catalog("notes", cat, std::time::Duration::ZERO);
+    // Completion: a table, then the columns of its alias.
+    type_text(&mut app, "select * from cus");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.query.buffer().text(), "select * from customers");
+    type_text(&mut app, " c where c.f");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.query.buffer().text(), "select * from customers c where c.full_name");
+    type_text(&mut app, " = 'x' and c.");
+    app.update(Action::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL)));
+    let items: Vec<String> = app.query.completion.as_ref().unwrap().items.iter().map(|i| i.text.clone()).collect();
+    assert_eq!(items, ["id", "full_name", "email"]);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.query.buffer().text().ends_with("and c.full_name"));
+    // Save as a file (Ctrl+S asks for a name), then the tab is clean and titled by the file.
+    app.update(Action::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)));
+    for _ in 0..20 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    let file = dir.path().join("q.sql");
+    type_text(&mut app, file.to_str().unwrap());
+    let e = key(&mut app, KeyCode::Enter);
+    let Some(Effect::WriteFile { tab, path, text }) = e.into_iter().next() else { panic!("no WriteFile") };
+    assert_eq!(path, file);
+    app.update(Action::FileSaved { tab, path: path.clone(), text, result: Ok(()) });
+    assert_eq!(app.query.buffer().title(), "q.sql");
+    // A new tab, open the file into it (o), tabs switch with [ and ].
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.query.tabs.len(), 2);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('o'));
+    type_text(&mut app, file.to_str().unwrap());
+    let e = key(&mut app, KeyCode::Enter);
+    assert!(matches!(&e[..], [Effect::ReadFile(p)] if *p == file), "{e:?}");
+    app.update(Action::FileOpened { path: file.clone(), result: Ok("select 1;\n".into()) });
+    assert_eq!(app.query.tabs.len(), 2, "opened into the empty tab");
+    assert_eq!(app.query.buffer().text(), "select 1;");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('['));
+    assert_eq!(app.query.tab, 0);
+    key(&mut app, KeyCode::Char(']'));
+    assert_eq!(app.query.tab, 1);
+    // w closes a clean tab at once; a dirty one asks for a second w.
+    key(&mut app, KeyCode::Char('['));
+    key(&mut app, KeyCode::Char('i'));
+    type_text(&mut app, " -- edited");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('w'));
+    assert_eq!(app.query.tabs.len(), 2, "dirty: not closed on the first w");
+    key(&mut app, KeyCode::Char('w'));
+    assert_eq!(app.query.tabs.len(), 1);
+    // History: H asks the store for this profile's statements; Enter opens the chosen one.
+    let e = key(&mut app, KeyCode::Char('H'));
+    assert!(
+        matches!(&e[..], [Effect::LoadHistory { profile, filter }] if profile == "notes" && filter.is_empty()),
+        "{e:?}"
+    );
+    let e = key(&mut app, KeyCode::Char('x'));
+    assert!(matches!(&e[..], [Effect::LoadHistory { filter, .. }] if filter == "x"), "{e:?}");
+    app.update(Action::HistoryLoaded(Ok(vec![dbconsole::core::store::HistoryEntry {
+        id: 1,
+        profile: "notes".into(),
+        sql: "select x from t".into(),
+        executed_at: "2026-11-25T10:00:00Z".into(),
+        elapsed_ms: 1.0,
+        rows: Some(1),
+        ok: true,
+        error: None,
+    }])));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.query.buffer().text(), "select x from t");
+}

@@ -321,6 +321,13 @@ pub async fn make_plan(
     if let Some(missing) = tables.iter().find(|n| cat.schemas.iter().all(|s| s.tables.iter().all(|t| &t.name != *n))) {
         return Err(TransferError::Refused(format!("no table `{missing}` in the source")));
     }
-    let probes = probe::probe_all(src_pool, &cat, dst, tables).await.map_err(TransferError::Source)?;
+    // A SQLite file is read directly (one pass per table, values checked in Rust); servers aggregate themselves.
+    let probes = match (cat.engine, src_database) {
+        (Engine::Sqlite, path) if std::path::Path::new(path).is_file() => {
+            probe::sqlite_scan_all(std::path::Path::new(path), &cat, tables).await
+        }
+        _ => probe::probe_all(src_pool, &cat, dst, tables).await,
+    }
+    .map_err(TransferError::Source)?;
     Ok(plan::build(&cat, &probes, from, to, dst, target_schema, tables))
 }

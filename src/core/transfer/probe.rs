@@ -160,16 +160,162 @@ pub async fn probe_all(
     dst: Engine,
     only: &[String],
 ) -> Result<HashMap<(String, String), (i64, Vec<Probe>)>, String> {
-    let mut out = HashMap::new();
-    for s in &cat.schemas {
-        for t in s.tables.iter().filter(|t| t.kind == TableKind::Table && (only.is_empty() || only.contains(&t.name))) {
+    // Tables are probed two at a time (each probe is one scan, CPU-bound in the server or in SQLite).
+    use futures_util::StreamExt;
+    let jobs: Vec<(&str, &Table)> = cat
+        .schemas
+        .iter()
+        .flat_map(|s| s.tables.iter().map(move |t| (s.name.as_str(), t)))
+        .filter(|(_, t)| t.kind == TableKind::Table && (only.is_empty() || only.contains(&t.name)))
+        .collect();
+    let results: Vec<_> = futures_util::stream::iter(jobs)
+        .map(|(schema, t)| async move {
             let r = match cat.engine {
-                Engine::Sqlite => sqlite_table(pool, &s.name, t).await,
-                e => server_table(pool, e, &s.name, t, dst).await,
+                Engine::Sqlite => sqlite_table(pool, schema, t).await,
+                e => server_table(pool, e, schema, t, dst).await,
+            };
+            (schema.to_string(), t.name.clone(), r)
+        })
+        .buffer_unordered(2)
+        .collect()
+        .await;
+    let mut out = HashMap::new();
+    for (schema, table, r) in results {
+        out.insert((schema, table.clone()), r.map_err(|e| format!("{table}: {e}"))?);
+    }
+    Ok(out)
+}
+
+/// Probes a SQLite table in one read through SQLite's C API, checking values in Rust with the same parsers the
+/// load uses; a check stops for a column as soon as one value rules its type out.
+pub fn sqlite_scan(path: &std::path::Path, schema: &str, t: &Table) -> Result<(i64, Vec<Probe>), String> {
+    use super::convert::{Class, parse_timestamp};
+    let e = Engine::Sqlite;
+    let db = super::sqlite_raw::RawDb::open_read_only(path)?;
+    let cols: Vec<String> = t.columns.iter().map(|c| quote::ident(e, &c.name)).collect();
+    let sql = format!("SELECT {} FROM {}", cols.join(", "), quote::qualified(e, schema, &t.name));
+    let n = t.columns.len();
+    let mut p = vec![Probe::default(); n];
+    let json_declared: Vec<bool> =
+        t.columns.iter().map(|c| c.data_type.to_ascii_lowercase().contains("json")).collect();
+    let is_uuid = |s: &str| {
+        let b = s.as_bytes();
+        b.len() == 36
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { *c == b'-' } else { c.is_ascii_hexdigit() })
+    };
+    let date_only = |s: &str| {
+        let b = s.as_bytes();
+        b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    };
+    let rows = db.each(&sql, &[], |row, classes| {
+        for i in 0..n {
+            let q = &mut p[i];
+            match classes[i] {
+                Class::Null => q.nulls += 1,
+                Class::Int => {
+                    q.ints += 1;
+                    let v: i64 = row.get(i).and_then(|s| s.parse().ok()).unwrap_or(0);
+                    q.min_int = Some(q.min_int.map_or(v, |m| m.min(v)));
+                    q.max_int = Some(q.max_int.map_or(v, |m| m.max(v)));
+                    if v != 0 && v != 1 {
+                        q.not_bool += 1;
+                    }
+                }
+                Class::Real => {
+                    q.reals += 1;
+                    q.not_bool += 1;
+                }
+                Class::Blob | Class::BadText => {
+                    q.blobs += 1;
+                    q.not_bool += 1;
+                }
+                Class::Text => {
+                    q.texts += 1;
+                    q.not_bool += 1;
+                    let s = row.get(i).unwrap_or("");
+                    q.max_len = q.max_len.max(s.chars().count() as i64);
+                    if q.bad_uuid == 0 && !is_uuid(s) {
+                        q.bad_uuid = 1;
+                    }
+                    let like = s.starts_with('{') || s.starts_with('[');
+                    if like {
+                        q.json_like += 1;
+                    }
+                    // JSON is checked only while it can still be the column's type.
+                    if q.bad_json == 0 {
+                        if (json_declared[i] || q.json_like == q.texts)
+                            && serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok()
+                        {
+                        } else {
+                            q.bad_json = 1;
+                        }
+                    }
+                    if q.bad_timestamps == 0 {
+                        let b = s.as_bytes();
+                        let shaped = b.len() >= 10 && b[4] == b'-' && b[..4].iter().all(u8::is_ascii_digit);
+                        if !shaped || parse_timestamp(s).is_none() {
+                            q.bad_timestamps = 1;
+                        } else {
+                            if date_only(s) {
+                                q.dates_only += 1;
+                            }
+                            if s.ends_with('Z')
+                                || s.len() > 6
+                                    && matches!(s.as_bytes()[s.len() - 6], b'+' | b'-')
+                                    && s.as_bytes()[s.len() - 3] == b':'
+                            {
+                                q.with_zone += 1;
+                            }
+                        }
+                    }
+                }
             }
-            .map_err(|e| format!("{}: {e}", t.name))?;
-            out.insert((s.name.clone(), t.name.clone()), r);
         }
+        true
+    })?;
+    for q in &mut p {
+        q.rows = rows as i64;
+    }
+    Ok((rows as i64, p))
+}
+
+/// Probes every table of a SQLite file, two tables at a time on blocking threads.
+pub async fn sqlite_scan_all(
+    path: &std::path::Path,
+    cat: &Catalog,
+    only: &[String],
+) -> Result<HashMap<(String, String), (i64, Vec<Probe>)>, String> {
+    use futures_util::StreamExt;
+    let jobs: Vec<(String, Table)> = cat
+        .schemas
+        .iter()
+        .flat_map(|s| s.tables.iter().map(move |t| (s.name.clone(), t.clone())))
+        .filter(|(_, t)| t.kind == TableKind::Table && (only.is_empty() || only.contains(&t.name)))
+        .collect();
+    let results: Vec<_> = futures_util::stream::iter(jobs)
+        .map(|(schema, t)| {
+            let path = path.to_path_buf();
+            async move {
+                let name = t.name.clone();
+                let r = tokio::task::spawn_blocking(move || sqlite_scan(&path, &schema, &t).map(|r| (schema, r)))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|x| x);
+                (name, r)
+            }
+        })
+        .buffer_unordered(2)
+        .collect()
+        .await;
+    let mut out = HashMap::new();
+    for (table, r) in results {
+        let (schema, r) = r.map_err(|e| format!("{table}: {e}"))?;
+        out.insert((schema, table), r);
     }
     Ok(out)
 }
