@@ -41,6 +41,68 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
     NaiveDate::parse_from_str(naive, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc())
 }
 
+fn two(b: &[u8], i: usize) -> Option<u32> {
+    let (x, y) = (*b.get(i)?, *b.get(i + 1)?);
+    (x.is_ascii_digit() && y.is_ascii_digit()).then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
+}
+
+/// An ISO 8601 date-time the target reads exactly as `parse_timestamp` does, checked byte by byte (digits, ranges,
+/// the day in its month): `YYYY-MM-DD HH:MM[:SS[.fff]]`, `T` allowed toward PostgreSQL, and toward a
+/// timestamptz an offset (`Z`, `±HH`, `±HH:MM`). PostgreSQL reads it in the load session's UTC.
+fn iso_fast(v: &str, dst: Engine, zone_ok: bool) -> bool {
+    let b = v.as_bytes();
+    if b.len() < 16 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' {
+        return false;
+    }
+    let sep_ok = b[10] == b' ' || (b[10] == b'T' && dst == Engine::Postgres);
+    let year = match (two(b, 0), two(b, 2)) {
+        (Some(h), Some(l)) => h * 100 + l,
+        _ => return false,
+    };
+    let (Some(mo), Some(d), Some(h), Some(mi)) = (two(b, 5), two(b, 8), two(b, 11), two(b, 14)) else { return false };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !sep_ok || !(1..=12).contains(&mo) || d == 0 || d > days[(mo - 1) as usize] || h > 23 || mi > 59 || year == 0 {
+        return false;
+    }
+    let mut i = 16;
+    if b.get(i) == Some(&b':') {
+        match two(b, i + 1) {
+            Some(s) if s <= 59 => i += 3,
+            _ => return false,
+        }
+        if b.get(i) == Some(&b'.') {
+            let start = i + 1;
+            i = start;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == start || i - start > 6 {
+                return false;
+            }
+        }
+    }
+    let rest = &b[i..];
+    if rest.is_empty() {
+        return true;
+    }
+    if !zone_ok || dst != Engine::Postgres {
+        return false;
+    }
+    match rest {
+        [b'Z'] => true,
+        [s, ..] if *s == b'+' || *s == b'-' => {
+            let z = &rest[1..];
+            match z.len() {
+                2 => two(z, 0).is_some_and(|x| x <= 14),
+                5 => z[2] == b':' && two(z, 0).is_some_and(|x| x <= 14) && two(z, 3).is_some_and(|x| x <= 59),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(2 + bytes.len() * 2);
     crate::core::query::render::hex_into(&mut s, bytes);
@@ -102,6 +164,9 @@ pub fn convert<'a>(cast: Cast, class: Class, v: &'a str, dst: Engine) -> Result<
                 (_, false) => "0",
             })))
         }
+        Cast::Timestamptz | Cast::Timestamp if iso_fast(v, dst, cast == Cast::Timestamptz) => {
+            Ok(Some(Cow::Borrowed(v)))
+        }
         Cast::Timestamptz | Cast::Timestamp => match parse_timestamp(v) {
             Some(d) => owned(match (dst, cast) {
                 (Engine::Postgres, Cast::Timestamptz) => d.format("%Y-%m-%d %H:%M:%S%.6f+00").to_string(),
@@ -157,14 +222,45 @@ mod tests {
             ("2024-01-02 03:04", "2024-01-02 03:04:00.000000+00"),
             ("2024-01-02", "2024-01-02 00:00:00.000000+00"),
         ] {
-            assert_eq!(
-                convert(Cast::Timestamptz, Class::Text, s, Engine::Postgres).unwrap().as_deref(),
-                Some(want),
-                "{s}"
-            );
+            // The parser's reading (what MySQL gets; PostgreSQL reads ISO text itself, in UTC).
+            let d = parse_timestamp(s).unwrap();
+            assert_eq!(d.format("%Y-%m-%d %H:%M:%S%.6f+00").to_string(), want, "{s}");
         }
         assert!(convert(Cast::Timestamptz, Class::Text, "yesterday", Engine::Postgres).is_err());
         assert!(convert(Cast::Timestamptz, Class::Text, "2024-13-01", Engine::Postgres).is_err());
+    }
+
+    #[test]
+    fn iso_text_passes_through_only_when_exact() {
+        let pg = |s: &str| iso_fast(s, Engine::Postgres, true);
+        for ok in [
+            "2024-01-02 03:04:05",
+            "2024-01-02T03:04:05Z",
+            "2024-02-29 00:00",
+            "2024-01-02 03:04:05.123456+02:00",
+            "2024-01-02 03:04:05-05",
+        ] {
+            assert!(pg(ok), "{ok}");
+        }
+        for bad in [
+            "2023-02-29 00:00:00",
+            "2024-13-01 00:00:00",
+            "2024-01-02 24:00:00",
+            "2024-01-02",
+            "2024-01-02 03:04:05.1234567",
+            "2024-01-02 03:04:05 UTC",
+            "0000-01-01 00:00:00",
+        ] {
+            assert!(!pg(bad), "{bad}");
+        }
+        assert!(!iso_fast("2024-01-02T03:04:05", Engine::Mysql, false));
+        assert!(!iso_fast("2024-01-02 03:04:05Z", Engine::Postgres, false));
+        // What does not pass through is still converted (or refused) by the parser.
+        assert_eq!(
+            convert(Cast::Timestamptz, Class::Text, "2024-01-02", Engine::Postgres).unwrap().as_deref(),
+            Some("2024-01-02 00:00:00.000000+00")
+        );
+        assert!(convert(Cast::Timestamptz, Class::Text, "2023-02-29 00:00:00", Engine::Postgres).is_err());
     }
 
     #[test]

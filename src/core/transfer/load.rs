@@ -338,6 +338,8 @@ async fn write(plan: &Plan, t: &TablePlan, target: &DbPool, p: Payload) -> Resul
                 return Ok(());
             }
             let mut conn = pool.acquire().await.map_err(e)?;
+            // Date-times without an offset are UTC (the casts pass ISO text through as it is).
+            sqlx::raw_sql("SET TIME ZONE 'UTC'").execute(&mut *conn).await.map_err(e)?;
             let sql = format!("COPY {} ({}) FROM STDIN", super::ddl::table_name(plan, t), dst_cols.join(", "));
             let mut copy = conn.copy_in_raw(&sql).await.map_err(e)?;
             copy.send(buf).await.map_err(e)?;
@@ -454,6 +456,45 @@ pub async fn load_table(ctx: &Ctx, t: &TablePlan) -> Result<(u64, u64), Transfer
     let (mut rx, reader) = spawn_reader(ctx.source.clone(), sql, t.columns.len(), plan.batch_rows.max(1));
     let (mut total, mut total_rejected) = (0u64, 0u64);
     let mut done_before = cp.rows_done as u64;
+    // Pipelined: the next batch is converted while the previous one is written; one write in flight, so the
+    // state store holds at most one pending batch per table.
+    struct InFlight {
+        handle: tokio::task::JoinHandle<Result<(), String>>,
+        last_read: Option<String>,
+        written: u64,
+        rejected: i64,
+        rejects: Vec<String>,
+        bytes: u64,
+        read: u64,
+    }
+    let finish = |f: InFlight| async move {
+        f.handle.await.map_err(|e| e.to_string())??;
+        ctx.store
+            .checkpoint_commit(&ctx.run, &t.source, f.last_read.as_deref(), f.written as i64, f.rejected, false)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !f.rejects.is_empty()
+            && let Ok(mut file) = ctx.rejects.lock()
+        {
+            for r in &f.rejects {
+                let _ = writeln!(file, "{r}");
+            }
+        }
+        Ok::<_, String>((f.written, f.rejected as u64, f.bytes, f.read))
+    };
+    let mut inflight: Option<InFlight> = None;
+    let mut report = |written: u64, rejected: u64, bytes: u64, read: u64, total: &mut u64, total_rejected: &mut u64| {
+        *total += written;
+        *total_rejected += rejected;
+        done_before += written;
+        (ctx.on_event)(Event::Progress {
+            table: t.source.clone(),
+            rows: done_before,
+            total: t.rows.max(0) as u64,
+            bytes,
+            read,
+        });
+    };
     while let Some(batch) = rx.recv().await {
         let read = batch.rows.len() as u64;
         let bytes = batch.rows.bytes() as u64;
@@ -463,42 +504,36 @@ pub async fn load_table(ctx: &Ctx, t: &TablePlan) -> Result<(u64, u64), Transfer
             .await
             .map_err(|e| err(e.to_string()))?
             .map_err(err)?;
+        if let Some(f) = inflight.take() {
+            let (w, j, b, r) = finish(f).await.map_err(err)?;
+            report(w, j, b, r, &mut total, &mut total_rejected);
+        }
         let last_read = prepared.last_read.clone().map(|k| serde_json::to_string(&k).unwrap_or_default());
         let rejected = prepared.rejects.len() as i64;
-        match (&prepared.last_written, &last_read) {
-            (Some(probe), Some(key)) if !t.key.is_empty() => {
-                let probe = serde_json::to_string(probe).unwrap_or_default();
-                ctx.store
-                    .checkpoint_pending(&ctx.run, &t.source, &probe, key, prepared.written as i64, rejected)
-                    .await
-                    .map_err(|e| err(e.to_string()))?;
-            }
-            _ => {}
-        }
-        let written = prepared.written as u64;
-        let rejects = prepared.rejects;
-        write(plan, t, &ctx.target, prepared.payload).await.map_err(err)?;
-        ctx.store
-            .checkpoint_commit(&ctx.run, &t.source, last_read.as_deref(), written as i64, rejected, false)
-            .await
-            .map_err(|e| err(e.to_string()))?;
-        if !rejects.is_empty()
-            && let Ok(mut f) = ctx.rejects.lock()
+        if let (Some(probe), Some(key)) = (&prepared.last_written, &last_read)
+            && !t.key.is_empty()
         {
-            for r in &rejects {
-                let _ = writeln!(f, "{r}");
-            }
+            let probe = serde_json::to_string(probe).unwrap_or_default();
+            ctx.store
+                .checkpoint_pending(&ctx.run, &t.source, &probe, key, prepared.written as i64, rejected)
+                .await
+                .map_err(|e| err(e.to_string()))?;
         }
-        total += written;
-        total_rejected += rejected as u64;
-        done_before += written;
-        (ctx.on_event)(Event::Progress {
-            table: t.source.clone(),
-            rows: done_before,
-            total: t.rows.max(0) as u64,
+        let (plan3, t3, target) = (plan.clone(), t.clone(), ctx.target.clone());
+        let payload = prepared.payload;
+        inflight = Some(InFlight {
+            handle: tokio::spawn(async move { write(&plan3, &t3, &target, payload).await }),
+            last_read,
+            written: prepared.written as u64,
+            rejected,
+            rejects: prepared.rejects,
             bytes,
             read,
         });
+    }
+    if let Some(f) = inflight.take() {
+        let (w, j, b, r) = finish(f).await.map_err(err)?;
+        report(w, j, b, r, &mut total, &mut total_rejected);
     }
     match reader.await {
         Ok(Ok(())) => {}

@@ -340,7 +340,7 @@ pub fn build(
         existing: Existing::Fail,
         on_error: OnError::Continue,
         parallel: 2,
-        batch_rows: 50_000,
+        batch_rows: 20_000,
         rejects: "transfer-rejects.jsonl".into(),
         tables: Vec::new(),
         views: Vec::new(),

@@ -230,9 +230,17 @@ pub fn sqlite_scan(path: &std::path::Path, schema: &str, t: &Table) -> Result<(i
                     q.reals += 1;
                     q.not_bool += 1;
                 }
-                Class::Blob | Class::BadText => {
+                Class::Blob => {
                     q.blobs += 1;
                     q.not_bool += 1;
+                }
+                // Stored as TEXT though not UTF-8: a text column (the load refuses the value, to the reject file).
+                Class::BadText => {
+                    q.texts += 1;
+                    q.not_bool += 1;
+                    q.bad_uuid = 1;
+                    q.bad_json = 1;
+                    q.bad_timestamps = 1;
                 }
                 Class::Text => {
                     q.texts += 1;
