@@ -432,6 +432,9 @@ async fn other_engine_pairs_round_trip_and_verify() {
     assert_eq!(b, Some(vec![0, 255]));
     let zero: Option<String> = sqlx::query_scalar("SELECT d::text FROM m WHERE id = 2").fetch_one(p).await.unwrap();
     assert_eq!(zero, None);
+    // ENUM became text with a CHECK on its values.
+    let bad = sqlx::query("INSERT INTO m (flag, size) VALUES (true, 'xl')").execute(p).await.unwrap_err();
+    assert!(bad.to_string().contains("m_size_enum"), "{bad}");
     pg.close().await;
     // PostgreSQL → MySQL and PostgreSQL → SQLite: the table that just arrived goes on.
     let my_db2 = new_my_db().await;

@@ -436,6 +436,7 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
         .chain(t.foreign_keys.iter().flat_map(|f| f.columns.iter().map(String::as_str)))
         .collect();
     let mut columns = Vec::new();
+    let mut enum_checks = Vec::new();
     // MariaDB's JSON is LONGTEXT with a CHECK (json_valid(col)): a JSON column.
     let json_checked = |name: &str| {
         t.checks.iter().any(|k| {
@@ -510,11 +511,16 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
             reason: format!("{}{identity_note}", mp.reason),
             lossy: mp.lossy,
         });
-        if c.type_family == TypeFamily::Enum && dst == Engine::Postgres && src == Engine::Mysql {
+        if c.type_family == TypeFamily::Enum && dst != Engine::Mysql && src == Engine::Mysql {
             // ENUM('a','b') → text with a CHECK on its values.
             if let (Some(a), Some(b)) = (c.data_type.find('('), c.data_type.rfind(')')) {
                 let values = &c.data_type[a + 1..b];
-                notes.push(format!("column {}: ENUM becomes text with CHECK ({} IN ({values}))", c.name, c.name));
+                enum_checks.push(CheckPlan {
+                    name: format!("{}_{}_enum", t.name, c.name),
+                    source_expression: format!("{} {}", c.name, c.data_type),
+                    expression: Some(format!("{} IN ({values})", quote::ident(dst, &c.name))),
+                    skip: None,
+                });
             }
         }
     }
@@ -607,6 +613,8 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
             }
         })
         .collect();
+    let mut checks: Vec<CheckPlan> = checks;
+    checks.extend(enum_checks);
     if pk.is_empty() {
         notes.push("no primary key: an interrupted load of this table restarts it from the beginning".into());
     }
