@@ -64,20 +64,210 @@ CREATE INDEX items_sku ON items (sku);
 async fn fidelity(pg: &DbPool) -> String {
     let DbPool::Postgres(p) = pg else { unreachable!() };
     let not_null: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND is_nullable = 'NO'",
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND is_nullable = 'NO'",
     )
     .fetch_one(p)
     .await
     .unwrap_or(0);
-    let identity: i64 = sqlx::query_scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND (is_identity = 'YES' OR column_default LIKE 'nextval%')").fetch_one(p).await.unwrap_or(0);
-    let fks: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND contype = 'f'").fetch_one(p).await.unwrap_or(0);
-    let checks: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND contype = 'c'").fetch_one(p).await.unwrap_or(0);
-    let types: Vec<(String, String)> = sqlx::query_as("SELECT table_name || '.' || column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND column_name IN ('uid', 'created', 'meta', 'active') ORDER BY 1").fetch_all(p).await.unwrap_or_default();
+    let identity: i64 = sqlx::query_scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND (is_identity = 'YES' OR column_default LIKE 'nextval%')").fetch_one(p).await.unwrap_or(0);
+    let fks: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND contype = 'f'").fetch_one(p).await.unwrap_or(0);
+    let checks: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND contype = 'c'").fetch_one(p).await.unwrap_or(0);
+    let types: Vec<(String, String)> = sqlx::query_as("SELECT table_name || '.' || column_name, data_type FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND column_name IN ('uid', 'created', 'meta', 'active') ORDER BY 1").fetch_all(p).await.unwrap_or_default();
     let types: Vec<String> = types.iter().map(|(c, t)| format!("{c} {t}")).collect();
     format!("NOT NULL {not_null}, identity {identity}, FK {fks}, CHECK {checks}; {}", types.join(", "))
 }
 
 fn main() {
+    let engines = std::env::var("ENGINES").unwrap_or_else(|_| "sqlite,mysql".into());
+    if engines.contains("sqlite") {
+        sqlite_section();
+    }
+    if engines.contains("mysql") {
+        mysql_section();
+    }
+}
+
+fn med(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+const MY_SCHEMA: &str = r#"
+CREATE TABLE customers (
+  id INT AUTO_INCREMENT PRIMARY KEY, uid CHAR(36) NOT NULL, name VARCHAR(100) NOT NULL, email VARCHAR(100) NOT NULL UNIQUE,
+  created DATETIME NOT NULL, active TINYINT(1) NOT NULL DEFAULT 1
+) ENGINE=InnoDB;
+CREATE TABLE orders (
+  id INT AUTO_INCREMENT PRIMARY KEY, customer_id INT NOT NULL, created DATETIME NOT NULL, total DOUBLE NOT NULL,
+  status ENUM('new', 'paid', 'sent') NOT NULL, meta JSON, KEY orders_customer (customer_id), KEY orders_created (created),
+  CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id)
+) ENGINE=InnoDB;
+CREATE TABLE items (
+  order_id INT NOT NULL, line INT NOT NULL, sku VARCHAR(20) NOT NULL, qty INT NOT NULL, price DECIMAL(10,2) NOT NULL,
+  PRIMARY KEY (order_id, line), KEY items_sku (sku), CONSTRAINT items_order_fk FOREIGN KEY (order_id) REFERENCES orders (id)
+) ENGINE=InnoDB;
+"#;
+
+/// MySQL (MariaDB) → PostgreSQL, measured the same way: floor `mariadb --batch | psql \copy` per table in
+/// parallel, then the same indexes and keys; dbconsole; pgloader.
+fn mysql_section() {
+    let rows: i64 = std::env::var("ROWS").ok().and_then(|r| r.parse().ok()).unwrap_or(1_000_000);
+    let (n_c, n_o) = (rows / 10, rows * 4 / 10);
+    let n_i = rows - n_c - n_o;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (pg_port, my_port) = (env("DBC_TEST_PG_PORT"), env("DBC_TEST_MY_PORT"));
+    let (pw, my_pw) = (env("DBC_TEST_PG_PASSWORD"), env("DBC_TEST_MY_PASSWORD"));
+    let my_db = format!("dbc_bench_xfer_{rows}");
+    rt.block_on(async {
+        let admin = pool_for(&format!("mysql://dbc@127.0.0.1:{my_port}/dbc"), Some(my_pw.clone())).await;
+        exec(&admin, &format!("CREATE DATABASE IF NOT EXISTS {my_db}")).await;
+        admin.close().await;
+        let pool = pool_for(&format!("mysql://dbc@127.0.0.1:{my_port}/{my_db}"), Some(my_pw.clone())).await;
+        let DbPool::Mysql(p) = &pool else { unreachable!() };
+        let have: i64 = sqlx::query_scalar("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'items'").fetch_one(p).await.unwrap();
+        if have == 0 {
+            exec(&pool, MY_SCHEMA).await;
+            exec(&pool, &format!("INSERT INTO customers SELECT seq, UUID(), CONCAT('Customer ', seq), CONCAT('c', seq, '@example.com'), TIMESTAMP('2020-01-01') + INTERVAL seq * 37 MINUTE, seq % 3 > 0 FROM seq_1_to_{n_c}")).await;
+            exec(&pool, &format!("INSERT INTO orders SELECT seq, 1 + (seq * 7) % {n_c}, TIMESTAMP('2021-01-01') + INTERVAL seq MINUTE, (seq % 10000) / 100.0, ELT(1 + seq % 3, 'new', 'paid', 'sent'), IF(seq % 4 = 0, NULL, CONCAT('{{\"channel\": \"web\", \"n\": ', seq % 100, '}}')) FROM seq_1_to_{n_o}")).await;
+            exec(&pool, &format!("INSERT INTO items SELECT 1 + (seq - 1) DIV 2, (seq - 1) % 2, CONCAT('SKU-', seq % 5000), 1 + seq % 7, (seq % 2000) / 100.0 FROM seq_1_to_{n_i}")).await;
+        }
+        pool.close().await;
+    });
+    println!();
+    println!(
+        "MySQL (MariaDB) → PostgreSQL: {rows} rows ({n_c} customers, {n_o} orders, {n_i} items), schema + data + indexes + keys"
+    );
+    let psql = |db: &str, sql: &str| {
+        Command::new("psql")
+            .env("PGPASSWORD", &pw)
+            .args(["-X", "-q", "-h", "127.0.0.1", "-p", &pg_port, "-U", "dbc", "-d", db, "-c", sql])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    };
+    let fresh = |db: &str| {
+        psql("dbc", &format!("DROP DATABASE IF EXISTS {db}"));
+        psql("dbc", &format!("CREATE DATABASE {db}"));
+    };
+    let cfg = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cfg.path().join("profiles.toml"),
+        format!(
+            "[profiles.my]\nengine = \"mysql\"\nhost = \"127.0.0.1\"\nport = {my_port}\nuser = \"dbc\"\ndatabase = \"{my_db}\"\npassword_source = \"env\"\npassword_env = \"DBC_TEST_MY_PASSWORD\"\n\n[profiles.pg]\nengine = \"postgres\"\nhost = \"127.0.0.1\"\nport = {pg_port}\nuser = \"dbc\"\ndatabase = \"dbc_bench_ours\"\npassword_source = \"env\"\npassword_env = \"DBC_TEST_PG_PASSWORD\"\n"
+        ),
+    )
+    .unwrap();
+    let plan = rt.block_on(async {
+        let src = pool_for(&format!("mysql://dbc@127.0.0.1:{my_port}/{my_db}"), Some(my_pw.clone())).await;
+        let p = dbconsole::core::transfer::make_plan(
+            &src,
+            &my_db,
+            Some(&my_db),
+            "my",
+            "pg",
+            dbconsole::core::profile::Engine::Postgres,
+            "public",
+            &[],
+        )
+        .await
+        .unwrap();
+        src.close().await;
+        p
+    });
+    let tables: Vec<(String, String, String)> = plan
+        .tables
+        .iter()
+        .map(|t| {
+            let cols: Vec<String> = t.columns.iter().map(|c| format!("`{}`", c.source)).collect();
+            (t.source.clone(), dbconsole::core::transfer::ddl::create_table(&plan, t), cols.join(", "))
+        })
+        .collect();
+    let mut after: Vec<String> =
+        plan.tables.iter().flat_map(|t| dbconsole::core::transfer::ddl::after_load(&plan, t)).map(|(_, s)| s).collect();
+    after.extend(
+        plan.tables.iter().flat_map(|t| dbconsole::core::transfer::ddl::foreign_keys(&plan, t)).map(|(_, s)| s),
+    );
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_dbconsole"));
+    let runs = std::env::var("RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(2);
+    let (mut floor_t, mut ours_t, mut pgl_t) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ours_rss, mut pgl_rss) = (0f64, 0f64);
+    let mut fid: Vec<String> = vec![String::new(); 3];
+    for run in 0..runs {
+        fresh("dbc_bench_floor");
+        let t = Instant::now();
+        for (_, ddl, _) in &tables {
+            assert!(psql("dbc_bench_floor", ddl), "{ddl}");
+        }
+        let children: Vec<_> = tables
+            .iter()
+            .map(|(name, _, cols)| {
+                let pipeline = format!(
+                    "MYSQL_PWD='{my_pw}' mariadb --no-defaults -h 127.0.0.1 -P {my_port} -u dbc --batch --skip-column-names -e 'SELECT {cols} FROM `{name}`' {my_db} | PGPASSWORD='{pw}' PGOPTIONS='-c TimeZone=UTC' psql -X -q -h 127.0.0.1 -p {pg_port} -U dbc -d dbc_bench_floor -c \"\\copy \\\"{name}\\\" FROM STDIN WITH (NULL 'NULL')\""
+                );
+                Command::new("bash").args(["-c", &pipeline]).spawn().unwrap()
+            })
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success(), "floor pipeline failed");
+        }
+        for sql in &after {
+            psql("dbc_bench_floor", sql);
+        }
+        floor_t.push(t.elapsed().as_secs_f64());
+        fresh("dbc_bench_ours");
+        let (secs, rss, ok) = measure(
+            Command::new(exe)
+                .env("DBCONSOLE_CONFIG_DIR", cfg.path())
+                .env("DBCONSOLE_DATA_DIR", cfg.path())
+                .current_dir(cfg.path())
+                .args(["transfer", "run", "--from", "my", "--to", "pg", "--yes", "--restart"]),
+        );
+        assert!(ok, "dbconsole transfer failed");
+        ours_t.push(secs);
+        ours_rss = ours_rss.max(rss);
+        fresh("dbc_bench_pgloader");
+        let (secs, rss, ok) = measure(Command::new("pgloader").args([
+            "--no-ssl-cert-verification",
+            &format!("mysql://dbc:{my_pw}@127.0.0.1:{my_port}/{my_db}"),
+            &format!("postgresql://dbc:{pw}@127.0.0.1:{pg_port}/dbc_bench_pgloader"),
+        ]));
+        if ok {
+            pgl_t.push(secs);
+            pgl_rss = pgl_rss.max(rss);
+        }
+        if run == runs - 1 {
+            rt.block_on(async {
+                for (i, db) in ["dbc_bench_floor", "dbc_bench_ours", "dbc_bench_pgloader"].iter().enumerate() {
+                    let p = pool_for(&format!("postgres://dbc@127.0.0.1:{pg_port}/{db}"), Some(pw.clone())).await;
+                    fid[i] = fidelity(&p).await;
+                    p.close().await;
+                }
+            });
+        }
+    }
+    let floor = med(floor_t.clone());
+    println!("| tool | time (s, median of {runs}) | × floor | peak RSS (MB) | what PostgreSQL got |");
+    println!("|------|------|------|------|------|");
+    for (name, times, rss, f) in [
+        ("floor (mariadb --batch | psql \\copy, parallel)", floor_t, f64::NAN, &fid[0]),
+        ("dbconsole transfer run", ours_t, ours_rss, &fid[1]),
+        ("pgloader", pgl_t, pgl_rss, &fid[2]),
+    ] {
+        let m = med(times);
+        println!(
+            "| {name} | {m:.2} | {:.2} | {} | {f} |",
+            m / floor,
+            if rss.is_nan() { "-".to_string() } else { format!("{rss:.0}") }
+        );
+    }
+}
+
+fn sqlite_section() {
     let rows: i64 = std::env::var("ROWS").ok().and_then(|r| r.parse().ok()).unwrap_or(1_000_000);
     let (n_c, n_o) = (rows / 10, rows * 4 / 10);
     let n_i = rows - n_c - n_o;
@@ -243,13 +433,6 @@ fn main() {
             });
         }
     }
-    let med = |mut v: Vec<f64>| {
-        if v.is_empty() {
-            return f64::NAN;
-        }
-        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        v[v.len() / 2]
-    };
     let floor = med(floor_t.clone());
     results.push(("floor (sqlite3 -csv | psql \\copy, parallel)".into(), floor_t, f64::NAN, fid_floor));
     results.push(("dbconsole transfer run".into(), ours_t, ours_rss, fid_ours));
