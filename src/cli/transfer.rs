@@ -319,6 +319,7 @@ async fn verify_print(plan: &Plan, source: &Source, target: &DbPool, json: bool)
 
 /// Progress on stderr: one line per table, redrawn at most 5 times a second on a terminal; plain lines otherwise.
 struct Progress {
+    bytes: u64,
     tty: bool,
     tables: Vec<(String, u64, u64, f64)>,
     started: Instant,
@@ -329,6 +330,7 @@ struct Progress {
 impl Progress {
     fn new(plan: &Plan) -> Progress {
         Progress {
+            bytes: 0,
             tty: std::io::stderr().is_terminal(),
             tables: plan.tables.iter().map(|t| (t.source.clone(), 0, t.rows.max(0) as u64, 0.0)).collect(),
             started: Instant::now(),
@@ -338,7 +340,8 @@ impl Progress {
     }
     fn on(&mut self, e: &Event) {
         match e {
-            Event::Progress { table, rows, .. } => {
+            Event::Progress { table, rows, bytes, .. } => {
+                self.bytes += bytes;
                 if let Some(t) = self.tables.iter_mut().find(|t| &t.0 == table) {
                     t.1 = *rows;
                 }
@@ -390,7 +393,21 @@ impl Progress {
                 rate
             );
         }
-        self.drawn = self.tables.len();
+        let (done, total): (u64, u64) = self.tables.iter().fold((0, 0), |a, t| (a.0 + t.1, a.1 + t.2));
+        let rate = done as f64 / secs;
+        let eta = if rate > 0.0 && total > done {
+            format!("ETA {:.0}s", (total - done) as f64 / rate)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            err,
+            "\x1b[2K{:<20} {done}/{total} rows, {:.1} MB read, {:.0} rows/s {eta}",
+            "overall",
+            self.bytes as f64 / 1e6,
+            rate
+        );
+        self.drawn = self.tables.len() + 1;
     }
     fn finish(&mut self) {
         if self.tty {

@@ -87,6 +87,22 @@ pub enum Action {
         job: JobId,
         result: Result<Option<(std::path::PathBuf, Vec<String>)>, String>,
     },
+    TransferPlanned {
+        job: JobId,
+        result: Result<Box<crate::core::transfer::Plan>, String>,
+    },
+    TransferEvent {
+        job: JobId,
+        event: crate::core::transfer::Event,
+    },
+    TransferRan {
+        job: JobId,
+        result: Result<Box<crate::core::transfer::RunReport>, String>,
+    },
+    TransferVerified {
+        job: JobId,
+        result: Result<Vec<crate::core::transfer::verify::TableCheck>, String>,
+    },
     /// A result begins: its columns and the store its rows stream into.
     QueryColumns {
         job: JobId,

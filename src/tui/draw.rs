@@ -36,7 +36,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 .as_ref()
                 .filter(|s| matches!(s.state, ConnState::Connected(_)))
                 .map(|s| s.profile.name.as_str());
-            panes::migrations::render(frame, main, &app.migrations, theme, connected)
+            panes::migrations::render(frame, main, &app.migrations, theme, connected);
+            if app.migrations.transfer.active() {
+                panes::transfer::render(frame, main, &app.migrations.transfer, theme, connected);
+            }
         }
         4 => {
             let connected =

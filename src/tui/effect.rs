@@ -71,6 +71,27 @@ pub enum Effect {
         statements: Vec<crate::core::sql::Statement>,
         cap: usize,
     },
+    /// Reads the active profile's catalog and data and builds the transfer plan toward `to`.
+    PlanTransfer {
+        job: JobId,
+        from: Box<Profile>,
+        to: Box<Profile>,
+        to_password: Option<SecretString>,
+    },
+    RunTransfer {
+        job: JobId,
+        plan: Box<crate::core::transfer::Plan>,
+        from: Box<Profile>,
+        to: Box<Profile>,
+        to_password: Option<SecretString>,
+    },
+    VerifyTransfer {
+        job: JobId,
+        plan: Box<crate::core::transfer::Plan>,
+        from: Box<Profile>,
+        to: Box<Profile>,
+        to_password: Option<SecretString>,
+    },
     /// Applies staged grid edits on the query session, in one transaction.
     ApplyEdits {
         job: JobId,
@@ -386,6 +407,81 @@ impl Runner {
                     }
                 }
             }
+            Effect::PlanTransfer { job, from, to, to_password } => {
+                let pools = self.pools.clone();
+                tokio::spawn(async move {
+                    let result = async {
+                        let src = pool_of(&pools, &from, None).await?;
+                        let dst = pool_of(&pools, &to, to_password).await?;
+                        let schema = if to.engine == crate::core::profile::Engine::Postgres { "public" } else { "" };
+                        let database = from
+                            .path
+                            .as_ref()
+                            .map(|p| p.display().to_string())
+                            .or(from.database.clone())
+                            .unwrap_or_default();
+                        let only =
+                            from.database.as_deref().filter(|_| from.engine == crate::core::profile::Engine::Mysql);
+                        drop(dst);
+                        crate::core::transfer::make_plan(
+                            &src,
+                            &database,
+                            only,
+                            &from.name,
+                            &to.name,
+                            to.engine,
+                            schema,
+                            &[],
+                        )
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| e.to_string())
+                    }
+                    .await;
+                    let _ = tx.send(Action::TransferPlanned { job, result });
+                });
+            }
+            Effect::RunTransfer { job, plan, from, to, to_password } => {
+                let pools = self.pools.clone();
+                let store = self.store.clone();
+                let state_db = self.state_db.clone();
+                tokio::spawn(async move {
+                    let result = async {
+                        let src = pool_of(&pools, &from, None).await?;
+                        let dst = pool_of(&pools, &to, to_password).await?;
+                        let store = store
+                            .get_or_init(|| async { crate::core::store::Store::open(&state_db).await.ok() })
+                            .await
+                            .clone()
+                            .ok_or_else(|| format!("the state store {} cannot be opened", state_db.display()))?;
+                        let tx2 = tx.clone();
+                        let on_event: Arc<dyn Fn(crate::core::transfer::Event) + Send + Sync> =
+                            Arc::new(move |event| {
+                                let _ = tx2.send(Action::TransferEvent { job, event });
+                            });
+                        let places = format!("{} → {}", from.target(), to.target());
+                        let opts = crate::core::transfer::RunOptions { resume: true, restart: false, places };
+                        crate::core::transfer::run(&plan, transfer_source(&from, &src), &dst, &store, &opts, on_event)
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| e.to_string())
+                    }
+                    .await;
+                    let _ = tx.send(Action::TransferRan { job, result });
+                });
+            }
+            Effect::VerifyTransfer { job, plan, from, to, to_password } => {
+                let pools = self.pools.clone();
+                tokio::spawn(async move {
+                    let result = async {
+                        let src = pool_of(&pools, &from, None).await?;
+                        let dst = pool_of(&pools, &to, to_password).await?;
+                        crate::core::transfer::verify::verify(&plan, &transfer_source(&from, &src), &dst).await
+                    }
+                    .await;
+                    let _ = tx.send(Action::TransferVerified { job, result });
+                });
+            }
             Effect::ApplyEdits { job, profile, plans } => {
                 let ok = self
                     .query
@@ -463,6 +559,42 @@ impl Runner {
         }
         true
     }
+}
+
+/// A SQLite source is read through SQLite's C API; others through their pool.
+fn transfer_source(p: &Profile, pool: &DbPool) -> crate::core::transfer::Source {
+    match (&p.engine, &p.path) {
+        (crate::core::profile::Engine::Sqlite, Some(path)) => crate::core::transfer::Source::Sqlite(path.clone()),
+        _ => crate::core::transfer::Source::Pool(pool.clone()),
+    }
+}
+
+/// The open pool of a profile, or a new one (its password resolved, or the one typed in this session).
+async fn pool_of(
+    pools: &Arc<Mutex<HashMap<String, DbPool>>>,
+    p: &Profile,
+    password: Option<SecretString>,
+) -> Result<DbPool, String> {
+    if let Some(pool) = pools.lock().ok().and_then(|m| m.get(&p.name).cloned()) {
+        return Ok(pool);
+    }
+    let prof = p.clone();
+    let resolved = tokio::task::spawn_blocking(move || password::resolve(&prof, password.as_ref()))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let pw = match resolved {
+        Resolved::Password(pw) => Some(pw),
+        Resolved::NoPassword { .. } => None,
+        Resolved::MustAsk { .. } => {
+            return Err(format!("`{}` needs a password: connect it once in the Profiles pane, then try again", p.name));
+        }
+    };
+    let pool = engine::connect_pool(p, pw.as_ref()).await.map_err(|e| e.message)?;
+    if let Ok(mut m) = pools.lock() {
+        m.insert(p.name.clone(), pool.clone());
+    }
+    Ok(pool)
 }
 
 /// Reads both schemas and writes the migration that gives `to` the schema of `from` into `to`'s folder.

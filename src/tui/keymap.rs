@@ -105,6 +105,8 @@ pub enum Command {
     UndoEdit,
     PreviewEdits,
     ApplyEdits,
+    Transfer,
+    Verify,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -205,8 +207,10 @@ pub const BINDINGS: &[Binding] = &[
         C::Diff,
         "diff: write the migration that gives this database another profile's schema",
     ),
-    b(S::Migrations, K::Enter, C::Confirm, "in the diff chooser: use this profile"),
-    b(S::Migrations, K::Esc, C::Cancel, "close the diff chooser"),
+    b(S::Migrations, K::Char('T'), C::Transfer, "transfer: move this database's tables and data to another profile"),
+    b(S::Migrations, K::Char('v'), C::Verify, "transfer: verify counts and checksums on both sides"),
+    b(S::Migrations, K::Enter, C::Confirm, "in a chooser: use this profile"),
+    b(S::Migrations, K::Esc, C::Cancel, "close the chooser or the transfer view"),
     b(S::QueryEditor, K::F(5), C::Run, "run the statement under the cursor (or the selection)"),
     ctrl(S::QueryEditor, 'g', C::Run, "run the statement under the cursor (or the selection)"),
     b(S::QueryEditor, K::F(6), C::RunAll, "run the whole buffer, statement by statement"),

@@ -110,6 +110,8 @@ async fn a_note_taking_sqlite_app_moves_to_postgres_with_nothing_lost() {
         "pinned BOOLEAN → pinned boolean NOT NULL  [BOOLEAN holding only 0 and 1 → boolean]",
         "id INTEGER → id bigint NOT NULL",
         "trigger notes_touch NOT MIGRATED",
+        "-- DDL that will run:\nCREATE TABLE \"public\".\"notes\" (",
+        "CREATE INDEX \"notes_pinned\" ON \"public\".\"notes\" (\"created\" DESC) WHERE \"pinned\" = TRUE;",
     ] {
         assert!(report.contains(want), "missing `{want}` in:\n{report}");
     }
@@ -476,4 +478,42 @@ async fn other_engine_pairs_round_trip_and_verify() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+}
+
+#[tokio::test]
+async fn the_migrations_pane_plans_runs_and_verifies_a_transfer() {
+    let sb = Sandbox::new();
+    let lite = sb.data().join("notes.db");
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let pool = sqlite_pool(&lite).await;
+    exec(&pool, NOTES).await;
+    exec(&pool, &fill_notes(300)).await;
+    pool.close().await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, "dbc");
+    let t = Tmux::start(&sb, "transfer", 100, 30);
+    t.wait_for("connected");
+    t.keys(&["3"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["T"]);
+    t.wait_for("Move this database's tables and data to:");
+    t.keys(&["Enter"]);
+    let report = t.wait_for("Transfer lite (sqlite) → pg (postgres), 3 table(s)");
+    assert!(report.contains("id TEXT → id uuid NOT NULL"), "{report}");
+    t.keys(&["a"]);
+    t.wait_for("Create tables and load data into `pg`");
+    t.keys(&["y"]);
+    t.wait_for("done: ");
+    t.keys(&["v"]);
+    let screen = t.wait_for("OK   notes: source 300 rows, target 300 rows");
+    assert!(screen.contains("OK   note_tags") && screen.contains("OK   tags"), "{screen}");
+    let pg = pg_pool(&pg_db).await;
+    let dbconsole::core::engine::DbPool::Postgres(p) = &pg else { unreachable!() };
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM notes").fetch_one(p).await.unwrap();
+    assert_eq!(n, 300);
+    pg.close().await;
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(200));
+    t.keys(&["q"]);
+    t.wait_for("DBCONSOLE-EXITED-0");
 }

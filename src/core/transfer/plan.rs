@@ -706,5 +706,30 @@ pub fn report(plan: &Plan) -> String {
     for n in &plan.not_migrated {
         s.push_str(&format!("\n{} {} NOT MIGRATED: {}\n  {}\n", n.kind, n.name, n.reason, n.sql));
     }
+    // The DDL that will run, in order.
+    s.push_str("\n-- DDL that will run");
+    if plan.mode == Mode::DataOnly {
+        s.push_str(" (data_only: the tables exist; only what follows the load)");
+    }
+    s.push_str(":\n");
+    if plan.mode == Mode::SchemaAndData {
+        for t in &plan.tables {
+            s.push_str(&format!("{};\n", super::ddl::create_table(plan, t)));
+        }
+    }
+    s.push_str("-- after the data:\n");
+    for t in &plan.tables {
+        for (_, sql) in super::ddl::after_load(plan, t) {
+            s.push_str(&format!("{sql};\n"));
+        }
+    }
+    for t in &plan.tables {
+        for (_, sql) in super::ddl::foreign_keys(plan, t) {
+            s.push_str(&format!("{sql};\n"));
+        }
+    }
+    for (_, sql) in super::ddl::views(plan) {
+        s.push_str(&format!("{sql};\n"));
+    }
     s
 }

@@ -160,25 +160,30 @@ pub async fn probe_all(
     dst: Engine,
     only: &[String],
 ) -> Result<HashMap<(String, String), (i64, Vec<Probe>)>, String> {
-    // Tables are probed two at a time (each probe is one scan, CPU-bound in the server or in SQLite).
+    // Tables are probed two at a time (each probe is one scan, CPU-bound in the server or in SQLite). Owned
+    // values in the futures, so this can run inside a spawned task.
     use futures_util::StreamExt;
-    let jobs: Vec<(&str, &Table)> = cat
+    let engine = cat.engine;
+    let jobs: Vec<(String, Table)> = cat
         .schemas
         .iter()
-        .flat_map(|s| s.tables.iter().map(move |t| (s.name.as_str(), t)))
+        .flat_map(|s| s.tables.iter().map(move |t| (s.name.clone(), t.clone())))
         .filter(|(_, t)| t.kind == TableKind::Table && (only.is_empty() || only.contains(&t.name)))
         .collect();
-    let results: Vec<_> = futures_util::stream::iter(jobs)
-        .map(|(schema, t)| async move {
-            let r = match cat.engine {
-                Engine::Sqlite => sqlite_table(pool, schema, t).await,
-                e => server_table(pool, e, schema, t, dst).await,
-            };
-            (schema.to_string(), t.name.clone(), r)
+    let futures: Vec<_> = jobs
+        .into_iter()
+        .map(|(schema, t)| {
+            let pool = pool.clone();
+            async move {
+                let r = match engine {
+                    Engine::Sqlite => sqlite_table(&pool, &schema, &t).await,
+                    e => server_table(&pool, e, &schema, &t, dst).await,
+                };
+                (schema, t.name.clone(), r)
+            }
         })
-        .buffer_unordered(2)
-        .collect()
-        .await;
+        .collect();
+    let results: Vec<_> = futures_util::stream::iter(futures).buffer_unordered(2).collect().await;
     let mut out = HashMap::new();
     for (schema, table, r) in results {
         out.insert((schema, table.clone()), r.map_err(|e| format!("{table}: {e}"))?);
@@ -305,7 +310,8 @@ pub async fn sqlite_scan_all(
         .flat_map(|s| s.tables.iter().map(move |t| (s.name.clone(), t.clone())))
         .filter(|(_, t)| t.kind == TableKind::Table && (only.is_empty() || only.contains(&t.name)))
         .collect();
-    let results: Vec<_> = futures_util::stream::iter(jobs)
+    let futures: Vec<_> = jobs
+        .into_iter()
         .map(|(schema, t)| {
             let path = path.to_path_buf();
             async move {
@@ -317,9 +323,8 @@ pub async fn sqlite_scan_all(
                 (name, r)
             }
         })
-        .buffer_unordered(2)
-        .collect()
-        .await;
+        .collect();
+    let results: Vec<_> = futures_util::stream::iter(futures).buffer_unordered(2).collect().await;
     let mut out = HashMap::new();
     for (table, r) in results {
         let (schema, r) = r.map_err(|e| format!("{table}: {e}"))?;

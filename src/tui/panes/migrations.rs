@@ -69,6 +69,9 @@ pub enum Request {
     ChooseDiff,
     /// Diff against the chooser's entry `usize`.
     Diff(usize),
+    /// Open the transfer view's target chooser.
+    ChooseTransfer,
+    Transfer(crate::tui::panes::transfer::Request),
 }
 
 /// What a plan load brings back.
@@ -93,6 +96,8 @@ pub struct MigrationsPane {
     pub chooser: Option<(Vec<String>, usize)>,
     /// A diff being written.
     pub diffing: Option<JobId>,
+    /// The transfer view (`T`).
+    pub transfer: crate::tui::panes::transfer::TransferView,
 }
 
 impl MigrationsPane {
@@ -108,6 +113,12 @@ impl MigrationsPane {
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent) -> Request {
+        if self.transfer.active() {
+            return match self.transfer.handle_key(key) {
+                crate::tui::panes::transfer::Request::None => Request::None,
+                r => Request::Transfer(r),
+            };
+        }
         if let Some((names, at)) = &mut self.chooser {
             match keymap::lookup(Scope::Migrations, key) {
                 Some(Command::Down) => *at = (*at + 1).min(names.len().saturating_sub(1)),
@@ -140,6 +151,7 @@ impl MigrationsPane {
             Some(Command::Apply) if !self.running() => return Request::Run(RunKind::Apply),
             Some(Command::Revert) if !self.running() => return Request::Run(RunKind::Revert),
             Some(Command::Diff) if !self.running() && self.diffing.is_none() => return Request::ChooseDiff,
+            Some(Command::Transfer) if !self.running() => return Request::ChooseTransfer,
             _ => {}
         }
         Request::None

@@ -4,3 +4,4 @@ pub mod profiles;
 pub mod query;
 pub mod schema;
 pub mod schema_view;
+pub mod transfer;

@@ -153,6 +153,27 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
             ]));
             (" Apply edits ".into(), body)
         }
+        Dialog::ConfirmTransfer { to } => {
+            let mut body = vec![Line::styled(
+                format!("Create tables and load data into `{}` ({})?", to.name, to.target()),
+                theme.text(),
+            )];
+            if to.environment == crate::core::profile::Environment::Production {
+                body.push(Line::styled("This is a PRODUCTION profile.", theme.danger()));
+            }
+            body.push(Line::styled(
+                "Nothing is written if a target table is refused by the plan's `existing` rule.",
+                theme.dim(),
+            ));
+            body.push(Line::raw(""));
+            body.push(Line::from(vec![
+                Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
+                Span::styled(" run   ", theme.dim()),
+                Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
+                Span::styled(" cancel", theme.dim()),
+            ]));
+            (" Transfer ".into(), body)
+        }
         Dialog::ConfirmQuit => (
             " Transaction open ".into(),
             vec![

@@ -1,0 +1,243 @@
+//! The transfer view inside the migrations pane (`T`): choose the target profile, review the plan's compatibility
+//! report, run it with a gauge per table, then verify. The work is `core::transfer`; this is its front.
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+
+use crate::core::transfer::verify::TableCheck;
+use crate::core::transfer::{Event, Plan, RunReport};
+use crate::tui::action::JobId;
+use crate::tui::keymap::{self, Command, Scope};
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Default)]
+pub enum Stage {
+    #[default]
+    Idle,
+    /// The target chooser: profile names and the cursor.
+    Choosing(Vec<String>, usize),
+    Planning(JobId),
+    Planned,
+    Running(JobId),
+    Ran(Result<RunReport, String>),
+    Verifying(JobId),
+    Verified(Result<Vec<TableCheck>, String>),
+}
+
+#[derive(Debug, Default)]
+pub struct TransferView {
+    pub stage: Stage,
+    pub plan: Option<Plan>,
+    pub report: String,
+    pub scroll: u16,
+    /// Per table: rows done, rows in all, done.
+    pub tables: Vec<(String, u64, u64, bool)>,
+    pub phase: String,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Request {
+    None,
+    Plan(usize),
+    Run,
+    Verify,
+}
+
+impl TransferView {
+    pub fn active(&self) -> bool {
+        !matches!(self.stage, Stage::Idle)
+    }
+
+    pub fn busy(&self) -> bool {
+        matches!(self.stage, Stage::Planning(_) | Stage::Running(_) | Stage::Verifying(_))
+    }
+
+    pub fn handle_key(&mut self, key: &crossterm::event::KeyEvent) -> Request {
+        let cmd = keymap::lookup(Scope::Migrations, key);
+        if let Stage::Choosing(names, at) = &mut self.stage {
+            match cmd {
+                Some(Command::Down) => *at = (*at + 1).min(names.len().saturating_sub(1)),
+                Some(Command::Up) => *at = at.saturating_sub(1),
+                Some(Command::Confirm) if !names.is_empty() => return Request::Plan(*at),
+                Some(Command::Cancel) => self.stage = Stage::Idle,
+                _ => {}
+            }
+            return Request::None;
+        }
+        match cmd {
+            Some(Command::DetailDown) | Some(Command::Down) => self.scroll = self.scroll.saturating_add(5),
+            Some(Command::DetailUp) | Some(Command::Up) => self.scroll = self.scroll.saturating_sub(5),
+            Some(Command::Apply) if matches!(self.stage, Stage::Planned) => return Request::Run,
+            Some(Command::Verify) if !self.busy() && self.plan.is_some() && !matches!(self.stage, Stage::Planned) => {
+                return Request::Verify;
+            }
+            Some(Command::Cancel) if !self.busy() => *self = TransferView::default(),
+            _ => {}
+        }
+        Request::None
+    }
+
+    pub fn set_plan(&mut self, plan: Plan) {
+        self.report = crate::core::transfer::plan::report(&plan);
+        self.tables = plan.tables.iter().map(|t| (t.source.clone(), 0, t.rows.max(0) as u64, false)).collect();
+        self.plan = Some(plan);
+        self.stage = Stage::Planned;
+        self.scroll = 0;
+    }
+
+    pub fn on_event(&mut self, e: Event) {
+        match e {
+            Event::Stage { stage } => self.phase = stage,
+            Event::TableStart { table, total } => {
+                if let Some(t) = self.tables.iter_mut().find(|t| t.0 == table) {
+                    t.2 = total;
+                }
+            }
+            Event::Progress { table, rows, .. } => {
+                if let Some(t) = self.tables.iter_mut().find(|t| t.0 == table) {
+                    t.1 = rows;
+                }
+            }
+            Event::TableDone { table, rows, .. } => {
+                if let Some(t) = self.tables.iter_mut().find(|t| t.0 == table) {
+                    t.1 = t.1.max(rows);
+                    t.3 = true;
+                }
+            }
+            Event::Step { what, error: Some(e) } => self.errors.push(format!("{what}: {e}")),
+            Event::Step { .. } => {}
+        }
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, v: &TransferView, theme: &Theme, from: Option<&str>) {
+    frame.render_widget(Clear, area);
+    let title = format!(" Transfer from {} ", from.unwrap_or("?"));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Line::styled(title, theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let hint = |pairs: &[(Command, &str)]| {
+        let mut s = Vec::new();
+        for (c, d) in pairs {
+            s.push(Span::styled(format!(" {} ", keymap::hint(Scope::Migrations, *c)), theme.key()));
+            s.push(Span::styled(d.to_string(), theme.dim()));
+        }
+        Line::from(s)
+    };
+    match &v.stage {
+        Stage::Idle => {}
+        Stage::Choosing(names, at) => {
+            let mut lines = vec![Line::styled("Move this database's tables and data to:", theme.text())];
+            for (i, n) in names.iter().enumerate() {
+                let st = if i == *at { theme.selected() } else { theme.text() };
+                lines.push(Line::styled(format!("  {n}"), st));
+            }
+            lines.push(Line::raw(""));
+            lines.push(hint(&[(Command::Confirm, "plan"), (Command::Cancel, "close")]));
+            frame.render_widget(Paragraph::new(lines), inner);
+        }
+        Stage::Planning(_) => frame.render_widget(
+            Paragraph::new(Line::styled("reading the source and probing its data…", theme.warn())),
+            inner,
+        ),
+        Stage::Planned => {
+            let [body, keys] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            let lines: Vec<Line> = v
+                .report
+                .lines()
+                .map(|l| {
+                    let st = if l.contains("LOSSY") || l.contains("NOT ") || l.trim_start().starts_with('!') {
+                        theme.warn()
+                    } else {
+                        theme.text()
+                    };
+                    Line::styled(l.to_string(), st)
+                })
+                .collect();
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((v.scroll, 0)), body);
+            frame.render_widget(
+                Paragraph::new(hint(&[
+                    (Command::Apply, "run"),
+                    (Command::DetailDown, "scroll"),
+                    (Command::Cancel, "close"),
+                ])),
+                keys,
+            );
+        }
+        Stage::Running(_) | Stage::Ran(_) | Stage::Verifying(_) | Stage::Verified(_) => {
+            let n = v.tables.len() as u16;
+            let [head, gauges, tail] =
+                Layout::vertical([Constraint::Length(1), Constraint::Length(n), Constraint::Min(1)]).areas(inner);
+            frame.render_widget(Paragraph::new(Line::styled(format!("stage: {}", v.phase), theme.text())), head);
+            for (i, (name, done, total, finished)) in v.tables.iter().enumerate() {
+                let r = Rect::new(gauges.x, gauges.y + i as u16, gauges.width, 1);
+                let ratio = if *total == 0 {
+                    if *finished { 1.0 } else { 0.0 }
+                } else {
+                    (*done as f64 / *total as f64).min(1.0)
+                };
+                let g = Gauge::default()
+                    .gauge_style(if *finished { theme.ok() } else { theme.warn() })
+                    .ratio(ratio)
+                    .label(format!("{name}: {done}/{total} rows"));
+                frame.render_widget(g, r);
+            }
+            let mut lines = Vec::new();
+            match &v.stage {
+                Stage::Ran(Ok(r)) => {
+                    let rows: u64 = r.tables.iter().map(|t| t.rows).sum();
+                    let rejected: u64 = r.tables.iter().map(|t| t.rejected).sum();
+                    lines.push(Line::styled(format!("done: {rows} rows in {:.1} s", r.seconds), theme.ok()));
+                    if rejected > 0 {
+                        lines.push(Line::styled(format!("{rejected} row(s) refused: see {}", r.rejects), theme.warn()));
+                    }
+                    for (what, e) in &r.failed_steps {
+                        lines.push(Line::styled(
+                            format!("not created: {what}: {}", e.lines().next().unwrap_or("")),
+                            theme.warn(),
+                        ));
+                    }
+                    lines.push(hint(&[(Command::Verify, "verify"), (Command::Cancel, "close")]));
+                }
+                Stage::Ran(Err(e)) => {
+                    lines.push(Line::styled(format!("failed: {e}"), theme.danger()));
+                    lines.push(Line::styled(
+                        "the run is checkpointed: `dbconsole transfer run PLAN --resume` continues it",
+                        theme.text(),
+                    ));
+                }
+                Stage::Verifying(_) => {
+                    lines.push(Line::styled("verifying: counts and checksums on both sides…", theme.warn()))
+                }
+                Stage::Verified(Ok(checks)) => {
+                    for c in checks {
+                        let st = if c.ok { theme.ok() } else { theme.danger() };
+                        lines.push(Line::styled(
+                            format!(
+                                "{} {}: source {} rows, target {} rows",
+                                if c.ok { "OK  " } else { "DIFF" },
+                                c.table,
+                                c.source_rows,
+                                c.target_rows
+                            ),
+                            st,
+                        ));
+                    }
+                }
+                Stage::Verified(Err(e)) => lines.push(Line::styled(format!("verify failed: {e}"), theme.danger())),
+                _ => {}
+            }
+            if matches!(v.stage, Stage::Running(_)) {
+                for e in v.errors.iter().take(3) {
+                    lines.push(Line::styled(e.lines().next().unwrap_or("").to_string(), theme.warn()));
+                }
+            }
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), tail);
+        }
+    }
+}
