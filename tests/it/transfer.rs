@@ -503,7 +503,8 @@ async fn the_migrations_pane_plans_runs_and_verifies_a_transfer() {
     t.keys(&["a"]);
     t.wait_for("Create tables and load data into `pg`");
     t.keys(&["y"]);
-    t.wait_for("done: ");
+    let done = t.wait_for("done: ");
+    assert!(done.contains("MB read") && done.contains("rows/s") && done.contains("notes: 300/300 rows"), "{done}");
     t.keys(&["v"]);
     let screen = t.wait_for("OK   notes: source 300 rows, target 300 rows");
     assert!(screen.contains("OK   note_tags") && screen.contains("OK   tags"), "{screen}");

@@ -35,6 +35,11 @@ pub struct TransferView {
     pub tables: Vec<(String, u64, u64, bool)>,
     pub phase: String,
     pub errors: Vec<String>,
+    /// Bytes read from the source so far, and when the load began (for the overall rate and ETA).
+    pub bytes: u64,
+    pub started: Option<std::time::Instant>,
+    /// Seconds the load took, once it is over (the rate stops moving).
+    pub load_secs: Option<f64>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -89,13 +94,23 @@ impl TransferView {
 
     pub fn on_event(&mut self, e: Event) {
         match e {
-            Event::Stage { stage } => self.phase = stage,
+            Event::Stage { stage } => {
+                if stage == "load" {
+                    self.started = Some(std::time::Instant::now());
+                } else if let Some(s) = self.started
+                    && self.load_secs.is_none()
+                {
+                    self.load_secs = Some(s.elapsed().as_secs_f64());
+                }
+                self.phase = stage
+            }
             Event::TableStart { table, total } => {
                 if let Some(t) = self.tables.iter_mut().find(|t| t.0 == table) {
                     t.2 = total;
                 }
             }
-            Event::Progress { table, rows, .. } => {
+            Event::Progress { table, rows, bytes, .. } => {
+                self.bytes += bytes;
                 if let Some(t) = self.tables.iter_mut().find(|t| t.0 == table) {
                     t.1 = rows;
                 }
@@ -173,7 +188,27 @@ pub fn render(frame: &mut Frame, area: Rect, v: &TransferView, theme: &Theme, fr
             let n = v.tables.len() as u16;
             let [head, gauges, tail] =
                 Layout::vertical([Constraint::Length(1), Constraint::Length(n), Constraint::Min(1)]).areas(inner);
-            frame.render_widget(Paragraph::new(Line::styled(format!("stage: {}", v.phase), theme.text())), head);
+            // Overall: rows, bytes read, rows/s, ETA.
+            let (done, total): (u64, u64) = v.tables.iter().fold((0, 0), |a, t| (a.0 + t.1, a.1 + t.2));
+            let secs = v.load_secs.or(v.started.map(|s| s.elapsed().as_secs_f64())).unwrap_or(0.0).max(0.001);
+            let rate = done as f64 / secs;
+            let eta = if rate > 0.0 && total > done && matches!(v.stage, Stage::Running(_)) {
+                format!(" · ETA {:.0} s", (total - done) as f64 / rate)
+            } else {
+                String::new()
+            };
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    format!(
+                        "stage: {} · {done}/{total} rows · {:.1} MB read · {:.0} rows/s{eta}",
+                        v.phase,
+                        v.bytes as f64 / 1e6,
+                        rate
+                    ),
+                    theme.text(),
+                )),
+                head,
+            );
             for (i, (name, done, total, finished)) in v.tables.iter().enumerate() {
                 let r = Rect::new(gauges.x, gauges.y + i as u16, gauges.width, 1);
                 let ratio = if *total == 0 {
