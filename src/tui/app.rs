@@ -1,5 +1,6 @@
 //! The app's state and `update`: Action in, state changed, Effects out. Never awaits, never does I/O.
 mod query;
+mod transfer;
 
 use std::collections::HashMap;
 
@@ -354,58 +355,10 @@ impl App {
                 // The state changed: plan again (the run's result stays on screen).
                 self.migrations_request(migrations_pane::Request::Plan)
             }
-            Action::TransferPlanned { job, result } => {
-                use crate::tui::panes::transfer::Stage;
-                if !matches!(self.migrations.transfer.stage, Stage::Planning(j) if j == job) {
-                    return vec![];
-                }
-                match result {
-                    Ok(plan) => self.migrations.transfer.set_plan(*plan),
-                    Err(e) => {
-                        self.info(Level::Error, format!("transfer plan: {e}"));
-                        self.migrations.transfer.stage = Stage::Idle;
-                    }
-                }
-                vec![]
-            }
-            Action::TransferEvent { job, event } => {
-                if matches!(self.migrations.transfer.stage, crate::tui::panes::transfer::Stage::Running(j) if j == job)
-                {
-                    self.migrations.transfer.on_event(event);
-                }
-                vec![]
-            }
-            Action::TransferRan { job, result } => {
-                use crate::tui::panes::transfer::Stage;
-                if !matches!(self.migrations.transfer.stage, Stage::Running(j) if j == job) {
-                    return vec![];
-                }
-                match &result {
-                    Ok(r) => self.info(
-                        Level::Info,
-                        format!("transfer: {} rows done", r.tables.iter().map(|t| t.rows).sum::<u64>()),
-                    ),
-                    Err(e) => self.info(Level::Error, format!("transfer: {e}")),
-                }
-                self.migrations.transfer.phase = if result.is_ok() { "done".into() } else { "stopped".into() };
-                self.migrations.transfer.stage = Stage::Ran(result.map(|b| *b));
-                vec![]
-            }
-            Action::TransferVerified { job, result } => {
-                use crate::tui::panes::transfer::Stage;
-                if !matches!(self.migrations.transfer.stage, Stage::Verifying(j) if j == job) {
-                    return vec![];
-                }
-                if let Ok(checks) = &result {
-                    let ok = checks.iter().all(|c| c.ok);
-                    self.info(
-                        if ok { Level::Info } else { Level::Error },
-                        if ok { "verify: every table matches" } else { "verify: differences found" },
-                    );
-                }
-                self.migrations.transfer.stage = Stage::Verified(result);
-                vec![]
-            }
+            a @ (Action::TransferPlanned { .. }
+            | Action::TransferEvent { .. }
+            | Action::TransferRan { .. }
+            | Action::TransferVerified { .. }) => self.on_transfer_action(a),
             Action::MigrationDiffWritten { job, result } => {
                 if self.migrations.diffing != Some(job) {
                     return vec![];
@@ -575,60 +528,8 @@ impl App {
                 vec![Effect::PlanMigrations { job, profile: Box::new(p) }]
             }
             R::Run(RunKind::DryRun) => self.start_migrations(p, RunKind::DryRun),
-            R::ChooseTransfer => {
-                let names: Vec<String> =
-                    self.all().iter().filter(|x| x.name != p.name).map(|x| x.name.clone()).collect();
-                self.migrations.transfer = Default::default();
-                self.migrations.transfer.stage = crate::tui::panes::transfer::Stage::Choosing(names, 0);
-                vec![]
-            }
-            R::Transfer(t) => {
-                use crate::tui::panes::transfer::{Request as T, Stage};
-                let target = |app: &App| {
-                    app.migrations
-                        .transfer
-                        .plan
-                        .as_ref()
-                        .and_then(|pl| app.all().into_iter().find(|x| x.name == pl.to).cloned())
-                };
-                match t {
-                    T::None => vec![],
-                    T::Plan(i) => {
-                        let Stage::Choosing(names, _) = &self.migrations.transfer.stage else { return vec![] };
-                        let Some(to) =
-                            names.get(i).and_then(|n| self.all().into_iter().find(|x| &x.name == n)).cloned()
-                        else {
-                            return vec![];
-                        };
-                        let job = self.job();
-                        self.migrations.transfer.stage = Stage::Planning(job);
-                        let to_password = self.passwords.get(&to.name).cloned();
-                        vec![Effect::PlanTransfer { job, from: Box::new(p), to: Box::new(to), to_password }]
-                    }
-                    T::Run => match target(self) {
-                        Some(to) => {
-                            self.dialog = Some(Dialog::ConfirmTransfer { to: Box::new(to) });
-                            vec![]
-                        }
-                        None => vec![],
-                    },
-                    T::Verify => {
-                        let (Some(to), Some(plan)) = (target(self), self.migrations.transfer.plan.clone()) else {
-                            return vec![];
-                        };
-                        let job = self.job();
-                        self.migrations.transfer.stage = Stage::Verifying(job);
-                        let to_password = self.passwords.get(&to.name).cloned();
-                        vec![Effect::VerifyTransfer {
-                            job,
-                            plan: Box::new(plan),
-                            from: Box::new(p),
-                            to: Box::new(to),
-                            to_password,
-                        }]
-                    }
-                }
-            }
+            R::ChooseTransfer => self.transfer_choose(&p),
+            R::Transfer(t) => self.transfer_request(p, t),
             R::ChooseDiff => {
                 let names: Vec<String> =
                     self.all().iter().filter(|x| x.name != p.name).map(|x| x.name.clone()).collect();
@@ -791,14 +692,7 @@ impl App {
                 }
             },
             Dialog::ConfirmTransfer { to } => match keymap::lookup(Scope::Dialog, &key) {
-                Some(Command::Confirm) => {
-                    let Some(from) = self.connected_profile() else { return vec![] };
-                    let Some(plan) = self.migrations.transfer.plan.clone() else { return vec![] };
-                    let job = self.job();
-                    self.migrations.transfer.stage = crate::tui::panes::transfer::Stage::Running(job);
-                    let to_password = self.passwords.get(&to.name).cloned();
-                    vec![Effect::RunTransfer { job, plan: Box::new(plan), from: Box::new(from), to, to_password }]
-                }
+                Some(Command::Confirm) => self.transfer_run(to),
                 Some(Command::Deny) => vec![],
                 _ => {
                     self.dialog = Some(Dialog::ConfirmTransfer { to });

@@ -7,6 +7,7 @@ pub mod load;
 pub mod plan;
 pub mod probe;
 pub mod sqlite_raw;
+pub mod translate;
 pub mod typemap;
 pub mod verify;
 
