@@ -400,7 +400,7 @@ async fn other_engine_pairs_round_trip_and_verify() {
     // MySQL → PostgreSQL: tinyint(1), unsigned, zero dates, enum, AUTO_INCREMENT, JSON, binary.
     let my_db = new_my_db().await;
     let my = my_pool(&my_db).await;
-    exec(&my, "SET SESSION sql_mode = ''; CREATE TABLE m (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY, flag TINYINT(1) NOT NULL, big BIGINT UNSIGNED, d DATETIME, size ENUM('s','m','l'), j JSON, b VARBINARY(8), price DECIMAL(10,2), name VARCHAR(50)) ENGINE=InnoDB; INSERT INTO m (flag, big, d, size, j, b, price, name) VALUES (1, 18446744073709551615, '2024-05-06 07:08:09', 'm', '{\"k\": [1, 2]}', x'00ff', 12.50, 'it''s'), (0, 0, '0000-00-00 00:00:00', 's', NULL, NULL, NULL, NULL);").await;
+    exec(&my, "SET SESSION sql_mode = ''; CREATE TABLE m (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY, flag TINYINT(1) NOT NULL, big BIGINT UNSIGNED, d DATETIME, size ENUM('s','m','l'), j JSON, b VARBINARY(8), price DECIMAL(10,2), name VARCHAR(50)) ENGINE=InnoDB; INSERT INTO m (flag, big, d, size, j, b, price, name) VALUES (1, 18446744073709551615, '2024-05-06 07:08:09', 'm', '{\"k\": [1, 2]}', x'00ff', 12.50, 'it''s'), (0, 0, '0000-00-00 00:00:00', 's', NULL, NULL, NULL, NULL); CREATE TABLE texts (id INT PRIMARY KEY, at VARCHAR(40), u CHAR(36), doc TEXT, plain TEXT); INSERT INTO texts VALUES (1, '2024-01-02 03:04:05', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"a\": 1}', 'x'), (2, '2024-01-02T03:04:05Z', 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A12', '[1, 2]', '2024-01-01'), (3, NULL, NULL, NULL, NULL);").await;
     my.close().await;
     let pg_db = new_pg_db().await;
     let lite = sb.data().join("x.db");
@@ -432,6 +432,13 @@ async fn other_engine_pairs_round_trip_and_verify() {
     assert_eq!(big, "18446744073709551615");
     assert_eq!(d.as_deref(), Some("2024-05-06 07:08:09"));
     assert_eq!(b, Some(vec![0, 255]));
+    let (at, u): (String, String) = sqlx::query_as(
+        "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), u::text FROM texts WHERE id = 2",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    assert_eq!((at.as_str(), u.as_str()), ("2024-01-02 03:04:05", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12"));
     let zero: Option<String> = sqlx::query_scalar("SELECT d::text FROM m WHERE id = 2").fetch_one(p).await.unwrap();
     assert_eq!(zero, None);
     // ENUM became text with a CHECK on its values.

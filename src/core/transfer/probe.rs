@@ -25,6 +25,10 @@ async fn row_of_ints(pool: &DbPool, sql: &str) -> Result<Vec<Option<i64>>, Strin
     })
 }
 
+const UUID_RE: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+const TS_RE: &str =
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$";
+
 const UUID_GLOB: &str = "[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]-[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]-[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]-[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]-[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]";
 
 async fn sqlite_table(pool: &DbPool, schema: &str, t: &Table) -> Result<(i64, Vec<Probe>), String> {
@@ -113,14 +117,37 @@ async fn server_table(
         let d = c.data_type.to_ascii_lowercase();
         exprs.push(format!("count(*) - count({q})"));
         slots.push((i, "nulls"));
+        let sum_if = |cond: String| format!("sum(CASE WHEN {cond} THEN 1 ELSE 0 END)");
+        let re = |pattern: &str| match engine {
+            Engine::Mysql => format!("{q} REGEXP '{pattern}'"),
+            _ => format!("{q} ~ '{pattern}'"),
+        };
         if engine == Engine::Mysql && d.starts_with("tinyint(1)") {
-            exprs.push(format!("sum({q} NOT IN (0, 1))"));
+            exprs.push(sum_if(format!("{q} NOT IN (0, 1)")));
             slots.push((i, "not_bool"));
+        }
+        // Text that may hold UUIDs, dates and times, or JSON documents: checked on every value (the shape by a
+        // regular expression; a value out of range is refused at load, to the reject file).
+        if c.type_family == TypeFamily::Text && !d.starts_with("enum") {
+            exprs.push(sum_if(format!("{q} IS NOT NULL AND NOT ({})", re(UUID_RE))));
+            slots.push((i, "bad_uuid"));
+            exprs.push(sum_if(format!("{q} IS NOT NULL AND NOT ({})", re(TS_RE))));
+            slots.push((i, "bad_timestamps"));
+            exprs.push(sum_if(re("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")));
+            slots.push((i, "dates_only"));
+            exprs.push(sum_if(re("(Z|[+-][0-9]{2}(:?[0-9]{2})?)$")));
+            slots.push((i, "with_zone"));
+            if engine == Engine::Mysql {
+                exprs.push(sum_if(format!("{q} IS NOT NULL AND NOT JSON_VALID({q})")));
+                slots.push((i, "bad_json"));
+                exprs.push(sum_if(format!("LEFT({q}, 1) IN ('{{', '[')")));
+                slots.push((i, "json_like"));
+            }
         }
         if engine == Engine::Mysql
             && matches!(c.type_family, TypeFamily::Date | TypeFamily::Timestamp | TypeFamily::TimestampTz)
         {
-            exprs.push(format!("sum(CAST({q} AS CHAR) LIKE '0000-00-00%')"));
+            exprs.push(sum_if(format!("CAST({q} AS CHAR) LIKE '0000-00-00%'")));
             slots.push((i, "zero_dates"));
         }
         if c.type_family == TypeFamily::Text && dst == Engine::Mysql {
@@ -147,6 +174,12 @@ async fn server_table(
             "nulls" => p.nulls = x,
             "not_bool" => p.not_bool = x,
             "zero_dates" => p.zero_dates = x,
+            "bad_uuid" => p.bad_uuid = x,
+            "bad_timestamps" => p.bad_timestamps = x,
+            "dates_only" => p.dates_only = x,
+            "with_zone" => p.with_zone = x,
+            "bad_json" => p.bad_json = x,
+            "json_like" => p.json_like = x,
             _ => p.max_len = x,
         }
     }

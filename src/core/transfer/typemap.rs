@@ -135,8 +135,24 @@ pub fn map(src: Engine, dst: Engine, col: &Column, p: &Probe, indexed: bool, in_
         if decl.starts_with("enum(") && dst == Engine::Postgres {
             return m("text", Cast::AsIs, format!("{} → text with a CHECK on its values", col.data_type));
         }
-        if matches!(f, TypeFamily::Text) && p.json_like == non_null && non_null > 0 && p.bad_json == 0 {
-            return to(dst, TypeFamily::Json, col, p, indexed).with_reason("text holding only JSON documents → json");
+    }
+    // Text on a server: what every value is (probed), as for SQLite.
+    if f == TypeFamily::Text && src != dst && non_null > 0 && !decl.starts_with("enum") {
+        let declared = &col.data_type;
+        if p.bad_uuid == 0 {
+            return to(dst, TypeFamily::Uuid, col, p, indexed).with_reason(format!("{declared}: every value a UUID"));
+        }
+        if p.bad_json == 0 && p.json_like == non_null {
+            return to(dst, TypeFamily::Json, col, p, indexed)
+                .with_reason(format!("{declared}: every value a JSON document"));
+        }
+        if p.bad_timestamps == 0 {
+            if p.dates_only == non_null {
+                return to(dst, TypeFamily::Date, col, p, indexed)
+                    .with_reason(format!("{declared}: every value a date"));
+            }
+            return to(dst, TypeFamily::TimestampTz, col, p, indexed)
+                .with_reason(format!("{declared}: every value a date and time (no offset read as UTC)"));
         }
     }
     if src == dst {
