@@ -77,7 +77,7 @@ pub fn tokens(s: &str, engine: Engine) -> Vec<Token> {
         } else if c == '\'' || (c == '"' && engine == Engine::Mysql) {
             let backslash = engine == Engine::Mysql
                 || (engine == Engine::Postgres && start > 0 && matches!(b[start - 1], b'e' | b'E'));
-            i = quoted_end(b, i, c as u8, backslash);
+            i = super::split::skip_quoted(b, i, c as u8, backslash);
             kind = Tok::String;
         } else if c == '"' || c == '`' || (c == '[' && engine == Engine::Sqlite) {
             let close = if c == '[' { b']' } else { c as u8 };
@@ -149,25 +149,6 @@ pub fn tokens(s: &str, engine: Engine) -> Vec<Token> {
         i = i.max(start + 1);
     }
     out
-}
-
-fn quoted_end(b: &[u8], mut i: usize, q: u8, backslash: bool) -> usize {
-    i += 1;
-    while i < b.len() {
-        if backslash && b[i] == b'\\' {
-            i += 2;
-            continue;
-        }
-        if b[i] == q {
-            if b.get(i + 1) == Some(&q) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i += 1;
-    }
-    b.len()
 }
 
 /// The statement's words outside parentheses, strings and comments, upper-cased (for classifying it).

@@ -151,7 +151,7 @@ fn next_word(script: &str, from: usize) -> String {
 
 /// Skips a quoted run starting at `i` (the quote); a doubled quote stays inside, and so does a backslash-escaped
 /// one when `backslash` (MySQL strings).
-fn skip_quoted(b: &[u8], mut i: usize, q: u8, backslash: bool) -> usize {
+pub(crate) fn skip_quoted(b: &[u8], mut i: usize, q: u8, backslash: bool) -> usize {
     i += 1;
     while i < b.len() {
         if backslash && b[i] == b'\\' {
