@@ -460,6 +460,12 @@ impl Runner {
                                 let _ = tx2.send(Action::TransferEvent { job, event });
                             });
                         let places = format!("{} → {}", from.target(), to.target());
+                        let mut plan = plan;
+                        if std::path::Path::new(&plan.rejects).is_relative()
+                            && let Some(data) = state_db.parent()
+                        {
+                            plan.rejects = data.join(&plan.rejects).display().to_string();
+                        }
                         let opts = crate::core::transfer::RunOptions { resume: true, restart: false, places };
                         crate::core::transfer::run(&plan, transfer_source(&from, &src), &dst, &store, &opts, on_event)
                             .await

@@ -129,6 +129,7 @@ async fn a_note_taking_sqlite_app_moves_to_postgres_with_nothing_lost() {
     assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
     let out = stdout(&o);
     assert_eq!(out.matches("OK  ").count(), 3, "{out}");
+    assert!(!sb.data().join("transfer-rejects.jsonl").exists(), "no refused row, so no reject file");
 
     // What PostgreSQL holds: the types, constraints, identity, keys and indexes.
     let pg = pg_pool(&pg_db).await;
@@ -520,6 +521,9 @@ async fn the_migrations_pane_plans_runs_and_verifies_a_transfer() {
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM notes").fetch_one(p).await.unwrap();
     assert_eq!(n, 300);
     pg.close().await;
+    // Nothing was refused: no reject file, neither where the TUI was started nor in its data folder.
+    assert!(!std::env::current_dir().unwrap().join("transfer-rejects.jsonl").exists());
+    assert!(!sb.data().join("transfer-rejects.jsonl").exists());
     t.keys(&["Escape"]);
     std::thread::sleep(Duration::from_millis(200));
     t.keys(&["q"]);

@@ -45,13 +45,34 @@ impl Batch {
     }
 }
 
+/// The reject file, opened (append) at the first refused row.
+pub struct Rejects {
+    pub path: PathBuf,
+    pub file: Option<std::fs::File>,
+}
+
+impl Rejects {
+    fn write(&mut self, lines: &[String]) -> Result<(), String> {
+        let e = |e: std::io::Error| format!("reject file {}: {e}", self.path.display());
+        if self.file.is_none() {
+            self.file = Some(std::fs::OpenOptions::new().create(true).append(true).open(&self.path).map_err(e)?);
+        }
+        if let Some(f) = self.file.as_mut() {
+            for l in lines {
+                writeln!(f, "{l}").map_err(|err| format!("reject file {}: {err}", self.path.display()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
 pub struct Ctx {
     pub plan: Plan,
     pub source: Source,
     pub target: DbPool,
     pub store: Store,
     pub run: String,
-    pub rejects: Arc<Mutex<std::fs::File>>,
+    pub rejects: Arc<Mutex<Rejects>>,
     pub on_event: Arc<dyn Fn(Event) + Send + Sync>,
 }
 
@@ -473,12 +494,8 @@ pub async fn load_table(ctx: &Ctx, t: &TablePlan) -> Result<(u64, u64), Transfer
             .checkpoint_commit(&ctx.run, &t.source, f.last_read.as_deref(), f.written as i64, f.rejected, false)
             .await
             .map_err(|e| e.to_string())?;
-        if !f.rejects.is_empty()
-            && let Ok(mut file) = ctx.rejects.lock()
-        {
-            for r in &f.rejects {
-                let _ = writeln!(file, "{r}");
-            }
+        if !f.rejects.is_empty() {
+            ctx.rejects.lock().map_err(|e| e.to_string())?.write(&f.rejects)?;
         }
         Ok::<_, String>((f.written, f.rejected as u64, f.bytes, f.read))
     };

@@ -203,13 +203,16 @@ pub async fn run(
     }
     // The load: `parallel` tables at a time, biggest first.
     on_event(Event::Stage { stage: "load".into() });
-    let rejects = Arc::new(Mutex::new(
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&plan.rejects)
-            .map_err(|e| TransferError::Refused(format!("reject file {}: {e}", plan.rejects)))?,
-    ));
+    // The reject file is created at the first refused row (no empty files); its folder is checked now.
+    let rejects_path = std::path::PathBuf::from(&plan.rejects);
+    let folder = match rejects_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        return Err(TransferError::Refused(format!("reject file {}: no folder {}", plan.rejects, folder.display())));
+    }
+    let rejects = Arc::new(Mutex::new(load::Rejects { path: rejects_path, file: None }));
     let ctx = Arc::new(load::Ctx {
         plan: plan.clone(),
         source,
