@@ -25,7 +25,9 @@ fn add_profile_through_the_form_test_it_and_read_the_verdict() {
     t.keys(&["Tab"]);
     t.text("DBC_TEST_PG_PASSWORD");
     t.keys(&["F2"]);
-    let screen = t.wait_for("saved profile `e2epg`");
+    t.wait_for("saved profile `e2epg`");
+    // The list is reloaded from the file right after the save message: wait for it.
+    let screen = t.wait_for("PROD");
     assert!(screen.contains("e2epg") && screen.contains("PROD"), "{screen}");
     t.keys(&["j"]);
     t.wait_for("writes ask first");
