@@ -216,7 +216,12 @@ fn print_plan(p: &Profile, plan: &Plan) {
             _ => String::new(),
         };
         let rev = if e.reversible { " ↺" } else { "" };
-        println!("  {:>14}  {:<12} {}{rev}{when}", e.version, e.status.label(), e.description);
+        let part = match e.statements_completed {
+            Some(0) => " (stopped before its first statement completed)".to_string(),
+            Some(n) => format!(" (stopped part-way: statements 1–{n} ran and stay applied)"),
+            None => String::new(),
+        };
+        println!("  {:>14}  {:<12} {}{rev}{when}{part}", e.version, e.status.label(), e.description);
     }
     for (v, d) in &plan.other_engines {
         println!("  {v:>14}  {:<12} {d} (only for other engines)", "-");

@@ -21,7 +21,7 @@ pub fn qualified(engine: Engine, schema: &str, name: &str) -> String {
 /// A string literal: `'…'` with `'` doubled (and `\` doubled for MySQL's default sql_mode).
 pub fn literal(engine: Engine, s: &str) -> String {
     match engine {
-        Engine::Mysql => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''")),
+        Engine::Mysql => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''").replace('\0', "\\0")),
         _ => format!("'{}'", s.replace('\'', "''")),
     }
 }

@@ -47,6 +47,8 @@ pub struct Entry {
     pub installed_on: Option<String>,
     /// Milliseconds the migration took when applied.
     pub execution_ms: Option<f64>,
+    /// A failed `-- no-transaction` migration: how many of its statements completed before it stopped.
+    pub statements_completed: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,6 +97,7 @@ pub fn plan(folder: &Folder, applied: &[Applied]) -> Plan {
             reversible: file.is_some_and(|f| f.down.is_some()),
             installed_on: row.map(|r| r.installed_on.clone()),
             execution_ms: row.filter(|r| r.execution_time >= 0).map(|r| r.execution_time as f64 / 1e6),
+            statements_completed: row.filter(|r| !r.success).and_then(|r| super::state::completed(r.execution_time)),
         });
     }
     Plan { dir: folder.dir.clone(), entries, other_engines: folder.other_engines.clone() }

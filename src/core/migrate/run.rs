@@ -223,6 +223,26 @@ async fn run_statements(
     None
 }
 
+/// As `run_statements`, recording after each statement how many have completed (for `-- no-transaction` files,
+/// whose statements stay applied when a later one fails or the run is killed).
+async fn run_statements_recorded(
+    conn: &mut Conn,
+    version: i64,
+    statements: &[Statement],
+    on_event: &mut (dyn FnMut(Event) + Send),
+) -> Option<(usize, sqlx::Error)> {
+    for (i, st) in statements.iter().enumerate() {
+        on_event(Event::Statement { version, index: i + 1, total: statements.len(), line: st.line });
+        if let Err(e) = conn.execute(&st.text).await {
+            return Some((i, e));
+        }
+        if let Err(e) = state::set_success(conn, version, false, state::progress(i + 1)).await {
+            return Some((i + 1, e));
+        }
+    }
+    None
+}
+
 /// PostgreSQL and SQLite: the migration and its bookkeeping in one transaction (a savepoint inside SQLite's
 /// run-long transaction); `-- no-transaction` files run bare, and a failure part-way is recorded as failed.
 async fn run_transactional(
@@ -239,18 +259,20 @@ async fn run_transactional(
         if sqlite {
             conn.execute("COMMIT").await?; // VACUUM and friends cannot run inside a transaction
         }
-        let failed = run_statements(conn, m.version, statements, on_event).await;
+        // Recorded as started before anything runs: a run killed part-way leaves the row at success = false, so
+        // status shows the migration as failed (with how many statements completed), never as pending.
+        state::insert(conn, m.version, &m.description, false, &m.checksum, state::progress(0)).await?;
+        let failed = run_statements_recorded(conn, m.version, statements, on_event).await;
         let result = match failed {
             None => {
-                state::insert(conn, m.version, &m.description, true, &m.checksum, t.elapsed().as_nanos() as i64)
-                    .await?;
+                state::set_success(conn, m.version, true, t.elapsed().as_nanos() as i64).await?;
                 None
             }
             Some((i, e)) => {
                 let state = if i == 0 {
+                    state::delete(conn, m.version).await?;
                     "nothing was changed (the first statement failed); the migration is still pending".to_string()
                 } else {
-                    state::insert(conn, m.version, &m.description, false, &m.checksum, -1).await?;
                     format!(
                         "statements 1–{i} ran outside a transaction and stay applied; the migration is recorded as \
                          failed (success = false) until you repair it"

@@ -185,6 +185,17 @@ pub async fn insert(
         .map(|_| ()))
 }
 
+/// The `execution_time` recorded while a `-- no-transaction` migration runs: -2 - (statements completed), so
+/// that a run killed part-way says how far it got (sqlx itself writes -1 for "unknown").
+pub fn progress(done: usize) -> i64 {
+    -2 - done as i64
+}
+
+/// Statements completed, read back from a failed row's `execution_time` (see `progress`).
+pub fn completed(execution_time: i64) -> Option<u64> {
+    (execution_time <= -2).then(|| (-2 - execution_time) as u64)
+}
+
 pub async fn set_success(conn: &mut Conn, version: i64, success: bool, nanos: i64) -> Result<(), sqlx::Error> {
     let (a, b, v) = match conn.engine() {
         Engine::Postgres => ("$1", "$2", "$3"),

@@ -200,6 +200,12 @@ impl Session {
 
     /// Runs one statement, streaming its rows into `sink`.
     pub async fn run<S: Sink>(&mut self, sql: &str, sink: &mut S) -> Result<Outcome, QueryError> {
+        if let Some((line, col)) = crate::core::sql::lex::find_nul(sql) {
+            return Err(QueryError::other(format!(
+                "the statement holds a NUL byte (line {line}, column {col}), which SQL text cannot carry: \
+                 nothing was sent (write it as a bound value, chr(0) or CHAR(0), or remove it)"
+            )));
+        }
         if let CancelTarget::Lite { flag } = &self.canceller.0 {
             flag.store(false, Ordering::SeqCst);
         }

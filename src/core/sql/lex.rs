@@ -37,46 +37,43 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '$'
 }
 
-/// Tokenizes `s` for `engine`.
+/// Tokenizes `s` for `engine`. Every token starts and ends on a character boundary, so slicing by a token never
+/// panics, whatever the text holds (non-ASCII, a byte-order mark, control characters, NUL).
+///
+/// MySQL's executable comments (`/*! … */`, `/*!50003 … */`, MariaDB's `/*M! … */`) are code to the server: their
+/// opener and closer are `Comment` tokens and what is between them is tokenized as SQL.
 pub fn tokens(s: &str, engine: Engine) -> Vec<Token> {
     let mut out = Vec::new();
     let b = s.as_bytes();
     let mut i = 0;
+    let mut in_exec_comment = false;
     while i < s.len() {
         let start = i;
         let c = s[i..].chars().next().unwrap_or(' ');
         let next = |k: usize| b.get(k).copied().unwrap_or(0);
         let kind;
-        if c.is_whitespace() {
-            while i < s.len() && s[i..].chars().next().is_some_and(char::is_whitespace) {
-                i += s[i..].chars().next().map_or(1, char::len_utf8);
+        if c.is_whitespace() || c == '\u{feff}' {
+            while let Some(ch) = s[i..].chars().next().filter(|ch| ch.is_whitespace() || *ch == '\u{feff}') {
+                i += ch.len_utf8();
             }
             kind = Tok::Space;
-        } else if c == '-' && next(i + 1) == b'-' || c == '#' && engine == Engine::Mysql {
+        } else if in_exec_comment && c == '*' && next(i + 1) == b'/' {
+            in_exec_comment = false;
+            i += 2;
+            kind = Tok::Comment;
+        } else if engine == Engine::Mysql && c == '/' && next(i + 1) == b'*' && exec_comment_opener(&s[i..]) > 0 {
+            i += exec_comment_opener(&s[i..]);
+            in_exec_comment = true;
+            kind = Tok::Comment;
+        } else if c == '-' && next(i + 1) == b'-' && dash_comment(engine, next(i + 2)) || c == '#' && engine == Engine::Mysql
+        {
             i = s[i..].find('\n').map_or(s.len(), |k| i + k);
             kind = Tok::Comment;
         } else if c == '/' && next(i + 1) == b'*' {
-            // PostgreSQL nests block comments; MySQL and SQLite do not.
-            let mut depth = 0;
-            while i < s.len() {
-                if b[i] == b'/' && next(i + 1) == b'*' && (depth == 0 || engine == Engine::Postgres) {
-                    depth += 1;
-                    i += 2;
-                } else if b[i] == b'*' && next(i + 1) == b'/' {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            i = i.min(s.len());
+            i = block_comment_end(b, i, engine == Engine::Postgres);
             kind = Tok::Comment;
         } else if c == '\'' || (c == '"' && engine == Engine::Mysql) {
-            let backslash = engine == Engine::Mysql
-                || (engine == Engine::Postgres && start > 0 && matches!(b[start - 1], b'e' | b'E'));
+            let backslash = engine == Engine::Mysql || (engine == Engine::Postgres && e_prefixed(b, start));
             i = super::split::skip_quoted(b, i, c as u8, backslash);
             kind = Tok::String;
         } else if c == '"' || c == '`' || (c == '[' && engine == Engine::Sqlite) {
@@ -126,8 +123,8 @@ pub fn tokens(s: &str, engine: Engine) -> Vec<Token> {
             }
             kind = Tok::Number;
         } else if is_word_start(c) {
-            while i < s.len() && s[i..].chars().next().is_some_and(is_word) {
-                i += s[i..].chars().next().map_or(1, char::len_utf8);
+            while let Some(ch) = s[i..].chars().next().filter(|ch| is_word(*ch)) {
+                i += ch.len_utf8();
             }
             // E'…', X'…', N'…', B'…' prefixes belong to the string that follows.
             kind = Tok::Word;
@@ -137,18 +134,76 @@ pub fn tokens(s: &str, engine: Engine) -> Vec<Token> {
                 && (start == 0 || b[start - 1] != b':'))
         {
             i += 1;
-            while i < s.len() && s[i..].chars().next().is_some_and(is_word) {
-                i += s[i..].chars().next().map_or(1, char::len_utf8);
+            while let Some(ch) = s[i..].chars().next().filter(|ch| is_word(*ch)) {
+                i += ch.len_utf8();
             }
             kind = Tok::Param;
         } else {
             i += c.len_utf8();
             kind = Tok::Punct;
         }
-        out.push(Token { kind, start, end: i.max(start + 1).min(s.len()) });
-        i = i.max(start + 1);
+        if i <= start {
+            i = start + c.len_utf8();
+        }
+        let end = i.min(s.len());
+        out.push(Token { kind, start, end });
+        i = end;
     }
     out
+}
+
+/// `--` starts a comment everywhere but MySQL, where it must be followed by whitespace or a control character
+/// (`--1` is minus minus one there).
+fn dash_comment(engine: Engine, after: u8) -> bool {
+    engine != Engine::Mysql || after == 0 || after <= b' '
+}
+
+/// Whether the quote at `start` has a lone `E`/`e` before it (PostgreSQL escape string).
+fn e_prefixed(b: &[u8], start: usize) -> bool {
+    start > 0
+        && matches!(b[start - 1], b'e' | b'E')
+        && (start == 1 || !(b[start - 2].is_ascii_alphanumeric() || b[start - 2] == b'_' || b[start - 2] >= 0x80))
+}
+
+/// The end of a block comment starting at `i` (`/*`); PostgreSQL nests them. An unterminated comment runs to the
+/// end of the text.
+fn block_comment_end(b: &[u8], mut i: usize, nests: bool) -> usize {
+    let mut depth = 0;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') && (depth == 0 || nests) {
+            depth += 1;
+            i += 2;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return i;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    b.len()
+}
+
+/// Length of a MySQL executable-comment opener at the start of `s` (`/*!`, `/*!50003`, `/*M!100100`), or 0.
+pub(crate) fn exec_comment_opener(s: &str) -> usize {
+    let b = s.as_bytes();
+    let bang = match b {
+        [b'/', b'*', b'!', ..] => 3,
+        [b'/', b'*', b'M', b'!', ..] => 4,
+        _ => return 0,
+    };
+    bang + b[bang..].iter().take_while(|c| c.is_ascii_digit()).count()
+}
+
+/// A NUL byte cannot be sent in SQL text (SQLite stops reading at it, PostgreSQL refuses it): its 1-based line
+/// and column, to say where it is.
+pub fn find_nul(s: &str) -> Option<(usize, usize)> {
+    let at = s.find('\0')?;
+    let line = 1 + s[..at].matches('\n').count();
+    let col = 1 + s[..at].rsplit('\n').next().map_or(0, |l| l.chars().count());
+    Some((line, col))
 }
 
 /// The statement's words outside parentheses, strings and comments, upper-cased (for classifying it).

@@ -2,7 +2,10 @@
 //! statement does.
 pub mod classify;
 pub mod lex;
+pub mod literal;
 pub mod refs;
 pub mod split;
+#[cfg(test)]
+mod proptests;
 
 pub use split::{Statement, split};

@@ -79,13 +79,25 @@ fn is_keyword(w: &str) -> bool {
     )
 }
 
+/// The name a quoted identifier stands for (`"a""b"` → `a"b`, `` `x` `` → `x`, `[y]` → `y`); an unterminated one
+/// (the tokenizer runs it to the end of the text) keeps everything after its opening quote.
 pub fn unquote(s: &str) -> String {
-    let b = s.as_bytes();
-    if b.len() >= 2 && matches!(b[0], b'"' | b'`' | b'[') {
-        let close = if b[0] == b'[' { "]" } else { &s[..1] };
-        return s[1..s.len() - 1].replace(&format!("{close}{close}"), close);
-    }
-    s.to_string()
+    let Some(open) = s.chars().next().filter(|c| matches!(c, '"' | '`' | '[')) else {
+        return s.to_string();
+    };
+    let close = if open == '[' { ']' } else { open };
+    let body = &s[1..];
+    let body = if body.len() > 0 && body.ends_with(close) && !(open != '[' && is_doubled_tail(body, close)) {
+        &body[..body.len() - 1]
+    } else {
+        body
+    };
+    if open == '[' { body.to_string() } else { body.replace(&format!("{close}{close}"), &close.to_string()) }
+}
+
+/// Whether `body` ends in a doubled quote that is an escaped quote, not the closing one (`a""` of `"a""`).
+fn is_doubled_tail(body: &str, close: char) -> bool {
+    body.chars().rev().take_while(|&c| c == close).count() % 2 == 0
 }
 
 #[cfg(test)]

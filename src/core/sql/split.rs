@@ -1,6 +1,7 @@
 //! Splits a SQL script into statements the way each engine's own client does: a `;` inside a string, a quoted
 //! identifier, a comment, a PostgreSQL dollar-quoted body, or a BEGIN … END body (triggers, procedures,
 //! `BEGIN ATOMIC`) never splits, and the mysql client's `DELIMITER` command is understood.
+use super::lex::{self, Tok, Token, tokens};
 use crate::core::profile::Engine;
 
 /// One statement of a script.
@@ -24,129 +25,171 @@ impl Statement {
 }
 
 /// Splits `script` into statements for `engine`. Empty statements (only comments or whitespace) are dropped.
+///
+/// PostgreSQL follows psql: a `;` inside parentheses or inside the `BEGIN … END` body of `CREATE FUNCTION` /
+/// `CREATE PROCEDURE` does not end the statement. MySQL follows the mysql client: `DELIMITER x` at the start of a
+/// line changes the delimiter, which then ends a statement wherever it appears outside strings, quoted names and
+/// comments (`END$$`); with the default `;`, routine and trigger bodies are kept whole as a convenience.
+/// Executable comments (`/*!50003 … */`) are code, not comments. SQLite keeps `CREATE TRIGGER … BEGIN … END`.
 pub fn split(script: &str, engine: Engine) -> Vec<Statement> {
-    let b = script.as_bytes();
     let mut out = Vec::new();
     let mut delimiter = ";".to_string();
-    let mut start = 0; // byte where the current statement began
-    let mut i = 0;
-    let mut depth = 0i32; // BEGIN/CASE … END nesting
-    let mut words: Vec<String> = Vec::new(); // the statement's first few words, upper case
-    let mut line_start = true;
-    while i < b.len() {
-        let c = b[i];
-        // The mysql client's DELIMITER command, at the start of a line.
-        if engine == Engine::Mysql && line_start && script[i..].trim_start_matches([' ', '\t']).len() >= 10 {
-            let rest = script[i..].trim_start_matches([' ', '\t']);
-            if rest[..10].eq_ignore_ascii_case("DELIMITER ") && script[start..i].trim().is_empty() {
-                let line_end = rest.find('\n').map_or(rest.len(), |n| n);
-                let new = rest[10..line_end].trim();
-                if !new.is_empty() {
-                    delimiter = new.to_string();
-                }
-                i += (script.len() - i - rest.len()) + line_end;
-                start = i;
-                continue;
-            }
-        }
-        line_start = c == b'\n';
-        match c {
-            b'\'' => i = skip_quoted(b, i, b'\'', engine == Engine::Mysql),
-            b'"' => i = skip_quoted(b, i, b'"', engine == Engine::Mysql),
-            b'`' if engine != Engine::Postgres => i = skip_quoted(b, i, b'`', false),
-            b'[' if engine == Engine::Sqlite => {
-                i = b[i..].iter().position(|&x| x == b']').map_or(b.len(), |p| i + p + 1);
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                i = b[i..].iter().position(|&x| x == b'\n').map_or(b.len(), |p| i + p);
-            }
-            b'#' if engine == Engine::Mysql => {
-                i = b[i..].iter().position(|&x| x == b'\n').map_or(b.len(), |p| i + p);
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                // PostgreSQL nests block comments.
-                let mut nest = 1;
-                i += 2;
-                while i < b.len() && nest > 0 {
-                    if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        nest -= 1;
-                        i += 2;
-                    } else if engine == Engine::Postgres && b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        nest += 1;
-                        i += 2;
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            b'$' if engine == Engine::Postgres && !prev_is_word(b, i) => {
-                // $tag$ … $tag$ (not $1, a parameter).
-                let tag_end = b[i + 1..].iter().position(|&x| !(x.is_ascii_alphanumeric() || x == b'_' || x >= 0x80));
-                match tag_end.map(|p| i + 1 + p) {
-                    Some(e) if b[e] == b'$' && !b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
-                        let tag = &script[i..=e];
-                        i = script[e + 1..].find(tag).map_or(b.len(), |p| e + 1 + p + tag.len());
-                    }
-                    _ => i += 1,
-                }
-            }
-            _ if c.is_ascii_alphabetic() || c == b'_' => {
-                let s = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$') {
-                    i += 1;
-                }
-                if prev_is_word(b, s) {
-                    continue;
-                }
-                let w = script[s..i].to_ascii_uppercase();
-                let creating = words.first().is_some_and(|f| f == "CREATE");
-                match w.as_str() {
-                    "BEGIN" if depth > 0 || creating => depth += 1,
-                    "CASE" => depth += 1,
-                    "END" if depth > 0 => {
-                        // END IF / END LOOP / END WHILE / END REPEAT close blocks that were not counted;
-                        // END CASE closes a counted CASE. The word after END is consumed with it.
-                        let next = next_word(script, i);
-                        if matches!(next.as_str(), "IF" | "LOOP" | "WHILE" | "REPEAT" | "CASE") {
-                            let at = i + (script[i..].len() - script[i..].trim_start().len());
-                            i = at + next.len();
-                        }
-                        if next != "IF" && next != "LOOP" && next != "WHILE" && next != "REPEAT" {
-                            depth -= 1;
-                        }
-                    }
-                    _ => {}
-                }
-                if words.len() < 4 {
-                    words.push(w.clone());
-                }
-                continue;
-            }
-            _ if depth == 0 && script[i..].starts_with(delimiter.as_str()) => {
-                push(&mut out, script, start, i);
-                i += delimiter.len();
-                start = i;
-                words.clear();
-                continue;
-            }
-            _ => i += 1,
+    let mut pos = 0;
+    while pos < script.len() {
+        let (end, next_delimiter) = split_segment(script, pos, &delimiter, engine, &mut out);
+        pos = end;
+        match next_delimiter {
+            Some(d) => delimiter = d,
+            None => break,
         }
     }
-    push(&mut out, script, start, b.len());
     out
 }
 
-fn prev_is_word(b: &[u8], i: usize) -> bool {
-    i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'$' || b[i - 1] >= 0x80)
+/// Splits from `pos` until the end of the script or a `DELIMITER` command (MySQL), which ends the segment: the
+/// position after the command's line and the new delimiter are returned, and the rest is tokenized again.
+fn split_segment(
+    script: &str,
+    pos: usize,
+    delimiter: &str,
+    engine: Engine,
+    out: &mut Vec<Statement>,
+) -> (usize, Option<String>) {
+    let text = &script[pos..];
+    let toks = tokens(text, engine);
+    let mut start = 0; // offset in `text` where the current statement began
+    let mut blocks = Blocks::default();
+    let mut idx = 0;
+    while idx < toks.len() {
+        let t = toks[idx];
+        let word = t.text(text);
+        let empty = text[start..t.start].trim().is_empty() || leading_comments(&text[start..t.start], engine) == t.start - start;
+        if engine == Engine::Mysql && t.kind == Tok::Word && empty && word.eq_ignore_ascii_case("DELIMITER") && at_line_start(text, t.start) {
+            let line_end = text[t.end..].find('\n').map_or(text.len(), |n| t.end + n);
+            let new = text[t.end..line_end].trim();
+            push(out, script, pos + start, pos + t.start, engine);
+            let after = (line_end + 1).min(text.len());
+            let d = if new.is_empty() { delimiter.to_string() } else { new.to_string() };
+            return (pos + after, Some(d));
+        }
+        let custom = engine == Engine::Mysql && delimiter != ";";
+        if custom {
+            if let Some(at) = code_delimiter(text, &toks, idx, delimiter) {
+                push(out, script, pos + start, pos + at, engine);
+                start = at + delimiter.len();
+                // Skip the tokens the delimiter covered.
+                while idx < toks.len() && toks[idx].end <= start {
+                    idx += 1;
+                }
+                if idx < toks.len() && toks[idx].start < start {
+                    // The delimiter ended inside a token: the rest of that token opens the next statement.
+                    idx += 1;
+                }
+                blocks = Blocks::default();
+                continue;
+            }
+        } else {
+            blocks.see(&toks, idx, text, engine);
+            if t.kind == Tok::Punct && word == ";" && blocks.closed() {
+                push(out, script, pos + start, pos + t.start, engine);
+                start = t.end;
+                blocks = Blocks::default();
+            }
+        }
+        idx += 1;
+    }
+    push(out, script, pos + start, script.len(), engine);
+    (script.len(), None)
 }
 
-fn next_word(script: &str, from: usize) -> String {
-    script[from..]
-        .trim_start()
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase()
+/// Where a custom delimiter (MySQL) starts in the run of code tokens beginning at `idx`, if it starts in token
+/// `idx` (it may run on into the next tokens: `//`, `$$`, `;;`).
+fn code_delimiter(text: &str, toks: &[Token], idx: usize, delimiter: &str) -> Option<usize> {
+    let is_code = |t: &Token| !matches!(t.kind, Tok::String | Tok::QuotedIdent | Tok::Comment);
+    if !is_code(&toks[idx]) {
+        return None;
+    }
+    // The end of the run of code tokens that starts here.
+    let run_end = toks[idx..].iter().take_while(|t| is_code(t)).last().map_or(toks[idx].end, |t| t.end);
+    let t = toks[idx];
+    (t.start..t.end)
+        .filter(|&k| text.is_char_boundary(k))
+        .find(|&k| text[k..run_end].starts_with(delimiter))
+}
+
+fn at_line_start(text: &str, at: usize) -> bool {
+    text[..at].rsplit('\n').next().is_some_and(|l| l.trim().is_empty())
+}
+
+/// Nesting that a `;` must not end: parentheses (PostgreSQL, as psql) and the BEGIN … END bodies of routines and
+/// triggers.
+#[derive(Default)]
+struct Blocks {
+    parens: i32,
+    depth: i32,
+    words: Vec<String>,
+    /// The word after END (END IF, END CASE …) belongs to it.
+    after_end: bool,
+}
+
+impl Blocks {
+    fn closed(&self) -> bool {
+        self.depth <= 0 && self.parens <= 0
+    }
+
+    /// A routine or trigger definition: CREATE, then (within the first words, before any parenthesis)
+    /// FUNCTION / PROCEDURE (PostgreSQL), TRIGGER (SQLite), or those and EVENT (MySQL, after a DEFINER clause).
+    fn routine(&self, engine: Engine) -> bool {
+        if self.words.first().map(String::as_str) != Some("CREATE") {
+            return false;
+        }
+        let kinds: &[&str] = match engine {
+            Engine::Postgres => &["FUNCTION", "PROCEDURE"],
+            Engine::Sqlite => &["TRIGGER"],
+            Engine::Mysql => &["FUNCTION", "PROCEDURE", "TRIGGER", "EVENT"],
+        };
+        self.words.iter().any(|w| kinds.contains(&w.as_str()))
+    }
+
+    fn see(&mut self, toks: &[Token], idx: usize, text: &str, engine: Engine) {
+        let t = toks[idx];
+        match t.kind {
+            Tok::Punct if t.text(text) == "(" => {
+                self.parens += i32::from(engine == Engine::Postgres);
+                if self.words.len() < 8 {
+                    self.words.push("(".into());
+                }
+            }
+            Tok::Punct if engine == Engine::Postgres && t.text(text) == ")" => self.parens -= 1,
+            Tok::Word if std::mem::take(&mut self.after_end) => {}
+            Tok::Word => {
+                let w = t.text(text).to_ascii_uppercase();
+                let routine = self.routine(engine);
+                match w.as_str() {
+                    "BEGIN" if routine => self.depth += 1,
+                    "CASE" if routine && self.depth > 0 => self.depth += 1,
+                    "END" if self.depth > 0 => {
+                        // END IF / END LOOP / END WHILE / END REPEAT close blocks that were not counted.
+                        let next = toks[idx + 1..]
+                            .iter()
+                            .find(|x| !matches!(x.kind, Tok::Space | Tok::Comment))
+                            .map(|x| x.text(text).to_ascii_uppercase())
+                            .unwrap_or_default();
+                        if !matches!(next.as_str(), "IF" | "LOOP" | "WHILE" | "REPEAT") {
+                            self.depth -= 1;
+                        }
+                        self.after_end = matches!(next.as_str(), "IF" | "LOOP" | "WHILE" | "REPEAT" | "CASE");
+                    }
+                    _ => {}
+                }
+                if self.words.len() < 8 && !self.words.iter().any(|x| x == "(") {
+                    self.words.push(w);
+                }
+            }
+            Tok::Space | Tok::Comment => {}
+            _ => self.after_end = false,
+        }
+    }
 }
 
 /// Skips a quoted run starting at `i` (the quote); a doubled quote stays inside, and so does a backslash-escaped
@@ -170,32 +213,30 @@ pub(crate) fn skip_quoted(b: &[u8], mut i: usize, q: u8, backslash: bool) -> usi
     b.len()
 }
 
-fn push(out: &mut Vec<Statement>, script: &str, start: usize, end: usize) {
+fn push(out: &mut Vec<Statement>, script: &str, start: usize, end: usize, engine: Engine) {
     // Leading comments are not part of the statement (its line is where its SQL starts).
     let raw = &script[start..end];
-    let skip = leading_comments(raw);
-    let text = raw[skip..].trim();
+    let skip = leading_comments(raw, engine);
+    let text = raw[skip..].trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if text.is_empty() {
         return;
     }
-    let offset = start + skip;
+    let offset = start + skip + (raw[skip..].len() - raw[skip..].trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}').len());
     let line = 1 + script[..offset].matches('\n').count();
     out.push(Statement { text: text.to_string(), line, offset });
 }
 
-/// Bytes of whitespace and comments at the start of `text`.
-fn leading_comments(text: &str) -> usize {
-    let mut s = text;
-    loop {
-        s = s.trim_start();
-        if s.starts_with("--") || s.starts_with('#') {
-            s = s.find('\n').map_or("", |n| &s[n..]);
-        } else if s.starts_with("/*") {
-            s = s.find("*/").map_or("", |n| &s[n + 2..]);
-        } else {
-            return text.len() - s.len();
-        }
-    }
+/// Bytes of whitespace and comments at the start of `text` (a MySQL executable comment is code, not skipped).
+fn is_exec_comment_part(t: &str) -> bool {
+    lex::exec_comment_opener(t) > 0 || t == "*/"
+}
+
+fn leading_comments(text: &str, engine: Engine) -> usize {
+    tokens(text, engine)
+        .into_iter()
+        .take_while(|t| t.kind == Tok::Space || (t.kind == Tok::Comment && !(engine == Engine::Mysql && is_exec_comment_part(t.text(text)))))
+        .last()
+        .map_or(0, |t| t.end)
 }
 
 #[cfg(test)]
@@ -260,5 +301,54 @@ mod tests {
         let st = split("\n\nSELECT 1;\nSELECT\n  nope\nFROM t;", Engine::Postgres);
         assert_eq!(st[1].line, 4);
         assert_eq!(st[1].line_of_char(10), 5);
+    }
+
+    #[test]
+    fn non_ascii_bom_and_control_characters_never_panic() {
+        for e in [Engine::Postgres, Engine::Mysql, Engine::Sqlite] {
+            assert_eq!(texts("SELECT 1 AS é; SELECT 'aé'", e), ["SELECT 1 AS é", "SELECT 'aé'"]);
+            assert_eq!(texts("\u{feff}SELECT 1;\u{feff}", e), ["SELECT 1"]);
+            assert_eq!(texts("SELECT 漢字 FROM ｔ; SELECT \u{1}\u{7}", e).len(), 2);
+            assert_eq!(texts("SELECT 1;\0", e), ["SELECT 1", "\0"]);
+            // Non-ASCII right before a delimiter, and a multi-byte delimiter.
+            assert_eq!(texts("SELECT é;SELECT ü", e).len(), 2);
+        }
+        assert_eq!(texts("DELIMITER é\nSELECT 1é SELECT 2é\n", Engine::Mysql), ["SELECT 1", "SELECT 2"]);
+        assert_eq!(texts("DELIMITER ;\nSELECTé", Engine::Mysql), ["SELECTé"]);
+        assert_eq!(texts("DELIMITERé;", Engine::Mysql), ["DELIMITERé"]);
+    }
+
+    #[test]
+    fn postgres_nested_comments_are_not_sent() {
+        assert_eq!(texts("/* a /* b */ c */ SELECT 1; SELECT 2", Engine::Postgres), ["SELECT 1", "SELECT 2"]);
+        // psql keeps a `;` inside parentheses in the statement.
+        assert_eq!(texts("SELECT (1; 2); SELECT 3", Engine::Postgres), ["SELECT (1; 2)", "SELECT 3"]);
+    }
+
+    #[test]
+    fn mysql_custom_delimiters_end_words() {
+        let s = "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END$$\nDELIMITER ;\nSELECT 3;";
+        assert_eq!(texts(s, Engine::Mysql), ["CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END", "SELECT 3"]);
+        let s = "delimiter ;;\nSELECT 1;;SELECT 'a;;b';;\nDELIMITER ;\n";
+        assert_eq!(texts(s, Engine::Mysql), ["SELECT 1", "SELECT 'a;;b'"]);
+        // MySQL reads `--1` as minus minus one, not a comment.
+        assert_eq!(texts("SELECT 1 --1;\nSELECT 2", Engine::Mysql), ["SELECT 1 --1", "SELECT 2"]);
+        assert_eq!(texts("SELECT 1 -- c;\nSELECT 2", Engine::Mysql), ["SELECT 1 -- c;\nSELECT 2"]);
+    }
+
+    #[test]
+    fn mysql_executable_comments_are_statements() {
+        let dump = "/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n\
+                    /*!40101 SET NAMES utf8mb4 */;\n/*M!100616 SET NOTE_VERBOSITY=0 */;\n\
+                    DELIMITER ;;\n\
+                    /*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER t BEFORE INSERT ON a \
+                    FOR EACH ROW BEGIN\n  SET NEW.x = 1;\n  SET NEW.y = 2;\nEND */;;\nDELIMITER ;\n\
+                    /*!40000 ALTER TABLE `a` ENABLE KEYS */;";
+        let st = texts(dump, Engine::Mysql);
+        assert_eq!(st.len(), 5, "{st:?}");
+        assert_eq!(st[1], "/*!40101 SET NAMES utf8mb4 */");
+        assert!(st[3].starts_with("/*!50003 CREATE*/") && st[3].ends_with("END */"), "{}", st[3]);
+        // On the other engines it is an ordinary comment.
+        assert!(texts("/*!40101 SET NAMES utf8mb4 */;", Engine::Postgres).is_empty());
     }
 }

@@ -264,10 +264,7 @@ pub fn build(
         .collect();
     for v in plan.views.iter_mut() {
         let sql = v.source_sql.clone();
-        let select = match sql.to_ascii_uppercase().find(" AS ") {
-            Some(k) if sql.trim_start().to_ascii_uppercase().starts_with("CREATE") => sql[k + 4..].trim().to_string(),
-            _ => sql.trim().to_string(),
-        };
+        let select = view_select(&sql, src).trim_end_matches([';', ' ', '\n']).to_string();
         match translate_expr_typed(&select, src, dst, &names, &booleans) {
             Ok(x) => v.target_sql = Some(x.trim_end_matches(';').to_string()),
             Err(e) => v.skip = Some(format!("not portable: {e}")),
@@ -392,13 +389,13 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
             lossy: mp.lossy,
         });
         if c.type_family == TypeFamily::Enum && dst != Engine::Mysql && src == Engine::Mysql {
-            // ENUM('a','b') → text with a CHECK on its values.
-            if let (Some(a), Some(b)) = (c.data_type.find('('), c.data_type.rfind(')')) {
-                let values = &c.data_type[a + 1..b];
+            // ENUM('a','b') → text with a CHECK on its values (decoded with MySQL's rules, quoted with the target's).
+            if let Ok(values) = super::translate::mysql_enum_values(&c.data_type) {
+                let values: Vec<String> = values.iter().map(|v| quote::literal(dst, v)).collect();
                 enum_checks.push(CheckPlan {
                     name: format!("{}_{}_enum", t.name, c.name),
                     source_expression: format!("{} {}", c.name, c.data_type),
-                    expression: Some(format!("{} IN ({values})", quote::ident(dst, &c.name))),
+                    expression: Some(format!("{} IN ({})", quote::ident(dst, &c.name), values.join(", "))),
                     skip: None,
                 });
             }
@@ -612,4 +609,25 @@ pub fn report(plan: &Plan) -> String {
         s.push_str(&format!("{sql};\n"));
     }
     s
+}
+
+/// The query of a view: after the first top-level `AS` of `CREATE VIEW name [(columns)] AS …` (a name that holds
+/// " AS " is a quoted token and does not count), or the whole text when it is already a query.
+fn view_select(sql: &str, engine: Engine) -> String {
+    use crate::core::sql::lex::{Tok, tokens};
+    let toks = tokens(sql, engine);
+    let mut words = toks.iter().filter(|t| t.kind == Tok::Word);
+    if !words.next().is_some_and(|w| w.text(sql).eq_ignore_ascii_case("CREATE")) {
+        return sql.trim().to_string();
+    }
+    let mut depth = 0;
+    for t in &toks {
+        match (t.kind, t.text(sql)) {
+            (Tok::Punct, "(") => depth += 1,
+            (Tok::Punct, ")") => depth -= 1,
+            (Tok::Word, w) if depth == 0 && w.eq_ignore_ascii_case("AS") => return sql[t.end..].trim().to_string(),
+            _ => {}
+        }
+    }
+    sql.trim().to_string()
 }

@@ -17,6 +17,11 @@ pub fn translate_expr(expr: &str, src: Engine, dst: Engine, columns: &[(String, 
 }
 
 /// As `translate_expr`; `booleans` are target columns that became boolean, so `col = 1` reads `col = TRUE`.
+///
+/// The expression is re-emitted token by token, never copied as text: string literals are decoded with the
+/// source's rules and quoted with the target's, identifiers re-quoted, comments dropped, and only punctuation
+/// that means the same on the target is kept. The result is checked by tokenizing it as the target reads it:
+/// one statement, no comment, no parameter.
 pub fn translate_expr_typed(
     expr: &str,
     src: Engine,
@@ -29,25 +34,18 @@ pub fn translate_expr_typed(
     // The last column named and the operator after it, for boolean literals.
     let mut last_bool = false;
     let mut after_eq = false;
+    let mut prefix: Option<String> = None; // E / X / N / B before a string
     for (i, t) in toks.iter().enumerate() {
-        if t.kind == Tok::Number && last_bool && after_eq && dst == Engine::Postgres {
-            match t.text(expr) {
-                "0" => {
-                    out.push_str("FALSE");
-                    continue;
-                }
-                "1" => {
-                    out.push_str("TRUE");
-                    continue;
-                }
-                _ => {}
-            }
+        let text = t.text(expr);
+        if t.kind == Tok::Number && last_bool && after_eq && dst == Engine::Postgres && matches!(text, "0" | "1") {
+            push(&mut out, if text == "0" { "FALSE" } else { "TRUE" });
+            continue;
         }
         match t.kind {
             Tok::Space | Tok::Comment => {}
-            Tok::Punct if matches!(t.text(expr), "=" | "<" | ">" | "!") => after_eq = true,
+            Tok::Punct if matches!(text, "=" | "<" | ">" | "!") => after_eq = true,
             Tok::Word | Tok::QuotedIdent => {
-                let name = crate::core::sql::refs::unquote(t.text(expr));
+                let name = crate::core::sql::refs::unquote(text);
                 let target = columns.iter().find(|(s, _)| s.eq_ignore_ascii_case(&name)).map(|(_, t)| t.clone());
                 last_bool = target.is_some_and(|x| booleans.contains(&x));
                 after_eq = false;
@@ -57,36 +55,120 @@ pub fn translate_expr_typed(
                 after_eq = false;
             }
         }
-        let text = t.text(expr);
         let next_is_paren = toks[i + 1..].iter().find(|x| x.kind != Tok::Space).is_some_and(|x| x.text(expr) == "(");
+        let string_follows = toks.get(i + 1).is_some_and(|x| x.kind == Tok::String && x.start == t.end);
         match t.kind {
+            Tok::Space | Tok::Comment => {
+                if src == Engine::Mysql && crate::core::sql::lex::exec_comment_opener(text) > 0 {
+                    return Err("a MySQL executable comment (/*! … */)".into());
+                }
+                push(&mut out, " ");
+            }
             Tok::QuotedIdent => {
                 let name = crate::core::sql::refs::unquote(text);
+                if name.contains('\0') {
+                    return Err("an identifier with a NUL character".into());
+                }
                 let target = columns.iter().find(|(s, _)| *s == name).map_or(name.clone(), |(_, t)| t.clone());
-                out.push_str(&quote::ident(dst, &target));
+                push(&mut out, &quote::ident(dst, &target));
+            }
+            Tok::Word if string_follows && matches!(text, "E" | "e" | "X" | "x" | "N" | "n" | "B" | "b") => {
+                prefix = Some(text.to_ascii_uppercase());
             }
             Tok::Word if next_is_paren => {
                 let f = text.to_ascii_lowercase();
                 if !PORTABLE_FUNCTIONS.contains(&f.as_str()) && !matches!(f.as_str(), "in" | "and" | "or" | "not") {
                     return Err(format!("uses {text}(), which may not exist or mean the same on {dst}"));
                 }
-                out.push_str(text);
+                push(&mut out, text);
             }
             Tok::Word => match columns.iter().find(|(s, _)| s.eq_ignore_ascii_case(text)) {
-                Some((_, target)) => out.push_str(&quote::ident(dst, target)),
-                None => out.push_str(text),
+                Some((_, target)) => push(&mut out, &quote::ident(dst, target)),
+                None => push(&mut out, text),
             },
-            Tok::String if text.starts_with('"') => {
-                out.push_str(&quote::literal(dst, &text[1..text.len() - 1].replace("\"\"", "\"")));
+            Tok::String if src == Engine::Sqlite && text.starts_with('"') => {
+                push(&mut out, &quote::literal(dst, &text[1..text.len() - 1].replace("\"\"", "\"")));
             }
-            Tok::String if src == Engine::Mysql && text.contains('\\') => {
-                return Err("a MySQL string with backslash escapes".into());
+            Tok::String => {
+                let p = prefix.take();
+                let escapes = src == Engine::Postgres && p.as_deref() == Some("E");
+                let value = crate::core::sql::literal::decode(text, src, escapes)?;
+                push(&mut out, &literal(dst, p.as_deref(), &value)?);
             }
+            Tok::Number => push(&mut out, text),
+            Tok::Punct => push(&mut out, portable_punct(text, dst)?),
             Tok::Param => return Err("has a parameter".into()),
-            _ => out.push_str(text),
         }
     }
+    let out = out.trim().to_string();
+    check_one_expression(&out, dst)?;
     Ok(out)
+}
+
+/// A decoded string value as a literal of `dst`; `prefix` is the source's X'…' (blob) or B'…' (bits) marker.
+fn literal(dst: Engine, prefix: Option<&str>, value: &str) -> Result<String, String> {
+    match prefix {
+        Some("X") => {
+            if !value.bytes().all(|b| b.is_ascii_hexdigit()) || value.len() % 2 == 1 {
+                return Err("a malformed X'…' literal".into());
+            }
+            Ok(if dst == Engine::Postgres { format!("'\\x{value}'::bytea") } else { format!("X'{value}'") })
+        }
+        Some("B") => {
+            if !value.bytes().all(|b| b == b'0' || b == b'1') {
+                return Err("a malformed B'…' literal".into());
+            }
+            Ok(format!("B'{value}'"))
+        }
+        _ if value.contains('\0') && dst != Engine::Mysql => {
+            Err(format!("a string with a NUL character, which {dst} text cannot hold"))
+        }
+        _ => Ok(quote::literal(dst, value)),
+    }
+}
+
+/// Punctuation that means the same on every engine; anything else (`;`, `#`, `@`, `\`, braces, a bracket on
+/// SQLite, where it quotes a name) is refused.
+fn portable_punct(p: &str, dst: Engine) -> Result<&str, String> {
+    match p {
+        "(" | ")" | "," | "." | "+" | "-" | "*" | "/" | "%" | "<" | ">" | "=" | "!" | "|" | "&" | "~" | "^" | ":" => Ok(p),
+        "[" | "]" if dst != Engine::Sqlite => Ok(p),
+        _ => Err(format!("the character `{}`, which is not carried to {dst}", p.escape_default())),
+    }
+}
+
+/// Appends a token, with a space where two tokens would otherwise run together into a comment (`-` `-`,
+/// `/` `*`) or the end of one (`*` `/`).
+fn push(out: &mut String, text: &str) {
+    if text == " " {
+        if !out.ends_with(' ') && !out.is_empty() {
+            out.push(' ');
+        }
+        return;
+    }
+    let joins = |a: char, b: char| matches!((a, b), ('-', '-') | ('/', '*') | ('*', '/'));
+    if let (Some(a), Some(b)) = (out.chars().last(), text.chars().next())
+        && joins(a, b)
+    {
+        out.push(' ');
+    }
+    out.push_str(text);
+}
+
+/// The translated text read back as `dst` reads it: one expression, no comment, no parameter, no `;`.
+pub(crate) fn check_one_expression(sql: &str, dst: Engine) -> Result<(), String> {
+    for t in tokens(sql, dst) {
+        let bad = match t.kind {
+            Tok::Comment => Some("a comment"),
+            Tok::Param => Some("a parameter"),
+            Tok::Punct if t.text(sql) == ";" => Some("a statement separator"),
+            _ => None,
+        };
+        if let Some(what) = bad {
+            return Err(format!("the translation would hold {what} on {dst}"));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn default_for(d: &str, src: Engine, dst: Engine) -> Result<String, String> {
@@ -100,26 +182,55 @@ pub(crate) fn default_for(d: &str, src: Engine, dst: Engine) -> Result<String, S
             | "(DATETIME('NOW'))"
             | "DATETIME('NOW')"
             | "(CURRENT_TIMESTAMP)"
-    ) || u.starts_with("CURRENT_TIMESTAMP(");
+    ) || (u.starts_with("CURRENT_TIMESTAMP(") && u[18..].trim_end_matches(')').bytes().all(|b| b.is_ascii_digit()));
     if now {
         return Ok("CURRENT_TIMESTAMP".into());
     }
     let inner = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')).unwrap_or(t);
-    if inner.parse::<f64>().is_ok() || matches!(u.as_str(), "NULL" | "TRUE" | "FALSE") {
+    let numeric = !inner.is_empty()
+        && inner.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+        && inner.parse::<f64>().is_ok();
+    if numeric || matches!(inner.to_ascii_uppercase().as_str(), "NULL" | "TRUE" | "FALSE") {
         return Ok(inner.to_string());
     }
-    if inner.starts_with('\'') && inner.ends_with('\'') && inner.len() >= 2 {
-        let body = &inner[1..inner.len() - 1];
-        if src == Engine::Mysql && body.contains('\\') {
-            return Err(format!("default {t}: backslash escapes"));
+    // A string literal, possibly E'…' or with a PostgreSQL cast ('text'::type), decoded and re-quoted.
+    let toks: Vec<_> = tokens(inner, src).into_iter().filter(|x| !matches!(x.kind, Tok::Space | Tok::Comment)).collect();
+    let (escapes, lit) = match toks.as_slice() {
+        [s, rest @ ..] if s.kind == Tok::String && is_cast(inner, rest) => (false, s),
+        [e, s, rest @ ..] if e.text(inner).eq_ignore_ascii_case("e") && s.kind == Tok::String && is_cast(inner, rest) => {
+            (src == Engine::Postgres, s)
         }
-        return Ok(quote::literal(dst, &body.replace("''", "'")));
+        _ => return Err(format!("default {t} is an expression that may not mean the same on {dst}: dropped")),
+    };
+    let value = crate::core::sql::literal::decode(lit.text(inner), src, escapes).map_err(|e| format!("default {t}: {e}"))?;
+    literal(dst, None, &value).map_err(|e| format!("default {t}: {e}"))
+}
+
+/// Nothing, or a PostgreSQL cast to a plain type name (`::text`, `::character varying`).
+fn is_cast(text: &str, rest: &[crate::core::sql::lex::Token]) -> bool {
+    match rest {
+        [] => true,
+        [a, b, names @ ..] => {
+            a.text(text) == ":" && b.text(text) == ":" && !names.is_empty() && names.iter().all(|n| n.kind == Tok::Word)
+        }
+        _ => false,
     }
-    // PostgreSQL writes 'text'::type.
-    if let Some((lit, _)) = inner.split_once("::")
-        && lit.starts_with('\'')
-    {
-        return default_for(lit, src, dst);
+}
+
+/// The values of a MySQL `enum('a','b')` / `set(…)` column type, decoded.
+pub fn mysql_enum_values(column_type: &str) -> Result<Vec<String>, String> {
+    let (Some(a), Some(b)) = (column_type.find('('), column_type.rfind(')')) else {
+        return Err(format!("no value list in {column_type}"));
+    };
+    let list = &column_type[a + 1..b];
+    let mut out = Vec::new();
+    for t in tokens(list, Engine::Mysql) {
+        match t.kind {
+            Tok::String => out.push(crate::core::sql::literal::decode(t.text(list), Engine::Mysql, false)?),
+            Tok::Space => {}
+            Tok::Punct if t.text(list) == "," => {}
+            _ => return Err(format!("unexpected `{}` in {column_type}", t.text(list))),
+        }
     }
-    Err(format!("default {t} is an expression that may not mean the same on {dst}: dropped"))
+    Ok(out)
 }

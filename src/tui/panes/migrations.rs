@@ -322,6 +322,12 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &MigrationsPane, theme: &Them
             let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             lines.push(Line::styled(format!("{name}{}", if e.reversible { " (reversible)" } else { "" }), theme.dim()));
         }
+        if let Some(n) = e.statements_completed {
+            lines.push(Line::styled(
+                format!("stopped part-way outside a transaction: {n} statement(s) ran and stay applied"),
+                status_style(theme, e.status),
+            ));
+        }
         if let Some(on) = &e.installed_on {
             lines.push(Line::styled(format!("applied {on}"), theme.dim()));
         }
