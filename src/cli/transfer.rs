@@ -87,6 +87,23 @@ pub struct VerifyArgs {
 struct Side {
     profile: Profile,
     pool: DbPool,
+    /// How the plan names this side: the profile's name, or the URL it was given as, without its password
+    /// (asked again, or found in .pgpass, when the plan runs).
+    label: String,
+}
+
+/// A URL without its password; anything else as it is.
+fn plan_label(name: &str) -> String {
+    if !super::looks_like_url(name) {
+        return name.to_string();
+    }
+    match url::Url::parse(name) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        _ => name.to_string(),
+    }
 }
 
 async fn open(paths: &Paths, name: &str) -> Result<Side, i32> {
@@ -96,7 +113,7 @@ async fn open(paths: &Paths, name: &str) -> Result<Side, i32> {
         super::EXIT_USAGE
     })?;
     let pool = super::connect(paths, &profile).await?;
-    Ok(Side { profile, pool })
+    Ok(Side { profile, pool, label: plan_label(name) })
 }
 
 fn source_of(side: &Side) -> Source {
@@ -119,8 +136,8 @@ async fn build(from: &Side, to: &Side, tables: &[String], schema: Option<&str>) 
         &from.pool,
         &database_of(&from.profile),
         from.profile.database.as_deref().filter(|_| from.profile.engine == Engine::Mysql),
-        &from.profile.name,
-        &to.profile.name,
+        &from.label,
+        &to.label,
         to.profile.engine,
         &target_schema,
         tables,
@@ -128,15 +145,24 @@ async fn build(from: &Side, to: &Side, tables: &[String], schema: Option<&str>) 
     .await
 }
 
-fn read_plan(path: &str) -> Result<Plan, i32> {
+/// A plan file and its text (for the lines of later problems).
+fn read_plan(path: &str) -> Result<(Plan, String), i32> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         eprintln!("error: cannot read {path}: {e}");
         super::EXIT_USAGE
     })?;
-    Plan::from_toml(&text).map_err(|e| {
-        eprintln!("error: {path}: {e}");
+    let plan = Plan::from_toml(&text).map_err(|e| {
+        eprintln!("error: {path}:\n{e}");
         super::EXIT_USAGE
-    })
+    })?;
+    Ok((plan, text))
+}
+
+/// A plan from a file must match the source it reads (tables, columns, keys).
+async fn check_source(file: Option<&(Plan, String)>, from: &Side) -> Result<(), i32> {
+    let Some((plan, text)) = file else { return Ok(()) };
+    let schema = from.profile.database.as_deref().filter(|_| from.profile.engine == Engine::Mysql);
+    transfer::check_plan_source(plan, Some(text), &from.pool, &database_of(&from.profile), schema).await.map_err(fail)
 }
 
 pub async fn run(paths: &Paths, cmd: TransferCommand) -> i32 {
@@ -181,7 +207,7 @@ async fn run_inner(paths: &Paths, cmd: TransferCommand) -> Result<i32, i32> {
             Ok(0)
         }
         TransferCommand::Report { plan } => {
-            let plan = read_plan(&plan)?;
+            let (plan, _) = read_plan(&plan)?;
             print!("{}", transfer::plan::report(&plan));
             Ok(0)
         }
@@ -190,9 +216,10 @@ async fn run_inner(paths: &Paths, cmd: TransferCommand) -> Result<i32, i32> {
                 Some(p) => Some(read_plan(p)?),
                 None => None,
             };
-            let (from, to) = sides(paths, file_plan.as_ref(), a.from.as_deref(), a.to.as_deref()).await?;
+            let (from, to) = sides(paths, file_plan.as_ref().map(|f| &f.0), a.from.as_deref(), a.to.as_deref()).await?;
+            check_source(file_plan.as_ref(), &from).await?;
             let mut plan = match file_plan {
-                Some(p) => p,
+                Some((p, _)) => p,
                 None => build(&from, &to, &a.tables, a.schema.as_deref()).await.map_err(fail)?,
             };
             if let Some(n) = a.parallel {
@@ -265,9 +292,10 @@ async fn run_inner(paths: &Paths, cmd: TransferCommand) -> Result<i32, i32> {
                 Some(p) => Some(read_plan(p)?),
                 None => None,
             };
-            let (from, to) = sides(paths, file_plan.as_ref(), a.from.as_deref(), a.to.as_deref()).await?;
+            let (from, to) = sides(paths, file_plan.as_ref().map(|f| &f.0), a.from.as_deref(), a.to.as_deref()).await?;
+            check_source(file_plan.as_ref(), &from).await?;
             let plan = match file_plan {
-                Some(p) => p,
+                Some((p, _)) => p,
                 None => build(&from, &to, &a.tables, None).await.map_err(fail)?,
             };
             Ok(verify_print(&plan, &source_of(&from), &to.pool, a.json).await)

@@ -76,7 +76,7 @@ pub struct Ctx {
     pub on_event: Arc<dyn Fn(Event) + Send + Sync>,
 }
 
-pub(crate) fn source_sql(plan: &Plan, t: &TablePlan, after: Option<&[Option<String>]>) -> String {
+pub(crate) fn source_sql(plan: &Plan, t: &TablePlan, after: Option<&[KeyValue]>) -> String {
     let e = plan.source_engine;
     let cols: Vec<String> = t.columns.iter().map(|c| quote::ident(e, &c.source)).collect();
     let mut sql = format!("SELECT {} FROM {}", cols.join(", "), quote::qualified(e, &t.source_schema, &t.source));
@@ -86,7 +86,7 @@ pub(crate) fn source_sql(plan: &Plan, t: &TablePlan, after: Option<&[Option<Stri
     }
     if let Some(k) = after {
         let keys: Vec<String> = t.key.iter().map(|c| quote::ident(e, c)).collect();
-        let vals: Vec<String> = k.iter().map(|v| quote::literal(e, v.as_deref().unwrap_or(""))).collect();
+        let vals: Vec<String> = k.iter().map(|v| v.literal(e)).collect();
         conds.push(format!("({}) > ({})", keys.join(", "), vals.join(", ")));
     }
     if !conds.is_empty() {
@@ -174,6 +174,11 @@ pub(crate) fn spawn_reader(
     (rx, handle)
 }
 
+/// `\x` followed by an even number of hex digits: bytes as the loaders write them.
+pub(crate) fn is_hex_bytes(s: &str) -> bool {
+    s.strip_prefix("\\x").is_some_and(|h| h.len() % 2 == 0 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// PostgreSQL COPY text format: backslash, tab, newline and carriage return escaped; NULL is `\N`.
 fn copy_escape(out: &mut Vec<u8>, s: &str) {
     for b in s.bytes() {
@@ -215,6 +220,91 @@ pub(crate) fn convert_row<'a>(
     Ok(out)
 }
 
+/// A key value with the class it was read as, so that a resume compares it as the source stores it (an integer
+/// key against a number, not against text; a blob against bytes).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyValue {
+    Null,
+    Int(String),
+    Real(String),
+    Text(String),
+    /// `\x` hex.
+    Blob(String),
+}
+
+impl KeyValue {
+    fn class(&self) -> Class {
+        match self {
+            KeyValue::Null => Class::Null,
+            KeyValue::Int(_) => Class::Int,
+            KeyValue::Real(_) => Class::Real,
+            KeyValue::Text(_) => Class::Text,
+            KeyValue::Blob(_) => Class::Blob,
+        }
+    }
+
+    fn text(&self) -> &str {
+        match self {
+            KeyValue::Null => "",
+            KeyValue::Int(v) | KeyValue::Real(v) | KeyValue::Text(v) | KeyValue::Blob(v) => v,
+        }
+    }
+
+    /// The value as a literal of `engine`, for the side it was read from.
+    fn literal(&self, engine: Engine) -> String {
+        match self {
+            KeyValue::Null => "NULL".into(),
+            KeyValue::Int(v) | KeyValue::Real(v) if is_number(v) => v.clone(),
+            KeyValue::Blob(v) if is_hex_bytes(v) => bytes_literal(engine, v),
+            other => quote::literal(engine, other.text()),
+        }
+    }
+}
+
+/// A number as SQL writes it (digits, one sign, a point, an exponent): safe to write bare.
+fn is_number(v: &str) -> bool {
+    !v.is_empty()
+        && v.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+        && v.parse::<f64>().is_ok()
+}
+
+/// `\x…` bytes as a literal of `engine`.
+pub(crate) fn bytes_literal(engine: Engine, hex: &str) -> String {
+    match engine {
+        Engine::Postgres => format!("'{hex}'::bytea"),
+        _ => format!("X'{}'", &hex[2..]),
+    }
+}
+
+/// A stored key: the typed form, or the plain strings earlier versions wrote (read as text).
+pub fn parse_key(json: &str) -> Option<Vec<KeyValue>> {
+    let v: Vec<serde_json::Value> = serde_json::from_str(json).ok()?;
+    v.into_iter()
+        .map(|x| match x {
+            serde_json::Value::Null => Some(KeyValue::Null),
+            serde_json::Value::String(s) => Some(KeyValue::Text(s)),
+            other => serde_json::from_value(other).ok(),
+        })
+        .collect()
+}
+
+pub(crate) fn typed_key_of(t: &TablePlan, batch: &Batch, r: usize) -> Vec<KeyValue> {
+    t.key
+        .iter()
+        .map(|k| {
+            let Some(i) = t.columns.iter().position(|c| &c.source == k) else { return KeyValue::Null };
+            match (batch.rows.get(r, i), batch.class(r, i)) {
+                (None, _) | (_, Class::Null) => KeyValue::Null,
+                (Some(v), Class::Int) => KeyValue::Int(v.to_string()),
+                (Some(v), Class::Real) => KeyValue::Real(v.to_string()),
+                (Some(v), Class::Blob | Class::BadText) => KeyValue::Blob(v.to_string()),
+                (Some(v), Class::Text) => KeyValue::Text(v.to_string()),
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn key_of(t: &TablePlan, batch: &Batch, r: usize) -> Vec<Option<String>> {
     t.key
         .iter()
@@ -234,8 +324,8 @@ struct Prepared {
     written: usize,
     rejects: Vec<String>,
     /// Key (source values) of the last row written, and of the last row read.
-    last_written: Option<Vec<Option<String>>>,
-    last_read: Option<Vec<Option<String>>>,
+    last_written: Option<Vec<KeyValue>>,
+    last_read: Option<Vec<KeyValue>>,
 }
 
 fn prepare(plan: &Plan, t: &TablePlan, batch: &Batch) -> Result<Prepared, String> {
@@ -312,7 +402,7 @@ fn prepare(plan: &Plan, t: &TablePlan, batch: &Batch) -> Result<Prepared, String
                     }
                     match v {
                         None => current.push_str("NULL"),
-                        Some(s) if bytes_kind[i] && s.starts_with("\\x") => {
+                        Some(s) if bytes_kind[i] && is_hex_bytes(s) => {
                             current.push_str("X'");
                             current.push_str(&s[2..]);
                             current.push('\'');
@@ -340,84 +430,205 @@ fn prepare(plan: &Plan, t: &TablePlan, batch: &Batch) -> Result<Prepared, String
         payload,
         written,
         rejects,
-        last_written: last_written.map(|r| key_of(t, batch, r)),
-        last_read: if n > 0 { Some(key_of(t, batch, n - 1)) } else { None },
+        last_written: last_written.map(|r| typed_key_of(t, batch, r)),
+        last_read: if n > 0 { Some(typed_key_of(t, batch, n - 1)) } else { None },
     })
 }
 
+/// One batch in a transaction of its own.
 async fn write(plan: &Plan, t: &TablePlan, target: &DbPool, p: Payload) -> Result<(), String> {
-    let dst_cols: Vec<String> = t
-        .columns
-        .iter()
-        .map(|c| quote::ident(plan.target_engine, &c.target))
-        .chain(t.extra_columns.iter().map(|x| quote::ident(plan.target_engine, &x.name)))
-        .collect();
-    let e = |e: sqlx::Error| format!("{}: {e}", t.target);
-    match (target, p) {
-        (DbPool::Postgres(pool), Payload::Copy(buf)) => {
-            if buf.is_empty() {
-                return Ok(());
-            }
-            let mut conn = pool.acquire().await.map_err(e)?;
+    let mut conn = TargetConn::begin(target, &t.target).await?;
+    let r = conn.write(plan, t, p).await;
+    conn.end(r).await
+}
+
+/// A target connection inside a transaction that spans one batch or (a table without a key) the whole table.
+enum TargetConn {
+    Pg(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    My(sqlx::pool::PoolConnection<sqlx::MySql>),
+    Lite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+}
+
+impl TargetConn {
+    async fn begin(target: &DbPool, table: &str) -> Result<TargetConn, String> {
+        let e = |e: sqlx::Error| format!("{table}: {e}");
+        let mut c = match target {
+            DbPool::Postgres(p) => TargetConn::Pg(p.acquire().await.map_err(e)?),
+            DbPool::Mysql(p) => TargetConn::My(p.acquire().await.map_err(e)?),
+            DbPool::Sqlite(p) => TargetConn::Lite(p.acquire().await.map_err(e)?),
+        };
+        match &mut c {
             // Date-times without an offset are UTC (the casts pass ISO text through as it is).
-            sqlx::raw_sql("SET TIME ZONE 'UTC'").execute(&mut *conn).await.map_err(e)?;
-            let sql = format!("COPY {} ({}) FROM STDIN", super::ddl::table_name(plan, t), dst_cols.join(", "));
-            let mut copy = conn.copy_in_raw(&sql).await.map_err(e)?;
-            copy.send(buf).await.map_err(e)?;
-            copy.finish().await.map_err(e)?;
+            TargetConn::Pg(x) => drop(sqlx::raw_sql("SET TIME ZONE 'UTC'").execute(&mut **x).await.map_err(e)?),
+            TargetConn::My(_) => {}
+            // Outside the transaction: the pragma is a no-op inside one.
+            TargetConn::Lite(x) => drop(sqlx::raw_sql("PRAGMA foreign_keys = OFF").execute(&mut **x).await.map_err(e)?),
         }
-        (DbPool::Mysql(pool), Payload::Inserts(stmts)) => {
-            let mut tx = pool.begin().await.map_err(e)?;
-            for s in stmts {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(s)).execute(&mut *tx).await.map_err(e)?;
-            }
-            tx.commit().await.map_err(e)?;
-        }
-        (DbPool::Sqlite(pool), Payload::Rows(rows)) => {
-            let bytes: Vec<bool> = t
-                .columns
-                .iter()
-                .map(|c| c.cast == super::typemap::Cast::Bytes)
-                .chain(t.extra_columns.iter().map(|_| false))
-                .collect();
-            let sql = format!(
-                "INSERT INTO {} ({}) VALUES ({})",
-                super::ddl::table_name(plan, t),
-                dst_cols.join(", "),
-                vec!["?"; dst_cols.len()].join(", ")
-            );
-            let mut conn = pool.acquire().await.map_err(e)?;
-            sqlx::raw_sql("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(e)?;
-            let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(e)?;
-            for row in rows {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-                for (i, v) in row.into_iter().enumerate() {
-                    match v {
-                        Some(s) if bytes[i] => {
-                            q = q.bind(crate::core::query::edit::unhex(&s).unwrap_or_else(|| s.into_bytes()))
-                        }
-                        other => q = q.bind(other),
-                    }
-                }
-                q.execute(&mut *tx).await.map_err(e)?;
-            }
-            tx.commit().await.map_err(e)?;
-        }
-        _ => return Err("internal: payload for another engine".into()),
+        c.exec("BEGIN").await.map_err(e)?;
+        Ok(c)
     }
-    Ok(())
+
+    async fn exec(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        match self {
+            TargetConn::Pg(x) => sqlx::raw_sql(sql).execute(&mut **x).await.map(|_| ()),
+            TargetConn::My(x) => sqlx::raw_sql(sql).execute(&mut **x).await.map(|_| ()),
+            TargetConn::Lite(x) => sqlx::raw_sql(sql).execute(&mut **x).await.map(|_| ()),
+        }
+    }
+
+    /// Commits after a successful write; otherwise rolls back, and a connection that cannot roll back is closed
+    /// rather than returned to the pool inside a transaction.
+    async fn end(mut self, r: Result<(), String>) -> Result<(), String> {
+        if r.is_ok() {
+            return self.exec("COMMIT").await.map_err(|e| format!("commit: {e}"));
+        }
+        if self.exec("ROLLBACK").await.is_err() {
+            match self {
+                TargetConn::Pg(x) => drop(x.detach()),
+                TargetConn::My(x) => drop(x.detach()),
+                TargetConn::Lite(x) => drop(x.detach()),
+            }
+        }
+        r
+    }
+
+    async fn write(&mut self, plan: &Plan, t: &TablePlan, p: Payload) -> Result<(), String> {
+        let dst_cols: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| quote::ident(plan.target_engine, &c.target))
+            .chain(t.extra_columns.iter().map(|x| quote::ident(plan.target_engine, &x.name)))
+            .collect();
+        let e = |e: sqlx::Error| format!("{}: {e}", t.target);
+        match (self, p) {
+            (TargetConn::Pg(conn), Payload::Copy(buf)) => {
+                if buf.is_empty() {
+                    return Ok(());
+                }
+                let sql = format!("COPY {} ({}) FROM STDIN", super::ddl::table_name(plan, t), dst_cols.join(", "));
+                let mut copy = conn.copy_in_raw(&sql).await.map_err(e)?;
+                copy.send(buf).await.map_err(e)?;
+                copy.finish().await.map_err(e)?;
+            }
+            (TargetConn::My(conn), Payload::Inserts(stmts)) => {
+                for s in stmts {
+                    // One INSERT per call, its values quoted by quote::literal.
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(s)).execute(&mut **conn).await.map_err(e)?;
+                }
+            }
+            (TargetConn::Lite(conn), Payload::Rows(rows)) => {
+                let bytes: Vec<bool> = t
+                    .columns
+                    .iter()
+                    .map(|c| c.cast == super::typemap::Cast::Bytes)
+                    .chain(t.extra_columns.iter().map(|_| false))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    super::ddl::table_name(plan, t),
+                    dst_cols.join(", "),
+                    vec!["?"; dst_cols.len()].join(", ")
+                );
+                for row in rows {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                    for (i, v) in row.into_iter().enumerate() {
+                        match v {
+                            Some(s) if bytes[i] => {
+                                q = q.bind(crate::core::query::edit::unhex(&s).unwrap_or_else(|| s.into_bytes()))
+                            }
+                            other => q = q.bind(other),
+                        }
+                    }
+                    q.execute(&mut **conn).await.map_err(e)?;
+                }
+            }
+            _ => return Err("internal: payload for another engine".into()),
+        }
+        Ok(())
+    }
+}
+
+/// A table without a key cannot be resumed part-way (no row can be told from another), and deleting what a
+/// stopped load wrote would also delete rows that were there before (`existing = "append"`). So it loads in one
+/// transaction: a stopped load leaves nothing. The rows the target should hold after the commit are recorded as
+/// pending first, so a run killed between the commit and the checkpoint knows, on resume, that it landed.
+async fn load_keyless(ctx: &Ctx, t: &TablePlan, cp: crate::core::store::Checkpoint) -> Result<(u64, u64), TransferError> {
+    let plan = &ctx.plan;
+    let err = |m: String| TransferError::Load { table: t.source.clone(), message: m };
+    let store_err = |e: crate::core::store::StoreError| TransferError::Load { table: t.source.clone(), message: e.to_string() };
+    let count_sql = format!("SELECT count(*) FROM {}", super::ddl::table_name(plan, t));
+    if let Some((probe, _, rows, rejected)) = &cp.pending {
+        let expected = serde_json::from_str::<serde_json::Value>(probe).ok().and_then(|v| v["rows_on_target"].as_i64());
+        let now = super::scalar(&ctx.target, &count_sql).await.map_err(err)?;
+        if expected == Some(now) {
+            ctx.store.checkpoint_commit(&ctx.run, &t.source, None, *rows, *rejected, true).await.map_err(store_err)?;
+            return Ok((*rows as u64, *rejected as u64));
+        }
+    }
+    // Whatever an earlier attempt did was rolled back with its transaction.
+    ctx.store.checkpoint_reset(&ctx.run, &t.source).await.map_err(store_err)?;
+    ctx.store.checkpoint_commit(&ctx.run, &t.source, None, 0, 0, false).await.map_err(store_err)?;
+    let before = super::scalar(&ctx.target, &count_sql).await.map_err(err)?;
+    let (mut rx, reader) = spawn_reader(ctx.source.clone(), source_sql(plan, t, None), t.columns.len(), plan.batch_rows.max(1));
+    let mut conn = TargetConn::begin(&ctx.target, &t.target).await.map_err(err)?;
+    let (mut written, mut rejects) = (0u64, Vec::new());
+    while let Some(batch) = rx.recv().await {
+        let (read, bytes) = (batch.rows.len() as u64, batch.rows.bytes() as u64);
+        let (plan2, t2) = (plan.clone(), t.clone());
+        let prepared = match tokio::task::spawn_blocking(move || prepare(&plan2, &t2, &batch)).await {
+            Ok(Ok(p)) => p,
+            Ok(Err(m)) => return Err(err(conn.end(Err(m)).await.unwrap_err())),
+            Err(j) => return Err(err(conn.end(Err(j.to_string())).await.unwrap_err())),
+        };
+        if let Err(m) = conn.write(plan, t, prepared.payload).await {
+            return Err(err(conn.end(Err(m)).await.unwrap_err()));
+        }
+        written += prepared.written as u64;
+        rejects.extend(prepared.rejects);
+        (ctx.on_event)(Event::Progress { table: t.source.clone(), rows: written, total: t.rows.max(0) as u64, bytes, read });
+    }
+    let read_result = match reader.await {
+        Ok(r) => r,
+        Err(j) => Err(j.to_string()),
+    };
+    if let Err(m) = read_result {
+        return Err(err(conn.end(Err(format!("reading the source: {m}"))).await.unwrap_err()));
+    }
+    let rejected = rejects.len() as i64;
+    let probe = serde_json::json!({ "rows_on_target": before + written as i64 }).to_string();
+    ctx.store.checkpoint_pending(&ctx.run, &t.source, &probe, "", written as i64, rejected).await.map_err(store_err)?;
+    conn.end(Ok(())).await.map_err(err)?;
+    if !rejects.is_empty() {
+        ctx.rejects.lock().map_err(|e| err(e.to_string()))?.write(&rejects).map_err(err)?;
+    }
+    ctx.store.checkpoint_commit(&ctx.run, &t.source, None, written as i64, rejected, true).await.map_err(store_err)?;
+    Ok((written, rejected as u64))
 }
 
 /// Whether the row with these key values (source values, converted) is on the target.
-async fn on_target(plan: &Plan, t: &TablePlan, target: &DbPool, key: &[Option<String>]) -> Result<bool, String> {
+async fn on_target(plan: &Plan, t: &TablePlan, target: &DbPool, key: &[KeyValue]) -> Result<bool, String> {
     let dst = plan.target_engine;
     let mut conds = Vec::new();
     for (k, v) in t.key.iter().zip(key) {
         let Some(col) = t.columns.iter().find(|c| &c.source == k) else { continue };
-        let v = v.as_deref().unwrap_or("");
-        let conv =
-            convert(col.cast, Class::Text, v, dst).ok().flatten().map(Cow::into_owned).unwrap_or_else(|| v.to_string());
-        conds.push(format!("{} = {}", quote::ident(dst, &col.target), quote::literal(dst, &conv)));
+        let name = quote::ident(dst, &col.target);
+        // Converted as the load converted it, then written as the target stores it.
+        let conv = match convert(col.cast, v.class(), v.text(), dst) {
+            Ok(Some(c)) => c.into_owned(),
+            Ok(None) => {
+                conds.push(format!("{name} IS NULL"));
+                continue;
+            }
+            Err(_) => v.text().to_string(),
+        };
+        let lit = match v {
+            _ if is_hex_bytes(&conv) && (col.cast == super::typemap::Cast::Bytes || v.class() == Class::Blob) => {
+                bytes_literal(dst, &conv)
+            }
+            KeyValue::Int(_) | KeyValue::Real(_) if is_number(&conv) => conv,
+            _ => quote::literal(dst, &conv),
+        };
+        conds.push(format!("{name} = {lit}"));
     }
     for x in t.extra_columns.iter().filter(|x| x.in_key) {
         conds.push(format!("{} = {}", quote::ident(dst, &x.name), quote::literal(dst, &x.value)));
@@ -451,9 +662,12 @@ pub async fn load_table(ctx: &Ctx, t: &TablePlan) -> Result<(u64, u64), Transfer
     if cp.done {
         return Ok((0, 0));
     }
+    if t.key.is_empty() {
+        return load_keyless(ctx, t, cp).await;
+    }
     // A batch recorded as pending either landed (its last written row is on the target) or did not.
     if let Some((probe, key, rows, rejected)) = cp.pending.clone() {
-        let probe: Vec<Option<String>> = serde_json::from_str(&probe).unwrap_or_default();
+        let probe = parse_key(&probe).unwrap_or_default();
         let landed = on_target(plan, t, &ctx.target, &probe).await.map_err(err)?;
         let key_value = if landed { Some(key.as_str()) } else { None };
         let (r, j) = if landed { (rows, rejected) } else { (0, 0) };
@@ -463,16 +677,7 @@ pub async fn load_table(ctx: &Ctx, t: &TablePlan) -> Result<(u64, u64), Transfer
             .map_err(|e| err(e.to_string()))?;
         cp = ctx.store.checkpoint(&ctx.run, &t.source).await.map_err(|e| err(e.to_string()))?;
     }
-    if t.key.is_empty() {
-        // No key to resume by: a load that started before starts again from an empty table.
-        if cp.started {
-            clear_table(plan, t, &ctx.target).await.map_err(err)?;
-            ctx.store.checkpoint_reset(&ctx.run, &t.source).await.map_err(|e| err(e.to_string()))?;
-        }
-        ctx.store.checkpoint_commit(&ctx.run, &t.source, None, 0, 0, false).await.map_err(|e| err(e.to_string()))?;
-        cp = Default::default();
-    }
-    let after: Option<Vec<Option<String>>> = cp.last_key.as_deref().and_then(|k| serde_json::from_str(k).ok());
+    let after: Option<Vec<KeyValue>> = cp.last_key.as_deref().and_then(parse_key);
     let sql = source_sql(plan, t, after.as_deref());
     let (mut rx, reader) = spawn_reader(ctx.source.clone(), sql, t.columns.len(), plan.batch_rows.max(1));
     let (mut total, mut total_rejected) = (0u64, 0u64);

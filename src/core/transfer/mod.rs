@@ -1,6 +1,7 @@
 //! Cross-engine data transfer: plan (type mapping from the catalog and the data), compatibility report, run
 //! (tables in parallel, batched, checkpointed, resumable, bad rows to a reject file), verify (row counts and
 //! checksums over a canonical form of the data on both sides).
+pub mod check;
 pub mod convert;
 pub mod ddl;
 pub mod load;
@@ -67,12 +68,23 @@ pub struct RunReport {
     pub resumed: bool,
 }
 
+/// Runs one statement on the target. Always exactly one: the text is split as the target reads it and refused
+/// if it holds more, and it goes through the extended protocol (a prepared statement), which the servers refuse
+/// to run several statements in.
 pub(crate) async fn exec(pool: &DbPool, sql: &str) -> Result<(), String> {
-    let q = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()));
+    let n = crate::core::sql::split(sql, pool.engine()).len();
+    if n != 1 {
+        return Err(format!("refused: {n} statements where one was expected: {}", sql.escape_debug()));
+    }
+    macro_rules! q {
+        () => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).persistent(false)
+        };
+    }
     match pool {
-        DbPool::Postgres(p) => q.execute(p).await.map(|_| ()),
-        DbPool::Mysql(p) => q.execute(p).await.map(|_| ()),
-        DbPool::Sqlite(p) => q.execute(p).await.map(|_| ()),
+        DbPool::Postgres(p) => q!().execute(p).await.map(|_| ()),
+        DbPool::Mysql(p) => q!().execute(p).await.map(|_| ()),
+        DbPool::Sqlite(p) => q!().execute(p).await.map(|_| ()),
     }
     .map_err(|e| crate::core::query::QueryError::from_sqlx(&e).to_string())
 }
@@ -114,8 +126,16 @@ pub async fn target_table(plan: &Plan, target: &DbPool, table: &str) -> Result<O
 
 /// The run's identity: a hash of the plan and of where source and target are (the same plan toward the same
 /// databases resumes the same run; toward another database it is another run).
+///
+/// Settings that change how, not what, is written (tables at once, batch size, the reject file, what to do with a
+/// bad row) are not part of it: `--resume --parallel 4` continues the same run.
 pub fn run_id(plan: &Plan, places: &str) -> String {
-    let text = format!("{}\n{places}", plan.to_toml().unwrap_or_default());
+    let mut what = plan.clone();
+    what.parallel = 0;
+    what.batch_rows = 0;
+    what.rejects = String::new();
+    what.on_error = OnError::Continue;
+    let text = format!("{}\n{places}", what.to_toml().unwrap_or_default());
     let h = sha2::Sha256::digest(text.as_bytes());
     h.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
@@ -157,6 +177,18 @@ pub async fn run(
         (Some(_), true, _) => true,
         _ => false,
     };
+    if let DbPool::Mysql(p) = target {
+        // Values and literals are quoted with backslash escapes (quote::literal); a session that reads a
+        // backslash as a plain character would store them doubled.
+        let mode: String = sqlx::query_scalar("SELECT @@SESSION.sql_mode").fetch_one(p).await.unwrap_or_default();
+        if mode.to_ascii_uppercase().contains("NO_BACKSLASH_ESCAPES") {
+            return Err(TransferError::Refused(
+                "the MySQL target's sql_mode has NO_BACKSLASH_ESCAPES, which the loader's quoting does not support; \
+                 nothing was written (remove it from the server's or the user's sql_mode for the transfer)"
+                    .into(),
+            ));
+        }
+    }
     if !resuming {
         // Nothing is written until every table has been checked.
         let mut problems = Vec::new();
@@ -175,9 +207,20 @@ pub async fn run(
                 _ => {}
             }
         }
+        if !problems.is_empty() && opts.resume {
+            return Err(TransferError::Refused(format!(
+                "nothing was written: {}. --resume found no interrupted run of this plan toward these databases: the \
+                 plan differs from the one that ran (its tables, columns, filters, mode or target), or that run ran \
+                 to the end. Resume with the plan file the stopped run used; `existing = \"append\"` would add \
+                 the rows it wrote a second time",
+                problems.join("; ")
+            )));
+        }
         if !problems.is_empty() {
             return Err(TransferError::Refused(format!(
-                "nothing was written: {}; set `existing` in the plan to \"truncate\" or \"append\" to go on",
+                "nothing was written: {}; if an earlier run of this plan stopped part-way, --resume continues it; \
+                 otherwise set `existing` in the plan to \"truncate\" (empties the tables first) or \"append\" \
+                 (adds to what is there: rows a stopped run wrote would be there twice)",
                 problems.join("; ")
             )));
         }
@@ -305,6 +348,25 @@ pub async fn run(
 
 /// Reads the source catalog, probes its data, and builds the plan toward `dst`.
 #[allow(clippy::too_many_arguments)]
+/// Checks a plan read from a file against the source it will read: every table, column and key it names must be
+/// there (see `check::check_against`).
+pub async fn check_plan_source(
+    plan: &Plan,
+    text: Option<&str>,
+    src_pool: &DbPool,
+    src_database: &str,
+    only_schema: Option<&str>,
+) -> Result<(), TransferError> {
+    let cat = crate::core::catalog::introspect(src_pool, src_database, only_schema, |_| {})
+        .await
+        .map_err(|e| TransferError::Source(e.to_string()))?;
+    let problems = check::check_against(plan, &cat, text);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(TransferError::Refused(format!("the plan does not match the source; nothing was written:\n{}", problems.join("\n"))))
+}
+
 pub async fn make_plan(
     src_pool: &DbPool,
     src_database: &str,

@@ -37,6 +37,7 @@ pub enum OnError {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ColumnPlan {
     pub source: String,
     pub target: String,
@@ -55,6 +56,7 @@ pub struct ColumnPlan {
 
 /// A column the source does not have, filled with a constant (e.g. a tenant id when merging databases).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExtraColumn {
     pub name: String,
     pub target_type: String,
@@ -65,6 +67,7 @@ pub struct ExtraColumn {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IndexPart {
     /// A target column, or
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +80,7 @@ pub struct IndexPart {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IndexPlan {
     pub name: String,
     pub unique: bool,
@@ -89,6 +93,7 @@ pub struct IndexPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ForeignKeyPlan {
     pub name: String,
     pub columns: Vec<String>,
@@ -99,6 +104,7 @@ pub struct ForeignKeyPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CheckPlan {
     pub name: String,
     pub source_expression: String,
@@ -109,6 +115,7 @@ pub struct CheckPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TablePlan {
     pub source_schema: String,
     pub source: String,
@@ -138,6 +145,7 @@ pub struct TablePlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ViewPlan {
     pub name: String,
     pub source_sql: String,
@@ -149,6 +157,7 @@ pub struct ViewPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NotMigrated {
     pub kind: String,
     pub name: String,
@@ -157,6 +166,7 @@ pub struct NotMigrated {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Plan {
     pub from: String,
     pub to: String,
@@ -193,8 +203,15 @@ impl Plan {
         ))
     }
 
+    /// Reads a plan file: unknown keys are refused (a misspelt `filter` must not copy the whole table), and
+    /// what it holds is checked (`check::check_plan`); every problem is reported with its line.
     pub fn from_toml(text: &str) -> Result<Plan, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let plan: Plan = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+        let problems = super::check::check_plan(&plan, Some(text));
+        if !problems.is_empty() {
+            return Err(problems.join("\n"));
+        }
+        Ok(plan)
     }
 }
 
