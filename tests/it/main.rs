@@ -5,6 +5,7 @@ mod catalog;
 mod common;
 mod conn_test;
 mod e2e_tmux;
+mod hardening;
 mod migrate;
 mod migrations_pane;
 mod profiles_cli;

@@ -273,6 +273,7 @@ async fn bad_rows_go_to_the_reject_file_and_stop_when_asked() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("3 row(s) refused"), "{}", stderr(&o));
     let rejects = std::fs::read_to_string(sb.data().join("transfer-rejects.jsonl")).unwrap();
+    assert_eq!(mode(&sb.data().join("transfer-rejects.jsonl")), 0o600, "refused values are data: owner-only");
     let lines: Vec<serde_json::Value> = rejects.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3, "{rejects}");
     let by_key = |k: i64| {

@@ -125,6 +125,9 @@ pub fn convert<'a>(cast: Cast, class: Class, v: &'a str, dst: Engine) -> Result<
     if class == Class::BadText && cast != Cast::Bytes {
         return Err(format!("text that is not valid UTF-8 (bytes {})", short(v)));
     }
+    if dst == Engine::Postgres && cast != Cast::Bytes && class != Class::Blob && v.contains('\0') {
+        return Err(format!("a NUL character, which PostgreSQL text cannot hold ({})", short(v).escape_debug()));
+    }
     let owned = |s: String| Ok(Some(Cow::Owned(s)));
     match cast {
         Cast::AsIs => Ok(Some(Cow::Borrowed(v))),
@@ -277,6 +280,8 @@ mod tests {
         );
         assert!(c(Cast::Uuid, Class::Text, "nope").is_err());
         assert_eq!(c(Cast::Bytes, Class::Text, "hi"), Ok(Some("\\x6869".into())));
+        assert!(c(Cast::Text, Class::Text, "a\0b").unwrap_err().contains("NUL"));
+        assert_eq!(c(Cast::Bytes, Class::Text, "a\0"), Ok(Some("\\x6100".into())));
         assert_eq!(c(Cast::ZeroDateNull, Class::Text, "0000-00-00 00:00:00"), Ok(None));
         assert_eq!(c(Cast::AsIs, Class::Null, ""), Ok(None));
     }

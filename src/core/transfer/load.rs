@@ -55,7 +55,10 @@ impl Rejects {
     fn write(&mut self, lines: &[String]) -> Result<(), String> {
         let e = |e: std::io::Error| format!("reject file {}: {e}", self.path.display());
         if self.file.is_none() {
-            self.file = Some(std::fs::OpenOptions::new().create(true).append(true).open(&self.path).map_err(e)?);
+            // Owner-only: refused rows are the database's data.
+            let mut o = std::fs::OpenOptions::new();
+            std::os::unix::fs::OpenOptionsExt::mode(o.create(true).append(true), 0o600);
+            self.file = Some(o.open(&self.path).map_err(e)?);
         }
         if let Some(f) = self.file.as_mut() {
             for l in lines {

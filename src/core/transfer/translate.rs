@@ -30,12 +30,16 @@ pub fn translate_expr_typed(
     booleans: &[String],
 ) -> Result<String, String> {
     let toks = tokens(expr, src);
+    let skip = if src == Engine::Postgres && dst != Engine::Postgres { pg_casts(expr, &toks) } else { Vec::new() };
     let mut out = String::new();
     // The last column named and the operator after it, for boolean literals.
     let mut last_bool = false;
     let mut after_eq = false;
     let mut prefix: Option<String> = None; // E / X / N / B before a string
     for (i, t) in toks.iter().enumerate() {
+        if skip.contains(&i) {
+            continue;
+        }
         let text = t.text(expr);
         if t.kind == Tok::Number && last_bool && after_eq && dst == Engine::Postgres && matches!(text, "0" | "1") {
             push(&mut out, if text == "0" { "FALSE" } else { "TRUE" });
@@ -103,6 +107,40 @@ pub fn translate_expr_typed(
     let out = out.trim().to_string();
     check_one_expression(&out, dst)?;
     Ok(out)
+}
+
+/// Token indexes of PostgreSQL casts (`::text`, `::character varying(20)`, `::integer[]`), which the catalog
+/// writes on every literal and mean nothing (or something else) elsewhere: the value's own type stands.
+fn pg_casts(expr: &str, toks: &[crate::core::sql::lex::Token]) -> Vec<usize> {
+    const MORE: &[&str] = &["varying", "precision", "with", "without", "time", "zone"];
+    let code: Vec<usize> = (0..toks.len()).filter(|&i| toks[i].kind != Tok::Space).collect();
+    let text = |k: usize| code.get(k).map_or("", |&i| toks[i].text(expr));
+    let kind = |k: usize| code.get(k).map(|&i| toks[i].kind);
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < code.len() {
+        let adjacent = code.get(k + 1).is_some_and(|&j| toks[j].start == toks[code[k]].end);
+        if text(k) == ":" && text(k + 1) == ":" && adjacent && kind(k + 2) == Some(Tok::Word) {
+            let start = k;
+            k += 3;
+            while kind(k) == Some(Tok::Word) && MORE.contains(&text(k).to_ascii_lowercase().as_str()) {
+                k += 1;
+            }
+            if text(k) == "(" {
+                while k < code.len() && text(k) != ")" {
+                    k += 1;
+                }
+                k += 1;
+            }
+            while text(k) == "[" || text(k) == "]" {
+                k += 1;
+            }
+            out.extend(code[start]..=code[(k - 1).min(code.len() - 1)]);
+            continue;
+        }
+        k += 1;
+    }
+    out
 }
 
 /// A decoded string value as a literal of `dst`; `prefix` is the source's X'…' (blob) or B'…' (bits) marker.
@@ -233,4 +271,50 @@ pub fn mysql_enum_values(column_type: &str) -> Result<Vec<String>, String> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tr(e: &str, src: Engine, dst: Engine) -> Result<String, String> {
+        translate_expr(e, src, dst, &[("a".into(), "a".into())])
+    }
+
+    #[test]
+    fn literals_are_requoted_for_the_target() {
+        let sqlite = r"a <> '\' OR a = '); DROP TABLE victim; -- '";
+        assert_eq!(tr(sqlite, Engine::Sqlite, Engine::Mysql).unwrap(), r"`a` <> '\\' OR `a` = '); DROP TABLE victim; -- '");
+        assert_eq!(tr(r"a = E'it''s \\'", Engine::Postgres, Engine::Sqlite).unwrap(), r#""a" = 'it''s \'"#);
+        assert_eq!(tr(r"a = 'x\'' OR 1", Engine::Mysql, Engine::Postgres).unwrap(), r#""a" = 'x''' OR 1"#);
+        assert_eq!(tr("a = $q$;'$q$", Engine::Postgres, Engine::Mysql).unwrap(), "`a` = ';'''");
+    }
+
+    #[test]
+    fn comments_separators_and_foreign_punctuation_never_reach_the_target() {
+        assert_eq!(tr("id /*!, 42 AS who */ + 1", Engine::Sqlite, Engine::Mysql).unwrap(), "id + 1");
+        assert!(tr("id /*!, 42 AS who */", Engine::Mysql, Engine::Postgres).is_err(), "MySQL code in a comment");
+        assert_eq!(tr("a --1", Engine::Mysql, Engine::Postgres).unwrap(), r#""a" - -1"#);
+        assert!(tr("1; DROP TABLE victim", Engine::Sqlite, Engine::Mysql).is_err());
+        assert!(tr("a # 1", Engine::Postgres, Engine::Mysql).is_err());
+        assert!(tr("a[1]", Engine::Postgres, Engine::Sqlite).is_err());
+        assert!(tr("@x", Engine::Mysql, Engine::Postgres).is_err());
+        assert!(tr(r"a = 'x\0'", Engine::Mysql, Engine::Postgres).is_err(), "NUL in PostgreSQL text");
+    }
+
+    #[test]
+    fn postgres_casts_are_dropped_elsewhere() {
+        let e = r"(a)::text <> '\'::character varying(20)";
+        assert_eq!(tr(e, Engine::Postgres, Engine::Sqlite).unwrap(), r#"("a") <> '\'"#);
+        assert_eq!(tr("a::integer[] IS NULL", Engine::Postgres, Engine::Mysql).unwrap(), "`a` IS NULL");
+        assert_eq!(tr("a::text", Engine::Postgres, Engine::Postgres).unwrap(), r#""a"::text"#);
+    }
+
+    #[test]
+    fn defaults_and_enum_values_are_decoded() {
+        assert_eq!(default_for(r"'it''s \\'", Engine::Mysql, Engine::Postgres).unwrap(), r"'it''s \'");
+        assert_eq!(default_for(r"E'a\\b'::text", Engine::Postgres, Engine::Mysql).unwrap(), r"'a\\b'");
+        assert!(default_for("'a' || (SELECT 1)", Engine::Sqlite, Engine::Mysql).is_err());
+        assert_eq!(mysql_enum_values(r"enum('a\\b','it''s','x);y')").unwrap(), [r"a\b", "it's", "x);y"]);
+    }
 }
