@@ -18,6 +18,7 @@ fn main() -> ExitCode {
             None
         }
     };
+    paths.tighten_existing();
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -39,7 +40,7 @@ fn main() -> ExitCode {
                         match dbconsole::core::profile::url::parse_url(&t) {
                             Ok(p) => (Some(p), None),
                             Err(e) => {
-                                eprintln!("error: {t}: {e}");
+                                eprintln!("error: {}: {e}", dbconsole::core::profile::url::mask_password(&t));
                                 return cli::EXIT_USAGE;
                             }
                         }

@@ -84,10 +84,16 @@ pub fn load_profiles(paths: &Paths) -> ProfileSet {
 /// A profile by name, or an ad-hoc profile from a URL.
 pub fn resolve_target(set: &ProfileSet, target: &str) -> Result<Profile, String> {
     if looks_like_url(target) {
-        return crate::core::profile::url::parse_url(target).map_err(|e| format!("{target}: {e}"));
+        let shown = crate::core::profile::url::mask_password(target);
+        return crate::core::profile::url::parse_url(target).map_err(|e| format!("{shown}: {e}"));
     }
     match set.get(target) {
         Some(p) => Ok(p.clone()),
+        None if target.contains('@') => Err(format!(
+            "`{}` is neither a profile name nor a connection URL (URLs start with postgres://, mysql://, \
+             mariadb:// or sqlite:)",
+            crate::core::profile::url::mask_password(target)
+        )),
         None => {
             if let Some(problem) = set.problems.iter().find(|p| p.profile.as_deref() == Some(target)) {
                 return Err(format!("profile `{target}` cannot be used: {problem}"));

@@ -256,7 +256,7 @@ fn profile_json(p: &Profile) -> serde_json::Value {
         "environment": p.environment,
         "read_only": p.read_only,
         "password_source": p.password.kind(),
-        "password": p.password.describe(),
+        "password": p.describe_password(),
         "stores_plain_password": p.stores_plain_password(),
         "tls_mode": (p.engine != Engine::Sqlite).then(|| p.tls.effective_mode()),
         "tls_root_cert": p.tls.root_cert,
@@ -268,7 +268,7 @@ fn profile_json(p: &Profile) -> serde_json::Value {
 
 fn add(set: &prof::ProfileSet, a: AddArgs) -> i32 {
     if set.broken {
-        eprintln!("error: {} is not valid TOML; fix it by hand first (nothing was written)", set.path.display());
+        eprintln!("error: {} cannot be edited until it is fixed by hand (nothing was written):", set.path.display());
         for p in &set.problems {
             eprintln!("  {p}");
         }

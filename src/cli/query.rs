@@ -6,9 +6,10 @@ use std::io::{BufWriter, Write};
 use clap::Args;
 
 use crate::core::paths::Paths;
-use crate::core::query::export::{Format, Writer};
+use crate::core::query::export::{Format, Writer, table_name};
 use crate::core::query::{Column, Flow, QueryError, RowBuf, Session, Sink};
 use crate::core::sql::{Statement, split};
+use crate::core::text::escape_control;
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
@@ -23,7 +24,8 @@ pub struct QueryArgs {
     /// Output format: table, csv, json, sql (INSERT statements).
     #[arg(long, default_value = "table", value_parser = Format::parse)]
     pub format: Format,
-    /// Table name written into `--format sql` INSERT statements.
+    /// Table name written into `--format sql` INSERT statements (quoted for the engine; `schema.name` is quoted per
+    /// part).
     #[arg(long, default_value = "result")]
     pub table: String,
 }
@@ -121,8 +123,9 @@ pub async fn run(paths: &Paths, args: QueryArgs) -> i32 {
         }
     };
     let canceller = session.canceller();
+    let table = table_name(p.engine, &args.table);
     let mut out = Out {
-        w: Writer::new(args.format, BufWriter::with_capacity(1 << 16, std::io::stdout()), p.engine, &args.table),
+        w: Writer::new(args.format, BufWriter::with_capacity(1 << 16, std::io::stdout()), p.engine, &table),
         failed: None,
     };
     let mut code = 0;
@@ -146,7 +149,7 @@ pub async fn run(paths: &Paths, args: QueryArgs) -> i32 {
         match result {
             Ok(o) => {
                 for n in &o.notices {
-                    eprintln!("{}: {}", n.level, n.message);
+                    eprintln!("{}: {}", n.level, escape_control(&n.message));
                 }
                 if !o.returned_rows && args.format == Format::Table && out.failed.is_none() {
                     let verb = crate::core::sql::classify::analyse(&st.text, p.engine).verb;
@@ -160,7 +163,7 @@ pub async fn run(paths: &Paths, args: QueryArgs) -> i32 {
                     eprintln!("cancelled: {origin}:{}: the statement was stopped on the server", st.line);
                     code = 130;
                 } else {
-                    eprintln!("error: {}", describe_failure(&origin, st, &e));
+                    eprintln!("error: {}", escape_control(&describe_failure(&origin, st, &e)));
                     code = 1;
                 }
                 break;

@@ -1,9 +1,12 @@
-//! `dbconsole schema PROFILE [--json] [--ddl] [--table NAME]`.
+//! `dbconsole schema PROFILE [--json] [--ddl] [--table NAME]`. The text listing escapes control characters in
+//! names, types, defaults and comments (`\x1b`), so a catalog cannot drive the terminal; JSON escapes them itself
+//! and DDL is SQL, meant for a file.
 use clap::Args;
 
 use crate::core::catalog::{self, Catalog, Schema, Table, ddl, describe};
 use crate::core::paths::Paths;
 use crate::core::profile::Engine;
+use crate::core::text::escape_control;
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
@@ -44,7 +47,7 @@ pub async fn run(paths: &Paths, args: SchemaArgs) -> i32 {
         }
     };
     for w in &cat.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", escape_control(w));
     }
     match &args.table {
         Some(name) => {
@@ -59,7 +62,7 @@ pub async fn run(paths: &Paths, args: SchemaArgs) -> i32 {
             } else if args.ddl {
                 println!("{}", ddl::object_ddl(cat.engine, &schema.name, table));
             } else {
-                print!("{}", describe_table(&cat, schema, table));
+                print!("{}", escape_control(&describe_table(&cat, schema, table)));
             }
         }
         None => {
@@ -68,7 +71,7 @@ pub async fn run(paths: &Paths, args: SchemaArgs) -> i32 {
             } else if args.ddl {
                 println!("{}", ddl::catalog_ddl(&cat));
             } else {
-                print!("{}", describe_catalog(&cat));
+                print!("{}", escape_control(&describe_catalog(&cat)));
             }
         }
     }

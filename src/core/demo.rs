@@ -110,6 +110,7 @@ pub async fn ensure(path: &Path) -> Result<bool, sqlx::Error> {
     let _ = std::fs::remove_file(&tmp);
     let result = async {
         let opts = SqliteConnectOptions::new().filename(&tmp).create_if_missing(true);
+        let opts = sqlx::ConnectOptions::disable_statement_logging(opts);
         let mut conn = sqlx::SqliteConnection::connect_with(&opts).await?;
         let sql = DEMO_SQL.replace("(ARRAY_FIRST)", &name_expr());
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await?;

@@ -11,4 +11,5 @@ pub mod profile;
 pub mod query;
 pub mod sql;
 pub mod store;
+pub mod text;
 pub mod transfer;

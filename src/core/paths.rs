@@ -39,4 +39,14 @@ impl Paths {
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
     }
+
+    /// Makes dbconsole's own config and data folders owner-only (0700) where they already exist with wider
+    /// permissions; the ones it creates are made 0700 from the start.
+    pub fn tighten_existing(&self) {
+        for dir in [&self.config_dir, &self.data_dir] {
+            if let Err(e) = crate::core::fsutil::tighten_private_dir(dir) {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot make the folder owner-only");
+            }
+        }
+    }
 }

@@ -72,6 +72,8 @@ impl Store {
             .filename(path)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(std::time::Duration::from_secs(5));
+        // The history holds the user's statements: sqlx must not log them (slow ones in full) on the way in.
+        let opts = sqlx::ConnectOptions::disable_statement_logging(opts);
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
             .connect_with(opts)

@@ -57,9 +57,9 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     let runner = effect::Runner::new(tx, opts.paths.profiles_file(), opts.paths.demo_db(), opts.paths.state_db());
     let mut effects = app.start(opts.profile.as_deref());
     let mut events = EventStream::new();
-    // SIGTERM and SIGHUP (a closed SSH session) end the loop like `q`, so the terminal is restored.
-    let mut term_signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut hup_signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    // SIGTERM, SIGHUP (a closed SSH session), SIGINT and SIGQUIT (`kill -INT`/`-QUIT`; in raw mode Ctrl-C and
+    // Ctrl-\ arrive as keys instead) end the loop like `q`, so the terminal is restored.
+    let mut signals = Signals::new()?;
     'main: loop {
         for e in effects.drain(..) {
             if !runner.run(e) {
@@ -87,8 +87,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
             },
             Some(a) = rx.recv() => a,
             _ = tick => action::Action::Resize,
-            _ = term_signal.recv() => break,
-            _ = hup_signal.recv() => break,
+            _ = signals.recv() => break,
         };
         effects = app.update(action);
         // Take everything else that is already waiting before drawing again.
@@ -103,4 +102,21 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     drop(term);
     drop(guard);
     Ok(())
+}
+
+/// The signals that end the TUI the way `q` does.
+struct Signals(Vec<tokio::signal::unix::Signal>);
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let kinds = [SignalKind::terminate(), SignalKind::hangup(), SignalKind::interrupt(), SignalKind::quit()];
+        Ok(Signals(kinds.into_iter().map(signal).collect::<std::io::Result<_>>()?))
+    }
+
+    /// Waits for any of them.
+    async fn recv(&mut self) {
+        let waits = self.0.iter_mut().map(|s| Box::pin(s.recv()));
+        futures_util::future::select_all(waits).await;
+    }
 }

@@ -182,6 +182,15 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// A tmux format of the pane, as `display -p` prints it (`#{pane_pid}`, `#{alternate_on}`, `#{cursor_flag}`).
+    pub fn display(&self, format: &str) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "display", "-p", "-t", self.session, format])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     pub fn wait_for(&self, marker: &str) -> String {
         let start = Instant::now();
         loop {

@@ -22,9 +22,9 @@ pub fn pg_options(p: &Profile, password: Option<&SecretString>) -> PgConnectOpti
     let user = p.user.clone().unwrap_or_else(crate::core::profile::password::default_user);
     o = o.username(&user);
     o = o.database(p.database.as_deref().unwrap_or(&user));
-    if let Some(pw) = password {
-        o = o.password(pw.expose_secret());
-    }
+    // Always set, empty when there is none (what sqlx sends then anyway): the options start from the environment,
+    // and PGPASSWORD must not go to a server the profile's password source does not say so for.
+    o = o.password(password.map_or("", |pw| pw.expose_secret()));
     o = o.ssl_mode(match p.tls.effective_mode() {
         TlsMode::Disable => PgSslMode::Disable,
         TlsMode::Allow => PgSslMode::Allow,
@@ -43,7 +43,8 @@ pub fn pg_options(p: &Profile, password: Option<&SecretString>) -> PgConnectOpti
         // Enforced by the server, not only by the UI.
         o = o.options([("default_transaction_read_only", "on")]);
     }
-    o
+    // sqlx logs slow statements in full, literals and all (a password in ALTER ROLE, say): never.
+    sqlx::ConnectOptions::disable_statement_logging(o)
 }
 
 pub fn mysql_options(p: &Profile, password: Option<&SecretString>) -> MySqlConnectOptions {
@@ -71,16 +72,17 @@ pub fn mysql_options(p: &Profile, password: Option<&SecretString>) -> MySqlConne
     if let (Some(c), Some(k)) = (&p.tls.client_cert, &p.tls.client_key) {
         o = o.ssl_client_cert(c).ssl_client_key(k);
     }
-    o
+    sqlx::ConnectOptions::disable_statement_logging(o)
 }
 
 pub fn sqlite_options(p: &Profile) -> SqliteConnectOptions {
     let path = p.path.clone().unwrap_or_default();
-    SqliteConnectOptions::new()
+    let o = SqliteConnectOptions::new()
         .filename(path)
         .read_only(p.read_only)
         .create_if_missing(false)
-        .busy_timeout(Duration::from_secs(p.pool.connect_timeout_secs.min(5)))
+        .busy_timeout(Duration::from_secs(p.pool.connect_timeout_secs.min(5)));
+    sqlx::ConnectOptions::disable_statement_logging(o)
 }
 
 /// A pool to one database.

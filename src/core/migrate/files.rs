@@ -46,6 +46,9 @@ pub struct Folder {
     pub migrations: Vec<Migration>,
     /// Versions that exist only as other engines' variants: (version, description).
     pub other_engines: Vec<(i64, String)>,
+    /// Entries named like migrations that are not files (a directory, a FIFO, a dangling symlink): skipped, with
+    /// the reason, for the user to see.
+    pub skipped: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +95,22 @@ fn parse_name(name: &str) -> Option<Result<Named, String>> {
     Some(Ok(Named { version, description: stem.replace('_', " "), engine, direction }))
 }
 
+/// What a migration-named entry that is not a regular file is, in words.
+fn not_a_file(path: &Path) -> &'static str {
+    let Ok(meta) = std::fs::metadata(path) else { return "it is a symlink that leads nowhere" };
+    if meta.is_dir() {
+        return "it is a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if meta.file_type().is_fifo() {
+            return "it is a FIFO (named pipe)";
+        }
+    }
+    "it is not a regular file"
+}
+
 /// SHA-384 of a migration's SQL (sqlx's checksum).
 pub fn checksum(sql: &str) -> Vec<u8> {
     Sha384::digest(sql.as_bytes()).to_vec()
@@ -104,20 +123,25 @@ pub fn load(dir: &Path, engine: Engine) -> Result<Folder, MigrateError> {
     // version → (file name, parsed, path)
     let mut by_version: BTreeMap<i64, Vec<(String, Named, PathBuf)>> = BTreeMap::new();
     let mut problems = Vec::new();
+    let mut skipped = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| MigrateError::Folder(dir.to_path_buf(), e.to_string()))?;
         let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(parsed) = parse_name(&name) else { continue };
         if !path.is_file() {
+            let why = format!("{}: skipped: named like a migration, but {}", path.display(), not_a_file(&path));
+            tracing::warn!("{why}");
+            skipped.push(why);
             continue;
         }
-        let name = entry.file_name().to_string_lossy().into_owned();
-        match parse_name(&name) {
-            None => {}
-            Some(Err(p)) => problems.push(p),
-            Some(Ok(n)) => by_version.entry(n.version).or_default().push((name, n, path)),
+        match parsed {
+            Err(p) => problems.push(p),
+            Ok(n) => by_version.entry(n.version).or_default().push((name, n, path)),
         }
     }
-    let mut folder = Folder { dir: dir.to_path_buf(), ..Default::default() };
+    skipped.sort();
+    let mut folder = Folder { dir: dir.to_path_buf(), skipped, ..Default::default() };
     for (version, files) in by_version {
         // This engine's variants if there are any, else the generic files.
         let mine: Vec<&(String, Named, PathBuf)> = files.iter().filter(|f| f.1.engine == Some(engine)).collect();
@@ -188,6 +212,26 @@ mod tests {
         assert!(parse_name("README.md").is_none());
         assert!(parse_name("notes_on_things.sql").unwrap().is_err());
         assert!(parse_name("0003_.sql").unwrap().is_err());
+    }
+
+    #[test]
+    fn entries_named_like_migrations_that_are_not_files_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("0002_real.sql"), "SELECT 1;").unwrap();
+        std::fs::create_dir(dir.path().join("0001_x.sql")).unwrap();
+        std::fs::create_dir(dir.path().join("notes")).unwrap();
+        #[cfg(unix)]
+        {
+            let fifo = std::ffi::CString::new(dir.path().join("0003_pipe.sql").to_str().unwrap()).unwrap();
+            // SAFETY: a valid NUL-terminated path.
+            assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        }
+        let folder = load(dir.path(), Engine::Sqlite).unwrap();
+        assert_eq!(folder.migrations.len(), 1);
+        assert_eq!(folder.skipped.len(), if cfg!(unix) { 2 } else { 1 }, "{:?}", folder.skipped);
+        assert!(folder.skipped[0].contains("0001_x.sql: skipped: named like a migration, but it is a directory"));
+        #[cfg(unix)]
+        assert!(folder.skipped[1].contains("0003_pipe.sql: skipped: named like a migration, but it is a FIFO"));
     }
 
     #[test]

@@ -125,8 +125,9 @@ pub fn to_apply<'f>(folder: &'f Folder, p: &Plan, opts: &Options) -> Result<Vec<
     let failed: Vec<String> = p.with(Status::Failed).map(|e| format!("{} ({})", e.version, e.description)).collect();
     if !failed.is_empty() {
         return Err(MigrateError::Refused(format!(
-            "migration {} is recorded as failed (success = false): it ran partly. Repair the database by hand, \
-             then delete its row from _sqlx_migrations (or run `dbconsole migrate resolve`)",
+            "migration {} is recorded as failed (success = false): it ran partly. Finish or undo by hand what it \
+             changed, then delete its row from _sqlx_migrations (DELETE FROM _sqlx_migrations WHERE version = …) \
+             and run `dbconsole migrate apply` again",
             failed.join(", ")
         )));
     }

@@ -193,7 +193,8 @@ pub enum PasswordSource {
     Keyring,
     /// The `password` of the [client] section of ~/.my.cnf.
     MyCnf,
-    /// Written in the profiles file (or the URL) by the user; accepted only when that file is owner-only.
+    /// Written by the user in the profiles file (accepted only when that file is owner-only) or in a URL given on
+    /// the command line (used for that run only).
     Plain(SecretString),
 }
 
@@ -221,7 +222,7 @@ impl PasswordSource {
             PasswordSource::Command(c) => format!("command `{c}`"),
             PasswordSource::Keyring => "OS keyring (falls back to asking)".into(),
             PasswordSource::MyCnf => "~/.my.cnf [client]".into(),
-            PasswordSource::Plain(_) => "stored in the profiles file (plain text)".into(),
+            PasswordSource::Plain(_) => "written in the profile's URL or password field (plain text)".into(),
         }
     }
 }
@@ -322,8 +323,21 @@ impl Profile {
         }
     }
 
+    /// True when the profiles file holds this profile's password in plain text (a password in a URL given on the
+    /// command line is used for that run and stored nowhere).
     pub fn stores_plain_password(&self) -> bool {
-        matches!(self.password, PasswordSource::Plain(_))
+        matches!(self.password, PasswordSource::Plain(_)) && matches!(self.origin, Origin::File { .. })
+    }
+
+    /// Where the password comes from, in words that never contain it, saying where a plain one was written.
+    pub fn describe_password(&self) -> String {
+        match (&self.password, &self.origin) {
+            (PasswordSource::Plain(_), Origin::File { .. }) => "stored in the profiles file (plain text)".into(),
+            (PasswordSource::Plain(_), Origin::AdHoc) => {
+                "from the URL given on the command line (not stored anywhere)".into()
+            }
+            (source, _) => source.describe(),
+        }
     }
 
     pub fn is_production(&self) -> bool {

@@ -105,6 +105,48 @@ pub fn redact(input: &str) -> String {
     }
 }
 
+/// A URL (or something typed as one, parsable or not) safe to show in a message or a log: the password of a
+/// `user:password@` part and the value of any `password=` option become `***`. Use it wherever a URL the user
+/// gave is formatted into text.
+pub fn mask_password(input: &str) -> String {
+    let scheme_end = match input.find("://") {
+        Some(i) => i + 3,
+        None if input.starts_with("sqlite:") => return mask_options(input),
+        // No scheme: perhaps `user:password@host/db` typed without one.
+        None => 0,
+    };
+    let rest = &input[scheme_end..];
+    let masked = match (userinfo_end(rest), rest.find(':')) {
+        (Some(at), Some(colon)) if colon < at => {
+            format!("{}{}:***{}", &input[..scheme_end], &rest[..colon], &rest[at..])
+        }
+        _ => input.to_string(),
+    };
+    mask_options(&masked)
+}
+
+/// Where the `user:password` part of a URL (after its `scheme://`) ends: the last `@` before the options, so a
+/// password holding `@`, `/` or `:` is covered; failing that (a password holding `?` or `#`), the last `@` at all.
+/// A URL with an `@` only in its options may be masked more than needed, never less.
+fn userinfo_end(rest: &str) -> Option<usize> {
+    let options_at = rest.find(['?', '#']).unwrap_or(rest.len());
+    rest[..options_at].rfind('@').or_else(|| rest.rfind('@'))
+}
+
+/// `password=…` (also `sslpassword`, any case) in a URL's options, up to the next `&` or `#`.
+fn mask_options(input: &str) -> String {
+    let Some(q) = input.find('?') else { return input.to_string() };
+    let (head, options) = input.split_at(q + 1);
+    let masked: Vec<String> = options
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if k.to_ascii_lowercase().contains("password") => format!("{k}=***"),
+            _ => kv.to_string(),
+        })
+        .collect();
+    format!("{head}{}", masked.join("&"))
+}
+
 /// The URL with `password` put back into it.
 pub fn with_password(input: &str, password: &str) -> String {
     match url::Url::parse(input) {
@@ -177,6 +219,25 @@ mod tests {
         assert!(parse_url("postgres://h/db?sslmode=sometimes").unwrap_err().contains("unknown TLS mode"));
         assert!(parse_url("sqlite:").unwrap_err().contains("needs a file path"));
         assert!(parse_url("postgres://h/db?frobnicate=1").unwrap_err().contains("frobnicate"));
+    }
+
+    #[test]
+    fn mask_password_hides_every_form_of_password() {
+        let cases = [
+            ("postgres://u:SECRET@h/db?bogus=1", "postgres://u:***@h/db?bogus=1"),
+            ("mysql://root:SE@CR:ET@127.0.0.1:3306/x", "mysql://root:***@127.0.0.1:3306/x"),
+            ("postgres://u:SE/CRET@h/db", "postgres://u:***@h/db"),
+            ("postgres://u@h/db?sslmode=require&password=SECRET", "postgres://u@h/db?sslmode=require&password=***"),
+            ("postgres://h:5432/db", "postgres://h:5432/db"),
+            ("sqlite:/tmp/a.db?mode=ro", "sqlite:/tmp/a.db?mode=ro"),
+            ("postgres://u:SECRET@h:notaport/db", "postgres://u:***@h:notaport/db"),
+            ("postgres://u:SE?CR#ET@h/db", "postgres://u:***@h/db"),
+            ("u:SECRET@h/db", "u:***@h/db"),
+            ("prod", "prod"),
+        ];
+        for (input, shown) in cases {
+            assert_eq!(mask_password(input), shown, "{input}");
+        }
     }
 
     #[test]

@@ -326,9 +326,18 @@ fn table_width(s: &str) -> usize {
     display_width(&table_cell(s))
 }
 
-/// A cell on one line of a text table: newlines and tabs shown as `↵` and `→`.
+/// A cell on one line of a text table: newlines and tabs shown as `↵` and `→`, other control characters escaped
+/// (`\x1b`), so a value cannot drive the terminal the table is printed on.
 fn table_cell(s: &str) -> String {
-    s.replace('\n', "↵").replace('\r', "").replace('\t', "→")
+    crate::core::text::one_line(s).into_owned()
+}
+
+/// The table name for SQL INSERTs, quoted for `engine`: `name`, or `schema.name` with each part quoted.
+pub fn table_name(engine: Engine, name: &str) -> String {
+    match name.split_once('.') {
+        Some((schema, table)) if !schema.is_empty() && !table.is_empty() => quote::qualified(engine, schema, table),
+        _ => quote::ident(engine, name),
+    }
 }
 
 #[cfg(test)]
@@ -385,6 +394,22 @@ mod tests {
     fn table() {
         let t = write(Format::Table, &[[Some("10"), Some("a\nb"), None, Some("{}")]]);
         assert_eq!(t, " id | na\"me | ok | doc\n----+-------+----+-----\n 10 | a↵b   |    | {}\n(1 row)\n");
+    }
+
+    #[test]
+    fn table_cells_cannot_drive_the_terminal() {
+        let t = write(Format::Table, &[[Some("1"), Some("\u{1b}[2J\u{7}x\0y\rz é 漢"), None, None]]);
+        assert!(t.contains(" \\x1b[2J\\x07x\\x00y\\x0dz é 漢 "), "{t}");
+        assert!(!t.chars().any(|c| c.is_control() && c != '\n'), "{t:?}");
+    }
+
+    #[test]
+    fn table_names_are_quoted() {
+        assert_eq!(table_name(Engine::Postgres, "result"), "\"result\"");
+        assert_eq!(table_name(Engine::Postgres, "x; DROP TABLE t"), "\"x; DROP TABLE t\"");
+        assert_eq!(table_name(Engine::Mysql, "app.or`ders"), "`app`.`or``ders`");
+        assert_eq!(table_name(Engine::Sqlite, "a\"b"), "\"a\"\"b\"");
+        assert_eq!(table_name(Engine::Postgres, ".x"), "\".x\"");
     }
 
     #[test]

@@ -122,7 +122,7 @@ fn render_details(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             lines.push(kv("Engine", p.engine.to_string(), theme));
             lines.push(kv("Target", p.target(), theme));
             if p.engine != Engine::Sqlite {
-                lines.push(kv("Password", p.password.describe(), theme));
+                lines.push(kv("Password", p.describe_password(), theme));
                 lines.push(kv("TLS", tls_line(p), theme));
             }
             let mut flags = vec![];

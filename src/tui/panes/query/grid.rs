@@ -31,7 +31,9 @@ fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, text: &str, style: Style, r
     if width == 0 {
         return;
     }
-    let mut shown: String = text.chars().map(|c| if c.is_control() { '·' } else { c }).take(width as usize).collect();
+    // Control characters shown as the CLI's table shows them (`↵`, `→`, `\x1b`).
+    let text = crate::core::text::one_line(text);
+    let mut shown: String = text.chars().take(width as usize).collect();
     let n = shown.chars().count() as u16;
     if n == width && text.chars().count() > width as usize {
         shown.pop();

@@ -226,7 +226,8 @@ impl ResultView {
         let cap = if self.explain { 400 } else { 40 };
         for r in self.measured..upto {
             for (c, w) in self.widths.iter_mut().enumerate() {
-                let n = rows.get(r, c).map_or(4, |s| s.lines().next().unwrap_or("").chars().count().min(400)) as u16;
+                let first_line = |s: &str| crate::core::text::one_line(s.lines().next().unwrap_or("")).chars().count();
+                let n = rows.get(r, c).map_or(4, |s| first_line(s).min(400)) as u16;
                 *w = (*w).max(n.min(cap));
             }
         }
