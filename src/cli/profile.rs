@@ -207,6 +207,10 @@ fn print_report(r: &TestReport) {
         if let Some(l) = r.latency_ms {
             println!("  round trip {l:.2} ms");
         }
+        if let (Some(can), Some(why)) = (r.role_can_write, &r.role_privileges) {
+            let note = if can { " (read_only on a profile holds dbconsole's sessions; only a role without these cannot write at all)" } else { "" };
+            println!("  role writes {}: {why}{note}", if can { "yes" } else { "no" });
+        }
         if !r.extensions.is_empty() {
             let e: Vec<_> = r.extensions.iter().map(|e| format!("{} {}", e.name, e.version)).collect();
             println!("  extensions {}", e.join(", "));
@@ -236,6 +240,8 @@ pub fn report_json(r: &TestReport) -> serde_json::Value {
         "tls": r.tls,
         "latency_ms": r.latency_ms,
         "extensions": r.extensions,
+        "role_can_write": r.role_can_write,
+        "role_privileges": r.role_privileges,
         "steps": r.steps,
         "total_ms": r.total_ms,
         "exit_code": r.exit_code(),

@@ -395,3 +395,89 @@ fn a_plan_made_from_urls_runs_later() {
     let o = sb.run(&["transfer", "run", path.to_str().unwrap(), "--yes"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// A read-only profile stays read-only for the whole session: statements that switch it off are refused before
+/// they are sent, and one that gets round the check (a function an admin wrote) leaves the session reconnected
+/// read-only, so the next write is refused by the server.
+#[tokio::test]
+async fn read_only_sessions_cannot_be_switched_read_write() {
+    use dbconsole::core::engine::connect_pool;
+    use dbconsole::core::profile::url::parse_url;
+    use dbconsole::core::query::Session;
+    use secrecy::SecretString;
+    let (pg_db, my_db) = (new_pg_db().await, new_my_db().await);
+    let admin_pg = pg_pool(&pg_db).await;
+    exec(&admin_pg, "CREATE FUNCTION flip() RETURNS text LANGUAGE sql AS $$ SELECT set_config('default_transaction_read_only', 'off', false) $$").await;
+    let admin_my = my_pool(&my_db).await;
+    exec(&admin_my, "CREATE PROCEDURE flip() SET SESSION TRANSACTION READ WRITE").await;
+    for (url, pw, db) in [
+        (format!("postgres://dbc@127.0.0.1:{}/{pg_db}", pg_port()), "DBC_TEST_PG_PASSWORD", &admin_pg),
+        (format!("mysql://dbc@127.0.0.1:{}/{my_db}", my_port()), "DBC_TEST_MY_PASSWORD", &admin_my),
+    ] {
+        let mut p = parse_url(&url).unwrap();
+        p.read_only = true;
+        let pool = connect_pool(&p, Some(&SecretString::from(env(pw)))).await.unwrap();
+        let mut s = Session::open(&pool).await.unwrap();
+        let mut sink = crate::query::Collect::default();
+        let switches: &[&str] = if p.engine == dbconsole::core::profile::Engine::Postgres {
+            &[
+                "SET default_transaction_read_only = off",
+                "BEGIN READ WRITE",
+                "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+                "SELECT set_config('default_transaction_read_only', 'off', false)",
+            ]
+        } else {
+            &["SET SESSION TRANSACTION READ WRITE", "START TRANSACTION READ WRITE", "SET @@SESSION.tx_read_only = 0"]
+        };
+        for sql in switches {
+            let e = s.run(sql, &mut sink).await.expect_err(sql);
+            assert!(e.message.contains("read-only"), "{sql}: {e}");
+            let e = s.run("CREATE TABLE w (i INT)", &mut sink).await.expect_err("still read-only");
+            assert!(!e.message.contains("refused: this profile"), "the server refuses it: {e}");
+        }
+        // Round the textual check: the session notices, reconnects, and stays read-only.
+        let call = if p.engine == dbconsole::core::profile::Engine::Postgres { "SELECT flip()" } else { "CALL flip()" };
+        let e = s.run(call, &mut sink).await.expect_err(call);
+        assert!(e.message.contains("no longer read-only"), "{e}");
+        assert!(s.run("CREATE TABLE w (i INT)", &mut sink).await.is_err(), "{url}: read-write after the flip");
+        let tables = if p.engine == dbconsole::core::profile::Engine::Postgres {
+            "SELECT CAST(count(*) AS CHAR(5)) FROM information_schema.tables WHERE table_name = 'w'"
+        } else {
+            "SELECT CAST(count(*) AS CHAR(5)) FROM information_schema.tables WHERE table_name = 'w' AND table_schema = DATABASE()"
+        };
+        assert_eq!(scalar(db, tables).await.as_deref().map(str::trim), Some("0"));
+        s.close().await;
+        pool.close().await;
+    }
+}
+
+/// The connection test says whether the role itself can write, so a truly read-only setup can be chosen.
+#[test]
+fn the_connection_test_says_whether_the_role_can_write() {
+    let sb = Sandbox::new();
+    let cases = [
+        (format!("postgres://dbc@127.0.0.1:{}/dbc", pg_port()), "PGPASSWORD", env("DBC_TEST_PG_PASSWORD"), true),
+        (
+            format!("postgres://dbc_limited@127.0.0.1:{}/dbc", pg_port()),
+            "PGPASSWORD",
+            env("DBC_TEST_PG_LIMITED_PASSWORD"),
+            false,
+        ),
+        (format!("mysql://dbc@127.0.0.1:{}/dbc", my_port()), "MYSQL_PWD", env("DBC_TEST_MY_PASSWORD"), true),
+        (
+            format!("mysql://dbc_limited@127.0.0.1:{}", my_port()),
+            "MYSQL_PWD",
+            env("DBC_TEST_MY_LIMITED_PASSWORD"),
+            false,
+        ),
+    ];
+    for (url, var, pw, writes) in cases {
+        let secret_url = url.replacen("@", &format!(":{}@", pw), 1);
+        let _ = var;
+        let o = sb.run(&["profile", "test", &secret_url, "--json"]);
+        let v = json(&o);
+        assert_eq!(v["ok"], true, "{url}: {v}");
+        assert_eq!(v["role_can_write"], writes, "{url}: {v}");
+        assert!(v["role_privileges"].as_str().is_some_and(|s| !s.is_empty()), "{url}: {v}");
+    }
+}

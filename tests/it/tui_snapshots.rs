@@ -63,6 +63,8 @@ fn failed_test_shows_diagnosis_and_production_warning() {
         tls: None,
         latency_ms: None,
         extensions: vec![],
+        role_can_write: None,
+        role_privileges: None,
         steps: vec![
             StepReport { name: "resolve", ok: true, elapsed_ms: 1.2, detail: "10.0.0.5".into() },
             StepReport {

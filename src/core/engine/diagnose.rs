@@ -72,6 +72,10 @@ pub struct TestReport {
     pub tls: Option<bool>,
     pub latency_ms: Option<f64>,
     pub extensions: Vec<Extension>,
+    /// Whether the role could write if the session let it (superuser, CREATE, INSERT/UPDATE/DELETE…), and why:
+    /// a read-only profile is enforced per session, so a truly read-only setup also uses a role that cannot write.
+    pub role_can_write: Option<bool>,
+    pub role_privileges: Option<String>,
     pub steps: Vec<StepReport>,
     pub total_ms: f64,
 }
@@ -93,6 +97,8 @@ impl TestReport {
             tls: None,
             latency_ms: None,
             extensions: Vec::new(),
+            role_can_write: None,
+            role_privileges: None,
             steps: Vec::new(),
             total_ms: 0.0,
         }
@@ -261,6 +267,10 @@ async fn test_network<F: FnMut(&StepReport)>(p: &Profile, password: Option<&Secr
             r.current_database = Some(facts.2);
             r.tls = Some(facts.3);
             r.extensions = facts.4;
+            if let Ok((can, why)) = pg_role_writes(&mut conn).await {
+                r.role_can_write = Some(can);
+                r.role_privileges = Some(why);
+            }
             r.latency_ms = latency!(conn);
             let _ = conn.close().await;
         }
@@ -281,10 +291,63 @@ async fn test_network<F: FnMut(&StepReport)>(p: &Profile, password: Option<&Secr
             r.current_user = Some(facts.1);
             r.current_database = facts.2;
             r.tls = Some(facts.3);
+            if let Ok((can, why)) = mysql_role_writes(&mut conn).await {
+                r.role_can_write = Some(can);
+                r.role_privileges = Some(why);
+            }
             r.latency_ms = latency!(conn);
             let _ = conn.close().await;
         }
     }
+}
+
+/// What the PostgreSQL role may write: superuser, CREATE on the database or a schema, or INSERT, UPDATE,
+/// DELETE or TRUNCATE on a table or view.
+async fn pg_role_writes(conn: &mut sqlx::PgConnection) -> Result<(bool, String), sqlx::Error> {
+    let (superuser, create_db, schemas, tables): (bool, bool, i64, i64) = sqlx::query_as(
+        "SELECT r.rolsuper, has_database_privilege(current_database(), 'CREATE'), \
+           (SELECT count(*) FROM pg_namespace n WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') \
+              AND n.nspname NOT LIKE 'pg\\_%' AND has_schema_privilege(n.oid, 'CREATE')), \
+           (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+              WHERE c.relkind IN ('r', 'p', 'v', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+              AND n.nspname NOT LIKE 'pg\\_%' AND (has_table_privilege(c.oid, 'INSERT') \
+              OR has_table_privilege(c.oid, 'UPDATE') OR has_table_privilege(c.oid, 'DELETE') \
+              OR has_table_privilege(c.oid, 'TRUNCATE'))) \
+         FROM pg_roles r WHERE r.rolname = current_user",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if superuser {
+        return Ok((true, "superuser".into()));
+    }
+    let mut what = Vec::new();
+    if create_db {
+        what.push("CREATE on the database".to_string());
+    }
+    if schemas > 0 {
+        what.push(format!("CREATE in {schemas} schema(s)"));
+    }
+    if tables > 0 {
+        what.push(format!("INSERT/UPDATE/DELETE/TRUNCATE on {tables} table(s)"));
+    }
+    Ok(if what.is_empty() { (false, "no write privilege".into()) } else { (true, what.join(", ")) })
+}
+
+/// What the MySQL account may write, from SHOW GRANTS: any privilege beyond reading.
+async fn mysql_role_writes(conn: &mut sqlx::MySqlConnection) -> Result<(bool, String), sqlx::Error> {
+    const READING: &[&str] = &["USAGE", "SELECT", "SHOW VIEW", "SHOW DATABASES", "PROCESS", "REPLICATION CLIENT", "EXECUTE", "LOCK TABLES"];
+    let grants: Vec<String> = sqlx::query_scalar("SHOW GRANTS").fetch_all(&mut *conn).await?;
+    let mut writes = Vec::new();
+    for g in &grants {
+        let Some(list) = g.strip_prefix("GRANT ").and_then(|r| r.split_once(" ON ")).map(|(l, _)| l) else { continue };
+        for p in list.split(',').map(|p| p.trim().to_ascii_uppercase()) {
+            let p = p.split('(').next().unwrap_or("").trim().to_string();
+            if !READING.contains(&p.as_str()) && !writes.contains(&p) {
+                writes.push(p);
+            }
+        }
+    }
+    Ok(if writes.is_empty() { (false, "no write privilege".into()) } else { (true, writes.join(", ")) })
 }
 
 type PgFacts = (String, String, String, bool, Vec<Extension>);

@@ -3,7 +3,7 @@
 //! server: `pg_cancel_backend` from another connection (PostgreSQL), `KILL QUERY` from another connection (MySQL),
 //! a progress-handler interrupt (SQLite).
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
@@ -103,10 +103,12 @@ enum Conn {
     Lite(sqlx::SqliteConnection),
 }
 
+/// The server-side id of the session's connection is shared with the cancellers handed out, so a session that
+/// reconnects (a read-only session that stopped being read-only) keeps them pointing at its connection.
 #[derive(Clone)]
 enum CancelTarget {
-    Pg { pool: sqlx::PgPool, pid: i32 },
-    My { pool: sqlx::MySqlPool, id: u64 },
+    Pg { pool: sqlx::PgPool, pid: Arc<AtomicI64> },
+    My { pool: sqlx::MySqlPool, id: Arc<AtomicI64> },
     Lite { flag: Arc<AtomicBool> },
 }
 
@@ -119,13 +121,13 @@ impl Canceller {
         match &self.0 {
             CancelTarget::Pg { pool, pid } => {
                 sqlx::query("SELECT pg_cancel_backend($1)")
-                    .bind(pid)
+                    .bind(pid.load(Ordering::SeqCst) as i32)
                     .execute(pool)
                     .await
                     .map_err(|e| QueryError::from_sqlx(&e))?;
             }
             CancelTarget::My { pool, id } => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("KILL QUERY {id}")))
+                sqlx::query(sqlx::AssertSqlSafe(format!("KILL QUERY {}", id.load(Ordering::SeqCst))))
                     .execute(pool)
                     .await
                     .map_err(|e| QueryError::from_sqlx(&e))?;
@@ -143,6 +145,19 @@ pub struct Session {
     conn: Conn,
     canceller: Canceller,
     engine: Engine,
+    /// The profile is read-only: statements that would switch that off are refused, and the session checks
+    /// after each statement that it still is (reconnecting if not).
+    read_only: bool,
+}
+
+/// The session's transaction access mode (MariaDB before 11.1 and MySQL 5.7 call it tx_read_only).
+async fn mysql_read_only(c: &mut sqlx::MySqlConnection) -> bool {
+    let v: Result<i64, _> = sqlx::query_scalar("SELECT @@SESSION.transaction_read_only").fetch_one(&mut *c).await;
+    let v = match v {
+        Ok(v) => Ok(v),
+        Err(_) => sqlx::query_scalar("SELECT @@SESSION.tx_read_only").fetch_one(&mut *c).await,
+    };
+    v.is_ok_and(|v: i64| v == 1)
 }
 
 fn err(e: sqlx::Error) -> QueryError {
@@ -157,21 +172,28 @@ impl Session {
             DbPool::Postgres(p) => {
                 let mut c = p.acquire().await.map_err(err)?.detach();
                 let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut c).await.map_err(err)?;
+                // A read-only profile's pool starts every connection with default_transaction_read_only = on.
+                let read_only =
+                    p.connect_options().get_options().is_some_and(|o| o.contains("default_transaction_read_only"));
                 Session {
                     mysql_begun: false,
                     conn: Conn::Pg(c),
-                    canceller: Canceller(CancelTarget::Pg { pool: p.clone(), pid }),
+                    canceller: Canceller(CancelTarget::Pg { pool: p.clone(), pid: Arc::new(AtomicI64::new(pid.into())) }),
                     engine: Engine::Postgres,
+                    read_only,
                 }
             }
             DbPool::Mysql(p) => {
                 let mut c = p.acquire().await.map_err(err)?.detach();
                 let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()").fetch_one(&mut c).await.map_err(err)?;
+                // A read-only profile's pool sets SESSION TRANSACTION READ ONLY on every connection.
+                let read_only = mysql_read_only(&mut c).await;
                 Session {
                     mysql_begun: false,
                     conn: Conn::My(c),
-                    canceller: Canceller(CancelTarget::My { pool: p.clone(), id }),
+                    canceller: Canceller(CancelTarget::My { pool: p.clone(), id: Arc::new(AtomicI64::new(id as i64)) }),
                     engine: Engine::Mysql,
+                    read_only,
                 }
             }
             DbPool::Sqlite(p) => {
@@ -185,6 +207,7 @@ impl Session {
                     conn: Conn::Lite(c),
                     canceller: Canceller(CancelTarget::Lite { flag }),
                     engine: Engine::Sqlite,
+                    read_only: false,
                 }
             }
         })
@@ -192,6 +215,66 @@ impl Session {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// Holds the session to the profile's `read_only` (SQLite opens the file read-only, which nothing in SQL
+    /// can undo; the servers need watching).
+    pub fn set_read_only(&mut self, read_only: bool) {
+        self.read_only = read_only;
+    }
+
+    /// After a statement on a read-only session: the server must still say read-only. If a statement got round
+    /// the refusal (a function that changes the setting, say), the connection is replaced by a fresh read-only
+    /// one from the pool — inside an open transaction, that ends it — and the caller is told.
+    async fn still_read_only(&mut self) -> Result<(), QueryError> {
+        let ok = match &mut self.conn {
+            Conn::Pg(c) => {
+                let r = sqlx::raw_sql(
+                    "SELECT current_setting('default_transaction_read_only') = 'on' \
+                     AND current_setting('transaction_read_only') = 'on'",
+                )
+                .fetch_one(&mut *c)
+                .await;
+                match r {
+                    Ok(row) => sqlx::Row::try_get_raw(&row, 0).ok().and_then(|v| v.as_str().ok()) == Some("t"),
+                    // A failed transaction answers nothing until ROLLBACK, and cannot write either.
+                    Err(e) if QueryError::from_sqlx(&e).code.as_deref() == Some("25P02") => true,
+                    Err(_) => false,
+                }
+            }
+            Conn::My(c) => mysql_read_only(c).await,
+            Conn::Lite(_) => true,
+        };
+        if ok {
+            return Ok(());
+        }
+        self.reconnect().await?;
+        Err(QueryError::other(
+            "this profile is read-only, and the session was no longer read-only after that statement: dbconsole \
+             closed the connection and opened a new read-only one (an open transaction was ended)",
+        ))
+    }
+
+    async fn reconnect(&mut self) -> Result<(), QueryError> {
+        match (&mut self.conn, &self.canceller.0) {
+            (Conn::Pg(c), CancelTarget::Pg { pool, pid }) => {
+                let mut fresh = pool.acquire().await.map_err(err)?.detach();
+                let id: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut fresh).await.map_err(err)?;
+                let old = std::mem::replace(c, fresh);
+                let _ = old.close().await;
+                pid.store(id.into(), Ordering::SeqCst);
+            }
+            (Conn::My(c), CancelTarget::My { pool, id }) => {
+                let mut fresh = pool.acquire().await.map_err(err)?.detach();
+                let n: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()").fetch_one(&mut fresh).await.map_err(err)?;
+                let old = std::mem::replace(c, fresh);
+                let _ = old.close().await;
+                id.store(n as i64, Ordering::SeqCst);
+                self.mysql_begun = false;
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     pub fn canceller(&self) -> Canceller {
@@ -204,6 +287,14 @@ impl Session {
             return Err(QueryError::other(format!(
                 "the statement holds a NUL byte (line {line}, column {col}), which SQL text cannot carry: \
                  nothing was sent (write it as a bound value, chr(0) or CHAR(0), or remove it)"
+            )));
+        }
+        if self.read_only
+            && let Some(what) = crate::core::sql::classify::turns_off_read_only(sql, self.engine)
+        {
+            return Err(QueryError::other(format!(
+                "refused: this profile is read-only, and `{what}` would make the session read-write; nothing was \
+                 sent (use a profile without read_only to write)"
             )));
         }
         if let CancelTarget::Lite { flag } = &self.canceller.0 {
@@ -227,6 +318,9 @@ impl Session {
                 }
                 None => {}
             }
+        }
+        if self.read_only {
+            self.still_read_only().await?;
         }
         let mut out = result?;
         out.elapsed = started.elapsed();

@@ -124,3 +124,81 @@ mod tests {
         assert!(!analyse("INSERT INTO t VALUES (1)", Postgres).returns_rows);
     }
 }
+
+/// Session settings that hold a read-only session read-only.
+const READ_ONLY_SETTINGS: &[&str] = &["DEFAULT_TRANSACTION_READ_ONLY", "TRANSACTION_READ_ONLY", "TX_READ_ONLY"];
+
+/// What in `sql` would turn a read-only session read-write, if anything: `SET default_transaction_read_only`,
+/// `BEGIN/START TRANSACTION … READ WRITE`, `SET [SESSION CHARACTERISTICS AS] TRANSACTION READ WRITE`, MySQL's
+/// `SET SESSION TRANSACTION READ WRITE` and `@@transaction_read_only`/`@@tx_read_only`, PostgreSQL's
+/// `set_config('…read_only…')`. Executable comments count (MySQL runs them). The session also checks after each
+/// statement, for what text cannot show (a function that changes the setting).
+pub fn turns_off_read_only(sql: &str, engine: Engine) -> Option<String> {
+    use super::lex::{Tok, tokens};
+    let toks: Vec<_> = tokens(sql, engine).into_iter().filter(|t| !matches!(t.kind, Tok::Space | Tok::Comment)).collect();
+    let words: Vec<String> =
+        toks.iter().filter(|t| t.kind == Tok::Word).map(|t| t.text(sql).to_ascii_uppercase()).collect();
+    if let Some(w) = words.windows(2).find(|w| w[0] == "READ" && w[1] == "WRITE") {
+        return Some(w.join(" "));
+    }
+    let first = words.first().map(String::as_str).unwrap_or("");
+    if matches!(first, "SET" | "RESET")
+        && let Some(s) = words.iter().find(|w| READ_ONLY_SETTINGS.contains(&w.as_str()))
+    {
+        return Some(format!("{first} {}", s.to_ascii_lowercase()));
+    }
+    let strings_name_it = toks
+        .iter()
+        .filter(|t| matches!(t.kind, Tok::String | Tok::QuotedIdent))
+        .any(|t| t.text(sql).to_ascii_lowercase().contains("read_only"));
+    if words.iter().any(|w| w == "SET_CONFIG") && strings_name_it {
+        return Some("set_config(…read_only…)".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod read_only_tests {
+    use super::*;
+
+    #[test]
+    fn statements_that_switch_read_only_off() {
+        let pg = [
+            "SET default_transaction_read_only = off",
+            "set session default_transaction_read_only to 0",
+            "BEGIN READ WRITE",
+            "begin isolation level serializable, read write",
+            "START TRANSACTION READ WRITE",
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+            "SET TRANSACTION READ WRITE",
+            "SET LOCAL transaction_read_only = off",
+            "RESET default_transaction_read_only",
+            "SELECT set_config('default_transaction_read_only', 'off', false)",
+            "/* x */ SET default_transaction_read_only = off",
+        ];
+        for s in pg {
+            assert!(turns_off_read_only(s, Engine::Postgres).is_some(), "{s}");
+        }
+        let my = [
+            "SET SESSION TRANSACTION READ WRITE",
+            "START TRANSACTION READ WRITE",
+            "SET @@session.transaction_read_only = 0",
+            "SET tx_read_only = OFF",
+            "SET STATEMENT transaction_read_only = 0 FOR INSERT INTO t VALUES (1)",
+            "/*!40101 SET SESSION TRANSACTION READ WRITE */",
+        ];
+        for s in my {
+            assert!(turns_off_read_only(s, Engine::Mysql).is_some(), "{s}");
+        }
+        for s in [
+            "SELECT 'read write' AS x",
+            "SHOW transaction_read_only",
+            "SELECT current_setting('transaction_read_only')",
+            "BEGIN",
+            "BEGIN READ ONLY",
+            "-- SET default_transaction_read_only = off\nSELECT 1",
+        ] {
+            assert!(turns_off_read_only(s, Engine::Postgres).is_none(), "{s}");
+        }
+    }
+}

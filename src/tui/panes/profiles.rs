@@ -216,6 +216,9 @@ fn test_lines(lines: &mut Vec<Line>, test: Option<&TestState>, theme: &Theme) {
             if let Some(l) = r.latency_ms {
                 facts.push(format!("round trip {l:.2} ms"));
             }
+            if let (Some(can), Some(why)) = (r.role_can_write, &r.role_privileges) {
+                facts.push(format!("role can write: {} ({why})", if can { "yes" } else { "no" }));
+            }
             if !r.extensions.is_empty() {
                 facts.push(format!(
                     "extensions: {}",
