@@ -129,6 +129,13 @@ async fn hostile_sql_never_escapes_its_literal_on_any_target() {
             // The executable-comment view gains no column on MySQL.
             let who = scalar(&tgt_pool, "SELECT CAST(who AS CHAR) FROM w").await;
             assert_eq!(who, None, "{log}");
+            // MySQL ENUM values (with a backslash and a quote) became a CHECK PostgreSQL accepts.
+            if (source, target) == ("my", "pg") {
+                let checks = "SELECT count(*) FROM pg_constraint WHERE conname LIKE '%enum%' AND contype = 'c'";
+                assert_eq!(count(&tgt_pool, checks).await, 1, "{log}");
+                let bad = "INSERT INTO t (id, e) VALUES (9, 'nope')";
+                assert!(scalar(&tgt_pool, &format!("{bad} RETURNING 'inserted'")).await.is_none(), "{log}");
+            }
             // A SQLite source's view is always portable: it must have been created.
             if source == "lite" {
                 assert!(scalar(&tgt_pool, "SELECT a FROM v").await.is_some(), "view v missing: {log}");
@@ -480,4 +487,49 @@ fn the_connection_test_says_whether_the_role_can_write() {
         assert_eq!(v["role_can_write"], writes, "{url}: {v}");
         assert!(v["role_privileges"].as_str().is_some_and(|s| !s.is_empty()), "{url}: {v}");
     }
+}
+
+/// A `-- no-transaction` PostgreSQL migration killed part-way is recorded as failed with how far it got, never
+/// left pending with its first statements silently applied; re-applying refuses until it is repaired.
+#[tokio::test]
+async fn a_killed_no_transaction_migration_is_recorded_as_failed() {
+    let sb = Sandbox::new();
+    let dir = sb.dir.path().join("m");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &sb.data().join("x.db"), &sb.data().join("y.db"), &pg_db, "dbc");
+    std::fs::write(
+        dir.join("1_concurrently.sql"),
+        "-- no-transaction\nCREATE TABLE a (i int);\nSELECT pg_sleep(60);\nCREATE TABLE b (i int);\n",
+    )
+    .unwrap();
+    let mut child = sb
+        .cmd()
+        .args(["migrate", "apply", "pg", "--dir", dir.to_str().unwrap(), "--yes"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pg = pg_pool(&pg_db).await;
+    let started = Instant::now();
+    while count(&pg, "SELECT count(*) FROM pg_tables WHERE tablename = 'a'").await == 0 {
+        assert!(started.elapsed() < Duration::from_secs(20), "the migration never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    // The killed run's backend still sleeps, holding the migration lock: end it, as the server would on timeout.
+    exec(&pg, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()").await;
+    let o = sb.run(&["migrate", "status", "pg", "--dir", dir.to_str().unwrap(), "--json"]);
+    let v = json(&o);
+    let e = &v["entries"][0];
+    assert_eq!(e["status"], "failed", "{v}");
+    assert_eq!(e["statements_completed"], 1, "{v}");
+    let o = sb.run(&["migrate", "status", "pg", "--dir", dir.to_str().unwrap()]);
+    assert!(stdout(&o).contains("statements 1–1 ran"), "{}", stdout(&o));
+    let o = sb.run(&["migrate", "apply", "pg", "--dir", dir.to_str().unwrap(), "--yes"]);
+    assert_eq!(o.status.code(), Some(3), "refused by the state: {}{}", stdout(&o), stderr(&o));
+    assert_eq!(count(&pg, "SELECT count(*) FROM pg_tables WHERE tablename = 'b'").await, 0);
+    pg.close().await;
 }
