@@ -448,9 +448,11 @@ impl App {
                 }
                 FormOutcome::Save { profile, replacing } => {
                     if self.set.broken {
+                        // Not TOML, or not a regular file (a FIFO, a device): the problem says which.
+                        let why = self.set.problems.first().map_or_else(String::new, |p| format!(": {}", p.message));
                         self.info(
                             Level::Error,
-                            "the profiles file is not valid TOML: fix it by hand first; nothing was written",
+                            format!("the profiles file cannot be edited{why}; nothing was written"),
                         );
                         return vec![];
                     }
