@@ -533,3 +533,109 @@ async fn a_killed_no_transaction_migration_is_recorded_as_failed() {
     assert_eq!(count(&pg, "SELECT count(*) FROM pg_tables WHERE tablename = 'b'").await, 0);
     pg.close().await;
 }
+
+/// Statements as a client sends them, normalized (comments and spacing dropped, a trailing `;` removed) so that
+/// ours and the client's compare token by token.
+fn normalized(sql: &str, engine: dbconsole::core::profile::Engine) -> String {
+    use dbconsole::core::sql::lex::{Tok, tokens};
+    let words: Vec<&str> = tokens(sql, engine)
+        .into_iter()
+        .filter(|t| !matches!(t.kind, Tok::Space | Tok::Comment))
+        .map(|t| t.text(sql))
+        .collect();
+    let mut s = words.join(" ");
+    while s.ends_with(';') {
+        s.pop();
+        s = s.trim_end().to_string();
+    }
+    s
+}
+
+const PG_CORPUS: &str = "SELECT 1; -- a comment; with a semicolon\n\
+/* a /* nested; */ still; */ SELECT $$x;y$$ AS \"é;\";\n\
+SELECT (1;\n2);\n\
+SELECT E'it\\'s; fine', 'plain\\', 'two''; quotes';\n\
+DO $d$ BEGIN PERFORM 1; END $d$;\n\
+CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n\
+CREATE TABLE \"we;ird\" (\"a;b\" int, begin_at int, end_at int);\n\
+SELECT begin_at, end_at FROM \"we;ird\"; SELECT 'é漢' AS ü;\n\
+SELECT CASE WHEN true THEN 1 ELSE 2 END;\n\
+SELECT 1 -- trailing\n\
+;\n\
+SELECT $1$not a tag$1$;\n";
+
+const MY_CORPUS: &str = "/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n\
+/*!40101 SET NAMES utf8mb4 */;\n\
+SELECT 'a\\';b', \"x\\\";y\" # comment; here\n;\n\
+SELECT 1 --1\n;\n\
+SELECT 2 -- comment;\n;\n\
+CREATE TABLE `we;ird` (`a``b` INT, x INT);\n\
+DELIMITER ;;\n\
+/*!50003 CREATE*/ /*!50017 DEFINER=CURRENT_USER*/ /*!50003 TRIGGER tr BEFORE INSERT ON `we;ird` FOR EACH ROW BEGIN\n\
+  SET NEW.x = 1;\n  SET NEW.x = NEW.x + 1;\nEND */;;\n\
+DELIMITER ;\n\
+DELIMITER $$\n\
+CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 'é;漢'; END$$\n\
+DELIMITER ;\n\
+SELECT 'é漢' AS `ü`;\n";
+
+/// The splitter agrees with the engines' own clients on scripts with every awkward construct: psql (its query
+/// log) for PostgreSQL, the mariadb client (its verbose echo) for MySQL dumps.
+#[tokio::test]
+async fn splitting_agrees_with_psql_and_the_mariadb_client() {
+    use dbconsole::core::profile::Engine;
+    use dbconsole::core::sql::split;
+    let dir = tempfile::tempdir().unwrap();
+    let (pg_db, my_db) = (new_pg_db().await, new_my_db().await);
+    // psql: each query it sends, between its log markers.
+    let file = dir.path().join("pg.sql");
+    std::fs::write(&file, PG_CORPUS).unwrap();
+    let log = dir.path().join("psql.log");
+    let o = std::process::Command::new("psql")
+        .args(["-X", "-q", "-h", "127.0.0.1", "-p", &pg_port().to_string(), "-U", "dbc", "-d", &pg_db])
+        .args(["-o", "/dev/null", "-L", log.to_str().unwrap(), "-f", file.to_str().unwrap()])
+        .env("PGPASSWORD", env("DBC_TEST_PG_PASSWORD"))
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&log).unwrap_or_else(|_| panic!("no psql log: {}", stderr(&o)));
+    let psql: Vec<String> = text
+        .split("********* QUERY **********\n")
+        .skip(1)
+        .map(|q| normalized(q.split("\n**************************\n").next().unwrap(), Engine::Postgres))
+        .collect();
+    let ours: Vec<String> = split(PG_CORPUS, Engine::Postgres).iter().map(|s| normalized(&s.text, Engine::Postgres)).collect();
+    assert_eq!(psql.len(), 12, "{text}");
+    assert_eq!(ours, psql);
+    // The mariadb client: each statement it sends, echoed between dashes with -vvv.
+    let o = std::process::Command::new("mariadb")
+        .args(["--no-defaults", "-h127.0.0.1", &format!("-P{}", my_port()), "-udbc", "-vvv", "--force", &my_db])
+        .env("MYSQL_PWD", env("DBC_TEST_MY_PASSWORD"))
+        .stdin(std::fs::File::open({
+            let f = dir.path().join("my.sql");
+            std::fs::write(&f, MY_CORPUS).unwrap();
+            f
+        })
+        .unwrap())
+        .output()
+        .unwrap();
+    let echo = stdout(&o);
+    let mut client = Vec::new();
+    let mut inside: Option<String> = None;
+    for line in echo.lines() {
+        match (&mut inside, line == "--------------") {
+            (None, true) => inside = Some(String::new()),
+            (Some(q), true) => {
+                client.push(normalized(q, Engine::Mysql));
+                inside = None;
+            }
+            (Some(q), false) => {
+                q.push_str(line);
+                q.push('\n');
+            }
+            (None, false) => {}
+        }
+    }
+    let ours: Vec<String> = split(MY_CORPUS, Engine::Mysql).iter().map(|s| normalized(&s.text, Engine::Mysql)).collect();
+    assert_eq!(client.len(), 9, "{echo}");
+    assert_eq!(ours, client, "mariadb said:\n{echo}\n{}", stderr(&o));
+}
