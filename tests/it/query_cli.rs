@@ -56,7 +56,7 @@ fn formats_on_each_engine() {
         "--table",
         "people",
     ]);
-    assert_eq!(stdout(&o), "INSERT INTO people (\"id\", \"name\") VALUES (1, 'Grace Lovelace');\n");
+    assert_eq!(stdout(&o), "INSERT INTO \"people\" (\"id\", \"name\") VALUES (1, 'Grace Lovelace');\n");
 }
 
 #[test]

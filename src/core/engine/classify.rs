@@ -136,7 +136,7 @@ pub fn timed_out(p: &Profile, after: Duration) -> ConnectError {
 }
 
 fn password_hint(p: &Profile) -> String {
-    let src = p.password.describe();
+    let src = p.describe_password();
     match p.engine {
         Engine::Postgres => format!(
             "check the user name and the password (source: {src}), and the authentication method for this user and \

@@ -87,7 +87,7 @@ pub fn unquote(s: &str) -> String {
     };
     let close = if open == '[' { ']' } else { open };
     let body = &s[1..];
-    let body = if body.len() > 0 && body.ends_with(close) && !(open != '[' && is_doubled_tail(body, close)) {
+    let body = if !body.is_empty() && body.ends_with(close) && !(open != '[' && is_doubled_tail(body, close)) {
         &body[..body.len() - 1]
     } else {
         body

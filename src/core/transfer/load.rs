@@ -462,10 +462,14 @@ impl TargetConn {
         };
         match &mut c {
             // Date-times without an offset are UTC (the casts pass ISO text through as it is).
-            TargetConn::Pg(x) => drop(sqlx::raw_sql("SET TIME ZONE 'UTC'").execute(&mut **x).await.map_err(e)?),
+            TargetConn::Pg(x) => {
+                sqlx::raw_sql("SET TIME ZONE 'UTC'").execute(&mut **x).await.map_err(e)?;
+            }
             TargetConn::My(_) => {}
             // Outside the transaction: the pragma is a no-op inside one.
-            TargetConn::Lite(x) => drop(sqlx::raw_sql("PRAGMA foreign_keys = OFF").execute(&mut **x).await.map_err(e)?),
+            TargetConn::Lite(x) => {
+                sqlx::raw_sql("PRAGMA foreign_keys = OFF").execute(&mut **x).await.map_err(e)?;
+            }
         }
         c.exec("BEGIN").await.map_err(e)?;
         Ok(c)
@@ -493,6 +497,14 @@ impl TargetConn {
             }
         }
         r
+    }
+
+    /// Rolls back after `message` and returns it.
+    async fn abort(self, message: String) -> String {
+        match self.end(Err(message.clone())).await {
+            Err(m) => m,
+            Ok(()) => message,
+        }
     }
 
     async fn write(&mut self, plan: &Plan, t: &TablePlan, p: Payload) -> Result<(), String> {
@@ -580,11 +592,11 @@ async fn load_keyless(ctx: &Ctx, t: &TablePlan, cp: crate::core::store::Checkpoi
         let (plan2, t2) = (plan.clone(), t.clone());
         let prepared = match tokio::task::spawn_blocking(move || prepare(&plan2, &t2, &batch)).await {
             Ok(Ok(p)) => p,
-            Ok(Err(m)) => return Err(err(conn.end(Err(m)).await.unwrap_err())),
-            Err(j) => return Err(err(conn.end(Err(j.to_string())).await.unwrap_err())),
+            Ok(Err(m)) => return Err(err(conn.abort(m).await)),
+            Err(j) => return Err(err(conn.abort(j.to_string()).await)),
         };
         if let Err(m) = conn.write(plan, t, prepared.payload).await {
-            return Err(err(conn.end(Err(m)).await.unwrap_err()));
+            return Err(err(conn.abort(m).await));
         }
         written += prepared.written as u64;
         rejects.extend(prepared.rejects);
@@ -595,7 +607,7 @@ async fn load_keyless(ctx: &Ctx, t: &TablePlan, cp: crate::core::store::Checkpoi
         Err(j) => Err(j.to_string()),
     };
     if let Err(m) = read_result {
-        return Err(err(conn.end(Err(format!("reading the source: {m}"))).await.unwrap_err()));
+        return Err(err(conn.abort(format!("reading the source: {m}")).await));
     }
     let rejected = rejects.len() as i64;
     let probe = serde_json::json!({ "rows_on_target": before + written as i64 }).to_string();

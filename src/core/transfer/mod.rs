@@ -347,7 +347,6 @@ pub async fn run(
 }
 
 /// Reads the source catalog, probes its data, and builds the plan toward `dst`.
-#[allow(clippy::too_many_arguments)]
 /// Checks a plan read from a file against the source it will read: every table, column and key it names must be
 /// there (see `check::check_against`).
 pub async fn check_plan_source(
@@ -367,6 +366,7 @@ pub async fn check_plan_source(
     Err(TransferError::Refused(format!("the plan does not match the source; nothing was written:\n{}", problems.join("\n"))))
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn make_plan(
     src_pool: &DbPool,
     src_database: &str,
