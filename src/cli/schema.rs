@@ -36,7 +36,7 @@ pub async fn run(paths: &Paths, args: SchemaArgs) -> i32 {
         Ok(pool) => pool,
         Err(code) => return code,
     };
-    let database = p.path.as_ref().map(|x| x.display().to_string()).or(p.database.clone()).unwrap_or_default();
+    let database = p.database_name();
     let result = catalog::introspect(&pool, &database, p.database.as_deref(), |_| {}).await;
     pool.close().await;
     let cat = match result {

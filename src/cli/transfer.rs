@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 
 use crate::core::engine::DbPool;
 use crate::core::paths::Paths;
-use crate::core::profile::{Engine, Profile};
+use crate::core::profile::Profile;
 use crate::core::transfer::{self, Event, Plan, RunOptions, Source, TransferError};
 
 #[derive(Debug, Subcommand)]
@@ -117,32 +117,11 @@ async fn open(paths: &Paths, name: &str) -> Result<Side, i32> {
 }
 
 fn source_of(side: &Side) -> Source {
-    match (&side.profile.engine, &side.profile.path) {
-        (Engine::Sqlite, Some(p)) => Source::Sqlite(p.clone()),
-        _ => Source::Pool(side.pool.clone()),
-    }
-}
-
-fn database_of(p: &Profile) -> String {
-    p.path.as_ref().map(|x| x.display().to_string()).or(p.database.clone()).unwrap_or_default()
+    transfer::source_for(&side.profile, &side.pool)
 }
 
 async fn build(from: &Side, to: &Side, tables: &[String], schema: Option<&str>) -> Result<Plan, TransferError> {
-    let target_schema = match to.profile.engine {
-        Engine::Postgres => schema.unwrap_or("public").to_string(),
-        _ => String::new(),
-    };
-    transfer::make_plan(
-        &from.pool,
-        &database_of(&from.profile),
-        from.profile.database.as_deref().filter(|_| from.profile.engine == Engine::Mysql),
-        &from.label,
-        &to.label,
-        to.profile.engine,
-        &target_schema,
-        tables,
-    )
-    .await
+    transfer::plan_between(&from.profile, &from.pool, &to.profile, (&from.label, &to.label), tables, schema).await
 }
 
 /// A plan file and its text (for the lines of later problems).
@@ -161,8 +140,8 @@ fn read_plan(path: &str) -> Result<(Plan, String), i32> {
 /// A plan from a file must match the source it reads (tables, columns, keys).
 async fn check_source(file: Option<&(Plan, String)>, from: &Side) -> Result<(), i32> {
     let Some((plan, text)) = file else { return Ok(()) };
-    let schema = from.profile.database.as_deref().filter(|_| from.profile.engine == Engine::Mysql);
-    transfer::check_plan_source(plan, Some(text), &from.pool, &database_of(&from.profile), schema).await.map_err(fail)
+    let (database, schema) = (from.profile.database_name(), from.profile.only_schema());
+    transfer::check_plan_source(plan, Some(text), &from.pool, &database, schema).await.map_err(fail)
 }
 
 pub async fn run(paths: &Paths, cmd: TransferCommand) -> i32 {

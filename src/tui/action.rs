@@ -1,4 +1,5 @@
-//! Everything that changes the app's state arrives as one Action: keys, resizes, and results of background jobs.
+//! Everything that changes the app's state arrives as one Action: keys, ticks, and results of background jobs,
+//! nested by the pane they belong to (`App::update` routes each to its pane).
 use crossterm::event::KeyEvent;
 
 use crate::core::catalog::Catalog;
@@ -27,154 +28,75 @@ pub struct StatementDone {
 #[derive(Debug)]
 pub enum Action {
     Key(KeyEvent),
-    Resize,
-    TestStep {
-        job: JobId,
-        profile: String,
-        step: StepReport,
-    },
-    TestFinished {
-        job: JobId,
-        profile: String,
-        report: Box<TestReport>,
-    },
-    NeedPassword {
-        profile: String,
-        purpose: Purpose,
-        reason: String,
-    },
-    Connected {
-        job: JobId,
-        profile: String,
-        result: Result<String, ConnectError>,
-    },
-    ProfilesLoaded(Box<ProfileSet>),
-    Saved {
-        result: Result<String, String>,
-    },
+    /// Redraw: the terminal changed size, or time passed while something runs.
+    Tick,
+    Profiles(ProfilesMsg),
+    Schema(SchemaMsg),
+    Migrations(MigrationsMsg),
+    Transfer(TransferMsg),
+    Query(QueryMsg),
+}
+
+#[derive(Debug)]
+pub enum ProfilesMsg {
+    TestStep { job: JobId, profile: String, step: StepReport },
+    TestFinished { job: JobId, profile: String, report: Box<TestReport> },
+    NeedPassword { profile: String, purpose: Purpose, reason: String },
+    Connected { job: JobId, profile: String, result: Result<String, ConnectError> },
+    Loaded(Box<ProfileSet>),
+    Saved { result: Result<String, String> },
     Discovered(Vec<Found>),
-    CatalogStage {
-        job: JobId,
-        stage: String,
-    },
-    CatalogLoaded {
-        job: JobId,
-        profile: String,
-        result: Result<Box<Catalog>, String>,
-        elapsed: std::time::Duration,
-    },
-    RowCount {
-        job: JobId,
-        schema: String,
-        table: String,
-        result: Result<(i64, f64), String>,
-    },
-    MigrationsPlanned {
-        job: JobId,
-        profile: String,
-        result: Result<Box<crate::tui::panes::migrations::Planned>, String>,
-    },
-    MigrationEvent {
-        job: JobId,
-        event: crate::core::migrate::Event,
-    },
-    MigrationsRan {
-        job: JobId,
-        result: Result<Box<crate::core::migrate::RunReport>, String>,
-    },
+}
+
+#[derive(Debug)]
+pub enum SchemaMsg {
+    Stage { job: JobId, stage: String },
+    Loaded { job: JobId, profile: String, result: Result<Box<Catalog>, String>, elapsed: std::time::Duration },
+    RowCount { job: JobId, schema: String, table: String, result: Result<(i64, f64), String> },
+}
+
+#[derive(Debug)]
+pub enum MigrationsMsg {
+    Planned { job: JobId, profile: String, result: Result<Box<crate::core::migrate::Review>, String> },
+    Event { job: JobId, event: crate::core::migrate::Event },
+    Ran { job: JobId, result: Result<Box<crate::core::migrate::RunReport>, String> },
     /// A diff wrote a migration file (None: the schemas are the same), with the script's notes.
-    MigrationDiffWritten {
-        job: JobId,
-        result: Result<Option<(std::path::PathBuf, Vec<String>)>, String>,
-    },
-    TransferPlanned {
-        job: JobId,
-        result: Result<Box<crate::core::transfer::Plan>, String>,
-    },
-    TransferEvent {
-        job: JobId,
-        event: crate::core::transfer::Event,
-    },
-    TransferRan {
-        job: JobId,
-        result: Result<Box<crate::core::transfer::RunReport>, String>,
-    },
-    TransferVerified {
-        job: JobId,
-        result: Result<Vec<crate::core::transfer::verify::TableCheck>, String>,
-    },
+    DiffWritten { job: JobId, result: Result<Option<(std::path::PathBuf, Vec<String>)>, String> },
+}
+
+#[derive(Debug)]
+pub enum TransferMsg {
+    Planned { job: JobId, result: Result<Box<crate::core::transfer::Plan>, String> },
+    Event { job: JobId, event: crate::core::transfer::Event },
+    Ran { job: JobId, result: Result<Box<crate::core::transfer::RunReport>, String> },
+    Verified { job: JobId, result: Result<Vec<crate::core::transfer::verify::TableCheck>, String> },
+}
+
+#[derive(Debug)]
+pub enum QueryMsg {
     /// A result begins: its columns and the store its rows stream into.
-    QueryColumns {
+    Columns {
         job: JobId,
         columns: Vec<crate::core::query::Column>,
         rows: std::sync::Arc<std::sync::RwLock<crate::core::query::Rows>>,
     },
     /// More rows arrived (throttled).
-    QueryRows {
-        job: JobId,
-    },
-    QueryPaused {
-        job: JobId,
-    },
-    QueryResumed {
-        job: JobId,
-    },
-    QueryStatement {
-        job: JobId,
-        index: usize,
-        total: usize,
-    },
-    QueryStatementDone {
-        job: JobId,
-        done: Box<StatementDone>,
-    },
-    QueryFailed {
+    Rows { job: JobId },
+    Paused { job: JobId },
+    Resumed { job: JobId },
+    Statement { job: JobId, index: usize, total: usize },
+    StatementDone { job: JobId, done: Box<StatementDone> },
+    Failed {
         job: JobId,
         index: usize,
         statement: Option<crate::core::sql::Statement>,
         error: crate::core::query::QueryError,
     },
-    QueryFinished {
-        job: JobId,
-        txn: crate::core::query::TxnState,
-    },
+    Finished { job: JobId, txn: crate::core::query::TxnState },
     HistoryLoaded(Result<Vec<crate::core::store::HistoryEntry>, String>),
     /// Staged edits applied (rows changed), or the failing edit and why (nothing applied).
-    EditsApplied {
-        job: JobId,
-        result: Result<u64, (usize, crate::core::query::QueryError)>,
-    },
+    EditsApplied { job: JobId, result: Result<u64, (usize, crate::core::query::QueryError)> },
     Exported(Result<(std::path::PathBuf, u64), String>),
-    FileOpened {
-        path: std::path::PathBuf,
-        result: Result<String, String>,
-    },
-    FileSaved {
-        tab: usize,
-        path: std::path::PathBuf,
-        text: String,
-        result: Result<(), String>,
-    },
-}
-
-impl Action {
-    /// Results of the query pane's jobs (handled in `app/query.rs`).
-    pub fn is_query(&self) -> bool {
-        matches!(
-            self,
-            Action::QueryColumns { .. }
-                | Action::QueryRows { .. }
-                | Action::QueryPaused { .. }
-                | Action::QueryResumed { .. }
-                | Action::QueryStatement { .. }
-                | Action::QueryStatementDone { .. }
-                | Action::QueryFailed { .. }
-                | Action::QueryFinished { .. }
-                | Action::HistoryLoaded(_)
-                | Action::EditsApplied { .. }
-                | Action::Exported(_)
-                | Action::FileOpened { .. }
-                | Action::FileSaved { .. }
-        )
-    }
+    FileOpened { path: std::path::PathBuf, result: Result<String, String> },
+    FileSaved { tab: usize, path: std::path::PathBuf, text: String, result: Result<(), String> },
 }

@@ -4,7 +4,7 @@ use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::{App, ConnState, Level, PANES};
+use super::app::{App, ConnState, Level, PaneId};
 use super::keymap::{self, Command, Scope};
 use super::panes;
 use super::widgets::popup;
@@ -15,14 +15,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(frame.area());
 
     let mut spans = vec![Span::styled(" dbconsole ", theme.title())];
-    for (i, name) in PANES.iter().enumerate() {
-        spans.push(Span::styled(format!(" {} {name} ", i + 1), theme.tab(i == app.pane)));
+    for (i, pane) in PaneId::ALL.iter().enumerate() {
+        spans.push(Span::styled(format!(" {} {} ", i + 1, pane.title()), theme.tab(*pane == app.pane)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
 
     match app.pane {
-        0 => panes::profiles::render(frame, main, app, theme),
-        1 => {
+        PaneId::Profiles => panes::profiles::render(frame, main, app, theme),
+        PaneId::Schema => {
             let connected = app
                 .session
                 .as_ref()
@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 .map(|s| s.profile.name.as_str());
             panes::schema_view::render(frame, main, &app.schema, theme, connected)
         }
-        2 => {
+        PaneId::Migrations => {
             let connected = app
                 .session
                 .as_ref()
@@ -41,12 +41,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 panes::transfer::render(frame, main, &app.migrations.transfer, theme, connected);
             }
         }
-        4 => {
+        PaneId::Query => {
             let connected =
                 app.session.as_ref().filter(|s| matches!(s.state, ConnState::Connected(_))).map(|s| &s.profile);
             panes::query::view::render(frame, main, &app.query, theme, connected)
         }
-        i => panes::placeholder::render(frame, main, theme, i, PANES[i], None),
+        PaneId::Sync => panes::placeholder::render(frame, main, theme, PaneId::Sync),
     }
 
     // Status bar: active profile (coloured by environment), connection state, last message, help key.

@@ -210,7 +210,7 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Migrations, K::Char('T'), C::Transfer, "transfer: move this database's tables and data to another profile"),
     b(S::Migrations, K::Char('v'), C::Verify, "transfer: verify counts and checksums on both sides"),
     b(S::Migrations, K::Enter, C::Confirm, "in a chooser: use this profile"),
-    b(S::Migrations, K::Esc, C::Cancel, "close the chooser or the transfer view"),
+    b(S::Migrations, K::Esc, C::Cancel, "close the chooser or the transfer view; stop a running migration or transfer"),
     b(S::QueryEditor, K::F(5), C::Run, "run the statement under the cursor (or the selection)"),
     ctrl(S::QueryEditor, 'g', C::Run, "run the statement under the cursor (or the selection)"),
     b(S::QueryEditor, K::F(6), C::RunAll, "run the whole buffer, statement by statement"),

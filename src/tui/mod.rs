@@ -6,7 +6,7 @@ pub mod draw;
 pub mod effect;
 pub mod keymap;
 pub mod panes;
-pub mod query_jobs;
+
 pub mod terminal;
 pub mod theme;
 pub mod widgets;
@@ -80,13 +80,13 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         let action = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => action::Action::Key(k),
-                Some(Ok(Event::Resize(..))) => action::Action::Resize,
+                Some(Ok(Event::Resize(..))) => action::Action::Tick,
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
             Some(a) = rx.recv() => a,
-            _ = tick => action::Action::Resize,
+            _ = tick => action::Action::Tick,
             _ = signals.recv() => break,
         };
         effects = app.update(action);

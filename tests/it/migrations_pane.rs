@@ -6,7 +6,7 @@ use crossterm::event::KeyCode;
 use dbconsole::core::engine::DbPool;
 use dbconsole::core::migrate::{self, Event, Status};
 use dbconsole::core::profile::{Profile, ProfileSet};
-use dbconsole::tui::action::Action;
+use dbconsole::tui::action::{Action, MigrationsMsg};
 use dbconsole::tui::app::{App, ConnState, Dialog, Session};
 use dbconsole::tui::effect::Effect;
 use dbconsole::tui::panes::migrations::{Planned, RunKind, RunState};
@@ -37,7 +37,7 @@ fn connected_app(profile: Profile) -> App {
     let set = ProfileSet { profiles: vec![profile.clone()], ..Default::default() };
     let mut app = App::new(Theme::default(), set, None);
     app.session = Some(Session { profile, state: ConnState::Connected("connected".into()) });
-    app.pane = 2;
+    app.pane = dbconsole::tui::app::PaneId::Migrations;
     app
 }
 
@@ -61,11 +61,11 @@ async fn plan_preview_confirm_progress_and_result() {
     profile.migrations = Some("/data/migrations".into());
     let mut app = connected_app(profile);
     app.migrations.load = dbconsole::tui::panes::migrations::Load::Loading(1);
-    app.update(Action::MigrationsPlanned {
+    app.update(Action::Migrations(MigrationsMsg::Planned {
         job: 1,
         profile: "notes".into(),
         result: Ok(Box::new(planned(&pool, &dir).await)),
-    });
+    }));
     // The first not-applied migration is selected; its lint finding and SQL are shown.
     let mut planned_state = app.migrations.planned.as_ref().unwrap().plan.entries.iter().map(|e| e.status);
     assert_eq!(planned_state.next(), Some(Status::Applied));
@@ -75,7 +75,7 @@ async fn plan_preview_confirm_progress_and_result() {
     // Apply asks first, naming the profile and the count.
     let fx = key(&mut app, KeyCode::Char('a'));
     assert!(fx.is_empty());
-    assert!(matches!(app.dialog, Some(Dialog::ConfirmMigrations { count: 2, kind: RunKind::Apply, .. })));
+    assert!(matches!(app.dialog, Some(Dialog::Confirm(dbconsole::tui::app::Confirm { target: dbconsole::tui::app::ConfirmTarget::Migrations { count: 2, kind: RunKind::Apply, .. }, .. }))));
     insta::assert_snapshot!("migrations_confirm_80x24", screen(&app, 80, 24).backend());
     let fx = key(&mut app, KeyCode::Char('y'));
     let job = match fx.as_slice() {
@@ -83,12 +83,12 @@ async fn plan_preview_confirm_progress_and_result() {
         other => panic!("{other:?}"),
     };
     // Progress from the run's events.
-    app.update(Action::MigrationEvent { job, event: Event::Locked });
-    app.update(Action::MigrationEvent {
+    app.update(Action::Migrations(MigrationsMsg::Event { job, event: Event::Locked }));
+    app.update(Action::Migrations(MigrationsMsg::Event {
         job,
         event: Event::Start { version: 2, description: "add title".into(), index: 1, total: 2, statements: 1 },
-    });
-    app.update(Action::MigrationEvent { job, event: Event::Statement { version: 2, index: 1, total: 1, line: 1 } });
+    }));
+    app.update(Action::Migrations(MigrationsMsg::Event { job, event: Event::Statement { version: 2, index: 1, total: 1, line: 1 } }));
     assert!(matches!(app.migrations.run, RunState::Running { index: 1, total: 2, .. }));
     insta::assert_snapshot!("migrations_running_80x24", screen(&app, 80, 24).backend());
     // Another key does not start a second run meanwhile.
@@ -98,7 +98,7 @@ async fn plan_preview_confirm_progress_and_result() {
     let folder = migrate::load(&dir, pool.engine()).unwrap();
     let report = migrate::apply(&pool, &folder, &migrate::Options::default(), &mut quiet).await.unwrap();
     assert!(report.failure.is_some());
-    let fx = app.update(Action::MigrationsRan { job, result: Ok(Box::new(report)) });
+    let fx = app.update(Action::Migrations(MigrationsMsg::Ran { job, result: Ok(Box::new(report)) }));
     assert!(matches!(fx.as_slice(), [Effect::PlanMigrations { .. }]), "re-plans after a run");
     let s = screen(&app, 80, 24);
     insta::assert_snapshot!("migrations_failed_80x24", s.backend());
@@ -112,7 +112,7 @@ async fn plan_preview_confirm_progress_and_result() {
 fn without_a_connection_the_pane_says_what_to_do() {
     let set = ProfileSet { profiles: vec![Profile::sqlite("x", "/x.db".into())], ..Default::default() };
     let mut app = App::new(Theme::default(), set, None);
-    app.pane = 2;
+    app.pane = dbconsole::tui::app::PaneId::Migrations;
     let fx = key(&mut app, KeyCode::Char('r'));
     assert!(fx.is_empty());
     let t = screen(&app, 80, 24);

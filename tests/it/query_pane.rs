@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use dbconsole::core::profile::{Profile, ProfileSet};
 use dbconsole::core::query::{Column, Kind, Outcome, QueryError, RowBuf, Rows, TxnState};
-use dbconsole::tui::action::{Action, StatementDone};
+use dbconsole::tui::action::{Action, QueryMsg, StatementDone};
 use dbconsole::tui::app::{App, ConnState, Dialog, Session};
 use dbconsole::tui::effect::Effect;
 use dbconsole::tui::theme::Theme;
@@ -17,7 +17,7 @@ fn app_on(profile: Profile) -> App {
     let set = ProfileSet { profiles: vec![profile.clone()], ..Default::default() };
     let mut app = App::new(Theme::default(), set, None);
     app.session = Some(Session { profile, state: ConnState::Connected("connected".into()) });
-    app.pane = 4;
+    app.pane = dbconsole::tui::app::PaneId::Query;
     app
 }
 
@@ -76,10 +76,10 @@ fn run_stream_and_render_a_result() {
         [Some("22"), Some("Grace"), None, None],
         [Some("333"), Some("a long name that is cut at the column width because it goes on"), Some("x\ny"), None],
     ]);
-    app.update(Action::QueryStatement { job, index: 1, total: 1 });
-    app.update(Action::QueryColumns { job, columns: columns(), rows: rows.clone() });
-    app.update(Action::QueryRows { job });
-    app.update(Action::QueryStatementDone {
+    app.update(Action::Query(QueryMsg::Statement { job, index: 1, total: 1 }));
+    app.update(Action::Query(QueryMsg::Columns { job, columns: columns(), rows: rows.clone() }));
+    app.update(Action::Query(QueryMsg::Rows { job }));
+    app.update(Action::Query(QueryMsg::StatementDone {
         job,
         done: Box::new(StatementDone {
             index: 1,
@@ -91,8 +91,8 @@ fn run_stream_and_render_a_result() {
                 ..Default::default()
             },
         }),
-    });
-    app.update(Action::QueryFinished { job, txn: TxnState::Idle });
+    }));
+    app.update(Action::Query(QueryMsg::Finished { job, txn: TxnState::Idle }));
     // Esc leaves the editor; j moves down; Enter opens the inspector with pretty JSON.
     key(&mut app, KeyCode::Esc);
     let t = screen(&app, 80, 24);
@@ -122,8 +122,8 @@ fn row_cap_pauses_and_more_reads_on() {
     let mut app = app_on(Profile::sqlite("notes", "/data/notes.db".into()));
     type_text(&mut app, "select * from big");
     let (job, _) = run_job(&key(&mut app, KeyCode::F(5))).unwrap();
-    app.update(Action::QueryColumns { job, columns: columns(), rows: rows_of(&[[Some("1"), None, None, None]]) });
-    app.update(Action::QueryPaused { job });
+    app.update(Action::Query(QueryMsg::Columns { job, columns: columns(), rows: rows_of(&[[Some("1"), None, None, None]]) }));
+    app.update(Action::Query(QueryMsg::Paused { job }));
     key(&mut app, KeyCode::Esc);
     let t = format!("{}", screen(&app, 100, 24).backend());
     assert!(t.contains("1 rows (row cap) · m fetches more"), "{t}");
@@ -147,7 +147,7 @@ fn every_destructive_kind_asks_first() {
         type_text(&mut app, sql);
         let e = key(&mut app, KeyCode::F(5));
         assert!(run_job(&e).is_none(), "{sql} ran without asking");
-        let Some(Dialog::ConfirmQuery { dangers, .. }) = &app.dialog else { panic!("{sql}: no confirmation") };
+        let Some(Dialog::Confirm(dbconsole::tui::app::Confirm { target: dbconsole::tui::app::ConfirmTarget::Query { dangers, .. }, .. })) = &app.dialog else { panic!("{sql}: no confirmation") };
         assert_eq!(dangers.len(), 1, "{sql}");
         let text = format!("{}", screen(&app, 100, 30).backend());
         assert!(text.contains("Destructive statement") && text.contains("line 1:"), "{text}");
@@ -171,10 +171,10 @@ fn errors_are_placed_in_the_editor_and_quit_warns_with_a_transaction_open() {
     type_text(&mut app, "begin;\nselect 1,\n  nope from t;");
     let (job, texts) = run_job(&key(&mut app, KeyCode::F(6))).unwrap();
     assert_eq!(texts.len(), 2);
-    app.update(Action::QueryStatementDone {
+    app.update(Action::Query(QueryMsg::StatementDone {
         job,
         done: Box::new(StatementDone { index: 1, verb: "BEGIN".into(), outcome: Outcome::default() }),
-    });
+    }));
     let st =
         dbconsole::core::sql::split("begin;\nselect 1,\n  nope from t;", dbconsole::core::profile::Engine::Postgres)[1]
             .clone();
@@ -186,8 +186,8 @@ fn errors_are_placed_in_the_editor_and_quit_warns_with_a_transaction_open() {
         position: Some(13),
         cancelled: false,
     };
-    app.update(Action::QueryFailed { job, index: 2, statement: Some(st), error });
-    app.update(Action::QueryFinished { job, txn: TxnState::Failed });
+    app.update(Action::Query(QueryMsg::Failed { job, index: 2, statement: Some(st), error }));
+    app.update(Action::Query(QueryMsg::Finished { job, txn: TxnState::Failed }));
     let e = app.query.error.as_ref().unwrap();
     assert_eq!(e.at, Some((0, 2, 2)), "row 3, column 3 of the buffer: `nope`");
     assert_eq!(e.line, 3);
@@ -196,7 +196,7 @@ fn errors_are_placed_in_the_editor_and_quit_warns_with_a_transaction_open() {
     // q in the editor is text; from the results, q asks because the transaction is open.
     key(&mut app, KeyCode::Esc);
     assert!(key(&mut app, KeyCode::Char('q')).is_empty());
-    assert!(matches!(app.dialog, Some(Dialog::ConfirmQuit)));
+    assert!(matches!(app.dialog, Some(Dialog::Confirm(dbconsole::tui::app::Confirm { target: dbconsole::tui::app::ConfirmTarget::Quit, .. }))));
     assert!(key(&mut app, KeyCode::Char('n')).is_empty());
     assert!(matches!(&key(&mut app, KeyCode::Char('q'))[..], []));
     assert!(matches!(&key(&mut app, KeyCode::Char('y'))[..], [Effect::Quit]));
@@ -275,12 +275,12 @@ async fn grid_edits_are_staged_previewed_confirmed_and_refused_where_they_cannot
     app.schema.set_catalog("notes", cat, std::time::Duration::ZERO);
     type_text(&mut app, "select * from notes");
     let (job, _) = run_job(&key(&mut app, KeyCode::F(5))).unwrap();
-    app.update(Action::QueryColumns {
+    app.update(Action::Query(QueryMsg::Columns {
         job,
         columns: columns(),
         rows: rows_of(&[[Some("1"), Some("Ada"), None, None], [Some("2"), Some("Bob"), None, None]]),
-    });
-    app.update(Action::QueryFinished { job, txn: TxnState::Idle });
+    }));
+    app.update(Action::Query(QueryMsg::Finished { job, txn: TxnState::Idle }));
     assert!(matches!(app.query.edit, Some(Ok(_))), "{:?}", app.query.edit);
     key(&mut app, KeyCode::Esc);
     // c on (row 1, name): type a value, Enter stages it; the grid shows it.
@@ -315,30 +315,30 @@ async fn grid_edits_are_staged_previewed_confirmed_and_refused_where_they_cannot
     assert!(t.contains("INSERT INTO \"notes\" (\"name\", \"note\") VALUES ('Cy', NULL);"), "{t}");
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('W'));
-    assert!(matches!(app.dialog, Some(Dialog::ConfirmEdits { .. })));
+    assert!(matches!(app.dialog, Some(Dialog::Confirm(dbconsole::tui::app::Confirm { target: dbconsole::tui::app::ConfirmTarget::Edits { .. }, .. }))));
     let e = key(&mut app, KeyCode::Char('y'));
     let Some(Effect::ApplyEdits { job: apply, plans, .. }) = e.first() else { panic!("{e:?}") };
     assert_eq!(plans.len(), 3);
     // A failure keeps the staged edits and says nothing was applied; success re-reads the result.
-    app.update(Action::EditsApplied { job: *apply, result: Err((2, QueryError::other("NOT NULL constraint failed"))) });
+    app.update(Action::Query(QueryMsg::EditsApplied { job: *apply, result: Err((2, QueryError::other("NOT NULL constraint failed"))) }));
     assert_eq!(app.query.staged.len(), 3);
     assert!(app.message.as_ref().unwrap().1.contains("nothing applied"));
     key(&mut app, KeyCode::Char('W'));
     let e = key(&mut app, KeyCode::Char('y'));
     let Some(Effect::ApplyEdits { job: apply, .. }) = e.first() else { panic!("{e:?}") };
-    let e = app.update(Action::EditsApplied { job: *apply, result: Ok(3) });
+    let e = app.update(Action::Query(QueryMsg::EditsApplied { job: *apply, result: Ok(3) }));
     assert!(run_job(&e).is_some_and(|(_, t)| t == ["select * from notes"]), "{e:?}");
     assert!(app.query.staged.is_empty());
     // A result without a primary key cannot be edited, and says why.
     let (job, _) = run_job(&e).unwrap();
     app.query.run_statements =
         dbconsole::core::sql::split("select x from nokey", dbconsole::core::profile::Engine::Sqlite);
-    app.update(Action::QueryColumns {
+    app.update(Action::Query(QueryMsg::Columns {
         job,
         columns: vec![Column { name: "x".into(), type_name: "INT".into(), kind: Kind::Number }],
         rows: Arc::new(RwLock::new(Rows::new(1))),
-    });
-    app.update(Action::QueryFinished { job, txn: TxnState::Idle });
+    }));
+    app.update(Action::Query(QueryMsg::Finished { job, txn: TxnState::Idle }));
     key(&mut app, KeyCode::Char('a'));
     assert!(app.message.as_ref().unwrap().1.contains("nokey has no primary key"), "{:?}", app.message);
     pool.close().await;
@@ -395,8 +395,8 @@ async fn explain_keys_produce_plans_each_server_accepts() {
         [Some("5"), Some("0"), Some("0"), Some("SEARCH b")],
         [Some("7"), Some("5"), Some("0"), Some("USING INDEX")],
     ]);
-    app.update(Action::QueryColumns { job, columns: cols, rows });
-    app.update(Action::QueryFinished { job, txn: TxnState::Idle });
+    app.update(Action::Query(QueryMsg::Columns { job, columns: cols, rows }));
+    app.update(Action::Query(QueryMsg::Finished { job, txn: TxnState::Idle }));
     let r = app.query.result.as_ref().unwrap();
     let lines: Vec<_> = (0..r.len()).map(|i| r.cell(i, 0).unwrap()).collect();
     assert_eq!(lines, ["|--SCAN a", "`--SEARCH b", "   `--USING INDEX"]);
@@ -438,7 +438,7 @@ async fn tabs_files_completion_and_history() {
     let e = key(&mut app, KeyCode::Enter);
     let Some(Effect::WriteFile { tab, path, text }) = e.into_iter().next() else { panic!("no WriteFile") };
     assert_eq!(path, file);
-    app.update(Action::FileSaved { tab, path: path.clone(), text, result: Ok(()) });
+    app.update(Action::Query(QueryMsg::FileSaved { tab, path: path.clone(), text, result: Ok(()) }));
     assert_eq!(app.query.buffer().title(), "q.sql");
     // A new tab, open the file into it (o), tabs switch with [ and ].
     key(&mut app, KeyCode::Esc);
@@ -449,7 +449,7 @@ async fn tabs_files_completion_and_history() {
     type_text(&mut app, file.to_str().unwrap());
     let e = key(&mut app, KeyCode::Enter);
     assert!(matches!(&e[..], [Effect::ReadFile(p)] if *p == file), "{e:?}");
-    app.update(Action::FileOpened { path: file.clone(), result: Ok("select 1;\n".into()) });
+    app.update(Action::Query(QueryMsg::FileOpened { path: file.clone(), result: Ok("select 1;\n".into()) }));
     assert_eq!(app.query.tabs.len(), 2, "opened into the empty tab");
     assert_eq!(app.query.buffer().text(), "select 1;");
     key(&mut app, KeyCode::Esc);
@@ -474,7 +474,7 @@ async fn tabs_files_completion_and_history() {
     );
     let e = key(&mut app, KeyCode::Char('x'));
     assert!(matches!(&e[..], [Effect::LoadHistory { filter, .. }] if filter == "x"), "{e:?}");
-    app.update(Action::HistoryLoaded(Ok(vec![dbconsole::core::store::HistoryEntry {
+    app.update(Action::Query(QueryMsg::HistoryLoaded(Ok(vec![dbconsole::core::store::HistoryEntry {
         id: 1,
         profile: "notes".into(),
         sql: "select x from t".into(),
@@ -483,7 +483,7 @@ async fn tabs_files_completion_and_history() {
         rows: Some(1),
         ok: true,
         error: None,
-    }])));
+    }]))));
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.query.buffer().text(), "select x from t");
 }

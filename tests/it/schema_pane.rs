@@ -4,7 +4,7 @@ use std::time::Duration;
 use crossterm::event::KeyCode;
 use dbconsole::core::catalog::{self, Catalog};
 use dbconsole::core::profile::{Profile, ProfileSet};
-use dbconsole::tui::action::Action;
+use dbconsole::tui::action::{Action, SchemaMsg};
 use dbconsole::tui::app::App;
 use dbconsole::tui::effect::Effect;
 use dbconsole::tui::panes::schema::{Count, Load};
@@ -41,7 +41,7 @@ fn app_with(c: Catalog) -> App {
     let set = ProfileSet { profiles: vec![Profile::sqlite("shop", "/data/shop.db".into())], ..Default::default() };
     let mut app = App::new(Theme::default(), set, None);
     app.schema.set_catalog("shop", c, Duration::from_millis(12));
-    app.pane = 1;
+    app.pane = dbconsole::tui::app::PaneId::Schema;
     app
 }
 
@@ -99,7 +99,7 @@ async fn filter_narrows_and_keys_type_into_it() {
     assert!(key(&mut app, KeyCode::Char('q')).is_empty());
     key(&mut app, KeyCode::Char('2'));
     assert_eq!(app.schema.filter, "oiq2");
-    assert_eq!(app.pane, 1);
+    assert_eq!(app.pane, dbconsole::tui::app::PaneId::Schema);
     assert!(app.schema.rows.is_empty());
     let s = text(&screen(&app, 80, 24));
     assert!(s.contains("nothing matches `oiq2`"), "{s}");
@@ -119,17 +119,17 @@ async fn count_cancel_query_and_stale_loads() {
     let effects = key(&mut app, KeyCode::Esc);
     assert!(matches!(effects[..], [Effect::Cancel { job: j }] if j == job), "{effects:?}");
     // A count that arrives after its cancel is dropped.
-    app.update(Action::RowCount { job, schema: "main".into(), table: "customers".into(), result: Ok((5, 1.0)) });
+    app.update(Action::Schema(SchemaMsg::RowCount { job, schema: "main".into(), table: "customers".into(), result: Ok((5, 1.0)) }));
     assert!(!app.schema.counts.contains_key(&("main".to_string(), "customers".to_string())));
     // A finished count is shown.
     let effects = key(&mut app, KeyCode::Char('n'));
     let [Effect::CountRows { job, .. }] = &effects[..] else { panic!() };
-    app.update(Action::RowCount {
+    app.update(Action::Schema(SchemaMsg::RowCount {
         job: *job,
         schema: "main".into(),
         table: "customers".into(),
         result: Ok((1234567, 3.0)),
-    });
+    }));
     assert_eq!(
         app.schema.counts[&("main".to_string(), "customers".to_string())],
         Count::Done { rows: 1234567, ms: 3.0 }
@@ -137,26 +137,26 @@ async fn count_cancel_query_and_stale_loads() {
     assert!(text(&screen(&app, 100, 24)).contains("1,234,567 rows exactly"));
     // `s` prepares a SELECT for the query pane.
     key(&mut app, KeyCode::Char('s'));
-    assert_eq!(app.pane, 4);
+    assert_eq!(app.pane, dbconsole::tui::app::PaneId::Query);
     assert_eq!(app.query.buffer().text(), "SELECT \"id\", \"name\", \"e-mail\"\nFROM \"customers\"\nLIMIT 100;");
     // A catalog load that was superseded is dropped; a failed one says so and offers a retry.
-    app.pane = 1;
+    app.pane = dbconsole::tui::app::PaneId::Schema;
     app.schema.load = Load::Loading { job: 77, stage: "columns".into() };
-    app.update(Action::CatalogLoaded {
+    app.update(Action::Schema(SchemaMsg::Loaded {
         job: 76,
         profile: "shop".into(),
         result: Err("stale".into()),
         elapsed: Duration::ZERO,
-    });
+    }));
     assert!(matches!(app.schema.load, Load::Loading { job: 77, .. }));
-    app.update(Action::CatalogStage { job: 77, stage: "indexes".into() });
+    app.update(Action::Schema(SchemaMsg::Stage { job: 77, stage: "indexes".into() }));
     assert!(text(&screen(&app, 100, 24)).contains("Reading the catalog… indexes"));
-    app.update(Action::CatalogLoaded {
+    app.update(Action::Schema(SchemaMsg::Loaded {
         job: 77,
         profile: "shop".into(),
         result: Err("error communicating with database: connection reset".into()),
         elapsed: Duration::ZERO,
-    });
+    }));
     let s = text(&screen(&app, 120, 24));
     assert!(
         s.contains("Could not read the catalog: error communicating with database") && s.contains("r retry"),

@@ -2,7 +2,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use dbconsole::core::engine::{FailureClass, StepReport, TestReport};
 use dbconsole::core::profile::{Engine, Environment, Origin, PasswordSource, Profile, ProfileSet, file::FileProblem};
-use dbconsole::tui::action::Action;
+use dbconsole::tui::action::{Action, ProfilesMsg};
 use dbconsole::tui::app::App;
 use dbconsole::tui::theme::Theme;
 
@@ -85,7 +85,7 @@ fn failed_test_shows_diagnosis_and_production_warning() {
         }
         other => panic!("{other:?}"),
     };
-    app.update(Action::TestFinished { job, profile: "prod".into(), report: Box::new(report) });
+    app.update(Action::Profiles(ProfilesMsg::TestFinished { job, profile: "prod".into(), report: Box::new(report) }));
     insta::assert_snapshot!("profiles_test_failed", screen(&app, 100, 24).backend());
 }
 
@@ -95,11 +95,11 @@ fn stale_test_results_are_dropped() {
     let first = app.update(Action::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE)));
     let dbconsole::tui::effect::Effect::TestProfile { job: first_job, .. } = &first[0] else { panic!() };
     app.update(Action::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE)));
-    app.update(Action::TestStep {
+    app.update(Action::Profiles(ProfilesMsg::TestStep {
         job: *first_job,
         profile: "demo".into(),
         step: StepReport { name: "file", ok: true, elapsed_ms: 0.1, detail: "stale".into() },
-    });
+    }));
     assert!(app.profiles.tests["demo"].steps.is_empty(), "a step of a superseded test is ignored");
 }
 

@@ -84,3 +84,13 @@ pub async fn count_rows(pool: &DbPool, schema: &str, table: &str) -> Result<i64,
         DbPool::Sqlite(p) => sqlx::query(sql).fetch_one(p).await?.try_get(0),
     }
 }
+
+/// A profile's catalog as a schema to compare or copy: dbconsole's (and sqlx's) migration state table is not
+/// part of it.
+pub async fn read_schema(pool: &DbPool, profile: &crate::core::profile::Profile) -> Result<Catalog, CatalogError> {
+    let mut c = introspect(pool, &profile.database_name(), profile.database.as_deref(), |_| {}).await?;
+    for s in c.schemas.iter_mut() {
+        s.tables.retain(|t| t.name != crate::core::migrate::state::TABLE);
+    }
+    Ok(c)
+}

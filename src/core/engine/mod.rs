@@ -1,6 +1,7 @@
 //! Engines: connection options built from profiles, pools, and the classified connection test.
 pub mod classify;
 pub mod diagnose;
+pub mod open;
 pub mod probe;
 
 use std::time::Duration;

@@ -5,6 +5,7 @@ pub mod files;
 pub mod lint;
 pub mod lock;
 pub mod plan;
+pub mod review;
 pub mod run;
 pub mod state;
 
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 pub use files::{Folder, Migration};
 pub use lint::{Finding, Severity};
 pub use plan::{Entry, Plan, Status};
+pub use review::{Review, Written, review, write_diff};
 pub use run::{Event, Options, RunReport, StepFailure};
 
 use crate::core::catalog;
@@ -90,6 +92,7 @@ pub async fn apply(
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<RunReport, MigrateError> {
     let mut conn = Conn::acquire(pool).await?;
+    conn.close_on_drop();
     run::apply(&mut conn, folder, opts, on_event).await
 }
 
@@ -102,6 +105,7 @@ pub async fn revert(
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<RunReport, MigrateError> {
     let mut conn = Conn::acquire(pool).await?;
+    conn.close_on_drop();
     run::revert(&mut conn, folder, count, dry_run, on_event).await
 }
 

@@ -44,6 +44,17 @@ impl Conn {
         })
     }
 
+    /// The connection is closed when dropped instead of going back to the pool: a run stopped part-way (its task
+    /// cancelled) must not hand on a connection inside a transaction or holding the migration lock; closing it
+    /// makes the server roll back and release, as after a kill.
+    pub fn close_on_drop(&mut self) {
+        match self {
+            Conn::Postgres(c) => c.close_on_drop(),
+            Conn::Mysql(c) => c.close_on_drop(),
+            Conn::Sqlite(c) => c.close_on_drop(),
+        }
+    }
+
     pub fn engine(&self) -> Engine {
         match self {
             Conn::Postgres(_) => Engine::Postgres,

@@ -305,6 +305,16 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// What the catalog reads: the SQLite file's path, or the database name (empty when the profile names none).
+    pub fn database_name(&self) -> String {
+        self.path.as_ref().map(|x| x.display().to_string()).or(self.database.clone()).unwrap_or_default()
+    }
+
+    /// The one schema a MySQL profile's database is (other engines: every schema).
+    pub fn only_schema(&self) -> Option<&str> {
+        self.database.as_deref().filter(|_| self.engine == Engine::Mysql)
+    }
+
     /// A short "where": `user@host:port/db` or the SQLite path.
     pub fn target(&self) -> String {
         match self.engine {

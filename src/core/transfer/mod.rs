@@ -268,11 +268,13 @@ pub async fn run(
     let mut order: Vec<usize> = (0..plan.tables.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(plan.tables[i].rows));
     let sem = Arc::new(tokio::sync::Semaphore::new(plan.parallel.max(1)));
-    let mut tasks = Vec::new();
+    // A JoinSet: when this run is cancelled (its future dropped), the table loads stop with it.
+    let mut tasks = tokio::task::JoinSet::new();
+    let rank: Vec<usize> = order.clone();
     for i in order {
         let ctx = ctx.clone();
         let sem = sem.clone();
-        tasks.push(tokio::spawn(async move {
+        tasks.spawn(async move {
             let _permit = sem.acquire_owned().await;
             let t = &ctx.plan.tables[i];
             (ctx.on_event)(Event::TableStart { table: t.source.clone(), total: t.rows.max(0) as u64 });
@@ -287,12 +289,12 @@ pub async fn run(
                 });
             }
             (i, r, started.elapsed())
-        }));
+        });
     }
     let mut report = RunReport { rejects: plan.rejects.clone(), resumed: resuming, ..Default::default() };
     let mut first_error = None;
-    for task in tasks {
-        match task.await {
+    while let Some(task) = tasks.join_next().await {
+        match task {
             Ok((i, Ok((rows, rejected)), d)) => report.tables.push(TableReport {
                 table: plan.tables[i].source.clone(),
                 rows,
@@ -310,6 +312,7 @@ pub async fn run(
     if let Some(e) = first_error {
         return Err(e);
     }
+    report.tables.sort_by_key(|t| rank.iter().position(|&i| plan.tables[i].source == t.table));
     store.transfer_set_stage(&run, "after").await.map_err(st)?;
     on_event(Event::Stage { stage: "indexes and constraints".into() });
     let mut steps: Vec<(String, String)> = Vec::new();
@@ -347,6 +350,32 @@ pub async fn run(
 }
 
 /// Reads the source catalog, probes its data, and builds the plan toward `dst`.
+/// Where a profile's rows are read from: a SQLite file through SQLite's C API, others through their pool.
+pub fn source_for(p: &crate::core::profile::Profile, pool: &DbPool) -> Source {
+    match (&p.engine, &p.path) {
+        (Engine::Sqlite, Some(path)) => Source::Sqlite(path.clone()),
+        _ => Source::Pool(pool.clone()),
+    }
+}
+
+/// The plan from `from` (read through `from_pool`) toward `to`'s engine; `labels` are how the plan names the two
+/// sides (profile names, or URLs without their passwords). `schema`: the PostgreSQL target schema (default public).
+pub async fn plan_between(
+    from: &crate::core::profile::Profile,
+    from_pool: &DbPool,
+    to: &crate::core::profile::Profile,
+    labels: (&str, &str),
+    tables: &[String],
+    schema: Option<&str>,
+) -> Result<Plan, TransferError> {
+    let target_schema = match to.engine {
+        Engine::Postgres => schema.unwrap_or("public").to_string(),
+        _ => String::new(),
+    };
+    make_plan(from_pool, &from.database_name(), from.only_schema(), labels.0, labels.1, to.engine, &target_schema, tables)
+        .await
+}
+
 /// Checks a plan read from a file against the source it will read: every table, column and key it names must be
 /// there (see `check::check_against`).
 pub async fn check_plan_source(

@@ -1,11 +1,12 @@
 //! The query pane's part of `App::update`: requests from its keys become effects; results of its jobs update it.
-use super::{App, Dialog, Level};
+use super::dialog::{Confirm, ConfirmTarget, Tone};
+use super::{App, Level};
 use crate::core::catalog::quote;
 use crate::core::profile::{Engine, Profile};
 use crate::core::query::TxnState;
 use crate::core::sql::Statement;
 use crate::core::sql::classify::analyse;
-use crate::tui::action::Action;
+use crate::tui::action::QueryMsg;
 use crate::tui::effect::Effect;
 use crate::tui::panes::query::{self as q, ErrorView, Request, RunScope, RunState, Summary};
 
@@ -20,7 +21,15 @@ impl App {
     /// Quits, unless a transaction is open in the query pane (then asks: quitting rolls it back).
     pub(super) fn quit(&mut self) -> Vec<Effect> {
         if self.query.txn != TxnState::Idle {
-            self.dialog = Some(Dialog::ConfirmQuit);
+            let c = Confirm::new(
+                "Transaction open",
+                "A transaction is open in the query editor.".into(),
+                "quit (roll back)",
+                "stay",
+                ConfirmTarget::Quit,
+            )
+            .line(Tone::Warn, "Quitting closes the connection: the server rolls the transaction back.");
+            self.ask(c);
             return vec![];
         }
         vec![Effect::Quit]
@@ -53,7 +62,18 @@ impl App {
             Request::ApplyEdits => {
                 let (Some(p), Some(Ok(t))) = (self.connected_profile(), &self.query.edit) else { return vec![] };
                 let plans: Vec<_> = self.query.staged.iter().map(|c| t.plan(c)).collect();
-                self.dialog = Some(Dialog::ConfirmEdits { profile: Box::new(p), plans });
+                let question = format!("Apply {} edit(s) on `{}` in one transaction?", plans.len(), p.name);
+                let shown: Vec<String> = plans.iter().take(12).map(|x| x.shown.clone()).collect();
+                let more = plans.len().saturating_sub(12);
+                let target = ConfirmTarget::Edits { profile: Box::new(p.clone()), plans };
+                let mut c = Confirm::new("Apply edits", question, "apply", "cancel", target).production(&p);
+                for line in shown {
+                    c = c.line(Tone::Warn, line);
+                }
+                if more > 0 {
+                    c = c.line(Tone::Dim, format!("… and {more} more"));
+                }
+                self.ask(c);
                 vec![]
             }
             Request::Run(scope) => {
@@ -86,7 +106,17 @@ impl App {
                     .filter_map(|s| analyse(&s.text, p.engine).danger.map(|d| (s.line, d.describe().to_string())))
                     .collect();
                 if !dangers.is_empty() {
-                    self.dialog = Some(Dialog::ConfirmQuery { profile: Box::new(p), statements, scope, dangers });
+                    let question =
+                        format!("Run {} statement(s) on `{}` ({})?", statements.len(), p.name, p.target());
+                    let lines: Vec<String> = dangers.iter().map(|(l, what)| format!("line {l}: {what}")).collect();
+                    let target = ConfirmTarget::Query { profile: Box::new(p.clone()), statements, scope, dangers };
+                    let mut c = Confirm::new("Destructive statement", question, "run", "cancel", target)
+                        .production(&p)
+                        .on_no("not run");
+                    for l in lines {
+                        c = c.line(Tone::Warn, l);
+                    }
+                    self.ask(c);
                     return vec![];
                 }
                 self.start_query(&p, statements, scope)
@@ -180,38 +210,38 @@ impl App {
         effects
     }
 
-    /// Results of the query pane's jobs (`Action::is_query`); results of superseded jobs are dropped.
-    pub(super) fn on_query_action(&mut self, action: Action) -> Vec<Effect> {
+    /// Results of the query pane's jobs; results of superseded jobs are dropped.
+    pub(super) fn on_query(&mut self, msg: QueryMsg) -> Vec<Effect> {
         let current = self.query.running();
         let ours = |job: u64| current == Some(job);
-        match action {
-            Action::QueryColumns { job, columns, rows } if ours(job) => {
+        match msg {
+            QueryMsg::Columns { job, columns, rows } if ours(job) => {
                 let mut v = q::ResultView::new(columns, rows);
                 v.explain = self.query.explain;
                 v.measure();
                 self.query.result = Some(v);
             }
-            Action::QueryRows { job } if ours(job) => {
+            QueryMsg::Rows { job } if ours(job) => {
                 if let Some(r) = &mut self.query.result {
                     r.measure();
                 }
             }
-            Action::QueryPaused { job } if ours(job) => {
+            QueryMsg::Paused { job } if ours(job) => {
                 self.query.run = RunState::Paused { job };
                 if let Some(r) = &mut self.query.result {
                     r.measure();
                 }
             }
-            Action::QueryResumed { job } if ours(job) => {
+            QueryMsg::Resumed { job } if ours(job) => {
                 self.query.run = RunState::Running { job, started: std::time::Instant::now(), index: 1, total: 1 };
             }
-            Action::QueryStatement { job, index, total } if ours(job) => {
+            QueryMsg::Statement { job, index, total } if ours(job) => {
                 if let RunState::Running { index: i, total: t, .. } = &mut self.query.run {
                     *i = index;
                     *t = total;
                 }
             }
-            Action::QueryStatementDone { job, done } if ours(job) => {
+            QueryMsg::StatementDone { job, done } if ours(job) => {
                 let o = &done.outcome;
                 let s = self.query.summary.get_or_insert_with(Summary::default);
                 s.verb = done.verb.clone();
@@ -224,7 +254,7 @@ impl App {
                 s.stopped |= o.stopped;
                 self.query.notices.extend(o.notices.iter().cloned());
             }
-            Action::QueryFailed { job, index, statement, error } if ours(job) => {
+            QueryMsg::Failed { job, index, statement, error } if ours(job) => {
                 let tab = self.query.tab;
                 let (at, line) = match &statement {
                     Some(st) => {
@@ -252,7 +282,7 @@ impl App {
                     self.query.summary = None;
                 }
             }
-            Action::QueryFinished { job, txn } if ours(job) => {
+            QueryMsg::Finished { job, txn } if ours(job) => {
                 self.query.run = RunState::Idle;
                 self.query.txn = txn;
                 self.query.staged.clear();
@@ -280,7 +310,7 @@ impl App {
                     }
                 }
             }
-            Action::EditsApplied { job, result } => {
+            QueryMsg::EditsApplied { job, result } => {
                 if self.query.applying != Some(job) {
                     return vec![];
                 }
@@ -301,7 +331,7 @@ impl App {
                     }
                 }
             }
-            Action::HistoryLoaded(result) => match result {
+            QueryMsg::HistoryLoaded(result) => match result {
                 Ok(h) => {
                     self.query.history = h;
                     if let Some(q::Prompt::History { selected, .. }) = &mut self.query.prompt {
@@ -310,18 +340,18 @@ impl App {
                 }
                 Err(e) => self.info(Level::Error, format!("history: {e}")),
             },
-            Action::Exported(result) => match result {
+            QueryMsg::Exported(result) => match result {
                 Ok((path, n)) => self.info(Level::Info, format!("exported {n} rows to {}", path.display())),
                 Err(e) => self.info(Level::Error, format!("export failed: {e}")),
             },
-            Action::FileOpened { path, result } => match result {
+            QueryMsg::FileOpened { path, result } => match result {
                 Ok(text) => {
                     self.query.open_text(&text, Some(path.clone()));
                     self.info(Level::Info, format!("opened {}", path.display()));
                 }
                 Err(e) => self.info(Level::Error, format!("cannot open {}: {e}", path.display())),
             },
-            Action::FileSaved { tab, path, text, result } => match result {
+            QueryMsg::FileSaved { tab, path, text, result } => match result {
                 Ok(()) => {
                     if let Some(b) = self.query.tabs.get_mut(tab) {
                         b.path = Some(path.clone());
@@ -331,14 +361,7 @@ impl App {
                 }
                 Err(e) => self.info(Level::Error, format!("cannot save {}: {e}", path.display())),
             },
-            Action::QueryColumns { .. }
-            | Action::QueryRows { .. }
-            | Action::QueryPaused { .. }
-            | Action::QueryResumed { .. }
-            | Action::QueryStatement { .. }
-            | Action::QueryStatementDone { .. }
-            | Action::QueryFailed { .. }
-            | Action::QueryFinished { .. } => {} // a superseded job
+            // A superseded job's result.
             _ => {}
         }
         vec![]

@@ -1,7 +1,8 @@
 //! The migrations pane's transfer view in `App::update`: its requests become effects; its jobs' results update it.
-use super::{App, Dialog, Level};
+use super::dialog::{Confirm, ConfirmTarget, Tone};
+use super::{App, Level};
 use crate::core::profile::Profile;
-use crate::tui::action::Action;
+use crate::tui::action::TransferMsg;
 use crate::tui::effect::Effect;
 use crate::tui::panes::transfer::{Request as T, Stage};
 
@@ -35,11 +36,29 @@ impl App {
             }
             T::Run => match target(self) {
                 Some(to) => {
-                    self.dialog = Some(Dialog::ConfirmTransfer { to: Box::new(to) });
+                    let question = format!("Create tables and load data into `{}` ({})?", to.name, to.target());
+                    let c = Confirm::new("Transfer", question, "run", "cancel", ConfirmTarget::Transfer {
+                        to: Box::new(to.clone()),
+                    })
+                    .production(&to)
+                    .line(Tone::Dim, "Nothing is written if a target table is refused by the plan's `existing` rule.");
+                    self.ask(c);
                     vec![]
                 }
                 None => vec![],
             },
+            T::Cancel(job) => {
+                let stage = std::mem::take(&mut self.migrations.transfer.stage);
+                self.migrations.transfer.stage = match stage {
+                    Stage::Running(_) => {
+                        Stage::Ran(Err("cancelled: run the plan again (a) to resume where it stopped".into()))
+                    }
+                    Stage::Verifying(_) => Stage::Verified(Err("cancelled".into())),
+                    _ => Stage::Idle,
+                };
+                self.info(Level::Warn, "transfer: cancelled");
+                vec![Effect::Cancel { job }]
+            }
             T::Verify => {
                 let (Some(to), Some(plan)) = (target(self), self.migrations.transfer.plan.clone()) else {
                     return vec![];
@@ -68,9 +87,9 @@ impl App {
         vec![Effect::RunTransfer { job, plan: Box::new(plan), from: Box::new(from), to, to_password }]
     }
 
-    pub(super) fn on_transfer_action(&mut self, action: Action) -> Vec<Effect> {
-        match action {
-            Action::TransferPlanned { job, result } => {
+    pub(super) fn on_transfer(&mut self, msg: TransferMsg) -> Vec<Effect> {
+        match msg {
+            TransferMsg::Planned { job, result } => {
                 if !matches!(self.migrations.transfer.stage, Stage::Planning(j) if j == job) {
                     return vec![];
                 }
@@ -83,13 +102,13 @@ impl App {
                 }
                 vec![]
             }
-            Action::TransferEvent { job, event } => {
+            TransferMsg::Event { job, event } => {
                 if matches!(self.migrations.transfer.stage, Stage::Running(j) if j == job) {
                     self.migrations.transfer.on_event(event);
                 }
                 vec![]
             }
-            Action::TransferRan { job, result } => {
+            TransferMsg::Ran { job, result } => {
                 if !matches!(self.migrations.transfer.stage, Stage::Running(j) if j == job) {
                     return vec![];
                 }
@@ -104,7 +123,7 @@ impl App {
                 self.migrations.transfer.stage = Stage::Ran(result.map(|b| *b));
                 vec![]
             }
-            Action::TransferVerified { job, result } => {
+            TransferMsg::Verified { job, result } => {
                 if !matches!(self.migrations.transfer.stage, Stage::Verifying(j) if j == job) {
                     return vec![];
                 }
@@ -118,7 +137,6 @@ impl App {
                 self.migrations.transfer.stage = Stage::Verified(result);
                 vec![]
             }
-            _ => vec![],
         }
     }
 }

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, List, ListItem, ListState, Paragraph, Wrap};
 
-use crate::core::migrate::{Event, Finding, Folder, Plan, RunReport, Severity, Status};
+use crate::core::migrate::{Event, RunReport, Severity, Status};
 use crate::tui::action::JobId;
 use crate::tui::keymap::{self, Command, Scope};
 use crate::tui::theme::Theme;
@@ -72,15 +72,13 @@ pub enum Request {
     /// Open the transfer view's target chooser.
     ChooseTransfer,
     Transfer(crate::tui::panes::transfer::Request),
+    /// Stop the running apply, dry run or revert (its connection closes: the server rolls back the migration in
+    /// progress, as after a kill).
+    Cancel,
 }
 
-/// What a plan load brings back.
-#[derive(Debug)]
-pub struct Planned {
-    pub folder: Folder,
-    pub plan: Plan,
-    pub findings: Vec<Finding>,
-}
+/// What a plan load brings back: the core's review of the folder.
+pub type Planned = crate::core::migrate::Review;
 
 #[derive(Debug, Default)]
 pub struct MigrationsPane {
@@ -152,6 +150,7 @@ impl MigrationsPane {
             Some(Command::Revert) if !self.running() => return Request::Run(RunKind::Revert),
             Some(Command::Diff) if !self.running() && self.diffing.is_none() => return Request::ChooseDiff,
             Some(Command::Transfer) if !self.running() => return Request::ChooseTransfer,
+            Some(Command::Cancel) if self.running() => return Request::Cancel,
             _ => {}
         }
         Request::None

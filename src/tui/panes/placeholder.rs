@@ -4,39 +4,23 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use crate::tui::app::PaneId;
 use crate::tui::theme::Theme;
 
-pub fn purpose(pane: usize) -> &'static str {
+pub fn purpose(pane: PaneId) -> &'static str {
     match pane {
-        1 => {
-            "Schema browser: schemas, tables, views, columns, keys, indexes, foreign keys and DDL of the active profile. Not built yet."
-        }
-        2 => {
-            "Migrations: versioned schema migrations and guided cross-engine data migration (plan, type mapping, preview, run, verify). Not built yet."
-        }
-        3 => {
+        PaneId::Sync => {
             "Sync status: incremental sync between two databases (lag, pending changes, throughput, conflicts, errors). Not built yet."
         }
-        _ => "Query editor and results grid for the active profile. Not built yet.",
+        _ => "Not built yet.",
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, pane: usize, title: &str, draft: Option<&str>) {
+pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, pane: PaneId) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
-        .title(Line::styled(format!(" {title} "), theme.title()));
-    let mut lines = vec![Line::styled(purpose(pane), theme.dim())];
-    if pane == 4
-        && let Some(sql) = draft
-    {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            "Statement prepared from the schema pane (it runs once the editor exists):",
-            theme.text(),
-        ));
-        lines.extend(sql.lines().map(|l| Line::styled(l.to_string(), theme.text())));
-    }
-    let p = Paragraph::new(lines).block(block).wrap(Wrap { trim: false });
+        .title(Line::styled(format!(" {} ", pane.title()), theme.title()));
+    let p = Paragraph::new(vec![Line::styled(purpose(pane), theme.dim())]).block(block).wrap(Wrap { trim: false });
     frame.render_widget(p, area);
 }

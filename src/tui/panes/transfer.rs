@@ -48,6 +48,8 @@ pub enum Request {
     Plan(usize),
     Run,
     Verify,
+    /// Stop the running plan, load or verify (a load resumes where it stopped when run again).
+    Cancel(JobId),
 }
 
 impl TransferView {
@@ -79,6 +81,11 @@ impl TransferView {
                 return Request::Verify;
             }
             Some(Command::Cancel) if !self.busy() => *self = TransferView::default(),
+            Some(Command::Cancel) => {
+                if let Stage::Planning(j) | Stage::Running(j) | Stage::Verifying(j) = self.stage {
+                    return Request::Cancel(j);
+                }
+            }
             _ => {}
         }
         Request::None

@@ -6,7 +6,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use secrecy::ExposeSecret;
 
 use super::form::{Field, ProfileForm};
-use crate::tui::app::Dialog;
+use crate::tui::app::{Dialog, PaneId, Tone};
 use crate::tui::keymap::{self, Command, Scope};
 use crate::tui::theme::Theme;
 
@@ -99,120 +99,28 @@ pub fn render_form(frame: &mut Frame, area: Rect, form: &ProfileForm, theme: &Th
 
 pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
     let (title, body): (String, Vec<Line>) = match dialog {
-        Dialog::ConfirmDelete { name } => (
-            " Delete profile ".into(),
-            vec![
-                Line::styled(format!("Delete profile `{name}` from the profiles file?"), theme.text()),
-                Line::raw(""),
-                Line::from(vec![
-                    Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
-                    Span::styled(" delete   ", theme.dim()),
-                    Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
-                    Span::styled(" keep", theme.dim()),
-                ]),
-            ],
-        ),
-        Dialog::ConfirmQuery { profile, dangers, statements, .. } => {
-            let mut body = vec![Line::styled(
-                format!("Run {} statement(s) on `{}` ({})?", statements.len(), profile.name, profile.target()),
-                theme.text(),
-            )];
-            if profile.environment == crate::core::profile::Environment::Production {
-                body.push(Line::styled("This is a PRODUCTION profile.", theme.danger()));
-            }
-            for (line, what) in dangers {
-                body.push(Line::styled(format!("line {line}: {what}"), theme.warn()));
-            }
+        Dialog::Confirm(c) => {
+            let mut body: Vec<Line> = c
+                .lines
+                .iter()
+                .map(|(tone, text)| {
+                    let style = match tone {
+                        Tone::Text => theme.text(),
+                        Tone::Warn => theme.warn(),
+                        Tone::Danger => theme.danger(),
+                        Tone::Dim => theme.dim(),
+                    };
+                    Line::styled(text.clone(), style)
+                })
+                .collect();
             body.push(Line::raw(""));
             body.push(Line::from(vec![
                 Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
-                Span::styled(" run   ", theme.dim()),
+                Span::styled(format!(" {}   ", c.yes), theme.dim()),
                 Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
-                Span::styled(" cancel", theme.dim()),
+                Span::styled(format!(" {}", c.no), theme.dim()),
             ]));
-            (" Destructive statement ".into(), body)
-        }
-        Dialog::ConfirmEdits { profile, plans } => {
-            let mut body = vec![Line::styled(
-                format!("Apply {} edit(s) on `{}` in one transaction?", plans.len(), profile.name),
-                theme.text(),
-            )];
-            if profile.environment == crate::core::profile::Environment::Production {
-                body.push(Line::styled("This is a PRODUCTION profile.", theme.danger()));
-            }
-            body.extend(plans.iter().take(12).map(|p| Line::styled(p.shown.clone(), theme.warn())));
-            if plans.len() > 12 {
-                body.push(Line::styled(format!("… and {} more", plans.len() - 12), theme.dim()));
-            }
-            body.push(Line::raw(""));
-            body.push(Line::from(vec![
-                Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
-                Span::styled(" apply   ", theme.dim()),
-                Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
-                Span::styled(" cancel", theme.dim()),
-            ]));
-            (" Apply edits ".into(), body)
-        }
-        Dialog::ConfirmTransfer { to } => {
-            let mut body = vec![Line::styled(
-                format!("Create tables and load data into `{}` ({})?", to.name, to.target()),
-                theme.text(),
-            )];
-            if to.environment == crate::core::profile::Environment::Production {
-                body.push(Line::styled("This is a PRODUCTION profile.", theme.danger()));
-            }
-            body.push(Line::styled(
-                "Nothing is written if a target table is refused by the plan's `existing` rule.",
-                theme.dim(),
-            ));
-            body.push(Line::raw(""));
-            body.push(Line::from(vec![
-                Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
-                Span::styled(" run   ", theme.dim()),
-                Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
-                Span::styled(" cancel", theme.dim()),
-            ]));
-            (" Transfer ".into(), body)
-        }
-        Dialog::ConfirmQuit => (
-            " Transaction open ".into(),
-            vec![
-                Line::styled("A transaction is open in the query editor.", theme.text()),
-                Line::styled("Quitting closes the connection: the server rolls the transaction back.", theme.warn()),
-                Line::raw(""),
-                Line::from(vec![
-                    Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
-                    Span::styled(" quit (roll back)   ", theme.dim()),
-                    Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
-                    Span::styled(" stay", theme.dim()),
-                ]),
-            ],
-        ),
-        Dialog::ConfirmMigrations { profile, kind, count } => {
-            let production = profile.environment == crate::core::profile::Environment::Production;
-            let what = match kind {
-                crate::tui::panes::migrations::RunKind::Revert => "Revert the last applied migration".to_string(),
-                _ => format!("Apply {count} pending migration(s)"),
-            };
-            let mut body =
-                vec![Line::styled(format!("{what} on `{}` ({})?", profile.name, profile.target()), theme.text())];
-            if production {
-                body.push(Line::styled("This is a PRODUCTION profile.", theme.danger()));
-            }
-            if profile.engine == crate::core::profile::Engine::Mysql {
-                body.push(Line::styled(
-                    "MySQL commits DDL implicitly: a failure part-way cannot be rolled back.",
-                    theme.warn(),
-                ));
-            }
-            body.push(Line::raw(""));
-            body.push(Line::from(vec![
-                Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
-                Span::styled(" go   ", theme.dim()),
-                Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
-                Span::styled(" cancel", theme.dim()),
-            ]));
-            (" Migrations ".into(), body)
+            (c.title.clone(), body)
         }
         Dialog::Password { profile, reason, input, .. } => (
             format!(" Password for {profile} "),
@@ -241,14 +149,14 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
 
 /// Help for what is on screen: the global keys and the current pane's (the profile form and dialogs with the
 /// profiles pane). Scrolls with ↑/↓.
-pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: usize, scroll: u16) {
+pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: PaneId, scroll: u16) {
     let mut lines: Vec<Line> = Vec::new();
     let scopes: &[Scope] = match pane {
-        0 => &[Scope::Global, Scope::Profiles, Scope::Form, Scope::Dialog],
-        1 => &[Scope::Global, Scope::Schema],
-        2 => &[Scope::Global, Scope::Migrations, Scope::Dialog],
-        4 => &[Scope::Global, Scope::QueryEditor, Scope::QueryGrid, Scope::Dialog],
-        _ => &[Scope::Global],
+        PaneId::Profiles => &[Scope::Global, Scope::Profiles, Scope::Form, Scope::Dialog],
+        PaneId::Schema => &[Scope::Global, Scope::Schema],
+        PaneId::Migrations => &[Scope::Global, Scope::Migrations, Scope::Dialog],
+        PaneId::Query => &[Scope::Global, Scope::QueryEditor, Scope::QueryGrid, Scope::Dialog],
+        PaneId::Sync => &[Scope::Global],
     };
     for scope in scopes.iter().copied() {
         lines.push(Line::styled(scope.title(), theme.title()));

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use super::action::{Action, JobId, StatementDone};
+use crate::tui::action::{Action, JobId, QueryMsg, StatementDone};
 use crate::core::engine::DbPool;
 use crate::core::query::export::{Format, Writer};
 use crate::core::query::{Canceller, Column, Flow, RowBuf, Rows, Session, Sink};
@@ -84,7 +84,7 @@ impl Sink for TuiSink<'_> {
         let rows = Arc::new(RwLock::new(Rows::new(columns.len())));
         self.rows = Some(rows.clone());
         self.count = 0;
-        let _ = self.tx.send(Action::QueryColumns { job: self.job, columns, rows });
+        let _ = self.tx.send(Action::Query(QueryMsg::Columns { job: self.job, columns, rows }));
     }
     fn row(&mut self, row: &RowBuf) -> Flow {
         if let Some(r) = &self.rows
@@ -95,10 +95,10 @@ impl Sink for TuiSink<'_> {
         self.count += 1;
         if self.count.is_multiple_of(256) && self.last.elapsed() >= Duration::from_millis(50) {
             self.last = Instant::now();
-            let _ = self.tx.send(Action::QueryRows { job: self.job });
+            let _ = self.tx.send(Action::Query(QueryMsg::Rows { job: self.job }));
         }
         if self.cap > 0 && self.count.is_multiple_of(self.cap) {
-            let _ = self.tx.send(Action::QueryPaused { job: self.job });
+            let _ = self.tx.send(Action::Query(QueryMsg::Paused { job: self.job }));
             return Flow::Pause;
         }
         Flow::Continue
@@ -106,7 +106,7 @@ impl Sink for TuiSink<'_> {
     async fn more(&mut self) -> bool {
         let go = self.more.recv().await.unwrap_or(false);
         if go {
-            let _ = self.tx.send(Action::QueryResumed { job: self.job });
+            let _ = self.tx.send(Action::Query(QueryMsg::Resumed { job: self.job }));
         }
         go
     }
@@ -132,7 +132,7 @@ async fn session_task(
                     Some(s) => s.apply_edits(&plans).await,
                     None => Err((0, crate::core::query::QueryError::other("no session: run the query again"))),
                 };
-                let _ = tx.send(Action::EditsApplied { job, result });
+                let _ = tx.send(Action::Query(QueryMsg::EditsApplied { job, result }));
                 continue;
             }
         };
@@ -147,8 +147,8 @@ async fn session_task(
                     session = Some(s);
                 }
                 Err(e) => {
-                    let _ = tx.send(Action::QueryFailed { job, index: 0, statement: None, error: e });
-                    let _ = tx.send(Action::QueryFinished { job, txn: crate::core::query::TxnState::Idle });
+                    let _ = tx.send(Action::Query(QueryMsg::Failed { job, index: 0, statement: None, error: e }));
+                    let _ = tx.send(Action::Query(QueryMsg::Finished { job, txn: crate::core::query::TxnState::Idle }));
                     continue;
                 }
             }
@@ -168,10 +168,10 @@ async fn session_task(
             .clone();
         let total = statements.len();
         for (i, st) in statements.iter().enumerate() {
-            let _ = tx.send(Action::QueryStatement { job, index: i + 1, total });
+            let _ = tx.send(Action::Query(QueryMsg::Statement { job, index: i + 1, total }));
             let mut sink = TuiSink { job, tx: &tx, rows: None, cap, count: 0, last: Instant::now(), more: &mut more };
             let result = s.run(&st.text, &mut sink).await;
-            let _ = tx.send(Action::QueryRows { job });
+            let _ = tx.send(Action::Query(QueryMsg::Rows { job }));
             match result {
                 Ok(o) => {
                     if let Some(store) = &store {
@@ -186,16 +186,16 @@ async fn session_task(
                             .await;
                     }
                     let verb = crate::core::sql::classify::analyse(&st.text, s.engine()).verb;
-                    let _ = tx.send(Action::QueryStatementDone {
+                    let _ = tx.send(Action::Query(QueryMsg::StatementDone {
                         job,
                         done: Box::new(StatementDone { index: i + 1, verb, outcome: o }),
-                    });
+                    }));
                 }
                 Err(e) => {
                     if let Some(store) = &store {
                         let _ = store.add_history(&profile, &st.text, 0.0, None, Some(&e.to_string())).await;
                     }
-                    let _ = tx.send(Action::QueryFailed { job, index: i + 1, statement: Some(st.clone()), error: e });
+                    let _ = tx.send(Action::Query(QueryMsg::Failed { job, index: i + 1, statement: Some(st.clone()), error: e }));
                     break;
                 }
             }
@@ -205,11 +205,11 @@ async fn session_task(
             if let Some(old) = session.take() {
                 old.close().await;
             }
-            let _ = tx.send(Action::QueryFinished { job, txn: crate::core::query::TxnState::Idle });
+            let _ = tx.send(Action::Query(QueryMsg::Finished { job, txn: crate::core::query::TxnState::Idle }));
             continue;
         }
         let txn = s.transaction_state().await;
-        let _ = tx.send(Action::QueryFinished { job, txn });
+        let _ = tx.send(Action::Query(QueryMsg::Finished { job, txn }));
     }
     if let Some(s) = session {
         s.close().await;

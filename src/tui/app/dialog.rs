@@ -1,0 +1,170 @@
+//! Dialogs: one confirmation that carries what a yes does (its target), drawn and answered in one place, and the
+//! password prompt.
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox, SecretString};
+
+use super::{App, ConnState, Level};
+use crate::core::profile::{Environment, Profile};
+use crate::tui::action::Purpose;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::{self, Command, Scope};
+use crate::tui::panes::migrations::RunKind;
+
+pub enum Dialog {
+    Confirm(Confirm),
+    Password { profile: String, purpose: Purpose, reason: String, input: SecretBox<String> },
+}
+
+/// How a line of a confirmation reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Text,
+    Warn,
+    Danger,
+    Dim,
+}
+
+/// A question, its answers' words, and what a yes does.
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<(Tone, String)>,
+    pub yes: &'static str,
+    pub no: &'static str,
+    /// Said when the answer is no.
+    pub on_no: Option<String>,
+    pub target: ConfirmTarget,
+}
+
+/// What a confirmed dialog does.
+pub enum ConfirmTarget {
+    DeleteProfile { name: String },
+    Migrations { profile: Box<Profile>, kind: RunKind, count: usize },
+    /// Destructive statements in a query run: each with its line and what it does.
+    Query {
+        profile: Box<Profile>,
+        statements: Vec<crate::core::sql::Statement>,
+        scope: crate::tui::panes::query::RunScope,
+        dangers: Vec<(usize, String)>,
+    },
+    /// Quit with a transaction open in the query pane.
+    Quit,
+    Transfer { to: Box<Profile> },
+    /// Apply staged grid edits.
+    Edits { profile: Box<Profile>, plans: Vec<crate::core::query::edit::Planned> },
+}
+
+impl Confirm {
+    pub fn new(title: &str, question: String, yes: &'static str, no: &'static str, target: ConfirmTarget) -> Confirm {
+        Confirm { title: format!(" {title} "), lines: vec![(Tone::Text, question)], yes, no, on_no: None, target }
+    }
+
+    pub fn line(mut self, tone: Tone, text: impl Into<String>) -> Confirm {
+        self.lines.push((tone, text.into()));
+        self
+    }
+
+    /// A warning line for a production profile.
+    pub fn production(self, p: &Profile) -> Confirm {
+        if p.environment == Environment::Production { self.line(Tone::Danger, "This is a PRODUCTION profile.") } else { self }
+    }
+
+    pub fn on_no(mut self, message: impl Into<String>) -> Confirm {
+        self.on_no = Some(message.into());
+        self
+    }
+}
+
+impl App {
+    pub(super) fn ask(&mut self, c: Confirm) {
+        self.dialog = Some(Dialog::Confirm(c));
+    }
+
+    pub(super) fn on_dialog_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match self.dialog.take() {
+            None => vec![],
+            Some(Dialog::Confirm(c)) => match keymap::lookup(Scope::Dialog, &key) {
+                Some(Command::Confirm) => self.confirmed(c.target),
+                Some(Command::Deny) => {
+                    if let Some(m) = c.on_no {
+                        self.info(Level::Info, m);
+                    }
+                    vec![]
+                }
+                _ => {
+                    self.dialog = Some(Dialog::Confirm(c));
+                    vec![]
+                }
+            },
+            Some(Dialog::Password { profile, purpose, reason, input }) => {
+                self.on_password_key(key, profile, purpose, reason, input)
+            }
+        }
+    }
+
+    fn confirmed(&mut self, target: ConfirmTarget) -> Vec<Effect> {
+        match target {
+            ConfirmTarget::DeleteProfile { name } => vec![Effect::RemoveProfile { name }],
+            ConfirmTarget::Migrations { profile, kind, .. } => self.start_migrations(*profile, kind),
+            ConfirmTarget::Query { profile, statements, scope, .. } => self.start_query(&profile, statements, scope),
+            ConfirmTarget::Quit => vec![Effect::Quit],
+            ConfirmTarget::Transfer { to } => self.transfer_run(to),
+            ConfirmTarget::Edits { profile, plans } => {
+                let job = self.job();
+                self.query.applying = Some(job);
+                vec![Effect::ApplyEdits { job, profile: profile.name.clone(), plans }]
+            }
+        }
+    }
+
+    fn on_password_key(
+        &mut self,
+        key: KeyEvent,
+        profile: String,
+        purpose: Purpose,
+        reason: String,
+        mut input: SecretBox<String>,
+    ) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Esc => {
+                self.info(Level::Warn, format!("{profile}: no password given; not connected"));
+                if let Some(s) = &mut self.session
+                    && s.profile.name == profile
+                    && matches!(s.state, ConnState::Connecting(_))
+                {
+                    s.state = ConnState::Failed(crate::core::engine::classify::password_unavailable(
+                        &s.profile,
+                        "no password was given",
+                    ));
+                }
+                if purpose == Purpose::Test {
+                    self.profiles.tests.remove(&profile);
+                }
+                vec![]
+            }
+            KeyCode::Enter => {
+                let pw = SecretString::from(input.expose_secret().as_str());
+                input.expose_secret_mut().clear();
+                self.passwords.insert(profile.clone(), pw);
+                let Some(p) = self.all().into_iter().find(|p| p.name == profile).cloned() else { return vec![] };
+                match purpose {
+                    Purpose::Test => self.test(p),
+                    Purpose::Connect => self.connect(p),
+                }
+            }
+            KeyCode::Backspace => {
+                input.expose_secret_mut().pop();
+                self.dialog = Some(Dialog::Password { profile, purpose, reason, input });
+                vec![]
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                input.expose_secret_mut().push(c);
+                self.dialog = Some(Dialog::Password { profile, purpose, reason, input });
+                vec![]
+            }
+            _ => {
+                self.dialog = Some(Dialog::Password { profile, purpose, reason, input });
+                vec![]
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The migrations pane's part of `App::update`: its requests become effects (or a confirmation first); its jobs'
+//! results update it.
+use super::dialog::{Confirm, ConfirmTarget, Tone};
+use super::{App, Level};
+use crate::core::profile::{Engine, Profile};
+use crate::tui::action::MigrationsMsg;
+use crate::tui::effect::Effect;
+use crate::tui::panes::migrations::{Load, Request, RunKind, RunState};
+
+impl App {
+    pub(super) fn migrations_request(&mut self, req: Request) -> Vec<Effect> {
+        let Some(p) = self.connected_profile() else {
+            if req != Request::None {
+                self.info(Level::Warn, "no connected profile: connect one in the Profiles pane first");
+            }
+            return vec![];
+        };
+        match req {
+            Request::None => vec![],
+            Request::Plan => {
+                let job = self.job();
+                self.migrations.load = Load::Loading(job);
+                vec![Effect::PlanMigrations { job, profile: Box::new(p) }]
+            }
+            Request::Run(RunKind::DryRun) => self.start_migrations(p, RunKind::DryRun),
+            Request::ChooseTransfer => self.transfer_choose(&p),
+            Request::Transfer(t) => self.transfer_request(p, t),
+            Request::ChooseDiff => {
+                let names: Vec<String> =
+                    self.all().iter().filter(|x| x.name != p.name).map(|x| x.name.clone()).collect();
+                self.migrations.chooser = Some((names, 0));
+                vec![]
+            }
+            Request::Diff(i) => self.diff(p, i),
+            Request::Run(kind) => self.confirm_run(p, kind),
+            Request::Cancel => match &self.migrations.run {
+                RunState::Running { job, kind, .. } => {
+                    let (job, kind) = (*job, *kind);
+                    self.info(Level::Warn, format!("{}: cancelling…", kind.verb()));
+                    self.migrations.run = RunState::Failed { kind, message: "cancelled".into() };
+                    let mut effects = vec![Effect::Cancel { job }];
+                    effects.extend(self.migrations_request(Request::Plan));
+                    effects
+                }
+                _ => vec![],
+            },
+        }
+    }
+
+    fn diff(&mut self, p: Profile, i: usize) -> Vec<Effect> {
+        let Some((names, _)) = self.migrations.chooser.take() else { return vec![] };
+        let Some(from) = names.get(i).and_then(|n| self.all().into_iter().find(|x| &x.name == n)).cloned() else {
+            return vec![];
+        };
+        let job = self.job();
+        self.migrations.diffing = Some(job);
+        self.info(Level::Info, format!("diff: reading the schemas of {} and {}…", from.name, p.name));
+        let from_password = self.passwords.get(&from.name).cloned();
+        vec![Effect::DiffMigrations { job, from: Box::new(from), from_password, to: Box::new(p) }]
+    }
+
+    fn confirm_run(&mut self, p: Profile, kind: RunKind) -> Vec<Effect> {
+        let count = match kind {
+            RunKind::Apply => self.migrations.pending(),
+            _ => 1,
+        };
+        if kind == RunKind::Apply && count == 0 {
+            self.info(Level::Info, "nothing to apply: every migration is applied");
+            return vec![];
+        }
+        let what = match kind {
+            RunKind::Revert => "Revert the last applied migration".to_string(),
+            _ => format!("Apply {count} pending migration(s)"),
+        };
+        let question = format!("{what} on `{}` ({})?", p.name, p.target());
+        let mysql = p.engine == Engine::Mysql;
+        let mut c = Confirm::new("Migrations", question, "go", "cancel", ConfirmTarget::Migrations {
+            profile: Box::new(p.clone()),
+            kind,
+            count,
+        })
+        .production(&p)
+        .on_no(format!("{}: not started", kind.verb()));
+        if mysql {
+            c = c.line(Tone::Warn, "MySQL commits DDL implicitly: a failure part-way cannot be rolled back.");
+        }
+        self.ask(c);
+        vec![]
+    }
+
+    pub(super) fn start_migrations(&mut self, p: Profile, kind: RunKind) -> Vec<Effect> {
+        let job = self.job();
+        self.migrations.log.clear();
+        self.migrations.run =
+            RunState::Running { job, kind, index: 0, total: 0, current: String::new(), statement: (0, 0) };
+        vec![Effect::RunMigrations { job, profile: Box::new(p), kind }]
+    }
+
+    pub(super) fn on_migrations(&mut self, msg: MigrationsMsg) -> Vec<Effect> {
+        match msg {
+            MigrationsMsg::Planned { job, profile, result } => {
+                if matches!(self.migrations.load, Load::Loading(j) if j == job) {
+                    self.migrations.profile = Some(profile);
+                    match result {
+                        Ok(p) => self.migrations.set_planned(*p),
+                        Err(e) => self.migrations.load = Load::Failed(e),
+                    }
+                }
+                vec![]
+            }
+            MigrationsMsg::Event { job, event } => {
+                self.migrations.on_event(job, event);
+                vec![]
+            }
+            MigrationsMsg::Ran { job, result } => self.on_ran(job, result),
+            MigrationsMsg::DiffWritten { job, result } => {
+                if self.migrations.diffing != Some(job) {
+                    return vec![];
+                }
+                self.migrations.diffing = None;
+                match result {
+                    Ok(None) => self.info(Level::Info, "diff: no differences — nothing written"),
+                    Ok(Some((path, notes))) => {
+                        let extra = notes.first().map(|n| format!(" (note: {n})")).unwrap_or_default();
+                        let msg = format!("diff: wrote {} — review it, then apply{extra}", path.display());
+                        self.info(Level::Info, msg);
+                        return self.migrations_request(Request::Plan);
+                    }
+                    Err(e) => self.info(Level::Error, format!("diff: {e}")),
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn on_ran(&mut self, job: u64, result: Result<Box<crate::core::migrate::RunReport>, String>) -> Vec<Effect> {
+        let RunState::Running { job: j, kind, .. } = self.migrations.run else { return vec![] };
+        if j != job {
+            return vec![];
+        }
+        match result {
+            Ok(report) => {
+                let (level, msg) = match &report.failure {
+                    Some(f) => (Level::Error, format!("migration {} failed: {}", f.version, f.message)),
+                    None => (Level::Info, format!("{}: {} migration(s) done", kind.verb(), report.done.len())),
+                };
+                self.info(level, msg);
+                self.migrations.run = RunState::Finished { kind, report };
+            }
+            Err(message) => {
+                self.info(Level::Error, format!("{}: {message}", kind.verb()));
+                self.migrations.run = RunState::Failed { kind, message };
+            }
+        }
+        // The state changed: plan again (the run's result stays on screen).
+        self.migrations_request(Request::Plan)
+    }
+}

@@ -1,0 +1,266 @@
+//! The app's state and `update`: Action in, state changed, Effects out. Never awaits, never does I/O. `update`
+//! routes: keys to the focused pane (or the dialog, form or help on top), job results to the pane they belong to,
+//! each pane's part in its own file here.
+mod dialog;
+mod migrations;
+mod pane;
+mod profiles;
+mod query;
+mod schema;
+mod transfer;
+
+use std::collections::HashMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use secrecy::SecretString;
+
+pub use dialog::{Confirm, ConfirmTarget, Dialog, Tone};
+pub use pane::PaneId;
+
+use super::action::{Action, JobId};
+use super::effect::Effect;
+use super::keymap::{self, Command, Scope};
+use super::panes::migrations::{self as migrations_pane, MigrationsPane};
+use super::panes::profiles::ProfilesPane;
+use super::panes::query::QueryPane;
+use super::panes::schema::SchemaPane;
+use super::theme::Theme;
+use super::widgets::form::{FormOutcome, ProfileForm};
+use crate::core::engine::ConnectError;
+use crate::core::profile::{Origin, Profile, ProfileSet};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnState {
+    Connecting(JobId),
+    Connected(String),
+    Failed(ConnectError),
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub profile: Profile,
+    pub state: ConnState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+pub struct App {
+    pub theme: Theme,
+    pub pane: PaneId,
+    pub set: ProfileSet,
+    /// A profile given as a URL on the command line (not saved).
+    pub adhoc: Option<Profile>,
+    /// Profiles found by import, not saved yet.
+    pub found: Vec<Profile>,
+    pub profiles: ProfilesPane,
+    pub session: Option<Session>,
+    pub form: Option<ProfileForm>,
+    pub dialog: Option<Dialog>,
+    pub help: bool,
+    pub help_scroll: u16,
+    pub schema: SchemaPane,
+    pub migrations: MigrationsPane,
+    pub query: QueryPane,
+    pub message: Option<(Level, String)>,
+    /// Passwords typed in this session, in memory only.
+    passwords: HashMap<String, SecretString>,
+    next_job: JobId,
+}
+
+impl App {
+    pub fn new(theme: Theme, set: ProfileSet, adhoc: Option<Profile>) -> Self {
+        let mut app = App {
+            theme,
+            pane: PaneId::Profiles,
+            set,
+            adhoc,
+            found: Vec::new(),
+            profiles: ProfilesPane::default(),
+            session: None,
+            form: None,
+            dialog: None,
+            help: false,
+            help_scroll: 0,
+            schema: SchemaPane::default(),
+            migrations: MigrationsPane::default(),
+            query: QueryPane::default(),
+            message: None,
+            passwords: HashMap::new(),
+            next_job: 1,
+        };
+        app.note_problems();
+        app
+    }
+
+    fn note_problems(&mut self) {
+        if let Some(p) = self.set.problems.first() {
+            let more = if self.set.problems.len() > 1 {
+                format!(" (+{} more)", self.set.problems.len() - 1)
+            } else {
+                String::new()
+            };
+            self.message = Some((Level::Error, format!("{p}{more}")));
+        }
+    }
+
+    /// The effects to run at start: connect to the startup profile.
+    pub fn start(&mut self, profile: Option<&str>) -> Vec<Effect> {
+        let chosen = match profile {
+            Some(name) => self.all().into_iter().position(|p| p.name == name),
+            None => {
+                let default = self.set.default.clone();
+                let all = self.all();
+                if self.adhoc.is_some() {
+                    Some(0)
+                } else {
+                    default
+                        .and_then(|d| all.iter().position(|p| p.name == d))
+                        .or_else(|| all.iter().position(|p| p.origin == Origin::Demo || p.name == "demo"))
+                        .or(if all.is_empty() { None } else { Some(0) })
+                }
+            }
+        };
+        match chosen {
+            Some(i) => {
+                self.profiles.selected = i;
+                self.connect_selected()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Every profile the pane lists: the ad-hoc URL, the file's, and imported ones.
+    pub fn all(&self) -> Vec<&Profile> {
+        self.adhoc.iter().chain(self.set.profiles.iter()).chain(self.found.iter()).collect()
+    }
+
+    pub fn selected(&self) -> Option<&Profile> {
+        self.all().get(self.profiles.selected).copied()
+    }
+
+    fn job(&mut self) -> JobId {
+        self.next_job += 1;
+        self.next_job
+    }
+
+    fn taken_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.set.profiles.iter().map(|p| p.name.clone()).collect();
+        v.extend(self.set.problems.iter().filter_map(|p| p.profile.clone()));
+        v
+    }
+
+    fn info(&mut self, level: Level, msg: impl Into<String>) {
+        self.message = Some((level, msg.into()));
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Key(key) => self.on_key(key),
+            Action::Tick => vec![],
+            Action::Profiles(m) => self.on_profiles(m),
+            Action::Schema(m) => self.on_schema(m),
+            Action::Migrations(m) => self.on_migrations(m),
+            Action::Transfer(m) => self.on_transfer(m),
+            Action::Query(m) => self.on_query(m),
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) && self.dialog.is_none() {
+            return self.quit();
+        }
+        if self.help {
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') => {
+                    self.help = false;
+                    self.help_scroll = 0;
+                }
+                KeyCode::Down | KeyCode::Char('j') => self.help_scroll = self.help_scroll.saturating_add(1),
+                KeyCode::Up | KeyCode::Char('k') => self.help_scroll = self.help_scroll.saturating_sub(1),
+                _ => {}
+            }
+            return vec![];
+        }
+        if self.dialog.is_some() {
+            return self.on_dialog_key(key);
+        }
+        if let Some(form) = &mut self.form {
+            return match form.handle_key(&key) {
+                FormOutcome::Continue => vec![],
+                FormOutcome::Cancel => {
+                    self.form = None;
+                    vec![]
+                }
+                FormOutcome::Save { profile, replacing } => {
+                    if self.set.broken {
+                        // Not TOML, or not a regular file (a FIFO, a device): the problem says which.
+                        let why = self.set.problems.first().map_or_else(String::new, |p| format!(": {}", p.message));
+                        self.info(
+                            Level::Error,
+                            format!("the profiles file cannot be edited{why}; nothing was written"),
+                        );
+                        return vec![];
+                    }
+                    self.form = None;
+                    let name = profile.name.clone();
+                    self.found.retain(|f| f.name != name);
+                    vec![Effect::SaveProfile { profile, replacing }]
+                }
+            };
+        }
+        // In the query editor (and its prompts) keys are text; F1 still opens the help.
+        if self.pane == PaneId::Query && self.query.captures_keys() {
+            if key.code == KeyCode::F(1) {
+                self.help = true;
+                return vec![];
+            }
+            let req = self.query.handle_key(&key);
+            return self.query_request(req);
+        }
+        // While the schema filter is being typed, every printable key is part of it.
+        if self.pane == PaneId::Schema && self.schema.filtering {
+            let req = self.schema.handle_key(&key);
+            return self.schema_request(req);
+        }
+        if let Some(cmd) = keymap::lookup(Scope::Global, &key) {
+            match cmd {
+                Command::Quit => return self.quit(),
+                Command::Help => self.help = true,
+                Command::NextPane => self.pane = self.pane.next(),
+                Command::PrevPane => self.pane = self.pane.prev(),
+                Command::GoPane(i) => self.pane = PaneId::from_index(i),
+                _ => {}
+            }
+            // Entering the migrations pane plans the active profile's migrations the first time.
+            if self.pane == PaneId::Migrations && matches!(self.migrations.load, migrations_pane::Load::Idle) {
+                return self.migrations_request(migrations_pane::Request::Plan);
+            }
+            return vec![];
+        }
+        match self.pane {
+            PaneId::Profiles => self.on_profiles_key(key),
+            PaneId::Schema => {
+                let req = self.schema.handle_key(&key);
+                self.schema_request(req)
+            }
+            PaneId::Migrations => {
+                let req = self.migrations.handle_key(&key);
+                self.migrations_request(req)
+            }
+            PaneId::Query => {
+                let req = self.query.handle_key(&key);
+                self.query_request(req)
+            }
+            PaneId::Sync => vec![],
+        }
+    }
+
+    fn connected_profile(&self) -> Option<Profile> {
+        self.session.as_ref().filter(|s| matches!(s.state, ConnState::Connected(_))).map(|s| s.profile.clone())
+    }
+}

@@ -1,0 +1,188 @@
+//! Effects: what `App::update` asks the outside world to do. This layer is the only code in the TUI that spawns
+//! tasks or touches files and databases; results come back as Actions. Every job runs through `spawn_job`, which
+//! keeps its abort handle until it ends, so `Effect::Cancel { job }` stops any of them. One file per job family:
+//! profiles, catalog, migrations, transfer, query (and its session task), files.
+mod catalog;
+mod files;
+mod migrations;
+mod profiles;
+mod query;
+pub mod query_session;
+mod transfer;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use secrecy::SecretString;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::action::{Action, JobId};
+use crate::core::engine::DbPool;
+use crate::core::profile::Profile;
+use crate::tui::panes::migrations::RunKind;
+
+#[derive(Debug)]
+pub enum Effect {
+    TestProfile { job: JobId, profile: Box<Profile>, password: Option<SecretString> },
+    Connect { job: JobId, profile: Box<Profile>, password: Option<SecretString> },
+    SaveProfile { profile: Box<Profile>, replacing: Option<String> },
+    RemoveProfile { name: String },
+    ReloadProfiles,
+    Discover,
+    LoadCatalog { job: JobId, profile: Box<Profile> },
+    CountRows { job: JobId, profile: String, schema: String, table: String },
+    PlanMigrations { job: JobId, profile: Box<Profile> },
+    RunMigrations { job: JobId, profile: Box<Profile>, kind: RunKind },
+    /// Writes the migration that gives `to` the schema of `from`.
+    DiffMigrations { job: JobId, from: Box<Profile>, from_password: Option<SecretString>, to: Box<Profile> },
+    /// Stops a running job (any kind).
+    Cancel { job: JobId },
+    /// Runs statements on the profile's query session (opened on first use).
+    RunQuery { job: JobId, profile: String, statements: Vec<crate::core::sql::Statement>, cap: usize },
+    /// Reads the active profile's catalog and data and builds the transfer plan toward `to`.
+    PlanTransfer { job: JobId, from: Box<Profile>, to: Box<Profile>, to_password: Option<SecretString> },
+    RunTransfer {
+        job: JobId,
+        plan: Box<crate::core::transfer::Plan>,
+        from: Box<Profile>,
+        to: Box<Profile>,
+        to_password: Option<SecretString>,
+    },
+    VerifyTransfer {
+        job: JobId,
+        plan: Box<crate::core::transfer::Plan>,
+        from: Box<Profile>,
+        to: Box<Profile>,
+        to_password: Option<SecretString>,
+    },
+    /// Applies staged grid edits on the query session, in one transaction.
+    ApplyEdits { job: JobId, profile: String, plans: Vec<crate::core::query::edit::Planned> },
+    /// Answers a paused result: read on (true) or stop (false).
+    QueryMore(bool),
+    CancelQuery,
+    Export {
+        columns: Vec<crate::core::query::Column>,
+        rows: Arc<std::sync::RwLock<crate::core::query::Rows>>,
+        format: crate::core::query::export::Format,
+        path: PathBuf,
+        engine: crate::core::profile::Engine,
+        table: String,
+    },
+    /// Puts text on the clipboard through OSC 52 (the terminal's clipboard; works over SSH).
+    Copy(String),
+    LoadHistory { profile: String, filter: String },
+    ReadFile(PathBuf),
+    WriteFile { tab: usize, path: PathBuf, text: String },
+    Quit,
+}
+
+/// What the job families share.
+pub struct Runner {
+    tx: UnboundedSender<Action>,
+    profiles_file: PathBuf,
+    demo_db: PathBuf,
+    /// Open pools by profile name.
+    pub pools: Arc<Mutex<HashMap<String, DbPool>>>,
+    /// Running jobs' abort handles.
+    jobs: Arc<Mutex<HashMap<JobId, tokio::task::AbortHandle>>>,
+    /// The query pane's session task.
+    query: Mutex<Option<query_session::QueryHandle>>,
+    /// dbconsole's state store (history, checkpoints), opened on first use; None when it cannot be opened.
+    store: Arc<tokio::sync::OnceCell<Option<crate::core::store::Store>>>,
+    state_db: PathBuf,
+}
+
+impl Runner {
+    pub fn new(tx: UnboundedSender<Action>, profiles_file: PathBuf, demo_db: PathBuf, state_db: PathBuf) -> Self {
+        Runner {
+            tx,
+            profiles_file,
+            demo_db,
+            state_db,
+            query: Mutex::new(None),
+            store: Arc::new(tokio::sync::OnceCell::new()),
+            pools: Arc::new(Mutex::new(HashMap::new())),
+            jobs: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Runs `fut` as job `job`: its abort handle is kept until it ends, so `Effect::Cancel` can stop it.
+    fn spawn_job(&self, job: JobId, fut: impl Future<Output = ()> + Send + 'static) {
+        let jobs = self.jobs.clone();
+        // Held while spawning: the job cannot remove itself before it is registered.
+        let Ok(mut registry) = self.jobs.lock() else { return };
+        let handle = tokio::spawn(async move {
+            fut.await;
+            if let Ok(mut j) = jobs.lock() {
+                j.remove(&job);
+            }
+        });
+        registry.insert(job, handle.abort_handle());
+    }
+
+    /// A short task that is not a job (saving a file, reading the profiles): nothing to cancel.
+    fn spawn_blocking(&self, f: impl FnOnce(UnboundedSender<Action>) + Send + 'static) {
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || f(tx));
+    }
+
+    fn pool(&self, profile: &str) -> Option<DbPool> {
+        self.pools.lock().ok().and_then(|m| m.get(profile).cloned())
+    }
+
+    fn store(&self) -> (Arc<tokio::sync::OnceCell<Option<crate::core::store::Store>>>, PathBuf) {
+        (self.store.clone(), self.state_db.clone())
+    }
+
+    /// Whether a job is still running (tests).
+    pub fn running(&self, job: JobId) -> bool {
+        self.jobs.lock().is_ok_and(|j| j.contains_key(&job))
+    }
+
+    /// Returns false when the app should quit.
+    pub fn run(&self, effect: Effect) -> bool {
+        use Effect as E;
+        match effect {
+            E::Quit => return false,
+            E::Cancel { job } => {
+                if let Some(h) = self.jobs.lock().ok().and_then(|mut j| j.remove(&job)) {
+                    h.abort();
+                }
+            }
+            E::TestProfile { job, profile, password } => profiles::test(self, job, *profile, password),
+            E::Connect { job, profile, password } => profiles::connect(self, job, *profile, password),
+            E::SaveProfile { profile, replacing } => profiles::save(self, *profile, replacing),
+            E::RemoveProfile { name } => profiles::remove(self, name),
+            E::ReloadProfiles => profiles::reload(self),
+            E::Discover => profiles::discover(self),
+            E::LoadCatalog { job, profile } => catalog::load(self, job, *profile),
+            E::CountRows { job, profile, schema, table } => catalog::count(self, job, &profile, schema, table),
+            E::PlanMigrations { job, profile } => migrations::plan(self, job, *profile),
+            E::RunMigrations { job, profile, kind } => migrations::run(self, job, *profile, kind),
+            E::DiffMigrations { job, from, from_password, to } => {
+                migrations::diff(self, job, *from, from_password, *to)
+            }
+            E::PlanTransfer { job, from, to, to_password } => transfer::plan(self, job, *from, *to, to_password),
+            E::RunTransfer { job, plan, from, to, to_password } => {
+                transfer::run(self, job, *plan, *from, *to, to_password)
+            }
+            E::VerifyTransfer { job, plan, from, to, to_password } => {
+                transfer::verify(self, job, *plan, *from, *to, to_password)
+            }
+            E::RunQuery { job, profile, statements, cap } => query::run(self, job, profile, statements, cap),
+            E::ApplyEdits { job, profile, plans } => query::apply_edits(self, job, &profile, plans),
+            E::QueryMore(more) => query::more(self, more),
+            E::CancelQuery => query::cancel(self),
+            E::Export { columns, rows, format, path, engine, table } => {
+                query::export(self, columns, rows, format, path, engine, table)
+            }
+            E::Copy(text) => files::copy(text),
+            E::LoadHistory { profile, filter } => query::history(self, profile, filter),
+            E::ReadFile(path) => files::read(self, path),
+            E::WriteFile { tab, path, text } => files::write(self, tab, path, text),
+        }
+        true
+    }
+}
