@@ -190,3 +190,174 @@ async fn diff_from_the_pane_writes_a_migration_that_applies() {
     let o = sb.run(&["migrate", "diff", "--from", "reference", "--to", "notes", "--print"]);
     assert!(stderr(&o).contains("no differences"), "{}{}", stdout(&o), stderr(&o));
 }
+
+/// Runs `effects` through the real effect runner and feeds the actions that come back to the app, until `done`.
+async fn drive(
+    app: &mut App,
+    runner: &dbconsole::tui::effect::Runner,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>,
+    effects: Vec<Effect>,
+    done: impl Fn(&App) -> bool,
+) {
+    for e in effects {
+        runner.run(e);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done(app) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let a = tokio::time::timeout(left, rx.recv()).await.expect("timed out waiting for the app").unwrap();
+        for e in app.update(a) {
+            runner.run(e);
+        }
+    }
+}
+
+async fn sleeping_backends(pool: &DbPool, db: &str) -> i64 {
+    let DbPool::Postgres(p) = pool else { unreachable!() };
+    sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()")
+        .bind(db)
+        .fetch_one(p)
+        .await
+        .unwrap()
+}
+
+/// Esc while a migration runs stops it from the pane: the job ends, the server rolls the migration back at once
+/// (the statement in progress included), and the plan shows it pending again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_migration_is_cancelled_from_the_pane() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("1_slow.sql"), "CREATE TABLE slow_a (i int);\nSELECT pg_sleep(30);\n").unwrap();
+    let db = crate::catalog::new_pg_db().await;
+    let pool = crate::catalog::pg_pool(&db).await;
+    let mut profile = dbconsole::core::profile::url::parse_url(&format!(
+        "postgres://dbc@127.0.0.1:{}/{db}",
+        crate::common::pg_port()
+    ))
+    .unwrap();
+    profile.name = "pg".into();
+    profile.migrations = Some(dir.clone());
+    let mut app = connected_app(profile.clone());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let runner = dbconsole::tui::effect::Runner::new(
+        tx,
+        tmp.path().join("profiles.toml"),
+        tmp.path().join("demo.db"),
+        tmp.path().join("state.db"),
+    );
+    runner.pools.lock().unwrap().insert("pg".into(), pool.clone());
+    let plan = key(&mut app, KeyCode::Char('r'));
+    drive(&mut app, &runner, &mut rx, plan, |a| a.migrations.planned.is_some()).await;
+    key(&mut app, KeyCode::Char('a'));
+    let run = key(&mut app, KeyCode::Char('y'));
+    let [Effect::RunMigrations { job, .. }] = run.as_slice() else { panic!("{run:?}") };
+    let job = *job;
+    for e in run {
+        runner.run(e);
+    }
+    // Wait until the migration sleeps on the server.
+    let started = std::time::Instant::now();
+    while sleeping_backends(&pool, &db).await == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the migration never started");
+        while let Ok(a) = rx.try_recv() {
+            for e in app.update(a) {
+                runner.run(e);
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(runner.running(job));
+    let cancel = key(&mut app, KeyCode::Esc);
+    assert!(matches!(cancel.first(), Some(Effect::Cancel { job: j }) if *j == job), "{cancel:?}");
+    assert!(matches!(app.migrations.run, RunState::Failed { .. }), "the pane says it stopped");
+    let stopped = std::time::Instant::now();
+    drive(&mut app, &runner, &mut rx, cancel, |a| {
+        matches!(a.migrations.load, dbconsole::tui::panes::migrations::Load::Ready)
+    })
+    .await;
+    assert!(!runner.running(job), "the job ended");
+    while sleeping_backends(&pool, &db).await > 0 {
+        assert!(stopped.elapsed() < std::time::Duration::from_secs(10), "the server still runs the migration");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let planned = app.migrations.planned.as_ref().unwrap();
+    assert_eq!(planned.plan.entries[0].status, Status::Pending, "rolled back, still pending");
+    let DbPool::Postgres(p) = &pool else { unreachable!() };
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'slow_a'").fetch_one(p).await.unwrap();
+    assert_eq!(n, 0, "the migration's table was rolled back");
+}
+
+/// Esc while a transfer loads stops it from the pane (the job ends); running the plan again resumes it, and every
+/// row arrives exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_transfer_is_cancelled_from_the_pane_and_resumes() {
+    use dbconsole::tui::panes::transfer::Stage;
+    let tmp = tempfile::tempdir().unwrap();
+    let lite = tmp.path().join("src.db");
+    let src = sqlite_pool(&lite).await;
+    exec(
+        &src,
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n\
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)\n\
+         INSERT INTO items SELECT i, 'item ' || i FROM n;",
+    )
+    .await;
+    src.close().await;
+    let db = crate::catalog::new_pg_db().await;
+    let pg = crate::catalog::pg_pool(&db).await;
+    let source = Profile::sqlite("lite", lite.clone());
+    let mut target = dbconsole::core::profile::url::parse_url(&format!(
+        "postgres://dbc@127.0.0.1:{}/{db}",
+        crate::common::pg_port()
+    ))
+    .unwrap();
+    target.name = "pg".into();
+    let set = ProfileSet { profiles: vec![source.clone(), target.clone()], ..Default::default() };
+    let mut app = App::new(Theme::default(), set, None);
+    app.session = Some(Session { profile: source.clone(), state: ConnState::Connected("connected".into()) });
+    app.pane = dbconsole::tui::app::PaneId::Migrations;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let runner = dbconsole::tui::effect::Runner::new(
+        tx,
+        tmp.path().join("profiles.toml"),
+        tmp.path().join("demo.db"),
+        tmp.path().join("state.db"),
+    );
+    runner.pools.lock().unwrap().insert("lite".into(), sqlite_pool(&lite).await);
+    runner.pools.lock().unwrap().insert("pg".into(), pg.clone());
+    key(&mut app, KeyCode::Char('T'));
+    let plan = key(&mut app, KeyCode::Enter);
+    drive(&mut app, &runner, &mut rx, plan, |a| matches!(a.migrations.transfer.stage, Stage::Planned)).await;
+    if let Some(p) = app.migrations.transfer.plan.as_mut() {
+        p.batch_rows = 2000; // many batches to stop between
+    }
+    key(&mut app, KeyCode::Char('a'));
+    let run = key(&mut app, KeyCode::Char('y'));
+    let [Effect::RunTransfer { job, .. }] = run.as_slice() else { panic!("{run:?}") };
+    let job = *job;
+    drive(&mut app, &runner, &mut rx, run, |a| a.migrations.transfer.tables.iter().any(|t| t.1 >= 10_000)).await;
+    let cancel = key(&mut app, KeyCode::Esc);
+    assert!(matches!(cancel.as_slice(), [Effect::Cancel { job: j }] if *j == job), "{cancel:?}");
+    for e in cancel {
+        runner.run(e);
+    }
+    let stopped = std::time::Instant::now();
+    while runner.running(job) {
+        assert!(stopped.elapsed() < std::time::Duration::from_secs(5), "the transfer job still runs");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(matches!(app.migrations.transfer.stage, Stage::Ran(Err(_))), "the view says it stopped");
+    let DbPool::Postgres(p) = &pg else { unreachable!() };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let part: i64 = sqlx::query_scalar("SELECT count(*) FROM items").fetch_one(p).await.unwrap();
+    assert!(part < 300_000, "it stopped part-way ({part} rows)");
+    // Run it again: the same run resumes.
+    key(&mut app, KeyCode::Char('a'));
+    let again = key(&mut app, KeyCode::Char('y'));
+    drive(&mut app, &runner, &mut rx, again, |a| matches!(a.migrations.transfer.stage, Stage::Ran(_))).await;
+    assert!(matches!(app.migrations.transfer.stage, Stage::Ran(Ok(_))), "{:?}", app.migrations.transfer.stage);
+    let (n, d): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(DISTINCT id) FROM items").fetch_one(p).await.unwrap();
+    assert_eq!((n, d), (300_000, 300_000), "every row exactly once");
+}

@@ -91,8 +91,7 @@ pub async fn apply(
     opts: &Options,
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<RunReport, MigrateError> {
-    let mut conn = Conn::acquire(pool).await?;
-    conn.close_on_drop();
+    let mut conn = Conn::acquire_for_run(pool).await?;
     run::apply(&mut conn, folder, opts, on_event).await
 }
 
@@ -104,8 +103,7 @@ pub async fn revert(
     dry_run: bool,
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<RunReport, MigrateError> {
-    let mut conn = Conn::acquire(pool).await?;
-    conn.close_on_drop();
+    let mut conn = Conn::acquire_for_run(pool).await?;
     run::revert(&mut conn, folder, count, dry_run, on_event).await
 }
 

@@ -8,11 +8,15 @@ use crate::core::profile::Engine;
 
 pub const TABLE: &str = "_sqlx_migrations";
 
-/// One connection held for a whole run (locks belong to a session).
+/// One connection held for a whole run (locks belong to a session). A run that may be stopped holds its own
+/// connection, out of the pool (`acquire_for_run`).
 pub enum Conn {
     Postgres(PoolConnection<Postgres>),
     Mysql(PoolConnection<MySql>),
     Sqlite(PoolConnection<Sqlite>),
+    OwnPostgres(sqlx::PgConnection),
+    OwnMysql(sqlx::MySqlConnection),
+    OwnSqlite(sqlx::SqliteConnection),
 }
 
 /// Runs the same code on whichever connection it is (`$c` is `&mut <engine>Connection`).
@@ -31,6 +35,18 @@ macro_rules! on {
                 let $c = &mut **x;
                 $body
             }
+            Conn::OwnPostgres(x) => {
+                let $c = &mut *x;
+                $body
+            }
+            Conn::OwnMysql(x) => {
+                let $c = &mut *x;
+                $body
+            }
+            Conn::OwnSqlite(x) => {
+                let $c = &mut *x;
+                $body
+            }
         }
     };
 }
@@ -44,22 +60,27 @@ impl Conn {
         })
     }
 
-    /// The connection is closed when dropped instead of going back to the pool: a run stopped part-way (its task
-    /// cancelled) must not hand on a connection inside a transaction or holding the migration lock; closing it
-    /// makes the server roll back and release, as after a kill.
-    pub fn close_on_drop(&mut self) {
-        match self {
-            Conn::Postgres(c) => c.close_on_drop(),
-            Conn::Mysql(c) => c.close_on_drop(),
-            Conn::Sqlite(c) => c.close_on_drop(),
-        }
+    /// A connection for a run that may be stopped, taken out of the pool: when the run's task is cancelled it is
+    /// dropped, its socket closes at once, and the server rolls back and releases the migration lock as after a
+    /// kill (PostgreSQL 14+ also ends a statement still running: it checks every second that the client is there).
+    /// A pooled connection would instead go back to the pool inside the transaction.
+    pub async fn acquire_for_run(pool: &DbPool) -> Result<Conn, sqlx::Error> {
+        Ok(match pool {
+            DbPool::Postgres(p) => {
+                let mut c = p.acquire().await?.detach();
+                let _ = sqlx::raw_sql("SET client_connection_check_interval = '1s'").execute(&mut c).await;
+                Conn::OwnPostgres(c)
+            }
+            DbPool::Mysql(p) => Conn::OwnMysql(p.acquire().await?.detach()),
+            DbPool::Sqlite(p) => Conn::OwnSqlite(p.acquire().await?.detach()),
+        })
     }
 
     pub fn engine(&self) -> Engine {
         match self {
-            Conn::Postgres(_) => Engine::Postgres,
-            Conn::Mysql(_) => Engine::Mysql,
-            Conn::Sqlite(_) => Engine::Sqlite,
+            Conn::Postgres(_) | Conn::OwnPostgres(_) => Engine::Postgres,
+            Conn::Mysql(_) | Conn::OwnMysql(_) => Engine::Mysql,
+            Conn::Sqlite(_) | Conn::OwnSqlite(_) => Engine::Sqlite,
         }
     }
 

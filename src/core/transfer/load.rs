@@ -446,57 +446,49 @@ async fn write(plan: &Plan, t: &TablePlan, target: &DbPool, p: Payload) -> Resul
 }
 
 /// A target connection inside a transaction that spans one batch or (a table without a key) the whole table.
+/// sqlx's transaction: dropped unfinished (a cancelled run), it is rolled back before the connection is reused.
 enum TargetConn {
-    Pg(sqlx::pool::PoolConnection<sqlx::Postgres>),
-    My(sqlx::pool::PoolConnection<sqlx::MySql>),
-    Lite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Pg(sqlx::Transaction<'static, sqlx::Postgres>),
+    My(sqlx::Transaction<'static, sqlx::MySql>),
+    Lite(sqlx::Transaction<'static, sqlx::Sqlite>),
 }
 
 impl TargetConn {
     async fn begin(target: &DbPool, table: &str) -> Result<TargetConn, String> {
         let e = |e: sqlx::Error| format!("{table}: {e}");
-        let mut c = match target {
-            DbPool::Postgres(p) => TargetConn::Pg(p.acquire().await.map_err(e)?),
-            DbPool::Mysql(p) => TargetConn::My(p.acquire().await.map_err(e)?),
-            DbPool::Sqlite(p) => TargetConn::Lite(p.acquire().await.map_err(e)?),
+        Ok(match target {
+            DbPool::Postgres(p) => {
+                let mut c = p.acquire().await.map_err(e)?;
+                // Date-times without an offset are UTC (the casts pass ISO text through as it is).
+                sqlx::raw_sql("SET TIME ZONE 'UTC'").execute(&mut *c).await.map_err(e)?;
+                // A load stopped mid-COPY (its task cancelled) ends on the server at once (PostgreSQL 14+).
+                let _ = sqlx::raw_sql("SET client_connection_check_interval = '1s'").execute(&mut *c).await;
+                TargetConn::Pg(sqlx::Transaction::begin(c, None).await.map_err(e)?)
+            }
+            DbPool::Mysql(p) => TargetConn::My(p.begin().await.map_err(e)?),
+            DbPool::Sqlite(p) => {
+                let mut c = p.acquire().await.map_err(e)?;
+                // Outside the transaction: the pragma is a no-op inside one.
+                sqlx::raw_sql("PRAGMA foreign_keys = OFF").execute(&mut *c).await.map_err(e)?;
+                TargetConn::Lite(sqlx::Transaction::begin(c, None).await.map_err(e)?)
+            }
+        })
+    }
+
+    /// Commits after a successful write; otherwise rolls back.
+    async fn end(self, r: Result<(), String>) -> Result<(), String> {
+        let done = match (self, r.is_ok()) {
+            (TargetConn::Pg(t), true) => t.commit().await,
+            (TargetConn::My(t), true) => t.commit().await,
+            (TargetConn::Lite(t), true) => t.commit().await,
+            (TargetConn::Pg(t), false) => t.rollback().await,
+            (TargetConn::My(t), false) => t.rollback().await,
+            (TargetConn::Lite(t), false) => t.rollback().await,
         };
-        match &mut c {
-            // Date-times without an offset are UTC (the casts pass ISO text through as it is).
-            TargetConn::Pg(x) => {
-                sqlx::raw_sql("SET TIME ZONE 'UTC'").execute(&mut **x).await.map_err(e)?;
-            }
-            TargetConn::My(_) => {}
-            // Outside the transaction: the pragma is a no-op inside one.
-            TargetConn::Lite(x) => {
-                sqlx::raw_sql("PRAGMA foreign_keys = OFF").execute(&mut **x).await.map_err(e)?;
-            }
+        match (r, done) {
+            (Ok(()), Err(e)) => Err(format!("commit: {e}")),
+            (r, _) => r,
         }
-        c.exec("BEGIN").await.map_err(e)?;
-        Ok(c)
-    }
-
-    async fn exec(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
-        match self {
-            TargetConn::Pg(x) => sqlx::raw_sql(sql).execute(&mut **x).await.map(|_| ()),
-            TargetConn::My(x) => sqlx::raw_sql(sql).execute(&mut **x).await.map(|_| ()),
-            TargetConn::Lite(x) => sqlx::raw_sql(sql).execute(&mut **x).await.map(|_| ()),
-        }
-    }
-
-    /// Commits after a successful write; otherwise rolls back, and a connection that cannot roll back is closed
-    /// rather than returned to the pool inside a transaction.
-    async fn end(mut self, r: Result<(), String>) -> Result<(), String> {
-        if r.is_ok() {
-            return self.exec("COMMIT").await.map_err(|e| format!("commit: {e}"));
-        }
-        if self.exec("ROLLBACK").await.is_err() {
-            match self {
-                TargetConn::Pg(x) => drop(x.detach()),
-                TargetConn::My(x) => drop(x.detach()),
-                TargetConn::Lite(x) => drop(x.detach()),
-            }
-        }
-        r
     }
 
     /// Rolls back after `message` and returns it.

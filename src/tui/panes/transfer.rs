@@ -76,7 +76,7 @@ impl TransferView {
         match cmd {
             Some(Command::DetailDown) | Some(Command::Down) => self.scroll = self.scroll.saturating_add(5),
             Some(Command::DetailUp) | Some(Command::Up) => self.scroll = self.scroll.saturating_sub(5),
-            Some(Command::Apply) if matches!(self.stage, Stage::Planned) => return Request::Run,
+            Some(Command::Apply) if matches!(self.stage, Stage::Planned | Stage::Ran(Err(_))) => return Request::Run,
             Some(Command::Verify) if !self.busy() && self.plan.is_some() && !matches!(self.stage, Stage::Planned) => {
                 return Request::Verify;
             }
