@@ -259,7 +259,7 @@ fn main() {
     let set = dbconsole::core::profile::ProfileSet::default();
     let mut app = dbconsole::tui::app::App::new(dbconsole::tui::theme::Theme::default(), set, None);
     app.schema.set_catalog("bench", c, Duration::from_millis(1));
-    app.pane = 1;
+    app.pane = dbconsole::tui::app::PaneId::Schema;
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let press = |app: &mut dbconsole::tui::app::App, code: KeyCode| {

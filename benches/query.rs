@@ -131,7 +131,7 @@ fn frame_bench() {
         let set = ProfileSet { profiles: vec![profile.clone()], ..Default::default() };
         let mut app = App::new(dbconsole::tui::theme::Theme::default(), set, None);
         app.session = Some(S { profile, state: ConnState::Connected("connected".into()) });
-        app.pane = 4;
+        app.pane = dbconsole::tui::app::PaneId::Query;
         app.query.focus = Focus::Grid;
         let mut view = ResultView::new(columns.clone(), Arc::new(RwLock::new(rows)));
         view.measure();

@@ -324,7 +324,8 @@ async fn a_running_transfer_is_cancelled_from_the_pane_and_resumes() {
         tmp.path().join("demo.db"),
         tmp.path().join("state.db"),
     );
-    runner.pools.lock().unwrap().insert("lite".into(), sqlite_pool(&lite).await);
+    let lite_pool = sqlite_pool(&lite).await;
+    runner.pools.lock().unwrap().insert("lite".into(), lite_pool);
     runner.pools.lock().unwrap().insert("pg".into(), pg.clone());
     key(&mut app, KeyCode::Char('T'));
     let plan = key(&mut app, KeyCode::Enter);
