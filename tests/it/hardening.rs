@@ -354,6 +354,7 @@ async fn plan_mistakes_are_refused_with_their_line() {
         ("filter = \"\"", "fliter = \"id > 1\"", "fliter"),
         ("batch_rows = 20000", "batch_rows = 0", "batch_rows"),
         ("target_type = \"text\"", "target_type = \"text); DROP TABLE victim; --\"", "target_type"),
+        ("key = [\"id\"]", "key = [\"email\"]", "not the source's primary key"),
     ];
     for (from, to, word) in cases {
         assert!(text.contains(from), "{from} not in the plan:\n{text}");
@@ -638,4 +639,80 @@ async fn splitting_agrees_with_psql_and_the_mariadb_client() {
     let ours: Vec<String> = split(MY_CORPUS, Engine::Mysql).iter().map(|s| normalized(&s.text, Engine::Mysql)).collect();
     assert_eq!(client.len(), 9, "{echo}");
     assert_eq!(ours, client, "mariadb said:\n{echo}\n{}", stderr(&o));
+}
+
+/// Keys a resume cannot continue after — NULLs in a SQLite key, a MySQL FLOAT key — load in one transaction; a
+/// key of mixed integers and text mapped to text resumes; each killed and resumed with every row exactly once.
+#[tokio::test]
+async fn awkward_keys_are_killed_and_resumed_with_every_row_once() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("awkward.db");
+    let pool = sqlite_pool(&lite).await;
+    exec(
+        &pool,
+        "CREATE TABLE nk (id TEXT PRIMARY KEY, v TEXT);\n\
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)\n\
+         INSERT INTO nk SELECT CASE WHEN i % 2 = 0 THEN NULL ELSE printf('k%06d', i) END, 'v' || i FROM n;\n\
+         CREATE TABLE mixed (id PRIMARY KEY, v TEXT);\n\
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)\n\
+         INSERT INTO mixed SELECT CASE WHEN i % 3 = 0 THEN 'text' || i ELSE i END, 'v' || i FROM n;",
+    )
+    .await;
+    pool.close().await;
+    let my_db = new_my_db().await;
+    let my = my_pool(&my_db).await;
+    exec(&my, "CREATE TABLE fk (id FLOAT PRIMARY KEY, v VARCHAR(10))").await;
+    exec(&my, "SET SESSION max_recursive_iterations = 100000; INSERT INTO fk WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60000) SELECT i + 0.1, 'v' FROM n").await;
+    my.close().await;
+    for (source, table, rows) in [("lite", "nk", 10000i64), ("lite", "mixed", 40000), ("my", "fk", 60000)] {
+        let pg_db = new_pg_db().await;
+        profiles(&sb, &lite, &sb.data().join("unused.db"), &pg_db, &my_db);
+        // One table per run.
+        let only = sb.data().join(format!("only-{table}.toml"));
+        let o = sb.run(&["transfer", "plan", "--from", source, "--to", "pg", "--tables", table]);
+        assert!(o.status.success(), "{table}: {}", stderr(&o));
+        std::fs::write(&only, stdout(&o).replace("batch_rows = 20000", "batch_rows = 500")).unwrap();
+        let rejects = sb.data().join(format!("rejects-{table}.jsonl"));
+        let args = ["transfer", "run", only.to_str().unwrap(), "--yes", "--rejects", rejects.to_str().unwrap()];
+        run_and_kill_after(&sb, &args, 1000);
+        let o = sb.run(&[&args[..], &["--resume"]].concat());
+        assert!(o.status.success(), "{table}: {}", stderr(&o));
+        let pg = pg_pool(&pg_db).await;
+        let all = count(&pg, &format!("SELECT count(*) FROM {table}")).await;
+        let distinct = count(&pg, &format!("SELECT count(DISTINCT id) FROM {table}")).await;
+        assert_eq!((all, distinct), (rows, rows), "{table}: every row exactly once");
+        pg.close().await;
+    }
+}
+
+/// Read-only sessions cannot be written to through a text the server splits differently: a `--` comment PostgreSQL
+/// ends at a carriage return, `standard_conforming_strings = off`, MySQL's NO_BACKSLASH_ESCAPES.
+#[tokio::test]
+async fn read_only_holds_against_texts_the_server_splits_differently() {
+    let (pg_db, my_db) = (new_pg_db().await, new_my_db().await);
+    let (pg, my) = (pg_pool(&pg_db).await, my_pool(&my_db).await);
+    exec(&pg, "CREATE TABLE victim (i int)").await;
+    exec(&my, "CREATE TABLE victim (i int)").await;
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    sb.write_profiles(&format!(
+        "[profiles.pgro]\nengine = \"postgres\"\nhost = \"127.0.0.1\"\nport = {}\nuser = \"dbc\"\ndatabase = \"{pg_db}\"\n\
+         read_only = true\npassword_source = \"env\"\npassword_env = \"DBC_TEST_PG_PASSWORD\"\n\n\
+         [profiles.myro]\nengine = \"mysql\"\nhost = \"127.0.0.1\"\nport = {}\nuser = \"dbc\"\ndatabase = \"{my_db}\"\n\
+         read_only = true\npassword_source = \"env\"\npassword_env = \"DBC_TEST_MY_PASSWORD\"\n",
+        pg_port(),
+        my_port()
+    ));
+    let pg_attempts = [
+        "SELECT 1 AS a -- c\r; SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; COMMIT; INSERT INTO victim VALUES (42)",
+        "SET standard_conforming_strings = off;\nSELECT 'a\\''; SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; COMMIT; INSERT INTO victim VALUES (77); SELECT 'x' AS y;",
+    ];
+    for sql in pg_attempts {
+        let _ = sb.run(&["query", "pgro", "-e", sql]);
+    }
+    let my_attempt = "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'; SELECT 'a\\' AS q; SET SESSION TRANSACTION READ WRITE; INSERT INTO victim VALUES (7); -- '";
+    let _ = sb.run(&["query", "myro", "-e", my_attempt]);
+    assert_eq!(count(&pg, "SELECT count(*) FROM victim").await, 0, "PostgreSQL read-only session was written to");
+    assert_eq!(count(&my, "SELECT count(*) FROM victim").await, 0, "MariaDB read-only session was written to");
 }

@@ -150,14 +150,16 @@ pub struct Session {
     read_only: bool,
 }
 
-/// The session's transaction access mode (MariaDB before 11.1 and MySQL 5.7 call it tx_read_only).
+/// The session's transaction access mode (MariaDB before 11.1 and MySQL 5.7 call it tx_read_only). Read with
+/// SHOW, which answers for either name without an error a later SHOW WARNINGS would report.
 async fn mysql_read_only(c: &mut sqlx::MySqlConnection) -> bool {
-    let v: Result<i64, _> = sqlx::query_scalar("SELECT @@SESSION.transaction_read_only").fetch_one(&mut *c).await;
-    let v = match v {
-        Ok(v) => Ok(v),
-        Err(_) => sqlx::query_scalar("SELECT @@SESSION.tx_read_only").fetch_one(&mut *c).await,
-    };
-    v.is_ok_and(|v: i64| v == 1)
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SHOW SESSION VARIABLES WHERE Variable_name IN ('transaction_read_only', 'tx_read_only')",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap_or_default();
+    rows.iter().any(|(_, v)| v.eq_ignore_ascii_case("ON") || v == "1")
 }
 
 fn err(e: sqlx::Error) -> QueryError {
@@ -255,6 +257,22 @@ impl Session {
         ))
     }
 
+    /// A read-only session sends exactly one statement per call: a text that splits into several under either
+    /// string rule a session can switch to (`standard_conforming_strings`, `NO_BACKSLASH_ESCAPES`,
+    /// `ANSI_QUOTES`) is refused, so no setting can smuggle a second statement past the read-only check.
+    fn read_only_check(&self, sql: &str) -> Result<(), QueryError> {
+        use crate::core::sql::split::split_in;
+        for other_rules in [false, true] {
+            if split_in(sql, self.engine, other_rules).len() > 1 {
+                return Err(QueryError::other(
+                    "refused: this profile is read-only, and this text holds more than one statement under some \
+                     session settings (string escapes, quoting); nothing was sent — run the statements one by one",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     async fn reconnect(&mut self) -> Result<(), QueryError> {
         match (&mut self.conn, &self.canceller.0) {
             (Conn::Pg(c), CancelTarget::Pg { pool, pid }) => {
@@ -288,6 +306,9 @@ impl Session {
                 "the statement holds a NUL byte (line {line}, column {col}), which SQL text cannot carry: \
                  nothing was sent (write it as a bound value, chr(0) or CHAR(0), or remove it)"
             )));
+        }
+        if self.read_only {
+            self.read_only_check(sql)?;
         }
         if self.read_only
             && let Some(what) = crate::core::sql::classify::turns_off_read_only(sql, self.engine)

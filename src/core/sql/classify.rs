@@ -134,8 +134,14 @@ const READ_ONLY_SETTINGS: &[&str] = &["DEFAULT_TRANSACTION_READ_ONLY", "TRANSACT
 /// `set_config('…read_only…')`. Executable comments count (MySQL runs them). The session also checks after each
 /// statement, for what text cannot show (a function that changes the setting).
 pub fn turns_off_read_only(sql: &str, engine: Engine) -> Option<String> {
-    use super::lex::{Tok, tokens};
-    let toks: Vec<_> = tokens(sql, engine).into_iter().filter(|t| !matches!(t.kind, Tok::Space | Tok::Comment)).collect();
+    // Read under both string rules a session can have (see lex::tokens_in).
+    read_only_switch(sql, engine, false).or_else(|| read_only_switch(sql, engine, true))
+}
+
+fn read_only_switch(sql: &str, engine: Engine, other_rules: bool) -> Option<String> {
+    use super::lex::{Tok, tokens_in};
+    let toks: Vec<_> =
+        tokens_in(sql, engine, other_rules).into_iter().filter(|t| !matches!(t.kind, Tok::Space | Tok::Comment)).collect();
     let words: Vec<String> =
         toks.iter().filter(|t| t.kind == Tok::Word).map(|t| t.text(sql).to_ascii_uppercase()).collect();
     if let Some(w) = words.windows(2).find(|w| w[0] == "READ" && w[1] == "WRITE") {

@@ -43,6 +43,14 @@ fn is_word(c: char) -> bool {
 /// MySQL's executable comments (`/*! … */`, `/*!50003 … */`, MariaDB's `/*M! … */`) are code to the server: their
 /// opener and closer are `Comment` tokens and what is between them is tokenized as SQL.
 pub fn tokens(s: &str, engine: Engine) -> Vec<Token> {
+    tokens_in(s, engine, false)
+}
+
+/// As `tokens`, under the other string rules a session can switch to: PostgreSQL with
+/// `standard_conforming_strings = off` (a backslash escapes in every string), MySQL with `NO_BACKSLASH_ESCAPES`
+/// and `ANSI_QUOTES` (no backslash escapes; `"` quotes names). A text that splits the same both ways cannot be
+/// made to split differently on the server by a session setting.
+pub fn tokens_in(s: &str, engine: Engine, other_rules: bool) -> Vec<Token> {
     let mut out = Vec::new();
     let b = s.as_bytes();
     let mut i = 0;
@@ -67,13 +75,19 @@ pub fn tokens(s: &str, engine: Engine) -> Vec<Token> {
             kind = Tok::Comment;
         } else if c == '-' && next(i + 1) == b'-' && dash_comment(engine, next(i + 2)) || c == '#' && engine == Engine::Mysql
         {
-            i = s[i..].find('\n').map_or(s.len(), |k| i + k);
+            // PostgreSQL ends a `--` comment at a carriage return too (its lexer's non_newline is [^\n\r]).
+            let end: &[char] = if engine == Engine::Postgres { &['\n', '\r'] } else { &['\n'] };
+            i = s[i..].find(end).map_or(s.len(), |k| i + k);
             kind = Tok::Comment;
         } else if c == '/' && next(i + 1) == b'*' {
             i = block_comment_end(b, i, engine == Engine::Postgres);
             kind = Tok::Comment;
-        } else if c == '\'' || (c == '"' && engine == Engine::Mysql) {
-            let backslash = engine == Engine::Mysql || (engine == Engine::Postgres && e_prefixed(b, start));
+        } else if c == '\'' || (c == '"' && engine == Engine::Mysql && !other_rules) {
+            let backslash = match engine {
+                Engine::Mysql => !other_rules,
+                Engine::Postgres => other_rules || e_prefixed(b, start),
+                Engine::Sqlite => false,
+            };
             i = super::split::skip_quoted(b, i, c as u8, backslash);
             kind = Tok::String;
         } else if c == '"' || c == '`' || (c == '[' && engine == Engine::Sqlite) {

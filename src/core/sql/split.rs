@@ -32,11 +32,16 @@ impl Statement {
 /// comments (`END$$`); with the default `;`, routine and trigger bodies are kept whole as a convenience.
 /// Executable comments (`/*!50003 … */`) are code, not comments. SQLite keeps `CREATE TRIGGER … BEGIN … END`.
 pub fn split(script: &str, engine: Engine) -> Vec<Statement> {
+    split_in(script, engine, false)
+}
+
+/// As `split`, under the other string rules a session can switch to (`lex::tokens_in`).
+pub fn split_in(script: &str, engine: Engine, other_rules: bool) -> Vec<Statement> {
     let mut out = Vec::new();
     let mut delimiter = ";".to_string();
     let mut pos = 0;
     while pos < script.len() {
-        let (end, next_delimiter) = split_segment(script, pos, &delimiter, engine, &mut out);
+        let (end, next_delimiter) = split_segment(script, pos, &delimiter, engine, other_rules, &mut out);
         pos = end;
         match next_delimiter {
             Some(d) => delimiter = d,
@@ -53,10 +58,11 @@ fn split_segment(
     pos: usize,
     delimiter: &str,
     engine: Engine,
+    other_rules: bool,
     out: &mut Vec<Statement>,
 ) -> (usize, Option<String>) {
     let text = &script[pos..];
-    let toks = tokens(text, engine);
+    let toks = lex::tokens_in(text, engine, other_rules);
     let mut start = 0; // offset in `text` where the current statement began
     let mut blocks = Blocks::default();
     let mut idx = 0;
@@ -137,18 +143,33 @@ impl Blocks {
         self.depth <= 0 && self.parens <= 0
     }
 
-    /// A routine or trigger definition: CREATE, then (within the first words, before any parenthesis)
-    /// FUNCTION / PROCEDURE (PostgreSQL), TRIGGER (SQLite), or those and EVENT (MySQL, after a DEFINER clause).
+    /// A routine or trigger definition, by the grammar's first words: PostgreSQL `CREATE [OR REPLACE]
+    /// FUNCTION|PROCEDURE` (psql's rule), SQLite `CREATE [TEMP|TEMPORARY] TRIGGER`, MySQL `CREATE [OR REPLACE]
+    /// [DEFINER = …] [AGGREGATE] FUNCTION|PROCEDURE|TRIGGER|EVENT`. A table or column that is merely named
+    /// `function` or `begin` is not one.
     fn routine(&self, engine: Engine) -> bool {
-        if self.words.first().map(String::as_str) != Some("CREATE") {
+        let w: Vec<&str> = self.words.iter().map(String::as_str).collect();
+        if w.first() != Some(&"CREATE") {
             return false;
         }
-        let kinds: &[&str] = match engine {
-            Engine::Postgres => &["FUNCTION", "PROCEDURE"],
-            Engine::Sqlite => &["TRIGGER"],
-            Engine::Mysql => &["FUNCTION", "PROCEDURE", "TRIGGER", "EVENT"],
-        };
-        self.words.iter().any(|w| kinds.contains(&w.as_str()))
+        let at = |i: usize, kinds: &[&str]| w.get(i).is_some_and(|x| kinds.contains(x));
+        match engine {
+            Engine::Postgres => {
+                let kinds = ["FUNCTION", "PROCEDURE"];
+                at(1, &kinds) || (w.get(1..3) == Some(&["OR", "REPLACE"][..]) && at(3, &kinds))
+            }
+            Engine::Sqlite => at(1, &["TRIGGER"]) || (at(1, &["TEMP", "TEMPORARY"]) && at(2, &["TRIGGER"])),
+            Engine::Mysql => {
+                let kinds = ["FUNCTION", "PROCEDURE", "TRIGGER", "EVENT"];
+                let Some(k) = w.iter().position(|x| kinds.contains(x)) else { return false };
+                // Before the kind: OR REPLACE, a DEFINER clause (its user as words), AGGREGATE — never an object
+                // keyword, and no parenthesis.
+                let objects = ["TABLE", "VIEW", "INDEX", "DATABASE", "SCHEMA", "USER", "ROLE", "SERVER", "TABLESPACE"];
+                let before = &w[1..k];
+                before.iter().all(|x| !objects.contains(x) && *x != "(")
+                    && (before.is_empty() || before.iter().any(|x| matches!(*x, "OR" | "DEFINER" | "AGGREGATE")))
+            }
+        }
     }
 
     fn see(&mut self, toks: &[Token], idx: usize, text: &str, engine: Engine) {
@@ -334,6 +355,28 @@ mod tests {
         // MySQL reads `--1` as minus minus one, not a comment.
         assert_eq!(texts("SELECT 1 --1;\nSELECT 2", Engine::Mysql), ["SELECT 1 --1", "SELECT 2"]);
         assert_eq!(texts("SELECT 1 -- c;\nSELECT 2", Engine::Mysql), ["SELECT 1 -- c;\nSELECT 2"]);
+    }
+
+    #[test]
+    fn names_that_look_like_routines_do_not_hold_statements_together() {
+        let pg = "CREATE TABLE function (begin int);\nDROP TABLE victim;\nSELECT 1 AS x;";
+        assert_eq!(texts(pg, Engine::Postgres).len(), 3);
+        let my = "CREATE TABLE event (begin int); DROP TABLE victim; SELECT 1 AS x";
+        assert_eq!(texts(my, Engine::Mysql).len(), 3);
+        let lite = "CREATE TABLE trigger_log (begin TEXT); DROP TABLE victim;";
+        assert_eq!(texts(lite, Engine::Sqlite).len(), 2);
+        let definer = "CREATE DEFINER=`root`@`%` PROCEDURE p() BEGIN SELECT 1; SELECT 2; END; SELECT 3;";
+        assert_eq!(texts(definer, Engine::Mysql).len(), 2);
+        let temp = "CREATE TEMP TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END; SELECT 2;";
+        assert_eq!(texts(temp, Engine::Sqlite).len(), 2);
+        let pg_or = "CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT 1; END; SELECT 2;";
+        assert_eq!(texts(pg_or, Engine::Postgres).len(), 2);
+    }
+
+    #[test]
+    fn postgres_comments_end_at_a_carriage_return() {
+        assert_eq!(texts("SELECT 1 -- c\r; DROP TABLE victim", Engine::Postgres), ["SELECT 1 -- c", "DROP TABLE victim"]);
+        assert_eq!(texts("SELECT 1; -- note\r; DROP TABLE victim;", Engine::Postgres).len(), 2);
     }
 
     #[test]

@@ -109,8 +109,32 @@ pub fn check_against(plan: &Plan, cat: &Catalog, text: Option<&str>) -> Vec<Stri
                 ));
             }
         }
+        if !t.key.is_empty() && !is_unique_key(table, &t.key) {
+            out.push(at(
+                text,
+                &[Seg::Key("tables"), Seg::Index(ti), Seg::Key("key")],
+                format!(
+                    "key {:?} of {} is not the source's primary key or a unique key: rows sharing a value would be \
+                     skipped when a stopped run resumes (leave key = [] to load the table in one transaction)",
+                    t.key, t.source
+                ),
+            ));
+        }
     }
     out
+}
+
+/// Whether `key` (as a set) is the table's primary key, a unique constraint, or a unique index without a predicate.
+fn is_unique_key(table: &crate::core::catalog::Table, key: &[String]) -> bool {
+    let same = |cols: &[String]| cols.len() == key.len() && key.iter().all(|k| cols.contains(k));
+    table.primary_key.as_ref().is_some_and(|k| same(&k.columns))
+        || table.unique_constraints.iter().any(|k| same(&k.columns))
+        || table.indexes.iter().any(|ix| {
+            ix.unique && ix.predicate.is_none() && {
+                let cols: Vec<String> = ix.parts.iter().filter_map(|p| p.column.clone()).collect();
+                cols.len() == ix.parts.len() && same(&cols)
+            }
+        })
 }
 
 /// A step of a path into the plan file.

@@ -272,6 +272,12 @@ fn is_number(v: &str) -> bool {
         && v.parse::<f64>().is_ok()
 }
 
+/// A target column type that holds numbers (a number is compared with it bare; with text, as text).
+fn numeric_type(t: &str) -> bool {
+    let t = t.to_ascii_lowercase();
+    ["int", "numeric", "decimal", "real", "double", "float", "serial", "number"].iter().any(|n| t.contains(n))
+}
+
 /// `\x…` bytes as a literal of `engine`.
 pub(crate) fn bytes_literal(engine: Engine, hex: &str) -> String {
     match engine {
@@ -555,6 +561,46 @@ impl TargetConn {
     }
 }
 
+/// Whether a stopped load can resume after the last key it committed: not when the key holds a NULL (a comparison
+/// with NULL selects nothing, so the rows after it would be skipped), nor when it is a single-precision float on a
+/// server (its text does not compare equal to itself there, so the last row would be read twice). Such tables load
+/// in one transaction, as tables without a key do.
+async fn resumable_key(ctx: &Ctx, t: &TablePlan) -> Result<bool, String> {
+    let plan = &ctx.plan;
+    let float = |c: &&super::plan::ColumnPlan| {
+        let ty = c.source_type.to_ascii_lowercase();
+        plan.source_engine != Engine::Sqlite && (ty.starts_with("float") || ty == "real" || ty.starts_with("double"))
+    };
+    if t.columns.iter().filter(|c| t.key.contains(&c.source)).any(|c| float(&c)) {
+        return Ok(false);
+    }
+    let e = plan.source_engine;
+    let nulls: Vec<String> = t.key.iter().map(|k| format!("{} IS NULL", quote::ident(e, k))).collect();
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 1 AS one FROM {} WHERE {} LIMIT 1) AS x",
+        quote::qualified(e, &t.source_schema, &t.source),
+        nulls.join(" OR ")
+    );
+    let found = match &ctx.source {
+        Source::Sqlite(path) => {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || {
+                let db = super::sqlite_raw::RawDb::open_read_only(&path)?;
+                let mut any = false;
+                db.each(&sql, &[], |row, _| {
+                    any = row.get(0).is_some_and(|v| v != "0");
+                    false
+                })?;
+                Ok::<_, String>(any)
+            })
+            .await
+            .map_err(|e| e.to_string())??
+        }
+        Source::Pool(pool) => super::scalar(pool, &sql).await? > 0,
+    };
+    Ok(!found)
+}
+
 /// A table without a key cannot be resumed part-way (no row can be told from another), and deleting what a
 /// stopped load wrote would also delete rows that were there before (`existing = "append"`). So it loads in one
 /// transaction: a stopped load leaves nothing. The rows the target should hold after the commit are recorded as
@@ -632,7 +678,7 @@ async fn on_target(plan: &Plan, t: &TablePlan, target: &DbPool, key: &[KeyValue]
             _ if is_hex_bytes(&conv) && (col.cast == super::typemap::Cast::Bytes || v.class() == Class::Blob) => {
                 bytes_literal(dst, &conv)
             }
-            KeyValue::Int(_) | KeyValue::Real(_) if is_number(&conv) => conv,
+            KeyValue::Int(_) | KeyValue::Real(_) if is_number(&conv) && numeric_type(&col.target_type) => conv,
             _ => quote::literal(dst, &conv),
         };
         conds.push(format!("{name} = {lit}"));
@@ -669,7 +715,7 @@ pub async fn load_table(ctx: &Ctx, t: &TablePlan) -> Result<(u64, u64), Transfer
     if cp.done {
         return Ok((0, 0));
     }
-    if t.key.is_empty() {
+    if t.key.is_empty() || !resumable_key(ctx, t).await.map_err(err)? {
         return load_keyless(ctx, t, cp).await;
     }
     // A batch recorded as pending either landed (its last written row is on the target) or did not.

@@ -10,6 +10,12 @@ const PORTABLE_FUNCTIONS: &[&str] = &[
     "min", "max", "substr", "replace", "cast",
 ];
 
+/// Words that may stand before `(` without being a function call.
+const KEYWORDS_BEFORE_PAREN: &[&str] = &[
+    "in", "and", "or", "not", "exists", "on", "as", "from", "join", "where", "then", "else", "when", "select", "using",
+    "any", "all", "between", "is", "like", "distinct", "union", "except", "intersect", "with",
+];
+
 /// Rewrites an expression for `dst`: identifiers re-quoted (so case and reserved words survive), MySQL's
 /// double-quoted strings as standard strings. Functions outside a short portable list make it non-portable.
 pub fn translate_expr(expr: &str, src: Engine, dst: Engine, columns: &[(String, String)]) -> Result<String, String> {
@@ -59,7 +65,12 @@ pub fn translate_expr_typed(
                 after_eq = false;
             }
         }
-        let next_is_paren = toks[i + 1..].iter().find(|x| x.kind != Tok::Space).is_some_and(|x| x.text(expr) == "(");
+        // A call is a name followed by `(`, whatever is between (spaces, comments), and whether the name is
+        // quoted or qualified: each is checked, never let through as a plain name.
+        let code = |x: &&crate::core::sql::lex::Token| !matches!(x.kind, Tok::Space | Tok::Comment);
+        let next_is_paren = toks[i + 1..].iter().find(code).is_some_and(|x| x.text(expr) == "(");
+        let qualified = toks[..i].iter().rev().find(code).is_some_and(|x| x.text(expr) == ".");
+        let joined = |x: &str| toks.get(i + 1).is_some_and(|n| n.start == t.end && n.text(expr) == x);
         let string_follows = toks.get(i + 1).is_some_and(|x| x.kind == Tok::String && x.start == t.end);
         match t.kind {
             Tok::Space | Tok::Comment => {
@@ -67,6 +78,9 @@ pub fn translate_expr_typed(
                     return Err("a MySQL executable comment (/*! … */)".into());
                 }
                 push(&mut out, " ");
+            }
+            Tok::QuotedIdent if next_is_paren => {
+                return Err(format!("calls {text}(), a quoted name, which is not carried as a function"));
             }
             Tok::QuotedIdent => {
                 let name = crate::core::sql::refs::unquote(text);
@@ -81,7 +95,10 @@ pub fn translate_expr_typed(
             }
             Tok::Word if next_is_paren => {
                 let f = text.to_ascii_lowercase();
-                if !PORTABLE_FUNCTIONS.contains(&f.as_str()) && !matches!(f.as_str(), "in" | "and" | "or" | "not") {
+                if qualified {
+                    return Err(format!("calls {text}() through a schema, which is not carried"));
+                }
+                if !PORTABLE_FUNCTIONS.contains(&f.as_str()) && !KEYWORDS_BEFORE_PAREN.contains(&f.as_str()) {
                     return Err(format!("uses {text}(), which may not exist or mean the same on {dst}"));
                 }
                 push(&mut out, text);
@@ -100,7 +117,10 @@ pub fn translate_expr_typed(
                 push(&mut out, &literal(dst, p.as_deref(), &value)?);
             }
             Tok::Number => push(&mut out, text),
-            Tok::Punct => push(&mut out, portable_punct(text, dst)?),
+            Tok::Punct => {
+                let doubled = (text == "|" && joined("|")) || (text == "&" && joined("&"));
+                push(&mut out, portable_punct(text, src, dst, doubled)?)
+            }
             Tok::Param => return Err("has a parameter".into()),
         }
     }
@@ -165,10 +185,18 @@ fn literal(dst: Engine, prefix: Option<&str>, value: &str) -> Result<String, Str
     }
 }
 
-/// Punctuation that means the same on every engine; anything else (`;`, `#`, `@`, `\`, braces, a bracket on
-/// SQLite, where it quotes a name) is refused.
-fn portable_punct(p: &str, dst: Engine) -> Result<&str, String> {
+/// Punctuation that means the same on both engines; anything else (`;`, `#`, `@`, a backslash, braces, a bracket
+/// on SQLite, where it quotes a name) is refused, and so are operators that mean something else across the pair:
+/// `/` (MySQL divides integers into decimals), `||` (OR in MySQL, concatenation elsewhere), `^` (power, XOR, or
+/// nothing), `~` (a regular-expression match in PostgreSQL), `&&`.
+fn portable_punct(p: &str, src: Engine, dst: Engine, doubled: bool) -> Result<&str, String> {
+    let mysql_edge = (src == Engine::Mysql) != (dst == Engine::Mysql);
+    let refuse = |why: &str| Err(format!("`{}` {why} on {dst}", p.escape_default()));
     match p {
+        "/" if mysql_edge => refuse("divides differently"),
+        "|" if doubled && mysql_edge => refuse("(||) means something else"),
+        "&" if doubled && src != dst => refuse("(&&) means something else"),
+        "^" | "~" if src != dst => refuse("means something else"),
         "(" | ")" | "," | "." | "+" | "-" | "*" | "/" | "%" | "<" | ">" | "=" | "!" | "|" | "&" | "~" | "^" | ":" => Ok(p),
         "[" | "]" if dst != Engine::Sqlite => Ok(p),
         _ => Err(format!("the character `{}`, which is not carried to {dst}", p.escape_default())),
@@ -360,5 +388,34 @@ mod fuzz {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod calls {
+    use super::*;
+
+    #[test]
+    fn every_call_is_checked_however_it_is_written() {
+        for e in [r#""lo_import"('/etc/hostname') IS NOT NULL"#, "lo_import/**/('/etc/hosts')", "[lo_import]('/x')"] {
+            assert!(translate_expr(e, Engine::Sqlite, Engine::Postgres, &[]).is_err(), "{e}");
+        }
+        assert!(translate_expr("load_file/**/('/etc/passwd')", Engine::Sqlite, Engine::Mysql, &[]).is_err());
+        assert!(translate_expr("pg_catalog.lower(a)", Engine::Postgres, Engine::Sqlite, &[]).is_err());
+        assert!(translate_expr(r#"pg_catalog."f"(a)"#, Engine::Postgres, Engine::Sqlite, &[]).is_err());
+        assert_eq!(translate_expr("lower /* x */ (a)", Engine::Sqlite, Engine::Postgres, &[]).unwrap(), "lower (a)");
+        assert!(translate_expr("a IN (1, 2) AND NOT (b)", Engine::Sqlite, Engine::Postgres, &[]).is_ok());
+    }
+
+    #[test]
+    fn operators_that_mean_something_else_are_refused() {
+        assert!(translate_expr("n / 2", Engine::Sqlite, Engine::Mysql, &[]).is_err());
+        assert!(translate_expr("n / 2", Engine::Mysql, Engine::Postgres, &[]).is_err());
+        assert!(translate_expr("n / 2", Engine::Sqlite, Engine::Postgres, &[]).is_ok());
+        assert!(translate_expr("a || b", Engine::Postgres, Engine::Mysql, &[]).is_err());
+        assert!(translate_expr("a || b", Engine::Postgres, Engine::Sqlite, &[]).is_ok());
+        assert!(translate_expr("a | b", Engine::Postgres, Engine::Mysql, &[]).is_ok());
+        assert!(translate_expr("a ^ 2", Engine::Postgres, Engine::Mysql, &[]).is_err());
+        assert!(translate_expr("a ~ 'x'", Engine::Postgres, Engine::Sqlite, &[]).is_err());
     }
 }
