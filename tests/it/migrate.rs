@@ -633,3 +633,35 @@ async fn cli_diff_writes_a_numbered_migration_with_lint() {
     assert!(o.status.success());
     assert!(stderr(&o).contains("no differences"), "{}", stderr(&o));
 }
+
+/// The lint reads quoted names as the schema diff writes them, in each engine's quoting: `"public"."customers"`
+/// on PostgreSQL and SQLite, backticks on MySQL, mixed with unquoted forms.
+#[tokio::test]
+async fn lint_reads_quoted_names_in_every_engine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (Engine::Postgres, "ALTER TABLE \"public\".\"customers\" DROP COLUMN \"email\";\nALTER TABLE public.\"customers\" ALTER COLUMN \"name\" TYPE varchar(10);\nDROP TABLE \"public\".customers;\n"),
+        (Engine::Mysql, "ALTER TABLE `customers` DROP COLUMN `email`;\nALTER TABLE `customers` MODIFY `name` VARCHAR(10);\nDROP TABLE `customers`;\n"),
+        (Engine::Sqlite, "ALTER TABLE \"customers\" DROP COLUMN \"email\";\nDROP TABLE [customers];\n"),
+    ];
+    for (engine, sql) in cases {
+        let (pool, _db) = fresh(engine, tmp.path()).await;
+        exec(&pool, "CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(100), email VARCHAR(100))").await;
+        exec(&pool, "INSERT INTO customers VALUES (1, 'a', 'b')").await;
+        let dir = tmp.path().join(format!("lint-{engine}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        write(&dir, "1_quoted.sql", sql);
+        let folder = migrate::load(&dir, engine).unwrap();
+        let p = migrate::status(&pool, &folder).await.unwrap();
+        let findings = migrate::lint_pending(&pool, &folder, &p).await.unwrap();
+        let got: Vec<(usize, &str)> = findings.iter().map(|f| (f.line, f.rule)).collect();
+        assert!(got.contains(&(1, "drop-column")), "{engine}: {got:?}");
+        let last = sql.lines().count();
+        assert!(got.contains(&(last, "drop-table")), "{engine}: {got:?}");
+        if engine != Engine::Sqlite {
+            assert!(got.contains(&(2, "type-narrowing")), "{engine}: {got:?}");
+        }
+        let _ = std::fs::remove_file(tmp.path().join("target.db"));
+        pool.close().await;
+    }
+}

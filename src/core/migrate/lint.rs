@@ -85,7 +85,7 @@ pub fn tables_needing_rows(migrations: &[&Migration], engine: Engine) -> Vec<Str
     let mut out = Vec::new();
     for m in migrations {
         for st in split(&m.up.sql, engine) {
-            let w = words(&st.text);
+            let w = words(&st.text, engine);
             if upper(&w, 0) == "ALTER" && upper(&w, 1) == "TABLE" {
                 let name = table_after(&w, 2);
                 if !name.is_empty() && !out.contains(&name) {
@@ -103,7 +103,7 @@ pub fn lint(migrations: &[&Migration], engine: Engine, facts: &Facts) -> Vec<Fin
         let mut ddl_lines = Vec::new();
         for st in split(&m.up.sql, engine) {
             lint_statement(m, &st, engine, facts, &mut out);
-            let first = upper(&words(&st.text), 0);
+            let first = upper(&words(&st.text, engine), 0);
             if matches!(first.as_str(), "CREATE" | "ALTER" | "DROP" | "RENAME" | "TRUNCATE") {
                 ddl_lines.push(st.line);
             }
@@ -127,7 +127,7 @@ pub fn lint(migrations: &[&Migration], engine: Engine, facts: &Facts) -> Vec<Fin
 }
 
 fn lint_statement(m: &Migration, st: &Statement, engine: Engine, facts: &Facts, out: &mut Vec<Finding>) {
-    let w = words(&st.text);
+    let w = words(&st.text, engine);
     let mut find = |severity, rule, message: String| {
         out.push(Finding { version: m.version, file: m.up.path.clone(), line: st.line, severity, rule, message });
     };
@@ -548,53 +548,36 @@ fn split_clauses(w: &[String]) -> Vec<Vec<String>> {
     out
 }
 
-/// Words of a statement: identifiers unquoted, punctuation as single characters, strings and comments dropped.
-fn words(sql: &str) -> Vec<String> {
-    let b = sql.as_bytes();
+/// Words of a statement, read by the SQL tokenizer (`core::sql::lex`, so dollar quotes, quoted identifiers in
+/// every engine's quoting, nested comments and executable comments are read as the server reads them):
+/// identifiers unquoted, a qualified name joined into one word (`schema.table`, quoted or not), strings as `''`,
+/// comments dropped, punctuation as itself.
+fn words(sql: &str, engine: Engine) -> Vec<String> {
+    use crate::core::sql::lex::{Tok, tokens};
+    use crate::core::sql::refs::unquote;
+    let toks: Vec<_> =
+        tokens(sql, engine).into_iter().filter(|t| !matches!(t.kind, Tok::Space | Tok::Comment)).collect();
+    let name = |t: &crate::core::sql::lex::Token| match t.kind {
+        Tok::QuotedIdent => unquote(t.text(sql)),
+        _ => t.text(sql).to_string(),
+    };
+    let is_name = |i: usize| toks.get(i).is_some_and(|t| matches!(t.kind, Tok::Word | Tok::QuotedIdent));
     let mut out = Vec::new();
     let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_whitespace() {
-            i += 1;
-        } else if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            i = b[i..].iter().position(|&x| x == b'\n').map_or(b.len(), |p| i + p);
-        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i = sql[i..].find("*/").map_or(b.len(), |p| i + p + 2);
-        } else if c == b'\'' {
-            i += 1;
-            while i < b.len() && !(b[i] == b'\'' && b.get(i + 1) != Some(&b'\'')) {
-                i += if b[i] == b'\'' { 2 } else { 1 };
-            }
-            i += 1;
-            out.push("''".to_string());
-        } else if c == b'"' || c == b'`' || c == b'[' {
-            let close = if c == b'[' { b']' } else { c };
-            let s = i + 1;
-            i += 1;
-            while i < b.len() && b[i] != close {
-                i += 1;
-            }
-            out.push(sql[s..i.min(b.len())].to_string());
-            i += 1;
-        } else if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 {
-            let s = i;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80) {
-                i += 1;
-            }
-            // A qualified name stays one word: schema.table
-            while i + 1 < b.len() && b[i] == b'.' && (b[i + 1].is_ascii_alphabetic() || b[i + 1] == b'_') {
-                i += 1;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80) {
-                    i += 1;
+    while i < toks.len() {
+        match toks[i].kind {
+            Tok::String => out.push("''".to_string()),
+            Tok::Word | Tok::QuotedIdent => {
+                let mut n = name(&toks[i]);
+                while toks.get(i + 1).is_some_and(|t| t.text(sql) == ".") && is_name(i + 2) {
+                    n = format!("{n}.{}", name(&toks[i + 2]));
+                    i += 2;
                 }
+                out.push(n);
             }
-            out.push(sql[s..i].to_string());
-        } else {
-            let ch = sql[i..].chars().next().unwrap_or(' ');
-            out.push(ch.to_string());
-            i += ch.len_utf8();
+            _ => out.push(toks[i].text(sql).to_string()),
         }
+        i += 1;
     }
     out
 }
@@ -644,10 +627,10 @@ mod tests {
 
     #[test]
     fn words_and_types() {
-        let w = words("ALTER TABLE \"Odd Name\" ALTER COLUMN c TYPE varchar(20) USING c::varchar");
+        let w = words("ALTER TABLE \"Odd Name\" ALTER COLUMN c TYPE varchar(20) USING c::varchar", Engine::Postgres);
         assert_eq!(w[2], "Odd Name");
         let clauses = split_clauses(&w[3..]);
         assert_eq!(type_text(&clauses[0][4..]), "varchar(20)");
-        assert_eq!(type_text(&words("numeric(12, 2) NOT NULL")), "numeric(12,2)");
+        assert_eq!(type_text(&words("numeric(12, 2) NOT NULL", Engine::Postgres)), "numeric(12,2)");
     }
 }
