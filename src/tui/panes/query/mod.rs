@@ -1,7 +1,7 @@
 //! The query pane: editor tabs (tui-textarea) over a results grid. Key handling here turns keys into `Request`s;
 //! the app turns those into effects (run, cancel, export, files, history). Results stream into a shared row store
 //! the grid reads while the query still runs.
-pub mod complete;
+pub use crate::core::sql::complete;
 pub mod editor;
 pub mod grid;
 mod keys;

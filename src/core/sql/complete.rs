@@ -10,78 +10,7 @@ pub struct Item {
     pub kind: &'static str,
 }
 
-const KEYWORDS: &[&str] = &[
-    "SELECT",
-    "FROM",
-    "WHERE",
-    "GROUP BY",
-    "ORDER BY",
-    "HAVING",
-    "LIMIT",
-    "OFFSET",
-    "JOIN",
-    "LEFT JOIN",
-    "RIGHT JOIN",
-    "INNER JOIN",
-    "FULL JOIN",
-    "CROSS JOIN",
-    "ON",
-    "USING",
-    "AS",
-    "AND",
-    "OR",
-    "NOT",
-    "NULL",
-    "IS",
-    "IN",
-    "EXISTS",
-    "BETWEEN",
-    "LIKE",
-    "ILIKE",
-    "CASE",
-    "WHEN",
-    "THEN",
-    "ELSE",
-    "END",
-    "DISTINCT",
-    "UNION",
-    "UNION ALL",
-    "INTERSECT",
-    "EXCEPT",
-    "INSERT INTO",
-    "VALUES",
-    "UPDATE",
-    "SET",
-    "DELETE FROM",
-    "RETURNING",
-    "CREATE TABLE",
-    "CREATE INDEX",
-    "CREATE VIEW",
-    "ALTER TABLE",
-    "DROP TABLE",
-    "TRUNCATE",
-    "BEGIN",
-    "COMMIT",
-    "ROLLBACK",
-    "WITH",
-    "EXPLAIN",
-    "ANALYZE",
-    "COUNT",
-    "SUM",
-    "AVG",
-    "MIN",
-    "MAX",
-    "COALESCE",
-    "CAST",
-    "PRIMARY KEY",
-    "FOREIGN KEY",
-    "REFERENCES",
-    "DEFAULT",
-    "ASC",
-    "DESC",
-    "TRUE",
-    "FALSE",
-];
+
 
 /// Candidates for the word before byte offset `cursor` of `sql`; returns how many characters of it are typed.
 pub fn complete(sql: &str, cursor: usize, engine: Engine, catalog: Option<&Catalog>) -> (usize, Vec<Item>) {
@@ -163,7 +92,7 @@ pub fn complete(sql: &str, cursor: usize, engine: Engine, catalog: Option<&Catal
         }
     }
     let upper = typed.chars().next().is_none_or(|c| c.is_uppercase());
-    for k in KEYWORDS {
+    for k in super::keywords::PHRASES {
         let k = if upper { k.to_string() } else { k.to_lowercase() };
         push(&k, "keyword", &mut items);
     }
