@@ -208,7 +208,11 @@ fn print_report(r: &TestReport) {
             println!("  round trip {l:.2} ms");
         }
         if let (Some(can), Some(why)) = (r.role_can_write, &r.role_privileges) {
-            let note = if can { " (read_only on a profile holds dbconsole's sessions; only a role without these cannot write at all)" } else { "" };
+            let note = if can {
+                " (read_only on a profile holds dbconsole's sessions; only a role without these cannot write at all)"
+            } else {
+                ""
+            };
             println!("  role writes {}: {why}{note}", if can { "yes" } else { "no" });
         }
         if !r.extensions.is_empty() {

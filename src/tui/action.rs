@@ -57,11 +57,24 @@ pub enum SchemaMsg {
 
 #[derive(Debug)]
 pub enum MigrationsMsg {
-    Planned { job: JobId, profile: String, result: Result<Box<crate::core::migrate::Review>, String> },
-    Event { job: JobId, event: crate::core::migrate::Event },
-    Ran { job: JobId, result: Result<Box<crate::core::migrate::RunReport>, String> },
+    Planned {
+        job: JobId,
+        profile: String,
+        result: Result<Box<crate::core::migrate::Review>, String>,
+    },
+    Event {
+        job: JobId,
+        event: crate::core::migrate::Event,
+    },
+    Ran {
+        job: JobId,
+        result: Result<Box<crate::core::migrate::RunReport>, String>,
+    },
     /// A diff wrote a migration file (None: the schemas are the same), with the script's notes.
-    DiffWritten { job: JobId, result: Result<Option<(std::path::PathBuf, Vec<String>)>, String> },
+    DiffWritten {
+        job: JobId,
+        result: Result<Option<(std::path::PathBuf, Vec<String>)>, String>,
+    },
 }
 
 #[derive(Debug)]
@@ -81,22 +94,49 @@ pub enum QueryMsg {
         rows: std::sync::Arc<std::sync::RwLock<crate::core::query::Rows>>,
     },
     /// More rows arrived (throttled).
-    Rows { job: JobId },
-    Paused { job: JobId },
-    Resumed { job: JobId },
-    Statement { job: JobId, index: usize, total: usize },
-    StatementDone { job: JobId, done: Box<StatementDone> },
+    Rows {
+        job: JobId,
+    },
+    Paused {
+        job: JobId,
+    },
+    Resumed {
+        job: JobId,
+    },
+    Statement {
+        job: JobId,
+        index: usize,
+        total: usize,
+    },
+    StatementDone {
+        job: JobId,
+        done: Box<StatementDone>,
+    },
     Failed {
         job: JobId,
         index: usize,
         statement: Option<crate::core::sql::Statement>,
         error: crate::core::query::QueryError,
     },
-    Finished { job: JobId, txn: crate::core::query::TxnState },
+    Finished {
+        job: JobId,
+        txn: crate::core::query::TxnState,
+    },
     HistoryLoaded(Result<Vec<crate::core::store::HistoryEntry>, String>),
     /// Staged edits applied (rows changed), or the failing edit and why (nothing applied).
-    EditsApplied { job: JobId, result: Result<u64, (usize, crate::core::query::QueryError)> },
+    EditsApplied {
+        job: JobId,
+        result: Result<u64, (usize, crate::core::query::QueryError)>,
+    },
     Exported(Result<(std::path::PathBuf, u64), String>),
-    FileOpened { path: std::path::PathBuf, result: Result<String, String> },
-    FileSaved { tab: usize, path: std::path::PathBuf, text: String, result: Result<(), String> },
+    FileOpened {
+        path: std::path::PathBuf,
+        result: Result<String, String>,
+    },
+    FileSaved {
+        tab: usize,
+        path: std::path::PathBuf,
+        text: String,
+        result: Result<(), String>,
+    },
 }

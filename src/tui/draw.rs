@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 .as_ref()
                 .filter(|s| matches!(s.state, ConnState::Connected(_)))
                 .map(|s| s.profile.name.as_str());
-            panes::schema_view::render(frame, main, &app.schema, theme, connected)
+            panes::schema::view::render(frame, main, &app.schema, theme, connected)
         }
         PaneId::Migrations => {
             let connected = app
@@ -38,7 +38,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 .map(|s| s.profile.name.as_str());
             panes::migrations::render(frame, main, &app.migrations, theme, connected);
             if app.migrations.transfer.active() {
-                panes::transfer::render(frame, main, &app.migrations.transfer, theme, connected);
+                panes::migrations::transfer_view::render(frame, main, &app.migrations.transfer, theme, connected);
             }
         }
         PaneId::Query => {
@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 app.session.as_ref().filter(|s| matches!(s.state, ConnState::Connected(_))).map(|s| &s.profile);
             panes::query::view::render(frame, main, &app.query, theme, connected)
         }
-        PaneId::Sync => panes::placeholder::render(frame, main, theme, PaneId::Sync),
+        PaneId::Sync => panes::sync::render(frame, main, theme, PaneId::Sync),
     }
 
     // Status bar: active profile (coloured by environment), connection state, last message, help key.
@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     frame.render_widget(Paragraph::new(Line::styled(help, theme.key())).style(theme.status_bar()), right);
 
     if let Some(form) = &app.form {
-        popup::render_form(frame, main, form, theme);
+        panes::profiles::form_view::render_form(frame, main, form, theme);
     }
     if let Some(d) = &app.dialog {
         popup::render_dialog(frame, main, d, theme);

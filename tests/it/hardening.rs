@@ -114,7 +114,9 @@ async fn hostile_sql_never_escapes_its_literal_on_any_target() {
             let log = format!("{what}:\n{}{}", stdout(&o), stderr(&o));
             let victim = match target {
                 "pg" => "SELECT count(*) FROM pg_tables WHERE tablename = 'victim'",
-                "my" => "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'victim'",
+                "my" => {
+                    "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'victim'"
+                }
                 _ => "SELECT count(*) FROM sqlite_schema WHERE name = 'victim'",
             };
             assert_eq!(count(&tgt_pool, victim).await, 1, "the victim table was dropped: {log}");
@@ -123,7 +125,11 @@ async fn hostile_sql_never_escapes_its_literal_on_any_target() {
             // Where the target took the view, it says exactly what the source's does.
             if let Some(a) = scalar(&tgt_pool, "SELECT a FROM v").await {
                 assert_eq!(a, "\\", "{log}");
-                assert_eq!(scalar(&tgt_pool, "SELECT b FROM v").await.as_deref(), Some("; DROP TABLE victim; -- "), "{log}");
+                assert_eq!(
+                    scalar(&tgt_pool, "SELECT b FROM v").await.as_deref(),
+                    Some("; DROP TABLE victim; -- "),
+                    "{log}"
+                );
                 assert_eq!(scalar(&tgt_pool, "SELECT c FROM v").await.as_deref(), Some("é漢"), "{log}");
             }
             // The executable-comment view gains no column on MySQL.
@@ -211,7 +217,11 @@ async fn dump_style_migrations_run_every_statement() {
          DELIMITER ;\nCALL p();\n",
     )
     .unwrap();
-    std::fs::write(dir.join("1_dump.postgres.sql"), "/* a /* b; */ c; */ CREATE TABLE xc (id int);\nINSERT INTO xc VALUES (1), (2);\n").unwrap();
+    std::fs::write(
+        dir.join("1_dump.postgres.sql"),
+        "/* a /* b; */ c; */ CREATE TABLE xc (id int);\nINSERT INTO xc VALUES (1), (2);\n",
+    )
+    .unwrap();
     for p in ["my", "pg"] {
         let o = sb.run(&["migrate", "apply", p, "--dir", dir.to_str().unwrap(), "--yes"]);
         assert!(o.status.success(), "{p}: {}{}", stdout(&o), stderr(&o));
@@ -282,7 +292,8 @@ async fn untyped_and_blob_keys_resume_with_every_row_once() {
         assert!(run_and_kill_after(&sb, &args, 2000), "{target}: the run ended before it could be killed");
         // Resumed with other settings that do not change what is written: the same run continues.
         let elsewhere = sb.data().join("elsewhere.jsonl");
-        let o = sb.run(&[&args[..], &["--resume", "--parallel", "2", "--rejects", elsewhere.to_str().unwrap()]].concat());
+        let o =
+            sb.run(&[&args[..], &["--resume", "--parallel", "2", "--rejects", elsewhere.to_str().unwrap()]].concat());
         assert!(o.status.success(), "{target}: {}", stderr(&o));
         assert!(!elsewhere.exists(), "{target}: no row is refused");
         let tgt = if target == "pg" { pg_pool(&pg_db).await } else { my_pool(&my_db).await };
@@ -315,7 +326,11 @@ async fn a_keyless_appended_table_keeps_its_rows_through_kill_and_resume() {
     pool.close().await;
     let pg_db = new_pg_db().await;
     let pg = pg_pool(&pg_db).await;
-    exec(&pg, "CREATE TABLE logbook (at text, line text); INSERT INTO logbook VALUES ('old', 'kept 1'), ('old', 'kept 2');").await;
+    exec(
+        &pg,
+        "CREATE TABLE logbook (at text, line text); INSERT INTO logbook VALUES ('old', 'kept 1'), ('old', 'kept 2');",
+    )
+    .await;
     profiles(&sb, &lite, &sb.data().join("unused.db"), &pg_db, "dbc");
     let plan = plan_with(&sb, "lite", "pg", |t| {
         t.replace("mode = \"schema_and_data\"", "mode = \"data_only\"")
@@ -342,7 +357,11 @@ async fn plan_mistakes_are_refused_with_their_line() {
     std::fs::create_dir_all(sb.data()).unwrap();
     let lite = sb.data().join("people.db");
     let pool = sqlite_pool(&lite).await;
-    exec(&pool, "CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT); INSERT INTO people VALUES (1, 'a@x'), (2, 'b@x');").await;
+    exec(
+        &pool,
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT); INSERT INTO people VALUES (1, 'a@x'), (2, 'b@x');",
+    )
+    .await;
     pool.close().await;
     let pg_db = new_pg_db().await;
     profiles(&sb, &lite, &sb.data().join("unused.db"), &pg_db, "dbc");
@@ -604,19 +623,22 @@ async fn splitting_agrees_with_psql_and_the_mariadb_client() {
         .skip(1)
         .map(|q| normalized(q.split("\n**************************\n").next().unwrap(), Engine::Postgres))
         .collect();
-    let ours: Vec<String> = split(PG_CORPUS, Engine::Postgres).iter().map(|s| normalized(&s.text, Engine::Postgres)).collect();
+    let ours: Vec<String> =
+        split(PG_CORPUS, Engine::Postgres).iter().map(|s| normalized(&s.text, Engine::Postgres)).collect();
     assert_eq!(psql.len(), 12, "{text}");
     assert_eq!(ours, psql);
     // The mariadb client: each statement it sends, echoed between dashes with -vvv.
     let o = std::process::Command::new("mariadb")
         .args(["--no-defaults", "-h127.0.0.1", &format!("-P{}", my_port()), "-udbc", "-vvv", "--force", &my_db])
         .env("MYSQL_PWD", env("DBC_TEST_MY_PASSWORD"))
-        .stdin(std::fs::File::open({
-            let f = dir.path().join("my.sql");
-            std::fs::write(&f, MY_CORPUS).unwrap();
-            f
-        })
-        .unwrap())
+        .stdin(
+            std::fs::File::open({
+                let f = dir.path().join("my.sql");
+                std::fs::write(&f, MY_CORPUS).unwrap();
+                f
+            })
+            .unwrap(),
+        )
         .output()
         .unwrap();
     let echo = stdout(&o);
@@ -636,7 +658,8 @@ async fn splitting_agrees_with_psql_and_the_mariadb_client() {
             (None, false) => {}
         }
     }
-    let ours: Vec<String> = split(MY_CORPUS, Engine::Mysql).iter().map(|s| normalized(&s.text, Engine::Mysql)).collect();
+    let ours: Vec<String> =
+        split(MY_CORPUS, Engine::Mysql).iter().map(|s| normalized(&s.text, Engine::Mysql)).collect();
     assert_eq!(client.len(), 9, "{echo}");
     assert_eq!(ours, client, "mariadb said:\n{echo}\n{}", stderr(&o));
 }

@@ -640,8 +640,14 @@ async fn cli_diff_writes_a_numbered_migration_with_lint() {
 async fn lint_reads_quoted_names_in_every_engine() {
     let tmp = tempfile::tempdir().unwrap();
     let cases = [
-        (Engine::Postgres, "ALTER TABLE \"public\".\"customers\" DROP COLUMN \"email\";\nALTER TABLE public.\"customers\" ALTER COLUMN \"name\" TYPE varchar(10);\nDROP TABLE \"public\".customers;\n"),
-        (Engine::Mysql, "ALTER TABLE `customers` DROP COLUMN `email`;\nALTER TABLE `customers` MODIFY `name` VARCHAR(10);\nDROP TABLE `customers`;\n"),
+        (
+            Engine::Postgres,
+            "ALTER TABLE \"public\".\"customers\" DROP COLUMN \"email\";\nALTER TABLE public.\"customers\" ALTER COLUMN \"name\" TYPE varchar(10);\nDROP TABLE \"public\".customers;\n",
+        ),
+        (
+            Engine::Mysql,
+            "ALTER TABLE `customers` DROP COLUMN `email`;\nALTER TABLE `customers` MODIFY `name` VARCHAR(10);\nDROP TABLE `customers`;\n",
+        ),
         (Engine::Sqlite, "ALTER TABLE \"customers\" DROP COLUMN \"email\";\nDROP TABLE [customers];\n"),
     ];
     for (engine, sql) in cases {

@@ -75,7 +75,13 @@ async fn plan_preview_confirm_progress_and_result() {
     // Apply asks first, naming the profile and the count.
     let fx = key(&mut app, KeyCode::Char('a'));
     assert!(fx.is_empty());
-    assert!(matches!(app.dialog, Some(Dialog::Confirm(dbconsole::tui::app::Confirm { target: dbconsole::tui::app::ConfirmTarget::Migrations { count: 2, kind: RunKind::Apply, .. }, .. }))));
+    assert!(matches!(
+        app.dialog,
+        Some(Dialog::Confirm(dbconsole::tui::app::Confirm {
+            target: dbconsole::tui::app::ConfirmTarget::Migrations { count: 2, kind: RunKind::Apply, .. },
+            ..
+        }))
+    ));
     insta::assert_snapshot!("migrations_confirm_80x24", screen(&app, 80, 24).backend());
     let fx = key(&mut app, KeyCode::Char('y'));
     let job = match fx.as_slice() {
@@ -88,7 +94,10 @@ async fn plan_preview_confirm_progress_and_result() {
         job,
         event: Event::Start { version: 2, description: "add title".into(), index: 1, total: 2, statements: 1 },
     }));
-    app.update(Action::Migrations(MigrationsMsg::Event { job, event: Event::Statement { version: 2, index: 1, total: 1, line: 1 } }));
+    app.update(Action::Migrations(MigrationsMsg::Event {
+        job,
+        event: Event::Statement { version: 2, index: 1, total: 1, line: 1 },
+    }));
     assert!(matches!(app.migrations.run, RunState::Running { index: 1, total: 2, .. }));
     insta::assert_snapshot!("migrations_running_80x24", screen(&app, 80, 24).backend());
     // Another key does not start a second run meanwhile.
@@ -214,7 +223,11 @@ async fn drive(
 
 async fn sleeping_backends(pool: &DbPool, db: &str) -> i64 {
     let DbPool::Postgres(p) = pool else { unreachable!() };
-    sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()")
+    // Not this query, nor an idle connection whose last query was this one.
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state = 'active' \
+         AND query LIKE '%pg_sleep(30)%' AND query NOT LIKE '%pg_stat_activity%'",
+    )
         .bind(db)
         .fetch_one(p)
         .await
@@ -284,7 +297,8 @@ async fn a_running_migration_is_cancelled_from_the_pane() {
     let planned = app.migrations.planned.as_ref().unwrap();
     assert_eq!(planned.plan.entries[0].status, Status::Pending, "rolled back, still pending");
     let DbPool::Postgres(p) = &pool else { unreachable!() };
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'slow_a'").fetch_one(p).await.unwrap();
+    let n: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'slow_a'").fetch_one(p).await.unwrap();
     assert_eq!(n, 0, "the migration's table was rolled back");
 }
 
@@ -292,7 +306,7 @@ async fn a_running_migration_is_cancelled_from_the_pane() {
 /// row arrives exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_transfer_is_cancelled_from_the_pane_and_resumes() {
-    use dbconsole::tui::panes::transfer::Stage;
+    use dbconsole::tui::panes::migrations::transfer::Stage;
     let tmp = tempfile::tempdir().unwrap();
     let lite = tmp.path().join("src.db");
     let src = sqlite_pool(&lite).await;

@@ -122,7 +122,11 @@ fn row_cap_pauses_and_more_reads_on() {
     let mut app = app_on(Profile::sqlite("notes", "/data/notes.db".into()));
     type_text(&mut app, "select * from big");
     let (job, _) = run_job(&key(&mut app, KeyCode::F(5))).unwrap();
-    app.update(Action::Query(QueryMsg::Columns { job, columns: columns(), rows: rows_of(&[[Some("1"), None, None, None]]) }));
+    app.update(Action::Query(QueryMsg::Columns {
+        job,
+        columns: columns(),
+        rows: rows_of(&[[Some("1"), None, None, None]]),
+    }));
     app.update(Action::Query(QueryMsg::Paused { job }));
     key(&mut app, KeyCode::Esc);
     let t = format!("{}", screen(&app, 100, 24).backend());
@@ -147,7 +151,13 @@ fn every_destructive_kind_asks_first() {
         type_text(&mut app, sql);
         let e = key(&mut app, KeyCode::F(5));
         assert!(run_job(&e).is_none(), "{sql} ran without asking");
-        let Some(Dialog::Confirm(dbconsole::tui::app::Confirm { target: dbconsole::tui::app::ConfirmTarget::Query { dangers, .. }, .. })) = &app.dialog else { panic!("{sql}: no confirmation") };
+        let Some(Dialog::Confirm(dbconsole::tui::app::Confirm {
+            target: dbconsole::tui::app::ConfirmTarget::Query { dangers, .. },
+            ..
+        })) = &app.dialog
+        else {
+            panic!("{sql}: no confirmation")
+        };
         assert_eq!(dangers.len(), 1, "{sql}");
         let text = format!("{}", screen(&app, 100, 30).backend());
         assert!(text.contains("Destructive statement") && text.contains("line 1:"), "{text}");
@@ -196,7 +206,10 @@ fn errors_are_placed_in_the_editor_and_quit_warns_with_a_transaction_open() {
     // q in the editor is text; from the results, q asks because the transaction is open.
     key(&mut app, KeyCode::Esc);
     assert!(key(&mut app, KeyCode::Char('q')).is_empty());
-    assert!(matches!(app.dialog, Some(Dialog::Confirm(dbconsole::tui::app::Confirm { target: dbconsole::tui::app::ConfirmTarget::Quit, .. }))));
+    assert!(matches!(
+        app.dialog,
+        Some(Dialog::Confirm(dbconsole::tui::app::Confirm { target: dbconsole::tui::app::ConfirmTarget::Quit, .. }))
+    ));
     assert!(key(&mut app, KeyCode::Char('n')).is_empty());
     assert!(matches!(&key(&mut app, KeyCode::Char('q'))[..], []));
     assert!(matches!(&key(&mut app, KeyCode::Char('y'))[..], [Effect::Quit]));
@@ -315,12 +328,21 @@ async fn grid_edits_are_staged_previewed_confirmed_and_refused_where_they_cannot
     assert!(t.contains("INSERT INTO \"notes\" (\"name\", \"note\") VALUES ('Cy', NULL);"), "{t}");
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('W'));
-    assert!(matches!(app.dialog, Some(Dialog::Confirm(dbconsole::tui::app::Confirm { target: dbconsole::tui::app::ConfirmTarget::Edits { .. }, .. }))));
+    assert!(matches!(
+        app.dialog,
+        Some(Dialog::Confirm(dbconsole::tui::app::Confirm {
+            target: dbconsole::tui::app::ConfirmTarget::Edits { .. },
+            ..
+        }))
+    ));
     let e = key(&mut app, KeyCode::Char('y'));
     let Some(Effect::ApplyEdits { job: apply, plans, .. }) = e.first() else { panic!("{e:?}") };
     assert_eq!(plans.len(), 3);
     // A failure keeps the staged edits and says nothing was applied; success re-reads the result.
-    app.update(Action::Query(QueryMsg::EditsApplied { job: *apply, result: Err((2, QueryError::other("NOT NULL constraint failed"))) }));
+    app.update(Action::Query(QueryMsg::EditsApplied {
+        job: *apply,
+        result: Err((2, QueryError::other("NOT NULL constraint failed"))),
+    }));
     assert_eq!(app.query.staged.len(), 3);
     assert!(app.message.as_ref().unwrap().1.contains("nothing applied"));
     key(&mut app, KeyCode::Char('W'));

@@ -119,7 +119,12 @@ async fn count_cancel_query_and_stale_loads() {
     let effects = key(&mut app, KeyCode::Esc);
     assert!(matches!(effects[..], [Effect::Cancel { job: j }] if j == job), "{effects:?}");
     // A count that arrives after its cancel is dropped.
-    app.update(Action::Schema(SchemaMsg::RowCount { job, schema: "main".into(), table: "customers".into(), result: Ok((5, 1.0)) }));
+    app.update(Action::Schema(SchemaMsg::RowCount {
+        job,
+        schema: "main".into(),
+        table: "customers".into(),
+        result: Ok((5, 1.0)),
+    }));
     assert!(!app.schema.counts.contains_key(&("main".to_string(), "customers".to_string())));
     // A finished count is shown.
     let effects = key(&mut app, KeyCode::Char('n'));

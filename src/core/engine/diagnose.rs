@@ -335,7 +335,8 @@ async fn pg_role_writes(conn: &mut sqlx::PgConnection) -> Result<(bool, String),
 
 /// What the MySQL account may write, from SHOW GRANTS: any privilege beyond reading.
 async fn mysql_role_writes(conn: &mut sqlx::MySqlConnection) -> Result<(bool, String), sqlx::Error> {
-    const READING: &[&str] = &["USAGE", "SELECT", "SHOW VIEW", "SHOW DATABASES", "PROCESS", "REPLICATION CLIENT", "EXECUTE", "LOCK TABLES"];
+    const READING: &[&str] =
+        &["USAGE", "SELECT", "SHOW VIEW", "SHOW DATABASES", "PROCESS", "REPLICATION CLIENT", "EXECUTE", "LOCK TABLES"];
     let grants: Vec<String> = sqlx::query_scalar("SHOW GRANTS").fetch_all(&mut *conn).await?;
     let mut writes = Vec::new();
     for g in &grants {

@@ -10,7 +10,9 @@ use crate::core::profile::password::{self, Resolved};
 #[derive(Debug)]
 pub enum OpenError {
     /// The profile asks for its password at connect time, and none was given: ask, then open again.
-    MustAsk { reason: String },
+    MustAsk {
+        reason: String,
+    },
     Failed(ConnectError),
 }
 
@@ -25,7 +27,10 @@ impl std::fmt::Display for OpenError {
 
 /// The password to connect with: `remembered` (typed earlier in this session) or the profile's source; None when
 /// the profile needs none.
-pub async fn resolve_password(p: &Profile, remembered: Option<SecretString>) -> Result<Option<SecretString>, OpenError> {
+pub async fn resolve_password(
+    p: &Profile,
+    remembered: Option<SecretString>,
+) -> Result<Option<SecretString>, OpenError> {
     let prof = p.clone();
     let resolved = tokio::task::spawn_blocking(move || password::resolve(&prof, remembered.as_ref())).await;
     match resolved {

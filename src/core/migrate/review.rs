@@ -48,7 +48,8 @@ pub fn write_diff(
         return Ok(None);
     }
     let dir = super::folder_for(to, dir);
-    let folder = if dir.exists() { super::load(&dir, to.engine)? } else { Folder { dir: dir.clone(), ..Default::default() } };
+    let folder =
+        if dir.exists() { super::load(&dir, to.engine)? } else { Folder { dir: dir.clone(), ..Default::default() } };
     let version = super::next_version(&folder);
     let path = super::write_new(&dir, version, description, &script.sql(header))?;
     Ok(Some(Written { path, version, notes: script.notes }))

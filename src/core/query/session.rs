@@ -153,12 +153,11 @@ pub struct Session {
 /// The session's transaction access mode (MariaDB before 11.1 and MySQL 5.7 call it tx_read_only). Read with
 /// SHOW, which answers for either name without an error a later SHOW WARNINGS would report.
 async fn mysql_read_only(c: &mut sqlx::MySqlConnection) -> bool {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SHOW SESSION VARIABLES WHERE Variable_name IN ('transaction_read_only', 'tx_read_only')",
-    )
-    .fetch_all(&mut *c)
-    .await
-    .unwrap_or_default();
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SHOW SESSION VARIABLES WHERE Variable_name IN ('transaction_read_only', 'tx_read_only')")
+            .fetch_all(&mut *c)
+            .await
+            .unwrap_or_default();
     rows.iter().any(|(_, v)| v.eq_ignore_ascii_case("ON") || v == "1")
 }
 
@@ -180,7 +179,10 @@ impl Session {
                 Session {
                     mysql_begun: false,
                     conn: Conn::Pg(c),
-                    canceller: Canceller(CancelTarget::Pg { pool: p.clone(), pid: Arc::new(AtomicI64::new(pid.into())) }),
+                    canceller: Canceller(CancelTarget::Pg {
+                        pool: p.clone(),
+                        pid: Arc::new(AtomicI64::new(pid.into())),
+                    }),
                     engine: Engine::Postgres,
                     read_only,
                 }

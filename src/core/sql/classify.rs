@@ -140,8 +140,10 @@ pub fn turns_off_read_only(sql: &str, engine: Engine) -> Option<String> {
 
 fn read_only_switch(sql: &str, engine: Engine, other_rules: bool) -> Option<String> {
     use super::lex::{Tok, tokens_in};
-    let toks: Vec<_> =
-        tokens_in(sql, engine, other_rules).into_iter().filter(|t| !matches!(t.kind, Tok::Space | Tok::Comment)).collect();
+    let toks: Vec<_> = tokens_in(sql, engine, other_rules)
+        .into_iter()
+        .filter(|t| !matches!(t.kind, Tok::Space | Tok::Comment))
+        .collect();
     let words: Vec<String> =
         toks.iter().filter(|t| t.kind == Tok::Word).map(|t| t.text(sql).to_ascii_uppercase()).collect();
     if let Some(w) = words.windows(2).find(|w| w[0] == "READ" && w[1] == "WRITE") {

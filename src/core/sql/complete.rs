@@ -10,8 +10,6 @@ pub struct Item {
     pub kind: &'static str,
 }
 
-
-
 /// Candidates for the word before byte offset `cursor` of `sql`; returns how many characters of it are typed.
 pub fn complete(sql: &str, cursor: usize, engine: Engine, catalog: Option<&Catalog>) -> (usize, Vec<Item>) {
     let before = &sql[..cursor.min(sql.len())];

@@ -73,7 +73,8 @@ pub fn tokens_in(s: &str, engine: Engine, other_rules: bool) -> Vec<Token> {
             i += exec_comment_opener(&s[i..]);
             in_exec_comment = true;
             kind = Tok::Comment;
-        } else if c == '-' && next(i + 1) == b'-' && dash_comment(engine, next(i + 2)) || c == '#' && engine == Engine::Mysql
+        } else if c == '-' && next(i + 1) == b'-' && dash_comment(engine, next(i + 2))
+            || c == '#' && engine == Engine::Mysql
         {
             // PostgreSQL ends a `--` comment at a carriage return too (its lexer's non_newline is [^\n\r]).
             let end: &[char] = if engine == Engine::Postgres { &['\n', '\r'] } else { &['\n'] };

@@ -96,7 +96,9 @@ fn pg_escape(e: char, chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out:
         }
         other => other as u32,
     };
-    out.push(char::from_u32(code).ok_or_else(|| format!("an escape for code point {code:#x}, which is not a character"))?);
+    out.push(
+        char::from_u32(code).ok_or_else(|| format!("an escape for code point {code:#x}, which is not a character"))?,
+    );
     Ok(())
 }
 

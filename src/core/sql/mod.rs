@@ -5,9 +5,9 @@ pub mod complete;
 pub mod keywords;
 pub mod lex;
 pub mod literal;
-pub mod refs;
-pub mod split;
 #[cfg(test)]
 mod proptests;
+pub mod refs;
+pub mod split;
 
 pub use split::{Statement, split};

@@ -69,8 +69,14 @@ fn split_segment(
     while idx < toks.len() {
         let t = toks[idx];
         let word = t.text(text);
-        let empty = text[start..t.start].trim().is_empty() || leading_comments(&text[start..t.start], engine) == t.start - start;
-        if engine == Engine::Mysql && t.kind == Tok::Word && empty && word.eq_ignore_ascii_case("DELIMITER") && at_line_start(text, t.start) {
+        let empty = text[start..t.start].trim().is_empty()
+            || leading_comments(&text[start..t.start], engine) == t.start - start;
+        if engine == Engine::Mysql
+            && t.kind == Tok::Word
+            && empty
+            && word.eq_ignore_ascii_case("DELIMITER")
+            && at_line_start(text, t.start)
+        {
             let line_end = text[t.end..].find('\n').map_or(text.len(), |n| t.end + n);
             let new = text[t.end..line_end].trim();
             push(out, script, pos + start, pos + t.start, engine);
@@ -118,9 +124,7 @@ fn code_delimiter(text: &str, toks: &[Token], idx: usize, delimiter: &str) -> Op
     // The end of the run of code tokens that starts here.
     let run_end = toks[idx..].iter().take_while(|t| is_code(t)).last().map_or(toks[idx].end, |t| t.end);
     let t = toks[idx];
-    (t.start..t.end)
-        .filter(|&k| text.is_char_boundary(k))
-        .find(|&k| text[k..run_end].starts_with(delimiter))
+    (t.start..t.end).filter(|&k| text.is_char_boundary(k)).find(|&k| text[k..run_end].starts_with(delimiter))
 }
 
 fn at_line_start(text: &str, at: usize) -> bool {
@@ -242,7 +246,9 @@ fn push(out: &mut Vec<Statement>, script: &str, start: usize, end: usize, engine
     if text.is_empty() {
         return;
     }
-    let offset = start + skip + (raw[skip..].len() - raw[skip..].trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}').len());
+    let offset = start
+        + skip
+        + (raw[skip..].len() - raw[skip..].trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}').len());
     let line = 1 + script[..offset].matches('\n').count();
     out.push(Statement { text: text.to_string(), line, offset });
 }
@@ -255,7 +261,10 @@ fn is_exec_comment_part(t: &str) -> bool {
 fn leading_comments(text: &str, engine: Engine) -> usize {
     tokens(text, engine)
         .into_iter()
-        .take_while(|t| t.kind == Tok::Space || (t.kind == Tok::Comment && !(engine == Engine::Mysql && is_exec_comment_part(t.text(text)))))
+        .take_while(|t| {
+            t.kind == Tok::Space
+                || (t.kind == Tok::Comment && !(engine == Engine::Mysql && is_exec_comment_part(t.text(text))))
+        })
         .last()
         .map_or(0, |t| t.end)
 }
@@ -375,7 +384,10 @@ mod tests {
 
     #[test]
     fn postgres_comments_end_at_a_carriage_return() {
-        assert_eq!(texts("SELECT 1 -- c\r; DROP TABLE victim", Engine::Postgres), ["SELECT 1 -- c", "DROP TABLE victim"]);
+        assert_eq!(
+            texts("SELECT 1 -- c\r; DROP TABLE victim", Engine::Postgres),
+            ["SELECT 1 -- c", "DROP TABLE victim"]
+        );
         assert_eq!(texts("SELECT 1; -- note\r; DROP TABLE victim;", Engine::Postgres).len(), 2);
     }
 

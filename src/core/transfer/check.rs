@@ -65,7 +65,12 @@ pub fn check_plan(plan: &Plan, text: Option<&str>) -> Vec<String> {
     }
     for (vi, v) in plan.views.iter().enumerate() {
         if let Some(x) = &v.target_sql {
-            sql.push((vec![Seg::Key("views"), Seg::Index(vi), Seg::Key("target_sql")], dst, format!("view {}", v.name), x));
+            sql.push((
+                vec![Seg::Key("views"), Seg::Index(vi), Seg::Key("target_sql")],
+                dst,
+                format!("view {}", v.name),
+                x,
+            ));
         }
     }
     for (path, engine, what, expr) in sql {
@@ -87,7 +92,11 @@ pub fn check_against(plan: &Plan, cat: &Catalog, text: Option<&str>) -> Vec<Stri
             .flat_map(|s| s.tables.iter())
             .find(|x| x.name == t.source);
         let Some(table) = found else {
-            out.push(at(text, &[Seg::Key("tables"), Seg::Index(ti), Seg::Key("source")], format!("table `{}` is not in the source", t.source)));
+            out.push(at(
+                text,
+                &[Seg::Key("tables"), Seg::Index(ti), Seg::Key("source")],
+                format!("table `{}` is not in the source", t.source),
+            ));
             continue;
         };
         let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
@@ -96,7 +105,12 @@ pub fn check_against(plan: &Plan, cat: &Catalog, text: Option<&str>) -> Vec<Stri
                 out.push(at(
                     text,
                     &[Seg::Key("tables"), Seg::Index(ti), Seg::Key("columns"), Seg::Index(ci), Seg::Key("source")],
-                    format!("`{}` is not a column of {} in the source (its columns: {})", c.source, t.source, names.join(", ")),
+                    format!(
+                        "`{}` is not a column of {} in the source (its columns: {})",
+                        c.source,
+                        t.source,
+                        names.join(", ")
+                    ),
                 ));
             }
         }

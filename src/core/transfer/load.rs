@@ -605,10 +605,15 @@ async fn resumable_key(ctx: &Ctx, t: &TablePlan) -> Result<bool, String> {
 /// stopped load wrote would also delete rows that were there before (`existing = "append"`). So it loads in one
 /// transaction: a stopped load leaves nothing. The rows the target should hold after the commit are recorded as
 /// pending first, so a run killed between the commit and the checkpoint knows, on resume, that it landed.
-async fn load_keyless(ctx: &Ctx, t: &TablePlan, cp: crate::core::store::Checkpoint) -> Result<(u64, u64), TransferError> {
+async fn load_keyless(
+    ctx: &Ctx,
+    t: &TablePlan,
+    cp: crate::core::store::Checkpoint,
+) -> Result<(u64, u64), TransferError> {
     let plan = &ctx.plan;
     let err = |m: String| TransferError::Load { table: t.source.clone(), message: m };
-    let store_err = |e: crate::core::store::StoreError| TransferError::Load { table: t.source.clone(), message: e.to_string() };
+    let store_err =
+        |e: crate::core::store::StoreError| TransferError::Load { table: t.source.clone(), message: e.to_string() };
     let count_sql = format!("SELECT count(*) FROM {}", super::ddl::table_name(plan, t));
     if let Some((probe, _, rows, rejected)) = &cp.pending {
         let expected = serde_json::from_str::<serde_json::Value>(probe).ok().and_then(|v| v["rows_on_target"].as_i64());
@@ -622,7 +627,8 @@ async fn load_keyless(ctx: &Ctx, t: &TablePlan, cp: crate::core::store::Checkpoi
     ctx.store.checkpoint_reset(&ctx.run, &t.source).await.map_err(store_err)?;
     ctx.store.checkpoint_commit(&ctx.run, &t.source, None, 0, 0, false).await.map_err(store_err)?;
     let before = super::scalar(&ctx.target, &count_sql).await.map_err(err)?;
-    let (mut rx, reader) = spawn_reader(ctx.source.clone(), source_sql(plan, t, None), t.columns.len(), plan.batch_rows.max(1));
+    let (mut rx, reader) =
+        spawn_reader(ctx.source.clone(), source_sql(plan, t, None), t.columns.len(), plan.batch_rows.max(1));
     let mut conn = TargetConn::begin(&ctx.target, &t.target).await.map_err(err)?;
     let (mut written, mut rejects) = (0u64, Vec::new());
     while let Some(batch) = rx.recv().await {
@@ -638,7 +644,13 @@ async fn load_keyless(ctx: &Ctx, t: &TablePlan, cp: crate::core::store::Checkpoi
         }
         written += prepared.written as u64;
         rejects.extend(prepared.rejects);
-        (ctx.on_event)(Event::Progress { table: t.source.clone(), rows: written, total: t.rows.max(0) as u64, bytes, read });
+        (ctx.on_event)(Event::Progress {
+            table: t.source.clone(),
+            rows: written,
+            total: t.rows.max(0) as u64,
+            bytes,
+            read,
+        });
     }
     let read_result = match reader.await {
         Ok(r) => r,

@@ -372,8 +372,17 @@ pub async fn plan_between(
         Engine::Postgres => schema.unwrap_or("public").to_string(),
         _ => String::new(),
     };
-    make_plan(from_pool, &from.database_name(), from.only_schema(), labels.0, labels.1, to.engine, &target_schema, tables)
-        .await
+    make_plan(
+        from_pool,
+        &from.database_name(),
+        from.only_schema(),
+        labels.0,
+        labels.1,
+        to.engine,
+        &target_schema,
+        tables,
+    )
+    .await
 }
 
 /// Checks a plan read from a file against the source it will read: every table, column and key it names must be
@@ -392,7 +401,10 @@ pub async fn check_plan_source(
     if problems.is_empty() {
         return Ok(());
     }
-    Err(TransferError::Refused(format!("the plan does not match the source; nothing was written:\n{}", problems.join("\n"))))
+    Err(TransferError::Refused(format!(
+        "the plan does not match the source; nothing was written:\n{}",
+        problems.join("\n")
+    )))
 }
 
 #[allow(clippy::too_many_arguments)]

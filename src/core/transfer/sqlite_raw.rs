@@ -41,7 +41,14 @@ impl RawDb {
         // A double-quoted name that is no column must be an error, not SQLite's legacy fallback to a string
         // literal (a misspelt column in a plan would otherwise read as that text in every row).
         // SAFETY: valid handle; the option takes an int and a nullable int pointer.
-        unsafe { ffi::sqlite3_db_config(db, ffi::SQLITE_DBCONFIG_DQS_DML, 0 as std::ffi::c_int, ptr::null_mut::<std::ffi::c_int>()) };
+        unsafe {
+            ffi::sqlite3_db_config(
+                db,
+                ffi::SQLITE_DBCONFIG_DQS_DML,
+                0 as std::ffi::c_int,
+                ptr::null_mut::<std::ffi::c_int>(),
+            )
+        };
         Ok(RawDb(db))
     }
 

@@ -12,8 +12,31 @@ const PORTABLE_FUNCTIONS: &[&str] = &[
 
 /// Words that may stand before `(` without being a function call.
 const KEYWORDS_BEFORE_PAREN: &[&str] = &[
-    "in", "and", "or", "not", "exists", "on", "as", "from", "join", "where", "then", "else", "when", "select", "using",
-    "any", "all", "between", "is", "like", "distinct", "union", "except", "intersect", "with",
+    "in",
+    "and",
+    "or",
+    "not",
+    "exists",
+    "on",
+    "as",
+    "from",
+    "join",
+    "where",
+    "then",
+    "else",
+    "when",
+    "select",
+    "using",
+    "any",
+    "all",
+    "between",
+    "is",
+    "like",
+    "distinct",
+    "union",
+    "except",
+    "intersect",
+    "with",
 ];
 
 /// Rewrites an expression for `dst`: identifiers re-quoted (so case and reserved words survive), MySQL's
@@ -197,7 +220,9 @@ fn portable_punct(p: &str, src: Engine, dst: Engine, doubled: bool) -> Result<&s
         "|" if doubled && mysql_edge => refuse("(||) means something else"),
         "&" if doubled && src != dst => refuse("(&&) means something else"),
         "^" | "~" if src != dst => refuse("means something else"),
-        "(" | ")" | "," | "." | "+" | "-" | "*" | "/" | "%" | "<" | ">" | "=" | "!" | "|" | "&" | "~" | "^" | ":" => Ok(p),
+        "(" | ")" | "," | "." | "+" | "-" | "*" | "/" | "%" | "<" | ">" | "=" | "!" | "|" | "&" | "~" | "^" | ":" => {
+            Ok(p)
+        }
         "[" | "]" if dst != Engine::Sqlite => Ok(p),
         _ => Err(format!("the character `{}`, which is not carried to {dst}", p.escape_default())),
     }
@@ -248,7 +273,8 @@ pub(crate) fn default_for(d: &str, src: Engine, dst: Engine) -> Result<String, S
             | "(DATETIME('NOW'))"
             | "DATETIME('NOW')"
             | "(CURRENT_TIMESTAMP)"
-    ) || (u.starts_with("CURRENT_TIMESTAMP(") && u[18..].trim_end_matches(')').bytes().all(|b| b.is_ascii_digit()));
+    ) || (u.starts_with("CURRENT_TIMESTAMP(")
+        && u[18..].trim_end_matches(')').bytes().all(|b| b.is_ascii_digit()));
     if now {
         return Ok("CURRENT_TIMESTAMP".into());
     }
@@ -260,15 +286,19 @@ pub(crate) fn default_for(d: &str, src: Engine, dst: Engine) -> Result<String, S
         return Ok(inner.to_string());
     }
     // A string literal, possibly E'…' or with a PostgreSQL cast ('text'::type), decoded and re-quoted.
-    let toks: Vec<_> = tokens(inner, src).into_iter().filter(|x| !matches!(x.kind, Tok::Space | Tok::Comment)).collect();
+    let toks: Vec<_> =
+        tokens(inner, src).into_iter().filter(|x| !matches!(x.kind, Tok::Space | Tok::Comment)).collect();
     let (escapes, lit) = match toks.as_slice() {
         [s, rest @ ..] if s.kind == Tok::String && is_cast(inner, rest) => (false, s),
-        [e, s, rest @ ..] if e.text(inner).eq_ignore_ascii_case("e") && s.kind == Tok::String && is_cast(inner, rest) => {
+        [e, s, rest @ ..]
+            if e.text(inner).eq_ignore_ascii_case("e") && s.kind == Tok::String && is_cast(inner, rest) =>
+        {
             (src == Engine::Postgres, s)
         }
         _ => return Err(format!("default {t} is an expression that may not mean the same on {dst}: dropped")),
     };
-    let value = crate::core::sql::literal::decode(lit.text(inner), src, escapes).map_err(|e| format!("default {t}: {e}"))?;
+    let value =
+        crate::core::sql::literal::decode(lit.text(inner), src, escapes).map_err(|e| format!("default {t}: {e}"))?;
     literal(dst, None, &value).map_err(|e| format!("default {t}: {e}"))
 }
 
@@ -312,7 +342,10 @@ mod tests {
     #[test]
     fn literals_are_requoted_for_the_target() {
         let sqlite = r"a <> '\' OR a = '); DROP TABLE victim; -- '";
-        assert_eq!(tr(sqlite, Engine::Sqlite, Engine::Mysql).unwrap(), r"`a` <> '\\' OR `a` = '); DROP TABLE victim; -- '");
+        assert_eq!(
+            tr(sqlite, Engine::Sqlite, Engine::Mysql).unwrap(),
+            r"`a` <> '\\' OR `a` = '); DROP TABLE victim; -- '"
+        );
         assert_eq!(tr(r"a = E'it''s \\'", Engine::Postgres, Engine::Sqlite).unwrap(), r#""a" = 'it''s \'"#);
         assert_eq!(tr(r"a = 'x\'' OR 1", Engine::Mysql, Engine::Postgres).unwrap(), r#""a" = 'x''' OR 1"#);
         assert_eq!(tr("a = $q$;'$q$", Engine::Postgres, Engine::Mysql).unwrap(), "`a` = ';'''");
@@ -357,7 +390,28 @@ mod fuzz {
     const ENGINES: [Engine; 3] = [Engine::Postgres, Engine::Mysql, Engine::Sqlite];
 
     fn hostile() -> impl Strategy<Value = String> {
-        let pieces = ["'", "\\", "\"", "`", ";", "--", "/*", "*/", "/*!", "#", "$$", "\n", "\r", "é", "漢", "\u{1b}[2J", "DROP TABLE victim", "E'", "\u{7}", "\u{feff}"];
+        let pieces = [
+            "'",
+            "\\",
+            "\"",
+            "`",
+            ";",
+            "--",
+            "/*",
+            "*/",
+            "/*!",
+            "#",
+            "$$",
+            "\n",
+            "\r",
+            "é",
+            "漢",
+            "\u{1b}[2J",
+            "DROP TABLE victim",
+            "E'",
+            "\u{7}",
+            "\u{feff}",
+        ];
         proptest::collection::vec(
             prop_oneof![proptest::sample::select(pieces.to_vec()).prop_map(str::to_string), "[ -~]{0,3}"],
             0..12,

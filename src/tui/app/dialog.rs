@@ -37,8 +37,14 @@ pub struct Confirm {
 
 /// What a confirmed dialog does.
 pub enum ConfirmTarget {
-    DeleteProfile { name: String },
-    Migrations { profile: Box<Profile>, kind: RunKind, count: usize },
+    DeleteProfile {
+        name: String,
+    },
+    Migrations {
+        profile: Box<Profile>,
+        kind: RunKind,
+        count: usize,
+    },
     /// Destructive statements in a query run: each with its line and what it does.
     Query {
         profile: Box<Profile>,
@@ -48,9 +54,14 @@ pub enum ConfirmTarget {
     },
     /// Quit with a transaction open in the query pane.
     Quit,
-    Transfer { to: Box<Profile> },
+    Transfer {
+        to: Box<Profile>,
+    },
     /// Apply staged grid edits.
-    Edits { profile: Box<Profile>, plans: Vec<crate::core::query::edit::Planned> },
+    Edits {
+        profile: Box<Profile>,
+        plans: Vec<crate::core::query::edit::Planned>,
+    },
 }
 
 impl Confirm {
@@ -65,7 +76,11 @@ impl Confirm {
 
     /// A warning line for a production profile.
     pub fn production(self, p: &Profile) -> Confirm {
-        if p.environment == Environment::Production { self.line(Tone::Danger, "This is a PRODUCTION profile.") } else { self }
+        if p.environment == Environment::Production {
+            self.line(Tone::Danger, "This is a PRODUCTION profile.")
+        } else {
+            self
+        }
     }
 
     pub fn on_no(mut self, message: impl Into<String>) -> Confirm {

@@ -28,7 +28,7 @@ impl App {
             Request::ChooseDiff => {
                 let names: Vec<String> =
                     self.all().iter().filter(|x| x.name != p.name).map(|x| x.name.clone()).collect();
-                self.migrations.chooser = Some((names, 0));
+                self.migrations.chooser = Some(crate::tui::widgets::chooser::Chooser::new(names));
                 vec![]
             }
             Request::Diff(i) => self.diff(p, i),
@@ -48,8 +48,8 @@ impl App {
     }
 
     fn diff(&mut self, p: Profile, i: usize) -> Vec<Effect> {
-        let Some((names, _)) = self.migrations.chooser.take() else { return vec![] };
-        let Some(from) = names.get(i).and_then(|n| self.all().into_iter().find(|x| &x.name == n)).cloned() else {
+        let Some(chooser) = self.migrations.chooser.take() else { return vec![] };
+        let Some(from) = chooser.name(i).and_then(|n| self.all().into_iter().find(|x| x.name == n)).cloned() else {
             return vec![];
         };
         let job = self.job();
@@ -74,11 +74,13 @@ impl App {
         };
         let question = format!("{what} on `{}` ({})?", p.name, p.target());
         let mysql = p.engine == Engine::Mysql;
-        let mut c = Confirm::new("Migrations", question, "go", "cancel", ConfirmTarget::Migrations {
-            profile: Box::new(p.clone()),
-            kind,
-            count,
-        })
+        let mut c = Confirm::new(
+            "Migrations",
+            question,
+            "go",
+            "cancel",
+            ConfirmTarget::Migrations { profile: Box::new(p.clone()), kind, count },
+        )
         .production(&p)
         .on_no(format!("{}: not started", kind.verb()));
         if mysql {

@@ -22,10 +22,10 @@ use super::effect::Effect;
 use super::keymap::{self, Command, Scope};
 use super::panes::migrations::{self as migrations_pane, MigrationsPane};
 use super::panes::profiles::ProfilesPane;
+use super::panes::profiles::form::{FormOutcome, ProfileForm};
 use super::panes::query::QueryPane;
 use super::panes::schema::SchemaPane;
 use super::theme::Theme;
-use super::widgets::form::{FormOutcome, ProfileForm};
 use crate::core::engine::ConnectError;
 use crate::core::profile::{Origin, Profile, ProfileSet};
 

@@ -9,7 +9,7 @@ use crate::tui::action::ProfilesMsg;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{self, Command, Scope};
 use crate::tui::panes::profiles::TestState;
-use crate::tui::widgets::form::{FormMode, ProfileForm};
+use crate::tui::panes::profiles::form::{FormMode, ProfileForm};
 
 impl App {
     pub(super) fn connect_selected(&mut self) -> Vec<Effect> {

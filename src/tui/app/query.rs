@@ -106,8 +106,7 @@ impl App {
                     .filter_map(|s| analyse(&s.text, p.engine).danger.map(|d| (s.line, d.describe().to_string())))
                     .collect();
                 if !dangers.is_empty() {
-                    let question =
-                        format!("Run {} statement(s) on `{}` ({})?", statements.len(), p.name, p.target());
+                    let question = format!("Run {} statement(s) on `{}` ({})?", statements.len(), p.name, p.target());
                     let lines: Vec<String> = dangers.iter().map(|(l, what)| format!("line {l}: {what}")).collect();
                     let target = ConfirmTarget::Query { profile: Box::new(p.clone()), statements, scope, dangers };
                     let mut c = Confirm::new("Destructive statement", question, "run", "cancel", target)

@@ -4,13 +4,13 @@ use super::{App, Level};
 use crate::core::profile::Profile;
 use crate::tui::action::TransferMsg;
 use crate::tui::effect::Effect;
-use crate::tui::panes::transfer::{Request as T, Stage};
+use crate::tui::panes::migrations::transfer::{Request as T, Stage};
 
 impl App {
     pub(super) fn transfer_choose(&mut self, p: &Profile) -> Vec<Effect> {
         let names: Vec<String> = self.all().iter().filter(|x| x.name != p.name).map(|x| x.name.clone()).collect();
         self.migrations.transfer = Default::default();
-        self.migrations.transfer.stage = Stage::Choosing(names, 0);
+        self.migrations.transfer.stage = Stage::Choosing(crate::tui::widgets::chooser::Chooser::new(names));
         vec![]
     }
 
@@ -25,8 +25,8 @@ impl App {
         match t {
             T::None => vec![],
             T::Plan(i) => {
-                let Stage::Choosing(names, _) = &self.migrations.transfer.stage else { return vec![] };
-                let Some(to) = names.get(i).and_then(|n| self.all().into_iter().find(|x| &x.name == n)).cloned() else {
+                let Stage::Choosing(chooser) = &self.migrations.transfer.stage else { return vec![] };
+                let Some(to) = chooser.name(i).and_then(|n| self.all().into_iter().find(|x| x.name == n)).cloned() else {
                     return vec![];
                 };
                 let job = self.job();
@@ -37,9 +37,13 @@ impl App {
             T::Run => match target(self) {
                 Some(to) => {
                     let question = format!("Create tables and load data into `{}` ({})?", to.name, to.target());
-                    let c = Confirm::new("Transfer", question, "run", "cancel", ConfirmTarget::Transfer {
-                        to: Box::new(to.clone()),
-                    })
+                    let c = Confirm::new(
+                        "Transfer",
+                        question,
+                        "run",
+                        "cancel",
+                        ConfirmTarget::Transfer { to: Box::new(to.clone()) },
+                    )
                     .production(&to)
                     .line(Tone::Dim, "Nothing is written if a target table is refused by the plan's `existing` rule.");
                     self.ask(c);

@@ -29,7 +29,8 @@ pub(super) fn run(r: &Runner, job: JobId, profile: Profile, kind: RunKind) {
         };
         let result = async {
             let pool = pool.ok_or("not connected: connect the profile first".to_string())?;
-            let folder = migrate::load(&migrate::folder_for(&profile, None), profile.engine).map_err(|e| e.to_string())?;
+            let folder =
+                migrate::load(&migrate::folder_for(&profile, None), profile.engine).map_err(|e| e.to_string())?;
             let report = match kind {
                 RunKind::Apply | RunKind::DryRun => {
                     let opts = migrate::Options { dry_run: kind == RunKind::DryRun, ..Default::default() };

@@ -25,24 +25,69 @@ use crate::tui::panes::migrations::RunKind;
 
 #[derive(Debug)]
 pub enum Effect {
-    TestProfile { job: JobId, profile: Box<Profile>, password: Option<SecretString> },
-    Connect { job: JobId, profile: Box<Profile>, password: Option<SecretString> },
-    SaveProfile { profile: Box<Profile>, replacing: Option<String> },
-    RemoveProfile { name: String },
+    TestProfile {
+        job: JobId,
+        profile: Box<Profile>,
+        password: Option<SecretString>,
+    },
+    Connect {
+        job: JobId,
+        profile: Box<Profile>,
+        password: Option<SecretString>,
+    },
+    SaveProfile {
+        profile: Box<Profile>,
+        replacing: Option<String>,
+    },
+    RemoveProfile {
+        name: String,
+    },
     ReloadProfiles,
     Discover,
-    LoadCatalog { job: JobId, profile: Box<Profile> },
-    CountRows { job: JobId, profile: String, schema: String, table: String },
-    PlanMigrations { job: JobId, profile: Box<Profile> },
-    RunMigrations { job: JobId, profile: Box<Profile>, kind: RunKind },
+    LoadCatalog {
+        job: JobId,
+        profile: Box<Profile>,
+    },
+    CountRows {
+        job: JobId,
+        profile: String,
+        schema: String,
+        table: String,
+    },
+    PlanMigrations {
+        job: JobId,
+        profile: Box<Profile>,
+    },
+    RunMigrations {
+        job: JobId,
+        profile: Box<Profile>,
+        kind: RunKind,
+    },
     /// Writes the migration that gives `to` the schema of `from`.
-    DiffMigrations { job: JobId, from: Box<Profile>, from_password: Option<SecretString>, to: Box<Profile> },
+    DiffMigrations {
+        job: JobId,
+        from: Box<Profile>,
+        from_password: Option<SecretString>,
+        to: Box<Profile>,
+    },
     /// Stops a running job (any kind).
-    Cancel { job: JobId },
+    Cancel {
+        job: JobId,
+    },
     /// Runs statements on the profile's query session (opened on first use).
-    RunQuery { job: JobId, profile: String, statements: Vec<crate::core::sql::Statement>, cap: usize },
+    RunQuery {
+        job: JobId,
+        profile: String,
+        statements: Vec<crate::core::sql::Statement>,
+        cap: usize,
+    },
     /// Reads the active profile's catalog and data and builds the transfer plan toward `to`.
-    PlanTransfer { job: JobId, from: Box<Profile>, to: Box<Profile>, to_password: Option<SecretString> },
+    PlanTransfer {
+        job: JobId,
+        from: Box<Profile>,
+        to: Box<Profile>,
+        to_password: Option<SecretString>,
+    },
     RunTransfer {
         job: JobId,
         plan: Box<crate::core::transfer::Plan>,
@@ -58,7 +103,11 @@ pub enum Effect {
         to_password: Option<SecretString>,
     },
     /// Applies staged grid edits on the query session, in one transaction.
-    ApplyEdits { job: JobId, profile: String, plans: Vec<crate::core::query::edit::Planned> },
+    ApplyEdits {
+        job: JobId,
+        profile: String,
+        plans: Vec<crate::core::query::edit::Planned>,
+    },
     /// Answers a paused result: read on (true) or stop (false).
     QueryMore(bool),
     CancelQuery,
@@ -72,9 +121,16 @@ pub enum Effect {
     },
     /// Puts text on the clipboard through OSC 52 (the terminal's clipboard; works over SSH).
     Copy(String),
-    LoadHistory { profile: String, filter: String },
+    LoadHistory {
+        profile: String,
+        filter: String,
+    },
     ReadFile(PathBuf),
-    WriteFile { tab: usize, path: PathBuf, text: String },
+    WriteFile {
+        tab: usize,
+        path: PathBuf,
+        text: String,
+    },
     Quit,
 }
 

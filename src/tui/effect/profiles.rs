@@ -18,7 +18,8 @@ async fn password(
     match open::resolve_password(profile, remembered).await {
         Ok(pw) => Ok(pw),
         Err(OpenError::MustAsk { reason }) => {
-            let _ = tx.send(Action::Profiles(ProfilesMsg::NeedPassword { profile: profile.name.clone(), purpose, reason }));
+            let _ =
+                tx.send(Action::Profiles(ProfilesMsg::NeedPassword { profile: profile.name.clone(), purpose, reason }));
             Err(None)
         }
         Err(OpenError::Failed(e)) => Err(Some(e)),

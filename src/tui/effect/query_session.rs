@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use crate::tui::action::{Action, JobId, QueryMsg, StatementDone};
 use crate::core::engine::DbPool;
 use crate::core::query::export::{Format, Writer};
 use crate::core::query::{Canceller, Column, Flow, RowBuf, Rows, Session, Sink};
 use crate::core::sql::Statement;
 use crate::core::store::Store;
+use crate::tui::action::{Action, JobId, QueryMsg, StatementDone};
 
 pub enum Cmd {
     Run { job: JobId, statements: Vec<Statement>, cap: usize },
@@ -195,7 +195,12 @@ async fn session_task(
                     if let Some(store) = &store {
                         let _ = store.add_history(&profile, &st.text, 0.0, None, Some(&e.to_string())).await;
                     }
-                    let _ = tx.send(Action::Query(QueryMsg::Failed { job, index: i + 1, statement: Some(st.clone()), error: e }));
+                    let _ = tx.send(Action::Query(QueryMsg::Failed {
+                        job,
+                        index: i + 1,
+                        statement: Some(st.clone()),
+                        error: e,
+                    }));
                     break;
                 }
             }

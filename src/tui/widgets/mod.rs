@@ -1,2 +1,2 @@
-pub mod form;
+pub mod chooser;
 pub mod popup;

@@ -11,8 +11,6 @@ use crate::core::profile::Engine;
 use crate::core::sql::lex::{Tok, tokens};
 use crate::tui::theme::Theme;
 
-
-
 fn style_of(kind: Tok, text: &str, theme: &Theme) -> Style {
     match kind {
         Tok::Word if crate::core::sql::keywords::is_keyword(text) => theme.sql_keyword(),

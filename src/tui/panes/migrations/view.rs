@@ -1,192 +1,14 @@
-//! Migrations pane: the guided flow for versioned migrations of the active profile — plan (statuses and lint
-//! findings) → preview each step's SQL → dry run or apply (asks first) → live progress → result; revert the last.
-use crossterm::event::KeyEvent;
+//! Drawing the migrations pane: the plan with statuses and lint, the selected migration's file and SQL, the
+//! running gauge and log, the diff chooser.
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, List, ListItem, ListState, Paragraph, Wrap};
 
-use crate::core::migrate::{Event, RunReport, Severity, Status};
-use crate::tui::action::JobId;
+use super::*;
+use crate::core::migrate::{Severity, Status};
 use crate::tui::keymap::{self, Command, Scope};
 use crate::tui::theme::Theme;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunKind {
-    Apply,
-    DryRun,
-    Revert,
-}
-
-impl RunKind {
-    pub fn verb(self) -> &'static str {
-        match self {
-            RunKind::Apply => "apply",
-            RunKind::DryRun => "dry run",
-            RunKind::Revert => "revert",
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-pub enum Load {
-    #[default]
-    Idle,
-    Loading(JobId),
-    Ready,
-    Failed(String),
-}
-
-#[derive(Debug, Default)]
-pub enum RunState {
-    #[default]
-    Idle,
-    Running {
-        job: JobId,
-        kind: RunKind,
-        index: usize,
-        total: usize,
-        current: String,
-        statement: (usize, usize),
-    },
-    Finished {
-        kind: RunKind,
-        report: Box<RunReport>,
-    },
-    Failed {
-        kind: RunKind,
-        message: String,
-    },
-}
-
-/// What the pane asks the app to do.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Request {
-    None,
-    Plan,
-    Run(RunKind),
-    /// Open the chooser of the profile whose schema to diff against.
-    ChooseDiff,
-    /// Diff against the chooser's entry `usize`.
-    Diff(usize),
-    /// Open the transfer view's target chooser.
-    ChooseTransfer,
-    Transfer(crate::tui::panes::transfer::Request),
-    /// Stop the running apply, dry run or revert (its connection closes: the server rolls back the migration in
-    /// progress, as after a kill).
-    Cancel,
-}
-
-/// What a plan load brings back: the core's review of the folder.
-pub type Planned = crate::core::migrate::Review;
-
-#[derive(Debug, Default)]
-pub struct MigrationsPane {
-    pub profile: Option<String>,
-    pub load: Load,
-    pub planned: Option<Planned>,
-    pub selected: usize,
-    pub scroll: u16,
-    pub run: RunState,
-    /// Progress lines of the current or last run.
-    pub log: Vec<String>,
-    /// The diff chooser: profile names (not the active one) and the cursor.
-    pub chooser: Option<(Vec<String>, usize)>,
-    /// A diff being written.
-    pub diffing: Option<JobId>,
-    /// The transfer view (`T`).
-    pub transfer: crate::tui::panes::transfer::TransferView,
-}
-
-impl MigrationsPane {
-    pub fn running(&self) -> bool {
-        matches!(self.run, RunState::Running { .. })
-    }
-
-    pub fn pending(&self) -> usize {
-        self.planned
-            .as_ref()
-            .map(|p| p.plan.entries.iter().filter(|e| matches!(e.status, Status::Pending | Status::OutOfOrder)).count())
-            .unwrap_or(0)
-    }
-
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Request {
-        if self.transfer.active() {
-            return match self.transfer.handle_key(key) {
-                crate::tui::panes::transfer::Request::None => Request::None,
-                r => Request::Transfer(r),
-            };
-        }
-        if let Some((names, at)) = &mut self.chooser {
-            match keymap::lookup(Scope::Migrations, key) {
-                Some(Command::Down) => *at = (*at + 1).min(names.len().saturating_sub(1)),
-                Some(Command::Up) => *at = at.saturating_sub(1),
-                Some(Command::Confirm) if !names.is_empty() => {
-                    let i = *at;
-                    return Request::Diff(i);
-                }
-                Some(Command::Cancel) => self.chooser = None,
-                _ => {}
-            }
-            return Request::None;
-        }
-        let n = self.planned.as_ref().map(|p| p.plan.entries.len()).unwrap_or(0);
-        match keymap::lookup(Scope::Migrations, key) {
-            Some(Command::Down) if n > 0 => {
-                self.selected = (self.selected + 1).min(n - 1);
-                self.scroll = 0;
-            }
-            Some(Command::Up) => {
-                self.selected = self.selected.saturating_sub(1);
-                self.scroll = 0;
-            }
-            Some(Command::Top) => self.selected = 0,
-            Some(Command::Bottom) => self.selected = n.saturating_sub(1),
-            Some(Command::DetailDown) => self.scroll = self.scroll.saturating_add(5),
-            Some(Command::DetailUp) => self.scroll = self.scroll.saturating_sub(5),
-            Some(Command::Refresh) if !self.running() => return Request::Plan,
-            Some(Command::DryRun) if !self.running() => return Request::Run(RunKind::DryRun),
-            Some(Command::Apply) if !self.running() => return Request::Run(RunKind::Apply),
-            Some(Command::Revert) if !self.running() => return Request::Run(RunKind::Revert),
-            Some(Command::Diff) if !self.running() && self.diffing.is_none() => return Request::ChooseDiff,
-            Some(Command::Transfer) if !self.running() => return Request::ChooseTransfer,
-            Some(Command::Cancel) if self.running() => return Request::Cancel,
-            _ => {}
-        }
-        Request::None
-    }
-
-    pub fn set_planned(&mut self, p: Planned) {
-        self.selected = p
-            .plan
-            .entries
-            .iter()
-            .position(|e| e.status != Status::Applied)
-            .unwrap_or(p.plan.entries.len().saturating_sub(1));
-        self.planned = Some(p);
-        self.load = Load::Ready;
-        self.scroll = 0;
-    }
-
-    pub fn on_event(&mut self, job: JobId, e: Event) {
-        let RunState::Running { job: j, index, total, current, statement, .. } = &mut self.run else { return };
-        if *j != job {
-            return;
-        }
-        match e {
-            Event::LockWaiting { holder } => self.log.push(format!("waiting for the migration lock: {holder}")),
-            Event::Locked => self.log.push("lock taken".into()),
-            Event::Start { version, description, index: i, total: t, statements } => {
-                (*index, *total, *current) = (i, t, format!("{version} {description}"));
-                *statement = (0, statements);
-                self.log.push(format!("[{i}/{t}] {version} {description} …"));
-            }
-            Event::Statement { index: i, total: t, .. } => *statement = (i, t),
-            Event::Done { version, ms } => self.log.push(format!("      {version} done in {ms:.1} ms")),
-            Event::Note { message } => self.log.push(message),
-        }
-    }
-}
 
 fn status_style(theme: &Theme, s: Status) -> ratatui::style::Style {
     match s {
@@ -355,30 +177,11 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &MigrationsPane, theme: &Them
         detail_area.inner(ratatui::layout::Margin { horizontal: 1, vertical: 0 }),
     );
     render_bottom(frame, bottom, theme, pane);
-    if let Some((names, at)) = &pane.chooser {
-        render_chooser(frame, body, theme, profile, names, *at);
+    if let Some(chooser) = &pane.chooser {
+        chooser.render_popup(frame, body, theme, &format!("Give {profile} the schema of…"), "no other profile to compare with");
     }
 }
 
-fn render_chooser(frame: &mut Frame, area: Rect, theme: &Theme, profile: &str, names: &[String], at: usize) {
-    let h = (names.len() as u16 + 4).min(area.height);
-    let w = 60.min(area.width);
-    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
-    frame.render_widget(ratatui::widgets::Clear, r);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Line::styled(format!(" Give {profile} the schema of… "), theme.title()));
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
-    if names.is_empty() {
-        frame.render_widget(Paragraph::new(Line::styled("no other profile to compare with", theme.dim())), inner);
-        return;
-    }
-    let items: Vec<ListItem> = names.iter().map(|n| ListItem::new(Line::styled(n.clone(), theme.text()))).collect();
-    let mut state = ListState::default().with_selected(Some(at));
-    frame.render_stateful_widget(List::new(items).highlight_style(theme.selected()), inner, &mut state);
-}
 
 fn render_bottom(frame: &mut Frame, area: Rect, theme: &Theme, pane: &MigrationsPane) {
     match &pane.run {

@@ -4,70 +4,13 @@ use std::collections::BTreeMap;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use secrecy::{ExposeSecret, SecretString};
 
+pub use super::fields::Field;
 use crate::core::profile::raw::{RawPool, RawTls};
 use crate::core::profile::{
     Engine, Environment, Origin, PasswordKind, PasswordSource, PoolSettings, Profile, RawProfile, TlsMode, url,
     validate_name,
 };
 use crate::tui::keymap::{self, Command, Scope};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Field {
-    Name,
-    Engine,
-    Url,
-    Host,
-    Port,
-    Database,
-    User,
-    Path,
-    Environment,
-    ReadOnly,
-    PasswordSource,
-    PasswordEnv,
-    PasswordCommand,
-    TlsMode,
-    TlsRootCert,
-    TlsCert,
-    TlsKey,
-    MaxConnections,
-    ConnectTimeout,
-    Save,
-}
-
-impl Field {
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Name => "Name",
-            Field::Engine => "Engine",
-            Field::Url => "URL (optional)",
-            Field::Host => "Host",
-            Field::Port => "Port",
-            Field::Database => "Database",
-            Field::User => "User",
-            Field::Path => "SQLite file",
-            Field::Environment => "Environment",
-            Field::ReadOnly => "Read-only",
-            Field::PasswordSource => "Password from",
-            Field::PasswordEnv => "Env variable",
-            Field::PasswordCommand => "Command",
-            Field::TlsMode => "TLS mode",
-            Field::TlsRootCert => "TLS CA file",
-            Field::TlsCert => "TLS client cert",
-            Field::TlsKey => "TLS client key",
-            Field::MaxConnections => "Max connections",
-            Field::ConnectTimeout => "Timeout (s)",
-            Field::Save => "[ Save ]",
-        }
-    }
-
-    fn is_text(self) -> bool {
-        !matches!(
-            self,
-            Field::Engine | Field::Environment | Field::ReadOnly | Field::PasswordSource | Field::TlsMode | Field::Save
-        )
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormMode {

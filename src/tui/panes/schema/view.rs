@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::schema::{Count, Detail, Load, Row, SchemaPane, child_count};
+use super::{Count, Detail, Load, Row, SchemaPane, child_count};
 use crate::core::catalog::{Catalog, Table, TableKind, ddl};
 use crate::tui::keymap::{self, Command, Scope};
 use crate::tui::theme::Theme;

@@ -1,6 +1,8 @@
 //! The schema pane: a tree (schema → tables and views → columns, indexes, keys, triggers) with a fuzzy filter,
 //! details of the selected object, exact row counts on demand, and DDL. State and key handling only here;
-//! drawing is in `schema_view.rs`.
+//! drawing is in `view.rs`.
+pub mod view;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,32 +1,15 @@
-//! The connection profiles pane: the list, the selected profile's details, and its last connection test.
-use std::collections::HashMap;
-
+//! Drawing the profiles pane: the list, the selected profile's details, its last connection test.
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
 
-use crate::core::engine::{StepReport, TestReport};
+use super::TestState;
 use crate::core::profile::{Engine, Origin, Profile};
 use crate::tui::app::App;
 use crate::tui::keymap::{self, Command, Scope};
 use crate::tui::theme::Theme;
-
-/// A connection test in progress or finished.
-#[derive(Debug, Clone)]
-pub struct TestState {
-    pub job: u64,
-    pub steps: Vec<StepReport>,
-    pub report: Option<TestReport>,
-}
-
-/// The pane's own widget state.
-#[derive(Debug, Default)]
-pub struct ProfilesPane {
-    pub selected: usize,
-    pub tests: HashMap<String, TestState>,
-}
 
 fn env_badge(p: &Profile, theme: &Theme) -> Span<'static> {
     let text = match p.environment {

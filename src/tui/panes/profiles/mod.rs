@@ -1,0 +1,26 @@
+//! The connection profiles pane: the list, the selected profile's details, and its last connection test.
+pub mod fields;
+pub mod form;
+pub mod form_view;
+pub mod view;
+
+pub use view::render;
+
+use std::collections::HashMap;
+
+use crate::core::engine::{StepReport, TestReport};
+
+/// A connection test in progress or finished.
+#[derive(Debug, Clone)]
+pub struct TestState {
+    pub job: u64,
+    pub steps: Vec<StepReport>,
+    pub report: Option<TestReport>,
+}
+
+/// The pane's own widget state.
+#[derive(Debug, Default)]
+pub struct ProfilesPane {
+    pub selected: usize,
+    pub tests: HashMap<String, TestState>,
+}
