@@ -10,12 +10,6 @@ use crate::tui::action::QueryMsg;
 use crate::tui::effect::Effect;
 use crate::tui::panes::query::{self as q, ErrorView, Request, RunScope, RunState, Summary};
 
-fn expand_home(path: &str) -> std::path::PathBuf {
-    match path.strip_prefix("~/") {
-        Some(rest) => std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default().join(rest),
-        None => std::path::PathBuf::from(path),
-    }
-}
 
 impl App {
     /// Quits, unless a transaction is open in the query pane (then asks: quitting rolls it back).
@@ -135,16 +129,16 @@ impl App {
                 };
                 let (n, columns, rows) = (r.len(), r.columns.clone(), r.rows.clone());
                 self.info(Level::Info, format!("exporting {n} rows to {path}…"));
-                vec![Effect::Export { columns, rows, format, path: expand_home(&path), engine, table }]
+                vec![Effect::Export { columns, rows, format, path: crate::core::profile::raw::expand_home(&path), engine, table }]
             }
             Request::Copy(text) => {
                 self.info(Level::Info, format!("copied {} characters to the clipboard (OSC 52)", text.chars().count()));
                 vec![Effect::Copy(text)]
             }
-            Request::Open(path) => vec![Effect::ReadFile(expand_home(&path))],
+            Request::Open(path) => vec![Effect::ReadFile(crate::core::profile::raw::expand_home(&path))],
             Request::Save { tab, path } => {
                 let Some(b) = self.query.tabs.get(tab) else { return vec![] };
-                let Some(path) = path.map(|p| expand_home(&p)).or_else(|| b.path.clone()) else { return vec![] };
+                let Some(path) = path.map(|p| crate::core::profile::raw::expand_home(&p)).or_else(|| b.path.clone()) else { return vec![] };
                 vec![Effect::WriteFile { tab, path, text: b.text() }]
             }
             Request::History(filter) => match self.connected_profile() {
