@@ -208,36 +208,22 @@ fn start(m: &Migration, index: usize, total: usize, statements: usize) -> Event 
     Event::Start { version: m.version, description: m.description.clone(), index, total, statements }
 }
 
-/// Runs `statements`; on failure returns the index of the failing statement and its error.
+/// Runs `statements`; on failure returns the index of the failing statement and its error. With `record`, the
+/// number completed is written after each statement (for `-- no-transaction` files, whose statements stay applied
+/// when a later one fails or the run is killed).
 async fn run_statements(
     conn: &mut Conn,
     version: i64,
     statements: &[Statement],
     on_event: &mut (dyn FnMut(Event) + Send),
+    record: bool,
 ) -> Option<(usize, sqlx::Error)> {
     for (i, st) in statements.iter().enumerate() {
         on_event(Event::Statement { version, index: i + 1, total: statements.len(), line: st.line });
         if let Err(e) = conn.execute(&st.text).await {
             return Some((i, e));
         }
-    }
-    None
-}
-
-/// As `run_statements`, recording after each statement how many have completed (for `-- no-transaction` files,
-/// whose statements stay applied when a later one fails or the run is killed).
-async fn run_statements_recorded(
-    conn: &mut Conn,
-    version: i64,
-    statements: &[Statement],
-    on_event: &mut (dyn FnMut(Event) + Send),
-) -> Option<(usize, sqlx::Error)> {
-    for (i, st) in statements.iter().enumerate() {
-        on_event(Event::Statement { version, index: i + 1, total: statements.len(), line: st.line });
-        if let Err(e) = conn.execute(&st.text).await {
-            return Some((i, e));
-        }
-        if let Err(e) = state::set_success(conn, version, false, state::progress(i + 1)).await {
+        if record && let Err(e) = state::set_success(conn, version, false, state::progress(i + 1)).await {
             return Some((i + 1, e));
         }
     }
@@ -263,7 +249,7 @@ async fn run_transactional(
         // Recorded as started before anything runs: a run killed part-way leaves the row at success = false, so
         // status shows the migration as failed (with how many statements completed), never as pending.
         state::insert(conn, m.version, &m.description, false, &m.checksum, state::progress(0)).await?;
-        let failed = run_statements_recorded(conn, m.version, statements, on_event).await;
+        let failed = run_statements(conn, m.version, statements, on_event, true).await;
         let result = match failed {
             None => {
                 state::set_success(conn, m.version, true, t.elapsed().as_nanos() as i64).await?;
@@ -293,7 +279,7 @@ async fn run_transactional(
         ("BEGIN", "COMMIT", "ROLLBACK")
     };
     conn.execute(begin).await?;
-    if let Some((i, e)) = run_statements(conn, m.version, statements, on_event).await {
+    if let Some((i, e)) = run_statements(conn, m.version, statements, on_event, false).await {
         conn.execute(rollback).await?;
         let state = match dir {
             Direction::Up => "rolled back: the database is as it was before this migration, which is still pending",
@@ -326,7 +312,7 @@ async fn run_mysql(
         Direction::Up => state::insert(conn, m.version, &m.description, false, &m.checksum, -1).await?,
         Direction::Down => state::set_success(conn, m.version, false, -1).await?,
     }
-    if let Some((i, e)) = run_statements(conn, m.version, statements, on_event).await {
+    if let Some((i, e)) = run_statements(conn, m.version, statements, on_event, false).await {
         conn.execute("ROLLBACK").await?;
         // Without an implicit commit the ROLLBACK undid everything, the bookkeeping row included.
         let row = state::applied(conn).await?.into_iter().find(|a| a.version == m.version);
@@ -482,7 +468,7 @@ async fn dry_run(
             continue;
         }
         let t = Instant::now();
-        if let Some((i, e)) = run_statements(conn, m.version, &statements, on_event).await {
+        if let Some((i, e)) = run_statements(conn, m.version, &statements, on_event, false).await {
             if engine == Engine::Postgres {
                 conn.execute("ROLLBACK").await?;
             }
@@ -569,7 +555,7 @@ async fn revert_locked(
         let outcome = match (engine, dry_run) {
             (Engine::Mysql, _) => run_mysql(conn, m, &statements, Direction::Down, on_event).await?,
             (_, false) => run_transactional(conn, m, &statements, Direction::Down, on_event).await?,
-            (_, true) => run_statements(conn, m.version, &statements, on_event)
+            (_, true) => run_statements(conn, m.version, &statements, on_event, false)
                 .await
                 .map(|(i, e)| failure(m, m.path(true), &statements, i, &e, "dry run: nothing was changed".into())),
         };

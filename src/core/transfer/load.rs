@@ -272,6 +272,15 @@ fn is_number(v: &str) -> bool {
         && v.parse::<f64>().is_ok()
 }
 
+/// Which target columns (the plan's, then the extra ones) hold bytes.
+fn bytes_columns(t: &TablePlan) -> Vec<bool> {
+    t.columns
+        .iter()
+        .map(|c| c.cast == super::typemap::Cast::Bytes)
+        .chain(t.extra_columns.iter().map(|_| false))
+        .collect()
+}
+
 /// A target column type that holds numbers (a number is compared with it bare; with text, as text).
 fn numeric_type(t: &str) -> bool {
     let t = t.to_ascii_lowercase();
@@ -349,12 +358,7 @@ fn prepare(plan: &Plan, t: &TablePlan, batch: &Batch) -> Result<Prepared, String
         .map(|c| quote::ident(dst, &c.target))
         .chain(t.extra_columns.iter().map(|x| quote::ident(dst, &x.name)))
         .collect();
-    let bytes_kind: Vec<bool> = t
-        .columns
-        .iter()
-        .map(|c| c.cast == super::typemap::Cast::Bytes)
-        .chain(t.extra_columns.iter().map(|_| false))
-        .collect();
+    let bytes_kind = bytes_columns(t);
     let mut copy = Vec::with_capacity(batch.rows.bytes() + n * 16);
     let mut inserts: Vec<String> = Vec::new();
     let mut current = String::new();
@@ -530,12 +534,7 @@ impl TargetConn {
                 }
             }
             (TargetConn::Lite(conn), Payload::Rows(rows)) => {
-                let bytes: Vec<bool> = t
-                    .columns
-                    .iter()
-                    .map(|c| c.cast == super::typemap::Cast::Bytes)
-                    .chain(t.extra_columns.iter().map(|_| false))
-                    .collect();
+                let bytes = bytes_columns(t);
                 let sql = format!(
                     "INSERT INTO {} ({}) VALUES ({})",
                     super::ddl::table_name(plan, t),
