@@ -5,6 +5,7 @@ mod catalog;
 mod common;
 mod conn_test;
 mod e2e_tmux;
+mod everyday;
 mod hardening;
 mod hardening_files;
 mod migrate;

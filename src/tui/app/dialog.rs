@@ -62,6 +62,10 @@ pub enum ConfirmTarget {
         profile: Box<Profile>,
         plans: Vec<crate::core::query::edit::Planned>,
     },
+    /// Make another profile the active one, ending the open transaction.
+    Switch {
+        profile: Box<Profile>,
+    },
 }
 
 impl Confirm {
@@ -123,6 +127,10 @@ impl App {
             ConfirmTarget::Query { profile, statements, scope, .. } => self.start_query(&profile, statements, scope),
             ConfirmTarget::Quit => vec![Effect::Quit],
             ConfirmTarget::Transfer { to } => self.transfer_run(to),
+            ConfirmTarget::Switch { profile } => {
+                self.query.txn = crate::core::query::TxnState::Idle;
+                self.connect(*profile)
+            }
             ConfirmTarget::Edits { profile, plans } => {
                 let job = self.job();
                 self.query.applying = Some(job);

@@ -147,7 +147,14 @@ impl App {
                     None => (Level::Info, format!("{}: {} migration(s) done", kind.verb(), report.done.len())),
                 };
                 self.info(level, msg);
+                let changed = kind != RunKind::DryRun && !report.done.is_empty();
                 self.migrations.run = RunState::Finished { kind, report };
+                if changed && let Some(p) = self.connected_profile() {
+                    // The schema changed: the schema pane and completion read it again, and the plan too.
+                    let mut effects = self.load_catalog(p);
+                    effects.extend(self.migrations_request(Request::Plan));
+                    return effects;
+                }
             }
             Err(message) => {
                 self.info(Level::Error, format!("{}: {message}", kind.verb()));

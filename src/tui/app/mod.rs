@@ -172,7 +172,7 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) && self.dialog.is_none() {
-            return self.quit();
+            return self.interrupt();
         }
         if self.help {
             match key.code {
@@ -258,6 +258,36 @@ impl App {
             }
             PaneId::Sync => vec![],
         }
+    }
+
+    /// Ctrl-C: stops what runs (the query on the server, a migration run, a transfer, a catalog read or row count);
+    /// with nothing running, quits as `q` does (asking first with a transaction open).
+    fn interrupt(&mut self) -> Vec<Effect> {
+        use crate::tui::panes::migrations::{Request as M, RunState};
+        use crate::tui::panes::migrations::transfer::{Request as T, Stage};
+        if self.query.running().is_some() {
+            return self.query_request(crate::tui::panes::query::Request::Cancel);
+        }
+        if matches!(self.migrations.run, RunState::Running { .. }) {
+            return self.migrations_request(M::Cancel);
+        }
+        if let Stage::Planning(j) | Stage::Running(j) | Stage::Verifying(j) = self.migrations.transfer.stage {
+            return self.migrations_request(M::Transfer(T::Cancel(j)));
+        }
+        let counting: Vec<JobId> = self
+            .schema
+            .counts
+            .values()
+            .filter_map(|c| match c {
+                super::panes::schema::Count::Running(j) => Some(*j),
+                _ => None,
+            })
+            .collect();
+        if let Some(&job) = counting.first() {
+            self.schema.counts.retain(|_, c| !matches!(c, super::panes::schema::Count::Running(j) if *j == job));
+            return self.schema_request(super::panes::schema::Request::Cancel(job));
+        }
+        self.quit()
     }
 
     fn connected_profile(&self) -> Option<Profile> {

@@ -2,7 +2,7 @@
 use crossterm::event::KeyEvent;
 use secrecy::SecretBox;
 
-use super::dialog::{Confirm, ConfirmTarget, Dialog};
+use super::dialog::{Confirm, ConfirmTarget, Dialog, Tone};
 use super::{App, ConnState, Level, Session};
 use crate::core::profile::{Origin, Profile};
 use crate::tui::action::ProfilesMsg;
@@ -18,6 +18,54 @@ impl App {
     }
 
     pub(super) fn connect(&mut self, p: Profile) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if let Some(old) = self.session.as_ref().map(|s| s.profile.clone())
+            && old.name != p.name
+        {
+            // Everything the panes hold belongs to the active profile: switching must not show (or apply) the old
+            // profile's plan, catalog or results under the new name.
+            if let Some(what) = self.busy() {
+                self.info(Level::Warn, format!("{what} is running on `{}`: Esc stops it first", old.name));
+                return vec![];
+            }
+            if self.query.txn != crate::core::query::TxnState::Idle {
+                let question = format!("A transaction is open on `{}`. Switch to `{}`?", old.name, p.name);
+                let c = Confirm::new("Transaction open", question, "switch (roll back)", "stay", ConfirmTarget::Switch {
+                    profile: Box::new(p),
+                })
+                .line(Tone::Warn, "Switching closes its connection: the server rolls the transaction back.")
+                .line(Tone::Dim, "To keep the changes, stay and run COMMIT first.");
+                self.ask(c);
+                return vec![];
+            }
+            self.forget_profile_state();
+            effects.push(Effect::EndQuerySession);
+        }
+        effects.extend(self.open_profile(p));
+        effects
+    }
+
+    /// Resets every pane's state that belongs to a profile.
+    pub(super) fn forget_profile_state(&mut self) {
+        self.schema = Default::default();
+        self.migrations = Default::default();
+        self.query.reset_for_profile();
+    }
+
+    /// What long job runs now, in words (a profile switch waits for it).
+    pub(super) fn busy(&self) -> Option<&'static str> {
+        if self.query.running().is_some() {
+            Some("a query")
+        } else if self.migrations.running() || self.migrations.diffing.is_some() {
+            Some("a migration job")
+        } else if self.migrations.transfer.busy() {
+            Some("a transfer")
+        } else {
+            None
+        }
+    }
+
+    fn open_profile(&mut self, p: Profile) -> Vec<Effect> {
         let job = self.job();
         let password = self.passwords.get(&p.name).cloned();
         self.session = Some(Session { profile: p.clone(), state: ConnState::Connecting(job) });

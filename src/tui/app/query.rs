@@ -246,6 +246,8 @@ impl App {
                 s.statements = done.index;
                 s.stopped |= o.stopped;
                 self.query.notices.extend(o.notices.iter().cloned());
+                let ddl = matches!(done.verb.as_str(), "CREATE" | "ALTER" | "DROP" | "RENAME" | "TRUNCATE" | "COMMENT");
+                self.query.schema_changed |= ddl;
             }
             QueryMsg::Failed { job, index, statement, error } if ours(job) => {
                 let tab = self.query.tab;
@@ -301,6 +303,12 @@ impl App {
                         self.query.edit =
                             Some(crate::core::query::edit::target(&st.text, engine, &r.columns, catalog.as_deref()));
                     }
+                }
+                // DDL ran: the schema pane and completion read the catalog again.
+                if std::mem::take(&mut self.query.schema_changed)
+                    && let Some(p) = self.connected_profile()
+                {
+                    return self.load_catalog(p);
                 }
             }
             QueryMsg::EditsApplied { job, result } => {

@@ -111,6 +111,8 @@ pub enum Effect {
     /// Answers a paused result: read on (true) or stop (false).
     QueryMore(bool),
     CancelQuery,
+    /// Ends the query session (its connection closes; an open transaction rolls back): the active profile changed.
+    EndQuerySession,
     Export {
         columns: Vec<crate::core::query::Column>,
         rows: Arc<std::sync::RwLock<crate::core::query::Rows>>,
@@ -231,6 +233,7 @@ impl Runner {
             E::ApplyEdits { job, profile, plans } => query::apply_edits(self, job, &profile, plans),
             E::QueryMore(more) => query::more(self, more),
             E::CancelQuery => query::cancel(self),
+            E::EndQuerySession => query::end(self),
             E::Export { columns, rows, format, path, engine, table } => {
                 query::export(self, columns, rows, format, path, engine, table)
             }

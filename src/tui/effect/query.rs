@@ -51,6 +51,13 @@ pub(super) fn cancel(r: &Runner) {
     }
 }
 
+pub(super) fn end(r: &Runner) {
+    if let Ok(mut q) = r.query.lock() {
+        // Dropping the handle closes the session task's channel: it ends, and its connection with it.
+        *q = None;
+    }
+}
+
 pub(super) fn export(
     r: &Runner,
     columns: Vec<Column>,

@@ -323,6 +323,18 @@ pub struct QueryPane {
     pub preview: bool,
     /// The table the last statement reads (schema, name): the target of SQL INSERT exports.
     pub source_table: Option<(Option<String>, String)>,
+    /// A statement of the current run changed the schema (the catalog is read again when the run ends).
+    pub schema_changed: bool,
+}
+
+impl QueryPane {
+    /// Forgets what belongs to the previous profile (results, errors, edits, the transaction badge, history);
+    /// the editor tabs stay.
+    pub fn reset_for_profile(&mut self) {
+        let tabs = std::mem::take(&mut self.tabs);
+        let (tab, cap) = (self.tab, self.cap);
+        *self = QueryPane { tabs, tab, cap, ..QueryPane::default() };
+    }
 }
 
 impl Default for QueryPane {
@@ -343,6 +355,7 @@ impl Default for QueryPane {
             history: Vec::new(),
             cap: DEFAULT_ROW_CAP,
             close_armed: false,
+            schema_changed: false,
             edit_refusal: None,
             applying: None,
             run_statements: Vec::new(),

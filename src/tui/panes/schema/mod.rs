@@ -142,8 +142,8 @@ pub fn child_count(c: &Catalog, si: usize, ti: usize) -> usize {
 impl SchemaPane {
     pub fn set_catalog(&mut self, profile: &str, catalog: Catalog, elapsed: Duration) {
         let same = self.profile.as_deref() == Some(profile);
-        // Keep the selection on the same table across a refresh, by name.
-        let keep = self.selected_table_name();
+        // Keep the selection on the same table across a refresh of the same profile's catalog, by name.
+        let keep = self.selected_table_name().filter(|_| same);
         if !same {
             self.expanded.clear();
             self.collapsed_schemas.clear();
@@ -162,7 +162,10 @@ impl SchemaPane {
             .and_then(|(s, t)| {
                 self.rows.iter().position(|r| self.row_table_name(*r).as_ref() == Some(&(s.clone(), t.clone())))
             })
-            .unwrap_or(self.selected.min(self.rows.len().saturating_sub(1)));
+            .unwrap_or(if same { self.selected.min(self.rows.len().saturating_sub(1)) } else { 0 });
+        if !same {
+            self.detail_scroll = 0;
+        }
     }
 
     fn row_table_name(&self, r: Row) -> Option<(String, String)> {
@@ -245,7 +248,17 @@ impl SchemaPane {
         offset
     }
 
+    /// Handles a key; the details start at their top whenever the selected table changes.
     pub fn handle_key(&mut self, key: &KeyEvent) -> Request {
+        let before = self.selected_table();
+        let req = self.handle_key_inner(key);
+        if self.selected_table() != before {
+            self.detail_scroll = 0;
+        }
+        req
+    }
+
+    fn handle_key_inner(&mut self, key: &KeyEvent) -> Request {
         if self.filtering {
             match key.code {
                 KeyCode::Esc => {
