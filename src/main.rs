@@ -45,6 +45,9 @@ fn main() -> ExitCode {
                             }
                         }
                     }
+                    Some(name) if set.get(&name).is_none() && cli::bare_sqlite_path(&name).is_some() => {
+                        (cli::bare_sqlite_path(&name), None)
+                    }
                     Some(name) => {
                         if set.get(&name).is_none()
                             && let Err(e) = cli::resolve_target(&set, &name)

@@ -82,10 +82,26 @@ pub fn load_profiles(paths: &Paths) -> ProfileSet {
 }
 
 /// A profile by name, or an ad-hoc profile from a URL.
+/// A bare path to a SQLite file (`dbconsole app.db`, as sqlite3 and litecli take it) when no profile has that name:
+/// an existing file, or a name ending in .db, .sqlite or .sqlite3.
+pub fn bare_sqlite_path(target: &str) -> Option<Profile> {
+    let path = std::path::Path::new(target);
+    let sqlite_name = path.extension().is_some_and(|e| matches!(e.to_str(), Some("db" | "sqlite" | "sqlite3")));
+    if !(path.is_file() || sqlite_name) {
+        return None;
+    }
+    crate::core::profile::url::parse_url(&format!("sqlite:{target}")).ok()
+}
+
 pub fn resolve_target(set: &ProfileSet, target: &str) -> Result<Profile, String> {
     if looks_like_url(target) {
         let shown = crate::core::profile::url::mask_password(target);
         return crate::core::profile::url::parse_url(target).map_err(|e| format!("{shown}: {e}"));
+    }
+    if set.get(target).is_none()
+        && let Some(p) = bare_sqlite_path(target)
+    {
+        return Ok(p);
     }
     match set.get(target) {
         Some(p) => Ok(p.clone()),
@@ -138,6 +154,9 @@ pub fn password_for(p: &Profile) -> Result<(Option<SecretString>, Option<String>
 /// Connects a one-connection pool for a subcommand; on failure prints the classified error and returns the exit
 /// code to use.
 pub async fn connect(paths: &Paths, p: &Profile) -> Result<DbPool, i32> {
+    for n in &p.notes {
+        eprintln!("note: {n}");
+    }
     let _ = crate::core::demo::ensure_for(p, &paths.demo_db()).await;
     let (pw, note) = match password_for(p) {
         Ok(x) => x,

@@ -54,7 +54,11 @@ async fn switching_profile_forgets_the_previous_profiles_plan_catalog_and_result
     exec(&pool, "CREATE TABLE t (i INT)").await;
     let c = catalog::introspect(&pool, "c.db", None, |_| {}).await.unwrap();
     app.schema.set_catalog("alpha", c, std::time::Duration::ZERO);
-    app.query.notices.push(dbconsole::core::query::notices::Notice { level: "NOTICE".into(), code: None, message: "x".into() });
+    app.query.notices.push(dbconsole::core::query::notices::Notice {
+        level: "NOTICE".into(),
+        code: None,
+        message: "x".into(),
+    });
     let effects = switch_to_beta(&mut app);
     assert!(effects.iter().any(|e| matches!(e, Effect::EndQuerySession)), "{effects:?}");
     assert!(effects.iter().any(|e| matches!(e, Effect::Connect { profile, .. } if profile.name == "beta")));
@@ -93,7 +97,8 @@ fn switching_with_a_transaction_open_asks_first_and_a_running_job_blocks_it() {
     assert_eq!(app.session.as_ref().unwrap().profile.name, "beta");
 
     let mut app = two_profiles();
-    app.query.run = dbconsole::tui::panes::query::RunState::Running { job: 7, started: Instant::now(), index: 1, total: 1 };
+    app.query.run =
+        dbconsole::tui::panes::query::RunState::Running { job: 7, started: Instant::now(), index: 1, total: 1 };
     assert!(switch_to_beta(&mut app).is_empty());
     assert_eq!(app.session.as_ref().unwrap().profile.name, "alpha");
     assert!(app.message.as_ref().is_some_and(|(_, m)| m.contains("a query is running")), "{:?}", app.message);
@@ -106,7 +111,8 @@ fn ctrl_c(app: &mut App) -> Vec<Effect> {
 #[test]
 fn ctrl_c_stops_what_runs_before_it_quits() {
     let mut app = two_profiles();
-    app.query.run = dbconsole::tui::panes::query::RunState::Running { job: 7, started: Instant::now(), index: 1, total: 1 };
+    app.query.run =
+        dbconsole::tui::panes::query::RunState::Running { job: 7, started: Instant::now(), index: 1, total: 1 };
     assert!(matches!(ctrl_c(&mut app).as_slice(), [Effect::CancelQuery]));
     app.query.run = dbconsole::tui::panes::query::RunState::Idle;
     app.migrations.run = RunState::Running {
@@ -128,14 +134,21 @@ fn ctrl_c_stops_what_runs_before_it_quits() {
 async fn ddl_in_the_editor_and_an_applied_migration_refresh_the_catalog() {
     let mut app = two_profiles();
     app.pane = PaneId::Query;
-    app.query.run = dbconsole::tui::panes::query::RunState::Running { job: 5, started: Instant::now(), index: 1, total: 1 };
+    app.query.run =
+        dbconsole::tui::panes::query::RunState::Running { job: 5, started: Instant::now(), index: 1, total: 1 };
     let done = StatementDone { index: 1, verb: "CREATE".into(), outcome: Default::default() };
     app.update(Action::Query(QueryMsg::StatementDone { job: 5, done: Box::new(done) }));
     let effects = app.update(Action::Query(QueryMsg::Finished { job: 5, txn: TxnState::Idle }));
     assert!(effects.iter().any(|e| matches!(e, Effect::LoadCatalog { .. })), "{effects:?}");
 
-    app.migrations.run =
-        RunState::Running { job: 6, kind: RunKind::Apply, index: 1, total: 1, current: String::new(), statement: (0, 0) };
+    app.migrations.run = RunState::Running {
+        job: 6,
+        kind: RunKind::Apply,
+        index: 1,
+        total: 1,
+        current: String::new(),
+        statement: (0, 0),
+    };
     let report = migrate::RunReport { done: vec![(1, "a".into(), 1.0)], ..Default::default() };
     let effects = app.update(Action::Migrations(MigrationsMsg::Ran { job: 6, result: Ok(Box::new(report)) }));
     assert!(effects.iter().any(|e| matches!(e, Effect::LoadCatalog { .. })), "{effects:?}");
@@ -166,4 +179,78 @@ async fn the_details_start_at_the_top_of_each_table() {
     app.schema.selected = 1;
     app.schema.set_catalog("beta", c, std::time::Duration::ZERO);
     assert_eq!((app.schema.selected, app.schema.detail_scroll), (0, 0));
+}
+
+/// Connection strings apps already have: Prisma's pooled URL (pgbouncer, connect_timeout, connection_limit,
+/// pool_timeout, schema), Go's run-time parameters (search_path, statement_timeout), SQLAlchemy's `+driver`
+/// schemes, other clients' options noted and ignored, a malformed option refused with the password masked, and a
+/// bare SQLite path.
+#[test]
+fn urls_that_apps_already_have() {
+    use crate::common::*;
+    let sb = Sandbox::new();
+    let (pg, my) = (env("DBC_TEST_PG_PASSWORD"), env("DBC_TEST_MY_PASSWORD"));
+    let base = format!("postgresql://dbc:{pg}@127.0.0.1:{}/dbc", pg_port());
+    let prisma = format!("{base}?pgbouncer=true&connect_timeout=15&connection_limit=3&pool_timeout=5&schema=app_s");
+    let o = sb.run(&["query", &prisma, "-e", "SHOW search_path", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "search_path\napp_s\n");
+    let go = format!("{base}?search_path=family_tree&statement_timeout=5000&sslaccept=strict");
+    let o = sb.run(&[
+        "query",
+        &go,
+        "-e",
+        "SELECT current_setting('statement_timeout') AS t, current_setting('search_path') AS p",
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "t,p\n5s,family_tree\n");
+    assert!(stderr(&o).contains("sslaccept") && stderr(&o).contains("ignored"), "{}", stderr(&o));
+    let sqlalchemy = base.replacen("postgresql://", "postgresql+psycopg2://", 1);
+    assert!(sb.run(&["query", &sqlalchemy, "-e", "SELECT 1"]).status.success());
+    let pymysql = format!("mysql+pymysql://dbc:{my}@127.0.0.1:{}/dbc?charset=utf8mb4", my_port());
+    let o = sb.run(&["query", &pymysql, "-e", "SELECT 1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bad = format!("{base}?not-a-setting=1");
+    let o = sb.run(&["query", &bad, "-e", "SELECT 1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`not-a-setting`") && !stderr(&o).contains(&pg), "{}", stderr(&o));
+    // A bare path is a SQLite file (there is no profile of that name).
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let file = sb.data().join("app.db");
+    std::fs::write(&file, b"").unwrap();
+    let o = sb.run(&["query", file.to_str().unwrap(), "-e", "SELECT 41 + 1 AS n", "--format", "csv"]);
+    assert_eq!(stdout(&o), "n\n42\n", "{}", stderr(&o));
+}
+
+/// A PostgreSQL URL without a password looks in .pgpass and, when nothing is there, asks (as psql does) instead of
+/// connecting without one.
+#[test]
+fn a_url_without_a_password_asks_when_pgpass_has_none() {
+    use dbconsole::core::profile::password::{Resolved, resolve};
+    let home = tempfile::tempdir().unwrap();
+    // SAFETY: tests in this binary do not read HOME/PGPASSFILE concurrently with this one's change... they do run
+    // in parallel, so point PGPASSFILE (which wins over HOME) at an empty file instead of touching HOME.
+    let empty = home.path().join("pgpass");
+    std::fs::write(&empty, "").unwrap();
+    crate::common::set_mode(&empty, 0o600);
+    let p = dbconsole::core::profile::url::parse_url("postgres://nobody@127.0.0.1:5999/x").unwrap();
+    let r = with_pgpassfile(&empty, || resolve(&p, None).unwrap());
+    assert!(matches!(r, Resolved::MustAsk { .. }), "{r:?}");
+}
+
+fn with_pgpassfile<T>(path: &std::path::Path, f: impl FnOnce() -> T) -> T {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _g = LOCK.lock().unwrap();
+    let old = std::env::var_os("PGPASSFILE");
+    // SAFETY: serialized by LOCK; no other test reads PGPASSFILE.
+    unsafe { std::env::set_var("PGPASSFILE", path) };
+    let r = f();
+    match old {
+        // SAFETY: as above.
+        Some(v) => unsafe { std::env::set_var("PGPASSFILE", v) },
+        None => unsafe { std::env::remove_var("PGPASSFILE") },
+    }
+    r
 }

@@ -228,10 +228,10 @@ async fn sleeping_backends(pool: &DbPool, db: &str) -> i64 {
         "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state = 'active' \
          AND query LIKE '%pg_sleep(30)%' AND query NOT LIKE '%pg_stat_activity%'",
     )
-        .bind(db)
-        .fetch_one(p)
-        .await
-        .unwrap()
+    .bind(db)
+    .fetch_one(p)
+    .await
+    .unwrap()
 }
 
 /// Esc while a migration runs stops it from the pane: the job ends, the server rolls the migration back at once

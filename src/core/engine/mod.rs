@@ -44,6 +44,14 @@ pub fn pg_options(p: &Profile, password: Option<&SecretString>) -> PgConnectOpti
         // Enforced by the server, not only by the UI.
         o = o.options([("default_transaction_read_only", "on")]);
     }
+    if !p.server_params.is_empty() {
+        o = o.options(p.server_params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    }
+    if p.pooler {
+        // A transaction pooler hands each transaction to any server connection: named prepared statements from
+        // an earlier one are not there.
+        o = o.statement_cache_capacity(0);
+    }
     // sqlx logs slow statements in full, literals and all (a password in ALTER ROLE, say): never.
     sqlx::ConnectOptions::disable_statement_logging(o)
 }

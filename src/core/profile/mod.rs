@@ -302,6 +302,13 @@ pub struct Profile {
     pub origin: Origin,
     /// The profile's migrations folder (`migrations = "…"`; relative paths are taken from the current directory).
     pub migrations: Option<PathBuf>,
+    /// PostgreSQL run-time parameters sent at connect (`search_path` from a URL's `schema=`/`search_path=`, and any
+    /// other parameter a URL names, as Go's pgx passes them).
+    pub server_params: Vec<(String, String)>,
+    /// Behind a transaction-mode pooler (PgBouncer; a URL's `pgbouncer=true`): no prepared-statement cache.
+    pub pooler: bool,
+    /// URL options that only matter to another client, ignored (said once when the profile is used).
+    pub notes: Vec<String>,
 }
 
 impl Profile {
@@ -372,6 +379,9 @@ impl Profile {
             password: PasswordSource::None,
             origin: Origin::Demo,
             migrations: None,
+            server_params: Vec::new(),
+            pooler: false,
+            notes: Vec::new(),
         }
     }
 }

@@ -47,6 +47,10 @@ pub fn resolve(profile: &Profile, remembered: Option<&SecretString>) -> Result<R
             let db = profile.database.clone().unwrap_or_else(|| user.clone());
             match super::pgpass::lookup(&profile.host, profile.port, &db, &user) {
                 Ok(Some(pw)) => Ok(Resolved::Password(pw)),
+                // A URL typed without a password: as psql, look in .pgpass, then ask.
+                Ok(None) if profile.origin == super::Origin::AdHoc => Ok(Resolved::MustAsk {
+                    reason: format!("no password in the URL nor in .pgpass for {user}@{}", profile.host),
+                }),
                 Ok(None) => Ok(Resolved::NoPassword { note: Some("no matching line in ~/.pgpass".into()) }),
                 Err(e) => Ok(Resolved::NoPassword { note: Some(e) }),
             }

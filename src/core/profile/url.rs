@@ -28,7 +28,8 @@ pub fn parse_url(input: &str) -> Result<Profile, String> {
         return Ok(p);
     }
     let parsed = url::Url::parse(input).map_err(|e| format!("not a valid connection URL: {e}"))?;
-    let engine = match parsed.scheme() {
+    // SQLAlchemy names the driver after a `+` (postgresql+psycopg2://, mysql+pymysql://).
+    let engine = match parsed.scheme().split('+').next().unwrap_or("") {
         "postgres" | "postgresql" => Engine::Postgres,
         "mysql" | "mariadb" => Engine::Mysql,
         other => {
@@ -82,7 +83,30 @@ pub fn parse_url(input: &str) -> Result<Profile, String> {
             (_, "connect_timeout") => {
                 p.pool.connect_timeout_secs = v.parse().map_err(|_| format!("connect_timeout `{v}` is not a number"))?
             }
+            // Prisma's pool settings.
+            (_, "connection_limit") => {
+                p.pool.max_connections = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or(format!("connection_limit `{v}` is not a number above 0"))?
+            }
+            (_, "pool_timeout") => {
+                p.pool.acquire_timeout_secs = v.parse().map_err(|_| format!("pool_timeout `{v}` is not a number"))?
+            }
+            (Engine::Postgres, "schema" | "search_path" | "currentSchema") => {
+                p.server_params.retain(|(k, _)| k != "search_path");
+                p.server_params.push(("search_path".into(), server_value(&k, &v)?));
+            }
+            (Engine::Postgres, "pgbouncer") => p.pooler = matches!(v.as_ref(), "true" | "1" | "yes"),
             (_, "application_name" | "options" | "charset" | "collation" | "timezone") => {}
+            (_, other) if OTHER_CLIENTS.contains(&other) => {
+                p.notes.push(format!("URL option `{other}` matters only to other clients: ignored"))
+            }
+            // Go's pgx and lib/pq pass any other parameter to the server as a run-time setting; so does dbconsole.
+            (Engine::Postgres, other) if is_setting_name(other) => {
+                p.server_params.push((other.to_string(), server_value(other, &v)?))
+            }
             (_, other) => return Err(format!("unknown {engine} URL option `{other}`")),
         }
     }
@@ -91,6 +115,47 @@ pub fn parse_url(input: &str) -> Result<Profile, String> {
     }
     p.url = Some(redact(input));
     Ok(p)
+}
+
+/// Options of other clients' URLs (Prisma, JDBC, libpq, drivers) that mean nothing to dbconsole.
+const OTHER_CLIENTS: &[&str] = &[
+    "socket_timeout",
+    "sslaccept",
+    "sslidentity",
+    "sslpassword",
+    "statement_cache_size",
+    "target_session_attrs",
+    "gssencmode",
+    "channel_binding",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "prepareThreshold",
+    "sslnegotiation",
+    "sslmode_disable_fallback",
+    "loginTimeout",
+    "ApplicationName",
+    "ssl",
+    "pool",
+    "max_idle_connection_lifetime",
+    "sslfactory",
+];
+
+/// A PostgreSQL run-time parameter name (`work_mem`, `plan_cache_mode`, `myapp.tenant`).
+fn is_setting_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+}
+
+/// A setting's value as the server will get it: printable text only.
+fn server_value(name: &str, v: &str) -> Result<String, String> {
+    if v.is_empty() || v.chars().any(char::is_control) {
+        return Err(format!("URL option `{name}` needs a printable value"));
+    }
+    Ok(v.to_string())
 }
 
 /// The URL with its password removed (`postgres://u@h/db`).
@@ -218,7 +283,25 @@ mod tests {
         assert!(parse_url("postgres://h:99999/db").unwrap_err().contains("not a valid connection URL"));
         assert!(parse_url("postgres://h/db?sslmode=sometimes").unwrap_err().contains("unknown TLS mode"));
         assert!(parse_url("sqlite:").unwrap_err().contains("needs a file path"));
-        assert!(parse_url("postgres://h/db?frobnicate=1").unwrap_err().contains("frobnicate"));
+        assert!(parse_url("postgres://h/db?frob-nicate=1").unwrap_err().contains("frob-nicate"));
+        assert!(parse_url("mysql://h/db?frobnicate=1").unwrap_err().contains("frobnicate"));
+        assert!(parse_url("postgres://h/db?search_path=%0a").unwrap_err().contains("printable"));
+    }
+
+    #[test]
+    fn urls_apps_already_have() {
+        let p = parse_url(
+            "postgresql://u:pw@h:5432/db?pgbouncer=true&connect_timeout=15&connection_limit=3&pool_timeout=7&schema=s",
+        )
+        .unwrap();
+        assert!(p.pooler);
+        assert_eq!((p.pool.connect_timeout_secs, p.pool.max_connections, p.pool.acquire_timeout_secs), (15, 3, 7));
+        assert_eq!(p.server_params, [("search_path".to_string(), "s".to_string())]);
+        let p = parse_url("postgresql://h/db?search_path=family_tree&work_mem=64MB&sslaccept=strict").unwrap();
+        assert_eq!(p.server_params.len(), 2);
+        assert_eq!(p.notes.len(), 1);
+        assert_eq!(parse_url("postgresql+asyncpg://h/db").unwrap().engine, Engine::Postgres);
+        assert_eq!(parse_url("mysql+pymysql://h/db").unwrap().engine, Engine::Mysql);
     }
 
     #[test]

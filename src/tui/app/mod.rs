@@ -263,8 +263,8 @@ impl App {
     /// Ctrl-C: stops what runs (the query on the server, a migration run, a transfer, a catalog read or row count);
     /// with nothing running, quits as `q` does (asking first with a transaction open).
     fn interrupt(&mut self) -> Vec<Effect> {
-        use crate::tui::panes::migrations::{Request as M, RunState};
         use crate::tui::panes::migrations::transfer::{Request as T, Stage};
+        use crate::tui::panes::migrations::{Request as M, RunState};
         if self.query.running().is_some() {
             return self.query_request(crate::tui::panes::query::Request::Cancel);
         }

@@ -30,9 +30,13 @@ impl App {
             }
             if self.query.txn != crate::core::query::TxnState::Idle {
                 let question = format!("A transaction is open on `{}`. Switch to `{}`?", old.name, p.name);
-                let c = Confirm::new("Transaction open", question, "switch (roll back)", "stay", ConfirmTarget::Switch {
-                    profile: Box::new(p),
-                })
+                let c = Confirm::new(
+                    "Transaction open",
+                    question,
+                    "switch (roll back)",
+                    "stay",
+                    ConfirmTarget::Switch { profile: Box::new(p) },
+                )
                 .line(Tone::Warn, "Switching closes its connection: the server rolls the transaction back.")
                 .line(Tone::Dim, "To keep the changes, stay and run COMMIT first.");
                 self.ask(c);

@@ -10,7 +10,6 @@ use crate::tui::action::QueryMsg;
 use crate::tui::effect::Effect;
 use crate::tui::panes::query::{self as q, ErrorView, Request, RunScope, RunState, Summary};
 
-
 impl App {
     /// Quits, unless a transaction is open in the query pane (then asks: quitting rolls it back).
     pub(super) fn quit(&mut self) -> Vec<Effect> {
@@ -129,7 +128,14 @@ impl App {
                 };
                 let (n, columns, rows) = (r.len(), r.columns.clone(), r.rows.clone());
                 self.info(Level::Info, format!("exporting {n} rows to {path}…"));
-                vec![Effect::Export { columns, rows, format, path: crate::core::profile::raw::expand_home(&path), engine, table }]
+                vec![Effect::Export {
+                    columns,
+                    rows,
+                    format,
+                    path: crate::core::profile::raw::expand_home(&path),
+                    engine,
+                    table,
+                }]
             }
             Request::Copy(text) => {
                 self.info(Level::Info, format!("copied {} characters to the clipboard (OSC 52)", text.chars().count()));
@@ -138,7 +144,10 @@ impl App {
             Request::Open(path) => vec![Effect::ReadFile(crate::core::profile::raw::expand_home(&path))],
             Request::Save { tab, path } => {
                 let Some(b) = self.query.tabs.get(tab) else { return vec![] };
-                let Some(path) = path.map(|p| crate::core::profile::raw::expand_home(&p)).or_else(|| b.path.clone()) else { return vec![] };
+                let Some(path) = path.map(|p| crate::core::profile::raw::expand_home(&p)).or_else(|| b.path.clone())
+                else {
+                    return vec![];
+                };
                 vec![Effect::WriteFile { tab, path, text: b.text() }]
             }
             Request::History(filter) => match self.connected_profile() {

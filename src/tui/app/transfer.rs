@@ -26,7 +26,8 @@ impl App {
             T::None => vec![],
             T::Plan(i) => {
                 let Stage::Choosing(chooser) = &self.migrations.transfer.stage else { return vec![] };
-                let Some(to) = chooser.name(i).and_then(|n| self.all().into_iter().find(|x| x.name == n)).cloned() else {
+                let Some(to) = chooser.name(i).and_then(|n| self.all().into_iter().find(|x| x.name == n)).cloned()
+                else {
                     return vec![];
                 };
                 let job = self.job();

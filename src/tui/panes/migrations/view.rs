@@ -178,10 +178,15 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &MigrationsPane, theme: &Them
     );
     render_bottom(frame, bottom, theme, pane);
     if let Some(chooser) = &pane.chooser {
-        chooser.render_popup(frame, body, theme, &format!("Give {profile} the schema of…"), "no other profile to compare with");
+        chooser.render_popup(
+            frame,
+            body,
+            theme,
+            &format!("Give {profile} the schema of…"),
+            "no other profile to compare with",
+        );
     }
 }
-
 
 fn render_bottom(frame: &mut Frame, area: Rect, theme: &Theme, pane: &MigrationsPane) {
     match &pane.run {
