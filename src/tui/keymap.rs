@@ -262,7 +262,6 @@ pub const BINDINGS: &[Binding] = &[
     b(S::QueryGrid, K::Char('W'), C::ApplyEdits, "apply the staged edits in one transaction (asks first)"),
     b(S::QueryGrid, K::Char('H'), C::History, "history of this profile (type to filter, Enter opens)"),
     b(S::Dialog, K::Char('y'), C::Confirm, "yes"),
-    b(S::Dialog, K::Enter, C::Confirm, "confirm"),
     b(S::Dialog, K::Char('n'), C::Deny, "no"),
     b(S::Dialog, K::Esc, C::Deny, "cancel"),
 ];

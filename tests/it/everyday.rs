@@ -254,3 +254,41 @@ fn with_pgpassfile<T>(path: &std::path::Path, f: impl FnOnce() -> T) -> T {
     }
     r
 }
+
+/// Enter never means yes for destructive work, and on a production profile its name must be typed, as the CLI
+/// asks.
+#[test]
+fn confirmations_want_a_yes_and_production_wants_its_name() {
+    let mut app = two_profiles();
+    app.pane = PaneId::Query;
+    app.query.tabs[0].area.insert_str("DROP TABLE t");
+    key(&mut app, KeyCode::F(5));
+    assert!(matches!(app.dialog, Some(Dialog::Confirm(_))));
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "Enter does not confirm");
+    assert!(matches!(app.dialog, Some(Dialog::Confirm(_))), "still asking");
+    assert!(key(&mut app, KeyCode::Char('y')).iter().any(|e| matches!(e, Effect::RunQuery { .. })));
+
+    let mut prod = Profile::sqlite("prod", "/data/prod.db".into());
+    prod.environment = dbconsole::core::profile::Environment::Production;
+    let set = ProfileSet { profiles: vec![prod.clone()], ..Default::default() };
+    let mut app = App::new(Theme::default(), set, None);
+    app.session = Some(Session { profile: prod, state: ConnState::Connected("connected".into()) });
+    app.pane = PaneId::Query;
+    app.query.tabs[0].area.insert_str("DELETE FROM t");
+    let asked = key(&mut app, KeyCode::F(5));
+    assert!(asked.is_empty() && matches!(app.dialog, Some(Dialog::Confirm(_))), "{asked:?}");
+    let y = key(&mut app, KeyCode::Char('y'));
+    assert!(y.is_empty(), "y alone does not confirm on production: {y:?}");
+    for c in "pro".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "a wrong name does not confirm");
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Backspace); // the `y` typed first
+    for c in "prod".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    assert!(key(&mut app, KeyCode::Enter).iter().any(|e| matches!(e, Effect::RunQuery { .. })));
+}

@@ -33,6 +33,14 @@ pub struct Confirm {
     /// Said when the answer is no.
     pub on_no: Option<String>,
     pub target: ConfirmTarget,
+    /// A production profile: its name must be typed (then Enter), as the CLI asks; `y` alone does not do.
+    pub typed: Option<Typed>,
+}
+
+/// The name to type, and what has been typed.
+pub struct Typed {
+    pub expected: String,
+    pub input: String,
 }
 
 /// What a confirmed dialog does.
@@ -70,7 +78,15 @@ pub enum ConfirmTarget {
 
 impl Confirm {
     pub fn new(title: &str, question: String, yes: &'static str, no: &'static str, target: ConfirmTarget) -> Confirm {
-        Confirm { title: format!(" {title} "), lines: vec![(Tone::Text, question)], yes, no, on_no: None, target }
+        Confirm {
+            title: format!(" {title} "),
+            lines: vec![(Tone::Text, question)],
+            yes,
+            no,
+            on_no: None,
+            target,
+            typed: None,
+        }
     }
 
     pub fn line(mut self, tone: Tone, text: impl Into<String>) -> Confirm {
@@ -78,13 +94,13 @@ impl Confirm {
         self
     }
 
-    /// A warning line for a production profile.
-    pub fn production(self, p: &Profile) -> Confirm {
-        if p.environment == Environment::Production {
-            self.line(Tone::Danger, "This is a PRODUCTION profile.")
-        } else {
-            self
+    /// On a production profile: a warning line, and its name must be typed to go on.
+    pub fn production(mut self, p: &Profile) -> Confirm {
+        if p.environment != Environment::Production {
+            return self;
         }
+        self.typed = Some(Typed { expected: p.name.clone(), input: String::new() });
+        self.line(Tone::Danger, "This is a PRODUCTION profile.")
     }
 
     pub fn on_no(mut self, message: impl Into<String>) -> Confirm {
@@ -101,6 +117,7 @@ impl App {
     pub(super) fn on_dialog_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         match self.dialog.take() {
             None => vec![],
+            Some(Dialog::Confirm(c)) if c.typed.is_some() => self.on_typed_key(key, c),
             Some(Dialog::Confirm(c)) => match keymap::lookup(Scope::Dialog, &key) {
                 Some(Command::Confirm) => self.confirmed(c.target),
                 Some(Command::Deny) => {
@@ -118,6 +135,28 @@ impl App {
                 self.on_password_key(key, profile, purpose, reason, input)
             }
         }
+    }
+
+    /// A production confirmation: the profile's name typed, then Enter; Esc cancels.
+    fn on_typed_key(&mut self, key: KeyEvent, mut c: Confirm) -> Vec<Effect> {
+        let Some(t) = c.typed.as_mut() else { return vec![] };
+        match key.code {
+            KeyCode::Esc => {
+                if let Some(m) = c.on_no {
+                    self.info(Level::Info, m);
+                }
+                return vec![];
+            }
+            KeyCode::Enter if t.input == t.expected => return self.confirmed(c.target),
+            KeyCode::Enter => self.info(Level::Warn, format!("type `{}` exactly to go on (Esc cancels)", t.expected)),
+            KeyCode::Backspace => {
+                t.input.pop();
+            }
+            KeyCode::Char(ch) if !key.modifiers.contains(KeyModifiers::CONTROL) => t.input.push(ch),
+            _ => {}
+        }
+        self.dialog = Some(Dialog::Confirm(c));
+        vec![]
     }
 
     fn confirmed(&mut self, target: ConfirmTarget) -> Vec<Effect> {

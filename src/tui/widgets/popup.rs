@@ -32,12 +32,26 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
                 })
                 .collect();
             body.push(Line::raw(""));
-            body.push(Line::from(vec![
-                Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
-                Span::styled(format!(" {}   ", c.yes), theme.dim()),
-                Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
-                Span::styled(format!(" {}", c.no), theme.dim()),
-            ]));
+            match &c.typed {
+                Some(t) => {
+                    body.push(Line::from(vec![
+                        Span::styled(format!("Type {} to {}: ", t.expected, c.yes), theme.text()),
+                        Span::styled(format!("{}▏", t.input), theme.text()),
+                    ]));
+                    body.push(Line::from(vec![
+                        Span::styled("Enter", theme.key()),
+                        Span::styled(format!(" {}   ", c.yes), theme.dim()),
+                        Span::styled("Esc", theme.key()),
+                        Span::styled(format!(" {}", c.no), theme.dim()),
+                    ]));
+                }
+                None => body.push(Line::from(vec![
+                    Span::styled(keymap::hint(Scope::Dialog, Command::Confirm), theme.key()),
+                    Span::styled(format!(" {}   ", c.yes), theme.dim()),
+                    Span::styled(keymap::hint(Scope::Dialog, Command::Deny), theme.key()),
+                    Span::styled(format!(" {}", c.no), theme.dim()),
+                ])),
+            }
             (c.title.clone(), body)
         }
         Dialog::Password { profile, reason, input, .. } => (
