@@ -28,6 +28,8 @@ pub struct StatementDone {
 #[derive(Debug)]
 pub enum Action {
     Key(KeyEvent),
+    /// Text the terminal pasted (bracketed paste): text, never keys.
+    Paste(String),
     /// Redraw: the terminal changed size, or time passed while something runs.
     Tick,
     Profiles(ProfilesMsg),

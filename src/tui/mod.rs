@@ -81,6 +81,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => action::Action::Key(k),
                 Some(Ok(Event::Resize(..))) => action::Action::Tick,
+                Some(Ok(Event::Paste(text))) => action::Action::Paste(text),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
                 None => break,

@@ -14,7 +14,13 @@ impl TerminalGuard {
         }));
         terminal::enable_raw_mode()?;
         let guard = TerminalGuard;
-        execute!(stdout(), terminal::EnterAlternateScreen, terminal::Clear(terminal::ClearType::All), cursor::Hide)?;
+        execute!(
+            stdout(),
+            terminal::EnterAlternateScreen,
+            terminal::Clear(terminal::ClearType::All),
+            cursor::Hide,
+            crossterm::event::EnableBracketedPaste
+        )?;
         Ok(guard)
     }
 
@@ -22,7 +28,7 @@ impl TerminalGuard {
     pub fn restore() {
         let _ = terminal::disable_raw_mode();
         let mut out = stdout();
-        let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
+        let _ = execute!(out, crossterm::event::DisableBracketedPaste, terminal::LeaveAlternateScreen, cursor::Show);
         let _ = out.flush();
     }
 }

@@ -292,3 +292,33 @@ fn confirmations_want_a_yes_and_production_wants_its_name() {
     }
     assert!(key(&mut app, KeyCode::Enter).iter().any(|e| matches!(e, Effect::RunQuery { .. })));
 }
+
+/// Bracketed paste is text: into the editor as it is (a tab stays a tab), and never keys elsewhere; Esc and a key
+/// that arrive in one read (Alt-key) are both read; the help stops at its end.
+#[test]
+fn paste_esc_key_and_help_paging() {
+    let mut app = two_profiles();
+    app.pane = PaneId::Query;
+    let e = app.update(Action::Paste("SELECT\t1;\r\nSELECT 2".into()));
+    assert!(e.is_empty());
+    assert_eq!(app.query.tabs[0].area.lines().join("\n"), "SELECT\t1;\nSELECT 2");
+    assert!(app.query.completion.is_none(), "a pasted tab does not complete");
+    // In the profiles pane a paste of "dq" neither deletes nor quits.
+    app.pane = PaneId::Profiles;
+    assert!(app.update(Action::Paste("dq".into())).is_empty());
+    assert!(app.dialog.is_none());
+    // Esc then 2 in one read arrives as Alt-2: both keys act (Esc does nothing here, 2 goes to the schema pane).
+    app.update(Action::Key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT)));
+    assert_eq!(app.pane, PaneId::Schema);
+    // The help scrolls to its end and no further.
+    app.update(Action::Key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE)));
+    assert!(app.help);
+    key(&mut app, KeyCode::End);
+    let end = app.help_scroll;
+    key(&mut app, KeyCode::PageDown);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.help_scroll, end, "stops at its end");
+    assert!(end > 0 && end < 200, "{end}");
+    key(&mut app, KeyCode::Home);
+    assert_eq!(app.help_scroll, 0);
+}

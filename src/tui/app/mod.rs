@@ -160,7 +160,15 @@ impl App {
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
+            // A terminal sends Esc then a key as Alt-key when both arrive in one read: no binding uses Alt, so it
+            // is read as the two keys it was.
+            Action::Key(key) if key.modifiers == KeyModifiers::ALT && matches!(key.code, KeyCode::Char(_)) => {
+                let mut effects = self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+                effects.extend(self.on_key(KeyEvent::new(key.code, KeyModifiers::NONE)));
+                effects
+            }
             Action::Key(key) => self.on_key(key),
+            Action::Paste(text) => self.on_paste(text),
             Action::Tick => vec![],
             Action::Profiles(m) => self.on_profiles(m),
             Action::Schema(m) => self.on_schema(m),
@@ -182,8 +190,14 @@ impl App {
                 }
                 KeyCode::Down | KeyCode::Char('j') => self.help_scroll = self.help_scroll.saturating_add(1),
                 KeyCode::Up | KeyCode::Char('k') => self.help_scroll = self.help_scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => self.help_scroll = self.help_scroll.saturating_add(10),
+                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                KeyCode::Home | KeyCode::Char('g') => self.help_scroll = 0,
+                KeyCode::End | KeyCode::Char('G') => self.help_scroll = u16::MAX,
                 _ => {}
             }
+            // It stops at its end (the drawing keeps the last page in view).
+            self.help_scroll = self.help_scroll.min(super::widgets::popup::help_len(self.pane).saturating_sub(1));
             return vec![];
         }
         if self.dialog.is_some() {
@@ -288,6 +302,45 @@ impl App {
             return self.schema_request(super::panes::schema::Request::Cancel(job));
         }
         self.quit()
+    }
+
+    /// Pasted text (bracketed paste) is text where text goes — the editor, the form, the password, a filter — and
+    /// never runs single-key commands elsewhere.
+    fn on_paste(&mut self, text: String) -> Vec<Effect> {
+        let printable = |t: &str| t.chars().filter(|c| !c.is_control()).collect::<String>();
+        if let Some(Dialog::Password { input, .. }) = &mut self.dialog {
+            use secrecy::ExposeSecretMut;
+            input.expose_secret_mut().push_str(&printable(&text));
+            return vec![];
+        }
+        if let Some(Dialog::Confirm(c)) = &mut self.dialog {
+            if let Some(t) = c.typed.as_mut() {
+                t.input.push_str(&printable(&text));
+            }
+            return vec![];
+        }
+        if let Some(form) = &mut self.form {
+            for ch in printable(&text).chars() {
+                form.handle_key(&KeyEvent::new(KeyCode::Char(ch), KeyModifiers::NONE));
+            }
+            return vec![];
+        }
+        if self.help {
+            return vec![];
+        }
+        match self.pane {
+            PaneId::Query
+                if self.query.captures_keys() || self.query.focus == crate::tui::panes::query::Focus::Editor =>
+            {
+                self.query.paste(&text);
+            }
+            PaneId::Schema if self.schema.filtering => {
+                self.schema.filter.push_str(&printable(&text));
+                self.schema.rebuild();
+            }
+            _ => self.info(Level::Info, "paste ignored: nothing here takes text (the query editor does)"),
+        }
+        vec![]
     }
 
     fn connected_profile(&self) -> Option<Profile> {

@@ -81,16 +81,25 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
 
 /// Help for what is on screen: the global keys and the current pane's (the profile form and dialogs with the
 /// profiles pane). Scrolls with ↑/↓.
-pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: PaneId, scroll: u16) {
-    let mut lines: Vec<Line> = Vec::new();
-    let scopes: &[Scope] = match pane {
+/// The key scopes the help shows on `pane`.
+fn help_scopes(pane: PaneId) -> &'static [Scope] {
+    match pane {
         PaneId::Profiles => &[Scope::Global, Scope::Profiles, Scope::Form, Scope::Dialog],
         PaneId::Schema => &[Scope::Global, Scope::Schema],
         PaneId::Migrations => &[Scope::Global, Scope::Migrations, Scope::Dialog],
         PaneId::Query => &[Scope::Global, Scope::QueryEditor, Scope::QueryGrid, Scope::Dialog],
         PaneId::Sync => &[Scope::Global],
-    };
-    for scope in scopes.iter().copied() {
+    }
+}
+
+/// How many lines the help has on `pane` (its scroll stops at its end).
+pub fn help_len(pane: PaneId) -> u16 {
+    help_scopes(pane).iter().map(|s| 1 + keymap::help_rows(*s).len()).sum::<usize>() as u16
+}
+
+pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: PaneId, scroll: u16) {
+    let mut lines: Vec<Line> = Vec::new();
+    for scope in help_scopes(pane).iter().copied() {
         lines.push(Line::styled(scope.title(), theme.title()));
         for (keys, desc) in keymap::help_rows(scope) {
             lines.push(Line::from(vec![
@@ -104,6 +113,8 @@ pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: PaneId, s
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
-        .title(Line::styled(" Keys — ↑↓ scroll, ? or Esc close ", theme.title()));
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), popup);
+        .title(Line::styled(" Keys — ↑↓ PgUp PgDn Home End scroll, ? or Esc close ", theme.title()));
+    // Scrolled no further than the last page.
+    let last = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll.min(last), 0)), popup);
 }

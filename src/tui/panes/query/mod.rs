@@ -328,6 +328,15 @@ pub struct QueryPane {
 }
 
 impl QueryPane {
+    /// Inserts pasted text into the editor as it is (a tab stays a tab; no completion, no commands).
+    pub fn paste(&mut self, text: &str) {
+        self.focus = Focus::Editor;
+        self.completion = None;
+        if let Some(b) = self.tabs.get_mut(self.tab) {
+            b.area.insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+        }
+    }
+
     /// Forgets what belongs to the previous profile (results, errors, edits, the transaction badge, history);
     /// the editor tabs stay.
     pub fn reset_for_profile(&mut self) {
