@@ -322,3 +322,35 @@ fn paste_esc_key_and_help_paging() {
     key(&mut app, KeyCode::Home);
     assert_eq!(app.help_scroll, 0);
 }
+
+/// A transfer run again onto a target that still holds its tables says it already ran; onto a target whose tables
+/// are gone (the database made again) it simply runs.
+#[tokio::test]
+async fn a_transfer_runs_again_onto_a_recreated_target() {
+    use crate::common::*;
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("src.db");
+    let pool = sqlite_pool(&lite).await;
+    exec(&pool, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b');").await;
+    pool.close().await;
+    let pg_db = crate::catalog::new_pg_db().await;
+    sb.write_profiles(&format!(
+        "[profiles.lite]\nengine = \"sqlite\"\npath = \"{}\"\n\n[profiles.pg]\nengine = \"postgres\"\nhost = \"127.0.0.1\"\n\
+         port = {}\nuser = \"dbc\"\ndatabase = \"{pg_db}\"\npassword_source = \"env\"\npassword_env = \"DBC_TEST_PG_PASSWORD\"\n",
+        lite.display(),
+        pg_port()
+    ));
+    let run = ["transfer", "run", "--from", "lite", "--to", "pg", "--yes"];
+    assert!(sb.run(&run).status.success());
+    let o = sb.run(&run);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already ran to the end"), "{}", stderr(&o));
+    let pg = crate::catalog::pg_pool(&pg_db).await;
+    exec(&pg, "DROP TABLE t").await;
+    let o = sb.run(&run);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dbconsole::core::engine::DbPool::Postgres(p) = &pg else { unreachable!() };
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM t").fetch_one(p).await.unwrap();
+    assert_eq!(n, 2);
+}

@@ -169,10 +169,21 @@ pub async fn run(
                 "an interrupted run of this plan exists (stopped in its {s} stage): --resume continues it, --restart starts again"
             )));
         }
-        (Some(s), false, false) if s == "done" => {
-            return Err(TransferError::Refused(
-                "this plan already ran to the end: `transfer verify` checks it; --restart runs it again".into(),
-            ));
+        (Some(s), _, false) if s == "done" => {
+            // Ran to the end before. If the target no longer has any of its tables (the database was dropped and
+            // made again), it simply runs; otherwise say so.
+            let mut any = false;
+            for t in &plan.tables {
+                any |= target_table(plan, target, &t.target).await.map_err(TransferError::Target)?.is_some();
+            }
+            if any {
+                return Err(TransferError::Refused(
+                    "this plan already ran to the end and its tables are on the target: `transfer verify` checks \
+                     them; --restart runs it again (with `existing` set to truncate or append)"
+                        .into(),
+                ));
+            }
+            false
         }
         (Some(_), true, _) => true,
         _ => false,
