@@ -72,6 +72,7 @@ pub enum Command {
     DetailDown,
     DetailUp,
     Apply,
+    ApplyTo,
     DryRun,
     Revert,
     Diff,
@@ -200,6 +201,7 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Migrations, K::Char('r'), C::Refresh, "plan: read the folder, the applied state, and lint"),
     b(S::Migrations, K::Char('d'), C::DryRun, "dry run (rolled back; MySQL: statements prepared)"),
     b(S::Migrations, K::Char('a'), C::Apply, "apply the pending migrations (asks first)"),
+    b(S::Migrations, K::Char('A'), C::ApplyTo, "apply the pending migrations up to the selected one (asks first)"),
     b(S::Migrations, K::Char('u'), C::Revert, "revert the last applied migration (asks first)"),
     b(
         S::Migrations,

@@ -354,3 +354,22 @@ async fn a_transfer_runs_again_onto_a_recreated_target() {
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM t").fetch_one(p).await.unwrap();
     assert_eq!(n, 2);
 }
+
+/// `A` applies up to the selected migration; the confirmation names what a revert undoes.
+#[tokio::test]
+async fn apply_up_to_the_selected_version_and_a_revert_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = two_profiles();
+    app.pane = PaneId::Migrations;
+    app.migrations.profile = Some("alpha".into());
+    app.migrations.set_planned(review(&tmp.path().join("m")).await);
+    app.migrations.selected = 0;
+    key(&mut app, KeyCode::Char('A'));
+    let Some(Dialog::Confirm(c)) = &app.dialog else { panic!("no confirmation") };
+    assert!(c.lines[0].1.contains("Apply 1 pending migration(s), up to 1"), "{}", c.lines[0].1);
+    let effects = key(&mut app, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::RunMigrations { kind: RunKind::Apply, up_to: Some(1), .. }]),
+        "{effects:?}"
+    );
+}

@@ -52,6 +52,7 @@ pub enum ConfirmTarget {
         profile: Box<Profile>,
         kind: RunKind,
         count: usize,
+        up_to: Option<i64>,
     },
     /// Destructive statements in a query run: each with its line and what it does.
     Query {
@@ -162,7 +163,7 @@ impl App {
     fn confirmed(&mut self, target: ConfirmTarget) -> Vec<Effect> {
         match target {
             ConfirmTarget::DeleteProfile { name } => vec![Effect::RemoveProfile { name }],
-            ConfirmTarget::Migrations { profile, kind, .. } => self.start_migrations(*profile, kind),
+            ConfirmTarget::Migrations { profile, kind, up_to, .. } => self.start_migrations(*profile, kind, up_to),
             ConfirmTarget::Query { profile, statements, scope, .. } => self.start_query(&profile, statements, scope),
             ConfirmTarget::Quit => vec![Effect::Quit],
             ConfirmTarget::Transfer { to } => self.transfer_run(to),

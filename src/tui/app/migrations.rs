@@ -22,7 +22,7 @@ impl App {
                 self.migrations.load = Load::Loading(job);
                 vec![Effect::PlanMigrations { job, profile: Box::new(p) }]
             }
-            Request::Run(RunKind::DryRun) => self.start_migrations(p, RunKind::DryRun),
+            Request::Run(RunKind::DryRun) => self.start_migrations(p, RunKind::DryRun, None),
             Request::ChooseTransfer => self.transfer_choose(&p),
             Request::Transfer(t) => self.transfer_request(p, t),
             Request::ChooseDiff => {
@@ -32,7 +32,8 @@ impl App {
                 vec![]
             }
             Request::Diff(i) => self.diff(p, i),
-            Request::Run(kind) => self.confirm_run(p, kind),
+            Request::Run(kind) => self.confirm_run(p, kind, None),
+            Request::RunTo(version) => self.confirm_run(p, RunKind::Apply, Some(version)),
             Request::Cancel => match &self.migrations.run {
                 RunState::Running { job, kind, .. } => {
                     let (job, kind) = (*job, *kind);
@@ -59,30 +60,59 @@ impl App {
         vec![Effect::DiffMigrations { job, from: Box::new(from), from_password, to: Box::new(p) }]
     }
 
-    fn confirm_run(&mut self, p: Profile, kind: RunKind) -> Vec<Effect> {
-        let count = match kind {
-            RunKind::Apply => self.migrations.pending(),
-            _ => 1,
-        };
+    fn confirm_run(&mut self, p: Profile, kind: RunKind, up_to: Option<i64>) -> Vec<Effect> {
+        let versions = self.migrations.pending_up_to(up_to);
+        let count = if kind == RunKind::Apply { versions.len() } else { 1 };
         if kind == RunKind::Apply && count == 0 {
             self.info(Level::Info, "nothing to apply: every migration is applied");
             return vec![];
         }
-        let what = match kind {
-            RunKind::Revert => "Revert the last applied migration".to_string(),
+        let planned = self.migrations.planned.as_ref();
+        let entries = planned.map(|x| x.plan.entries.as_slice()).unwrap_or_default();
+        let what = match (kind, up_to) {
+            (RunKind::Revert, _) => {
+                let last = entries.iter().rev().find(|e| e.status == crate::core::migrate::Status::Applied);
+                match last {
+                    Some(e) => format!("Revert migration {} ({})", e.version, e.description),
+                    None => "Revert the last applied migration".to_string(),
+                }
+            }
+            (_, Some(v)) => format!("Apply {count} pending migration(s), up to {v},"),
             _ => format!("Apply {count} pending migration(s)"),
         };
         let question = format!("{what} on `{}` ({})?", p.name, p.target());
         let mysql = p.engine == Engine::Mysql;
-        let mut c = Confirm::new(
-            "Migrations",
-            question,
-            "go",
-            "cancel",
-            ConfirmTarget::Migrations { profile: Box::new(p.clone()), kind, count },
-        )
-        .production(&p)
-        .on_no(format!("{}: not started", kind.verb()));
+        let target = ConfirmTarget::Migrations { profile: Box::new(p.clone()), kind, count, up_to };
+        let mut c = Confirm::new("Migrations", question, "go", "cancel", target)
+            .production(&p)
+            .on_no(format!("{}: not started", kind.verb()));
+        if kind == RunKind::Revert
+            && let Some(e) = entries.iter().rev().find(|e| e.status == crate::core::migrate::Status::Applied)
+            && !e.reversible
+        {
+            c = c.line(
+                Tone::Danger,
+                format!("{} has no .down.sql: it cannot be reverted; the revert will refuse.", e.version),
+            );
+        }
+        if kind == RunKind::Apply {
+            let dangers = planned
+                .map(|x| {
+                    x.findings
+                        .iter()
+                        .filter(|f| {
+                            f.severity == crate::core::migrate::Severity::Danger && versions.contains(&f.version)
+                        })
+                        .count()
+                })
+                .unwrap_or(0);
+            if dangers > 0 {
+                c = c.line(
+                    Tone::Danger,
+                    format!("Lint: {dangers} danger-level finding(s) in them."),
+                );
+            }
+        }
         if mysql {
             c = c.line(Tone::Warn, "MySQL commits DDL implicitly: a failure part-way cannot be rolled back.");
         }
@@ -90,12 +120,12 @@ impl App {
         vec![]
     }
 
-    pub(super) fn start_migrations(&mut self, p: Profile, kind: RunKind) -> Vec<Effect> {
+    pub(super) fn start_migrations(&mut self, p: Profile, kind: RunKind, up_to: Option<i64>) -> Vec<Effect> {
         let job = self.job();
         self.migrations.log.clear();
         self.migrations.run =
             RunState::Running { job, kind, index: 0, total: 0, current: String::new(), statement: (0, 0) };
-        vec![Effect::RunMigrations { job, profile: Box::new(p), kind }]
+        vec![Effect::RunMigrations { job, profile: Box::new(p), kind, up_to }]
     }
 
     pub(super) fn on_migrations(&mut self, msg: MigrationsMsg) -> Vec<Effect> {

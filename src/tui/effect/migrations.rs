@@ -20,7 +20,7 @@ pub(super) fn plan(r: &Runner, job: JobId, profile: Profile) {
     });
 }
 
-pub(super) fn run(r: &Runner, job: JobId, profile: Profile, kind: RunKind) {
+pub(super) fn run(r: &Runner, job: JobId, profile: Profile, kind: RunKind, up_to: Option<i64>) {
     let (tx, pool) = (r.tx.clone(), r.pool(&profile.name));
     r.spawn_job(job, async move {
         let tx2 = tx.clone();
@@ -33,7 +33,7 @@ pub(super) fn run(r: &Runner, job: JobId, profile: Profile, kind: RunKind) {
                 migrate::load(&migrate::folder_for(&profile, None), profile.engine).map_err(|e| e.to_string())?;
             let report = match kind {
                 RunKind::Apply | RunKind::DryRun => {
-                    let opts = migrate::Options { dry_run: kind == RunKind::DryRun, ..Default::default() };
+                    let opts = migrate::Options { dry_run: kind == RunKind::DryRun, up_to, ..Default::default() };
                     migrate::apply(&pool, &folder, &opts, &mut on_event).await
                 }
                 RunKind::Revert => migrate::revert(&pool, &folder, 1, false, &mut on_event).await,

@@ -62,6 +62,8 @@ pub enum Effect {
         job: JobId,
         profile: Box<Profile>,
         kind: RunKind,
+        /// Apply only up to this version.
+        up_to: Option<i64>,
     },
     /// Writes the migration that gives `to` the schema of `from`.
     DiffMigrations {
@@ -218,7 +220,7 @@ impl Runner {
             E::LoadCatalog { job, profile } => catalog::load(self, job, *profile),
             E::CountRows { job, profile, schema, table } => catalog::count(self, job, &profile, schema, table),
             E::PlanMigrations { job, profile } => migrations::plan(self, job, *profile),
-            E::RunMigrations { job, profile, kind } => migrations::run(self, job, *profile, kind),
+            E::RunMigrations { job, profile, kind, up_to } => migrations::run(self, job, *profile, kind, up_to),
             E::DiffMigrations { job, from, from_password, to } => {
                 migrations::diff(self, job, *from, from_password, *to)
             }

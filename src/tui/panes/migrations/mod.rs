@@ -74,6 +74,8 @@ pub enum Request {
     /// Open the transfer view's target chooser.
     ChooseTransfer,
     Transfer(crate::tui::panes::migrations::transfer::Request),
+    /// Apply the pending migrations up to (and with) this version.
+    RunTo(i64),
     /// Stop the running apply, dry run or revert (its connection closes: the server rolls back the migration in
     /// progress, as after a kill).
     Cancel,
@@ -106,10 +108,23 @@ impl MigrationsPane {
     }
 
     pub fn pending(&self) -> usize {
+        self.pending_up_to(None).len()
+    }
+
+    /// The pending (or out-of-order) versions an apply would run, up to `to`.
+    pub fn pending_up_to(&self, to: Option<i64>) -> Vec<i64> {
         self.planned
             .as_ref()
-            .map(|p| p.plan.entries.iter().filter(|e| matches!(e.status, Status::Pending | Status::OutOfOrder)).count())
-            .unwrap_or(0)
+            .map(|p| {
+                p.plan
+                    .entries
+                    .iter()
+                    .filter(|e| matches!(e.status, Status::Pending | Status::OutOfOrder))
+                    .filter(|e| to.is_none_or(|t| e.version <= t))
+                    .map(|e| e.version)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent) -> Request {
@@ -144,6 +159,12 @@ impl MigrationsPane {
             Some(Command::Refresh) if !self.running() => return Request::Plan,
             Some(Command::DryRun) if !self.running() => return Request::Run(RunKind::DryRun),
             Some(Command::Apply) if !self.running() => return Request::Run(RunKind::Apply),
+            Some(Command::ApplyTo) if !self.running() => {
+                let entry = self.planned.as_ref().and_then(|p| p.plan.entries.get(self.selected));
+                if let Some(e) = entry.filter(|e| matches!(e.status, Status::Pending | Status::OutOfOrder)) {
+                    return Request::RunTo(e.version);
+                }
+            }
             Some(Command::Revert) if !self.running() => return Request::Run(RunKind::Revert),
             Some(Command::Diff) if !self.running() && self.diffing.is_none() => return Request::ChooseDiff,
             Some(Command::Transfer) if !self.running() => return Request::ChooseTransfer,
