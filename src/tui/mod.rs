@@ -62,6 +62,11 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     let mut signals = Signals::new()?;
     'main: loop {
         for e in effects.drain(..) {
+            if matches!(e, effect::Effect::Suspend) {
+                terminal::suspend()?;
+                term.clear()?; // everything is drawn again after `fg`
+                continue;
+            }
             if !runner.run(e) {
                 break 'main;
             }

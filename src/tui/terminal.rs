@@ -24,6 +24,18 @@ impl TerminalGuard {
         Ok(guard)
     }
 
+    /// Raw mode and the alternate screen again (after a suspend).
+    fn reenter() -> std::io::Result<()> {
+        terminal::enable_raw_mode()?;
+        execute!(
+            stdout(),
+            terminal::EnterAlternateScreen,
+            terminal::Clear(terminal::ClearType::All),
+            cursor::Hide,
+            crossterm::event::EnableBracketedPaste
+        )
+    }
+
     /// Safe to call more than once.
     pub fn restore() {
         let _ = terminal::disable_raw_mode();
@@ -37,4 +49,13 @@ impl Drop for TerminalGuard {
     fn drop(&mut self) {
         TerminalGuard::restore();
     }
+}
+
+/// Ctrl-Z: the terminal is given back and the process stops itself (SIGTSTP, so the shell's job control takes
+/// over); when it is continued (`fg`, SIGCONT) the TUI takes the terminal again.
+pub fn suspend() -> std::io::Result<()> {
+    TerminalGuard::restore();
+    // SAFETY: raising a signal on our own process; SIGTSTP's default action stops it until SIGCONT.
+    unsafe { libc::raise(libc::SIGTSTP) };
+    TerminalGuard::reenter()
 }

@@ -133,9 +133,15 @@ pub struct Tmux {
 
 impl Tmux {
     pub fn start(sb: &Sandbox, name: &str, width: u16, height: u16) -> Tmux {
+        Tmux::start_with(sb, name, width, height, "")
+    }
+
+    /// As `start`, with shell commands before dbconsole's (`set -m; ` gives it job control, as an interactive
+    /// shell would).
+    pub fn start_with(sb: &Sandbox, name: &str, width: u16, height: u16, before: &str) -> Tmux {
         let t = Tmux { socket: format!("dbc-e2e-{}-{name}", std::process::id()), session: "e2e" };
         let cmd = format!(
-            "DBCONSOLE_CONFIG_DIR='{}' DBCONSOLE_DATA_DIR='{}' '{}'; echo DBCONSOLE-EXITED-$?; sleep 30",
+            "{before}DBCONSOLE_CONFIG_DIR='{}' DBCONSOLE_DATA_DIR='{}' '{}'; echo DBCONSOLE-EXITED-$?; sleep 30",
             sb.config().display(),
             sb.data().display(),
             env!("CARGO_BIN_EXE_dbconsole")

@@ -373,3 +373,42 @@ async fn apply_up_to_the_selected_version_and_a_revert_named() {
         "{effects:?}"
     );
 }
+
+/// Ctrl-Z gives the terminal back and stops dbconsole (as psql, vim and less do); `fg` brings its screen back. Run
+/// from an interactive bash, whose job control is what a user has.
+#[test]
+fn ctrl_z_suspends_and_fg_brings_it_back() {
+    use crate::common::*;
+    let sb = Sandbox::new();
+    // The pane runs an interactive bash (the rest of the usual command is a comment); dbconsole is typed into it.
+    let t = Tmux::start_with(&sb, "suspend", 80, 24, "exec bash --norc --noprofile -i # ");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    t.text(&format!(
+        "DBCONSOLE_CONFIG_DIR='{}' DBCONSOLE_DATA_DIR='{}' '{}'",
+        sb.config().display(),
+        sb.data().display(),
+        env!("CARGO_BIN_EXE_dbconsole")
+    ));
+    t.keys(&["Enter"]);
+    t.wait_for("Profiles (1)");
+    t.keys(&["C-z"]);
+    let screen = t.wait_for("Stopped");
+    assert_eq!(t.display("#{alternate_on}"), "0", "the terminal is given back: {screen}");
+    t.text("fg");
+    t.keys(&["Enter"]);
+    let started = Instant::now();
+    while t.display("#{alternate_on}") != "1" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the TUI did not come back: {}", t.capture());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    t.wait_for("Profiles (1)");
+    t.keys(&["q"]);
+    let started = Instant::now();
+    while t.display("#{alternate_on}") != "0" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "did not quit");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    t.text("echo FINISHED-$?");
+    t.keys(&["Enter"]);
+    t.wait_for("FINISHED-0");
+}

@@ -107,10 +107,7 @@ impl App {
                 })
                 .unwrap_or(0);
             if dangers > 0 {
-                c = c.line(
-                    Tone::Danger,
-                    format!("Lint: {dangers} danger-level finding(s) in them."),
-                );
+                c = c.line(Tone::Danger, format!("Lint: {dangers} danger-level finding(s) in them."));
             }
         }
         if mysql {

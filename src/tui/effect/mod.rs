@@ -136,6 +136,9 @@ pub enum Effect {
         text: String,
     },
     Quit,
+    /// Ctrl-Z: give the terminal back and stop (SIGTSTP), as psql, vim and less do; the screen returns on `fg`.
+    /// Carried out by the TUI loop, which owns the terminal.
+    Suspend,
 }
 
 /// What the job families share.
@@ -206,6 +209,7 @@ impl Runner {
         use Effect as E;
         match effect {
             E::Quit => return false,
+            E::Suspend => {}
             E::Cancel { job } => {
                 if let Some(h) = self.jobs.lock().ok().and_then(|mut j| j.remove(&job)) {
                     h.abort();
