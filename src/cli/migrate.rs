@@ -1,5 +1,6 @@
 //! `dbconsole migrate status|plan|apply|revert PROFILE [--dir DIR] [--dry-run] [--yes] [--json]`.
 use std::io::{IsTerminal, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -79,6 +80,9 @@ pub struct ApplyArgs {
     /// Apply up to and including this version only.
     #[arg(long)]
     pub to: Option<i64>,
+    /// SQLite: create the database file (owner-only) when it does not exist yet. Opening and testing never do.
+    #[arg(long)]
+    pub create: bool,
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +126,21 @@ pub async fn run(paths: &Paths, cmd: MigrateCommand) -> i32 {
     };
     for why in &folder.skipped {
         eprintln!("warning: {why}");
+    }
+    if let MigrateCommand::Apply(a) = &cmd
+        && a.create
+        && let Some(path) =
+            profile.path.as_ref().filter(|p| profile.engine == crate::core::profile::Engine::Sqlite && !p.exists())
+    {
+        // A new, empty file, owner-only: SQLite makes it a database at the first write.
+        let made = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+        match made {
+            Ok(_) => eprintln!("created {}", path.display()),
+            Err(e) => {
+                eprintln!("error: cannot create {}: {e}", path.display());
+                return super::EXIT_USAGE;
+            }
+        }
     }
     let pool = match super::connect(paths, &profile).await {
         Ok(p) => p,

@@ -412,3 +412,26 @@ fn ctrl_z_suspends_and_fg_brings_it_back() {
     t.keys(&["Enter"]);
     t.wait_for("FINISHED-0");
 }
+
+/// `migrate apply` cannot work on a SQLite file that does not exist: it says so and how (`--create`), and with
+/// `--create` it makes the file (owner-only) and applies; opening and testing still never create one.
+#[test]
+fn migrate_apply_create_makes_a_new_sqlite_file() {
+    use crate::common::*;
+    let sb = Sandbox::new();
+    let dir = sb.dir.path().join("m");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("1_t.sql"), "CREATE TABLE t (id INTEGER PRIMARY KEY);\n").unwrap();
+    let file = sb.dir.path().join("new.db");
+    let url = format!("sqlite:{}", file.display());
+    let o = sb.run(&["migrate", "apply", &url, "--dir", dir.to_str().unwrap(), "--yes"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--create") && !file.exists(), "{}", stderr(&o));
+    assert!(!sb.run(&["profile", "test", &url]).status.success());
+    assert!(!file.exists(), "testing never creates it");
+    let o = sb.run(&["migrate", "apply", &url, "--dir", dir.to_str().unwrap(), "--yes", "--create"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(mode(&file), 0o600);
+    let o = sb.run(&["query", &url, "-e", "SELECT count(*) AS n FROM t", "--format", "csv"]);
+    assert_eq!(stdout(&o), "n\n0\n", "{}", stderr(&o));
+}

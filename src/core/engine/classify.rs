@@ -376,7 +376,8 @@ pub fn file_missing(path: &str) -> ConnectError {
     ConnectError::new(
         FailureClass::FileMissing,
         format!("SQLite database file {path} does not exist"),
-        "check the path in the profile; dbconsole never creates a database file when opening or testing a profile",
+        "check the path in the profile; dbconsole never creates a database file when opening or testing a profile \
+         (`dbconsole migrate apply --create` makes a new one)",
     )
 }
 
