@@ -63,17 +63,20 @@ pub fn draw(frame: &mut Frame, app: &App) {
             s.push(Span::styled(format!(" {text} "), style));
         }
     }
+    let help = format!("{} help ", keymap::hint(Scope::Global, Command::Help));
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(10), Constraint::Length(help.chars().count() as u16 + 1)]).areas(status);
     if let Some((level, msg)) = &app.message {
         let style = match level {
             Level::Info => theme.text(),
             Level::Warn => theme.warn(),
             Level::Error => theme.field_error(),
         };
-        s.push(Span::styled(format!(" {msg}"), style));
+        // Cut to the room left, with an ellipsis, so it never runs into the help hint (`L` shows it whole).
+        let used: usize = s.iter().map(|x| x.width()).sum();
+        let room = (left.width as usize).saturating_sub(used + 2);
+        s.push(Span::styled(format!(" {}", ellipsis(msg, room)), style));
     }
-    let help = format!("{} help ", keymap::hint(Scope::Global, Command::Help));
-    let [left, right] =
-        Layout::horizontal([Constraint::Min(10), Constraint::Length(help.chars().count() as u16 + 1)]).areas(status);
     frame.render_widget(Paragraph::new(Line::from(s)).style(theme.status_bar()), left);
     frame.render_widget(Paragraph::new(Line::styled(help, theme.key())).style(theme.status_bar()), right);
 
@@ -86,4 +89,26 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if app.help {
         popup::render_help(frame, main, theme, app.pane, app.help_scroll);
     }
+    if app.log_open {
+        popup::render_messages(frame, main, theme, &app.messages);
+    }
+}
+
+/// `text` in at most `room` columns, an ellipsis marking a cut.
+fn ellipsis(text: &str, room: usize) -> String {
+    let width = |t: &str| Span::raw(t).width();
+    if width(text) <= room {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        let mut next = out.clone();
+        next.push(c);
+        if width(&next) + 1 > room {
+            break;
+        }
+        out = next;
+    }
+    out.push('…');
+    out
 }

@@ -435,3 +435,25 @@ fn migrate_apply_create_makes_a_new_sqlite_file() {
     let o = sb.run(&["query", &url, "-e", "SELECT count(*) AS n FROM t", "--format", "csv"]);
     assert_eq!(stdout(&o), "n\n0\n", "{}", stderr(&o));
 }
+
+/// At 80 columns a long message is cut with an ellipsis and the help hint stays; `L` opens the last messages with
+/// their time.
+#[test]
+fn status_line_ellipsis_and_message_log() {
+    let mut app = two_profiles();
+    app.message = Some((dbconsole::tui::app::Level::Error, format!("first problem {}", "x".repeat(100))));
+    app.update(Action::Tick);
+    app.message = Some((dbconsole::tui::app::Level::Info, "second message".into()));
+    app.update(Action::Tick);
+    app.message = Some((dbconsole::tui::app::Level::Warn, format!("a very long warning {}", "word ".repeat(30))));
+    app.update(Action::Tick);
+    let t = crate::common::screen(&app, 80, 24);
+    let last = (0..80).map(|x| t.backend().buffer()[(x, 23)].symbol().to_string()).collect::<String>();
+    assert!(last.contains("… ") && last.trim_end().ends_with("F1 help"), "{last:?}");
+    key(&mut app, KeyCode::Char('L'));
+    assert!(app.log_open);
+    let text = format!("{}", crate::common::screen(&app, 80, 24).backend());
+    assert!(text.contains("second message") && text.contains("first problem"), "{text}");
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.log_open);
+}

@@ -67,6 +67,10 @@ pub struct App {
     pub migrations: MigrationsPane,
     pub query: QueryPane,
     pub message: Option<(Level, String)>,
+    /// The last messages with their time (newest last), for the message log (`L`).
+    pub messages: std::collections::VecDeque<(String, Level, String)>,
+    /// The message log is open.
+    pub log_open: bool,
     /// Passwords typed in this session, in memory only.
     passwords: HashMap<String, SecretString>,
     next_job: JobId,
@@ -86,6 +90,8 @@ impl App {
             dialog: None,
             help: false,
             help_scroll: 0,
+            messages: std::collections::VecDeque::new(),
+            log_open: false,
             schema: SchemaPane::default(),
             migrations: MigrationsPane::default(),
             query: QueryPane::default(),
@@ -159,6 +165,25 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let effects = self.route(action);
+        self.keep_message();
+        effects
+    }
+
+    /// Keeps the status line's message in the log when it changed (at most 200, each with its time).
+    fn keep_message(&mut self) {
+        let Some((level, text)) = &self.message else { return };
+        if self.messages.back().is_some_and(|(_, _, t)| t == text) {
+            return;
+        }
+        let time = chrono::Local::now().format("%H:%M:%S").to_string();
+        self.messages.push_back((time, *level, text.clone()));
+        if self.messages.len() > 200 {
+            self.messages.pop_front();
+        }
+    }
+
+    fn route(&mut self, action: Action) -> Vec<Effect> {
         match action {
             // A terminal sends Esc then a key as Alt-key when both arrive in one read: no binding uses Alt, so it
             // is read as the two keys it was.
@@ -184,6 +209,12 @@ impl App {
         }
         if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {
             return vec![Effect::Suspend];
+        }
+        if self.log_open {
+            if matches!(key.code, KeyCode::Esc | KeyCode::Char('L') | KeyCode::Char('q')) {
+                self.log_open = false;
+            }
+            return vec![];
         }
         if self.help {
             match key.code {
@@ -248,6 +279,7 @@ impl App {
             match cmd {
                 Command::Quit => return self.quit(),
                 Command::Help => self.help = true,
+                Command::Messages => self.log_open = true,
                 Command::NextPane => self.pane = self.pane.next(),
                 Command::PrevPane => self.pane = self.pane.prev(),
                 Command::GoPane(i) => self.pane = PaneId::from_index(i),

@@ -118,3 +118,36 @@ pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: PaneId, s
     let last = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll.min(last), 0)), popup);
 }
+
+/// The message log: the last messages, newest first, with their time.
+pub fn render_messages(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    messages: &std::collections::VecDeque<(String, crate::tui::app::Level, String)>,
+) {
+    use crate::tui::app::Level;
+    let lines: Vec<Line> = if messages.is_empty() {
+        vec![Line::styled("no messages yet", theme.dim())]
+    } else {
+        messages
+            .iter()
+            .rev()
+            .map(|(time, level, text)| {
+                let style = match level {
+                    Level::Info => theme.text(),
+                    Level::Warn => theme.warn(),
+                    Level::Error => theme.field_error(),
+                };
+                Line::from(vec![Span::styled(format!("{time} "), theme.dim()), Span::styled(text.clone(), style)])
+            })
+            .collect()
+    };
+    let popup = centered(area, 78, area.height);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Line::styled(" Messages — newest first, Esc or L close ", theme.title()));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
+}
