@@ -12,19 +12,12 @@ impl TerminalGuard {
             TerminalGuard::restore();
             prev(info);
         }));
-        terminal::enable_raw_mode()?;
         let guard = TerminalGuard;
-        execute!(
-            stdout(),
-            terminal::EnterAlternateScreen,
-            terminal::Clear(terminal::ClearType::All),
-            cursor::Hide,
-            crossterm::event::EnableBracketedPaste
-        )?;
+        TerminalGuard::reenter()?;
         Ok(guard)
     }
 
-    /// Raw mode and the alternate screen again (after a suspend).
+    /// Raw mode, the alternate screen (cleared), no cursor, bracketed paste: at start and after a suspend.
     fn reenter() -> std::io::Result<()> {
         terminal::enable_raw_mode()?;
         execute!(
