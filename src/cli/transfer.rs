@@ -94,16 +94,7 @@ struct Side {
 
 /// A URL without its password; anything else as it is.
 fn plan_label(name: &str) -> String {
-    if !super::looks_like_url(name) {
-        return name.to_string();
-    }
-    match url::Url::parse(name) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(None);
-            u.to_string()
-        }
-        _ => name.to_string(),
-    }
+    if super::looks_like_url(name) { crate::core::profile::url::redact(name) } else { name.to_string() }
 }
 
 async fn open(paths: &Paths, name: &str) -> Result<Side, i32> {

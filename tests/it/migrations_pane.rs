@@ -200,6 +200,11 @@ async fn diff_from_the_pane_writes_a_migration_that_applies() {
     assert!(stderr(&o).contains("no differences"), "{}{}", stdout(&o), stderr(&o));
 }
 
+/// The real effect runner, its files in `dir`.
+fn runner_in(dir: &Path, tx: tokio::sync::mpsc::UnboundedSender<Action>) -> dbconsole::tui::effect::Runner {
+    dbconsole::tui::effect::Runner::new(tx, dir.join("profiles.toml"), dir.join("demo.db"), dir.join("state.db"))
+}
+
 /// Runs `effects` through the real effect runner and feeds the actions that come back to the app, until `done`.
 async fn drive(
     app: &mut App,
@@ -253,12 +258,7 @@ async fn a_running_migration_is_cancelled_from_the_pane() {
     profile.migrations = Some(dir.clone());
     let mut app = connected_app(profile.clone());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let runner = dbconsole::tui::effect::Runner::new(
-        tx,
-        tmp.path().join("profiles.toml"),
-        tmp.path().join("demo.db"),
-        tmp.path().join("state.db"),
-    );
+    let runner = runner_in(tmp.path(), tx);
     runner.pools.lock().unwrap().insert("pg".into(), pool.clone());
     let plan = key(&mut app, KeyCode::Char('r'));
     drive(&mut app, &runner, &mut rx, plan, |a| a.migrations.planned.is_some()).await;
@@ -332,12 +332,7 @@ async fn a_running_transfer_is_cancelled_from_the_pane_and_resumes() {
     app.session = Some(Session { profile: source.clone(), state: ConnState::Connected("connected".into()) });
     app.pane = dbconsole::tui::app::PaneId::Migrations;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let runner = dbconsole::tui::effect::Runner::new(
-        tx,
-        tmp.path().join("profiles.toml"),
-        tmp.path().join("demo.db"),
-        tmp.path().join("state.db"),
-    );
+    let runner = runner_in(tmp.path(), tx);
     let lite_pool = sqlite_pool(&lite).await;
     runner.pools.lock().unwrap().insert("lite".into(), lite_pool);
     runner.pools.lock().unwrap().insert("pg".into(), pg.clone());

@@ -118,13 +118,15 @@ fn split_segment(
 /// `idx` (it may run on into the next tokens: `//`, `$$`, `;;`).
 fn code_delimiter(text: &str, toks: &[Token], idx: usize, delimiter: &str) -> Option<usize> {
     let is_code = |t: &Token| !matches!(t.kind, Tok::String | Tok::QuotedIdent | Tok::Comment);
-    if !is_code(&toks[idx]) {
+    let t = toks[idx];
+    if !is_code(&t) {
         return None;
     }
-    // The end of the run of code tokens that starts here.
-    let run_end = toks[idx..].iter().take_while(|t| is_code(t)).last().map_or(toks[idx].end, |t| t.end);
-    let t = toks[idx];
-    (t.start..t.end).filter(|&k| text.is_char_boundary(k)).find(|&k| text[k..run_end].starts_with(delimiter))
+    // A start in this token whose delimiter covers code tokens only (it may run on into the next ones).
+    (t.start..t.end).filter(|&k| text.is_char_boundary(k)).find(|&k| {
+        let end = k + delimiter.len();
+        text[k..].starts_with(delimiter) && toks[idx..].iter().take_while(|x| x.start < end).all(is_code)
+    })
 }
 
 fn at_line_start(text: &str, at: usize) -> bool {

@@ -19,6 +19,10 @@ use crate::core::profile::Engine;
 use crate::core::query::{Column, Flow, RowBuf, Rows, Session, Sink};
 use crate::core::store::Store;
 
+use super::key::on_target;
+pub(crate) use super::key::{KeyValue, is_hex_bytes, key_of, parse_key, typed_key_of};
+use super::target::{Payload, TargetConn, bytes_columns, write};
+
 /// Where rows are read from.
 #[derive(Clone)]
 pub enum Source {
@@ -40,7 +44,7 @@ impl Batch {
         self.rows.push(row);
         self.classes.extend_from_slice(classes);
     }
-    fn class(&self, r: usize, c: usize) -> Class {
+    pub(crate) fn class(&self, r: usize, c: usize) -> Class {
         self.classes.get(r * self.rows.width() + c).copied().unwrap_or(Class::Text)
     }
 }
@@ -177,11 +181,6 @@ pub(crate) fn spawn_reader(
     (rx, handle)
 }
 
-/// `\x` followed by an even number of hex digits: bytes as the loaders write them.
-pub(crate) fn is_hex_bytes(s: &str) -> bool {
-    s.strip_prefix("\\x").is_some_and(|h| h.len() % 2 == 0 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
 /// PostgreSQL COPY text format: backslash, tab, newline and carriage return escaped; NULL is `\N`.
 fn copy_escape(out: &mut Vec<u8>, s: &str) {
     for b in s.bytes() {
@@ -221,120 +220,6 @@ pub(crate) fn convert_row<'a>(
         out.push(Some(Cow::Borrowed(x.value.as_str())));
     }
     Ok(out)
-}
-
-/// A key value with the class it was read as, so that a resume compares it as the source stores it (an integer
-/// key against a number, not against text; a blob against bytes).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyValue {
-    Null,
-    Int(String),
-    Real(String),
-    Text(String),
-    /// `\x` hex.
-    Blob(String),
-}
-
-impl KeyValue {
-    fn class(&self) -> Class {
-        match self {
-            KeyValue::Null => Class::Null,
-            KeyValue::Int(_) => Class::Int,
-            KeyValue::Real(_) => Class::Real,
-            KeyValue::Text(_) => Class::Text,
-            KeyValue::Blob(_) => Class::Blob,
-        }
-    }
-
-    fn text(&self) -> &str {
-        match self {
-            KeyValue::Null => "",
-            KeyValue::Int(v) | KeyValue::Real(v) | KeyValue::Text(v) | KeyValue::Blob(v) => v,
-        }
-    }
-
-    /// The value as a literal of `engine`, for the side it was read from.
-    fn literal(&self, engine: Engine) -> String {
-        match self {
-            KeyValue::Null => "NULL".into(),
-            KeyValue::Int(v) | KeyValue::Real(v) if is_number(v) => v.clone(),
-            KeyValue::Blob(v) if is_hex_bytes(v) => bytes_literal(engine, v),
-            other => quote::literal(engine, other.text()),
-        }
-    }
-}
-
-/// A number as SQL writes it (digits, one sign, a point, an exponent): safe to write bare.
-fn is_number(v: &str) -> bool {
-    !v.is_empty()
-        && v.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
-        && v.parse::<f64>().is_ok()
-}
-
-/// Which target columns (the plan's, then the extra ones) hold bytes.
-fn bytes_columns(t: &TablePlan) -> Vec<bool> {
-    t.columns
-        .iter()
-        .map(|c| c.cast == super::typemap::Cast::Bytes)
-        .chain(t.extra_columns.iter().map(|_| false))
-        .collect()
-}
-
-/// A target column type that holds numbers (a number is compared with it bare; with text, as text).
-fn numeric_type(t: &str) -> bool {
-    let t = t.to_ascii_lowercase();
-    ["int", "numeric", "decimal", "real", "double", "float", "serial", "number"].iter().any(|n| t.contains(n))
-}
-
-/// `\x…` bytes as a literal of `engine`.
-pub(crate) fn bytes_literal(engine: Engine, hex: &str) -> String {
-    match engine {
-        Engine::Postgres => format!("'{hex}'::bytea"),
-        _ => format!("X'{}'", &hex[2..]),
-    }
-}
-
-/// A stored key: the typed form, or the plain strings earlier versions wrote (read as text).
-pub fn parse_key(json: &str) -> Option<Vec<KeyValue>> {
-    let v: Vec<serde_json::Value> = serde_json::from_str(json).ok()?;
-    v.into_iter()
-        .map(|x| match x {
-            serde_json::Value::Null => Some(KeyValue::Null),
-            serde_json::Value::String(s) => Some(KeyValue::Text(s)),
-            other => serde_json::from_value(other).ok(),
-        })
-        .collect()
-}
-
-pub(crate) fn typed_key_of(t: &TablePlan, batch: &Batch, r: usize) -> Vec<KeyValue> {
-    t.key
-        .iter()
-        .map(|k| {
-            let Some(i) = t.columns.iter().position(|c| &c.source == k) else { return KeyValue::Null };
-            match (batch.rows.get(r, i), batch.class(r, i)) {
-                (None, _) | (_, Class::Null) => KeyValue::Null,
-                (Some(v), Class::Int) => KeyValue::Int(v.to_string()),
-                (Some(v), Class::Real) => KeyValue::Real(v.to_string()),
-                (Some(v), Class::Blob | Class::BadText) => KeyValue::Blob(v.to_string()),
-                (Some(v), Class::Text) => KeyValue::Text(v.to_string()),
-            }
-        })
-        .collect()
-}
-
-pub(crate) fn key_of(t: &TablePlan, batch: &Batch, r: usize) -> Vec<Option<String>> {
-    t.key
-        .iter()
-        .map(|k| t.columns.iter().position(|c| &c.source == k).and_then(|i| batch.rows.get(r, i)).map(str::to_string))
-        .collect()
-}
-
-/// The target's rows for one batch, in the form its loader takes.
-enum Payload {
-    Copy(Vec<u8>),
-    Inserts(Vec<String>),
-    Rows(Vec<Vec<Option<String>>>),
 }
 
 struct Prepared {
@@ -448,118 +333,6 @@ fn prepare(plan: &Plan, t: &TablePlan, batch: &Batch) -> Result<Prepared, String
     })
 }
 
-/// One batch in a transaction of its own.
-async fn write(plan: &Plan, t: &TablePlan, target: &DbPool, p: Payload) -> Result<(), String> {
-    let mut conn = TargetConn::begin(target, &t.target).await?;
-    let r = conn.write(plan, t, p).await;
-    conn.end(r).await
-}
-
-/// A target connection inside a transaction that spans one batch or (a table without a key) the whole table.
-/// sqlx's transaction: dropped unfinished (a cancelled run), it is rolled back before the connection is reused.
-enum TargetConn {
-    Pg(sqlx::Transaction<'static, sqlx::Postgres>),
-    My(sqlx::Transaction<'static, sqlx::MySql>),
-    Lite(sqlx::Transaction<'static, sqlx::Sqlite>),
-}
-
-impl TargetConn {
-    async fn begin(target: &DbPool, table: &str) -> Result<TargetConn, String> {
-        let e = |e: sqlx::Error| format!("{table}: {e}");
-        Ok(match target {
-            DbPool::Postgres(p) => {
-                let mut c = p.acquire().await.map_err(e)?;
-                // Date-times without an offset are UTC (the casts pass ISO text through as it is).
-                sqlx::raw_sql("SET TIME ZONE 'UTC'").execute(&mut *c).await.map_err(e)?;
-                // A load stopped mid-COPY (its task cancelled) ends on the server at once (PostgreSQL 14+).
-                let _ = sqlx::raw_sql("SET client_connection_check_interval = '1s'").execute(&mut *c).await;
-                TargetConn::Pg(sqlx::Transaction::begin(c, None).await.map_err(e)?)
-            }
-            DbPool::Mysql(p) => TargetConn::My(p.begin().await.map_err(e)?),
-            DbPool::Sqlite(p) => {
-                let mut c = p.acquire().await.map_err(e)?;
-                // Outside the transaction: the pragma is a no-op inside one.
-                sqlx::raw_sql("PRAGMA foreign_keys = OFF").execute(&mut *c).await.map_err(e)?;
-                TargetConn::Lite(sqlx::Transaction::begin(c, None).await.map_err(e)?)
-            }
-        })
-    }
-
-    /// Commits after a successful write; otherwise rolls back.
-    async fn end(self, r: Result<(), String>) -> Result<(), String> {
-        let done = match (self, r.is_ok()) {
-            (TargetConn::Pg(t), true) => t.commit().await,
-            (TargetConn::My(t), true) => t.commit().await,
-            (TargetConn::Lite(t), true) => t.commit().await,
-            (TargetConn::Pg(t), false) => t.rollback().await,
-            (TargetConn::My(t), false) => t.rollback().await,
-            (TargetConn::Lite(t), false) => t.rollback().await,
-        };
-        match (r, done) {
-            (Ok(()), Err(e)) => Err(format!("commit: {e}")),
-            (r, _) => r,
-        }
-    }
-
-    /// Rolls back after `message` and returns it.
-    async fn abort(self, message: String) -> String {
-        match self.end(Err(message.clone())).await {
-            Err(m) => m,
-            Ok(()) => message,
-        }
-    }
-
-    async fn write(&mut self, plan: &Plan, t: &TablePlan, p: Payload) -> Result<(), String> {
-        let dst_cols: Vec<String> = t
-            .columns
-            .iter()
-            .map(|c| quote::ident(plan.target_engine, &c.target))
-            .chain(t.extra_columns.iter().map(|x| quote::ident(plan.target_engine, &x.name)))
-            .collect();
-        let e = |e: sqlx::Error| format!("{}: {e}", t.target);
-        match (self, p) {
-            (TargetConn::Pg(conn), Payload::Copy(buf)) => {
-                if buf.is_empty() {
-                    return Ok(());
-                }
-                let sql = format!("COPY {} ({}) FROM STDIN", super::ddl::table_name(plan, t), dst_cols.join(", "));
-                let mut copy = conn.copy_in_raw(&sql).await.map_err(e)?;
-                copy.send(buf).await.map_err(e)?;
-                copy.finish().await.map_err(e)?;
-            }
-            (TargetConn::My(conn), Payload::Inserts(stmts)) => {
-                for s in stmts {
-                    // One INSERT per call, its values quoted by quote::literal.
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(s)).execute(&mut **conn).await.map_err(e)?;
-                }
-            }
-            (TargetConn::Lite(conn), Payload::Rows(rows)) => {
-                let bytes = bytes_columns(t);
-                let sql = format!(
-                    "INSERT INTO {} ({}) VALUES ({})",
-                    super::ddl::table_name(plan, t),
-                    dst_cols.join(", "),
-                    vec!["?"; dst_cols.len()].join(", ")
-                );
-                for row in rows {
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-                    for (i, v) in row.into_iter().enumerate() {
-                        match v {
-                            Some(s) if bytes[i] => {
-                                q = q.bind(crate::core::query::edit::unhex(&s).unwrap_or_else(|| s.into_bytes()))
-                            }
-                            other => q = q.bind(other),
-                        }
-                    }
-                    q.execute(&mut **conn).await.map_err(e)?;
-                }
-            }
-            _ => return Err("internal: payload for another engine".into()),
-        }
-        Ok(())
-    }
-}
-
 /// Whether a stopped load can resume after the last key it committed: not when the key holds a NULL (a comparison
 /// with NULL selects nothing, so the rows after it would be skipped), nor when it is a single-precision float on a
 /// server (its text does not compare equal to itself there, so the last row would be read twice). Such tables load
@@ -667,39 +440,6 @@ async fn load_keyless(
     }
     ctx.store.checkpoint_commit(&ctx.run, &t.source, None, written as i64, rejected, true).await.map_err(store_err)?;
     Ok((written, rejected as u64))
-}
-
-/// Whether the row with these key values (source values, converted) is on the target.
-async fn on_target(plan: &Plan, t: &TablePlan, target: &DbPool, key: &[KeyValue]) -> Result<bool, String> {
-    let dst = plan.target_engine;
-    let mut conds = Vec::new();
-    for (k, v) in t.key.iter().zip(key) {
-        let Some(col) = t.columns.iter().find(|c| &c.source == k) else { continue };
-        let name = quote::ident(dst, &col.target);
-        // Converted as the load converted it, then written as the target stores it.
-        let conv = match convert(col.cast, v.class(), v.text(), dst) {
-            Ok(Some(c)) => c.into_owned(),
-            Ok(None) => {
-                conds.push(format!("{name} IS NULL"));
-                continue;
-            }
-            Err(_) => v.text().to_string(),
-        };
-        let lit = match v {
-            _ if is_hex_bytes(&conv) && (col.cast == super::typemap::Cast::Bytes || v.class() == Class::Blob) => {
-                bytes_literal(dst, &conv)
-            }
-            KeyValue::Int(_) | KeyValue::Real(_) if is_number(&conv) && numeric_type(&col.target_type) => conv,
-            _ => quote::literal(dst, &conv),
-        };
-        conds.push(format!("{name} = {lit}"));
-    }
-    for x in t.extra_columns.iter().filter(|x| x.in_key) {
-        conds.push(format!("{} = {}", quote::ident(dst, &x.name), quote::literal(dst, &x.value)));
-    }
-    let sql = format!("SELECT count(*) FROM {} WHERE {}", super::ddl::table_name(plan, t), conds.join(" AND "));
-    let n: i64 = super::scalar(target, &sql).await?;
-    Ok(n > 0)
 }
 
 /// Deletes what a table's earlier, unfinished load left (this source's rows: its extra-column values).

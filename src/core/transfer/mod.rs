@@ -4,10 +4,12 @@
 pub mod check;
 pub mod convert;
 pub mod ddl;
+pub mod key;
 pub mod load;
 pub mod plan;
 pub mod probe;
 pub mod sqlite_raw;
+pub mod target;
 pub mod translate;
 pub mod typemap;
 pub mod verify;

@@ -281,7 +281,7 @@ pub fn build(
         .collect();
     for v in plan.views.iter_mut() {
         let sql = v.source_sql.clone();
-        let select = view_select(&sql, src).trim_end_matches([';', ' ', '\n']).to_string();
+        let select = super::translate::view_select(&sql, src).trim_end_matches([';', ' ', '\n']).to_string();
         match translate_expr_typed(&select, src, dst, &names, &booleans) {
             Ok(x) => v.target_sql = Some(x.trim_end_matches(';').to_string()),
             Err(e) => v.skip = Some(format!("not portable: {e}")),
@@ -626,25 +626,4 @@ pub fn report(plan: &Plan) -> String {
         s.push_str(&format!("{sql};\n"));
     }
     s
-}
-
-/// The query of a view: after the first top-level `AS` of `CREATE VIEW name [(columns)] AS …` (a name that holds
-/// " AS " is a quoted token and does not count), or the whole text when it is already a query.
-fn view_select(sql: &str, engine: Engine) -> String {
-    use crate::core::sql::lex::{Tok, tokens};
-    let toks = tokens(sql, engine);
-    let mut words = toks.iter().filter(|t| t.kind == Tok::Word);
-    if !words.next().is_some_and(|w| w.text(sql).eq_ignore_ascii_case("CREATE")) {
-        return sql.trim().to_string();
-    }
-    let mut depth = 0;
-    for t in &toks {
-        match (t.kind, t.text(sql)) {
-            (Tok::Punct, "(") => depth += 1,
-            (Tok::Punct, ")") => depth -= 1,
-            (Tok::Word, w) if depth == 0 && w.eq_ignore_ascii_case("AS") => return sql[t.end..].trim().to_string(),
-            _ => {}
-        }
-    }
-    sql.trim().to_string()
 }

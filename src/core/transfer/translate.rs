@@ -331,6 +331,26 @@ pub fn mysql_enum_values(column_type: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// The query of a view: after the first top-level `AS` of `CREATE VIEW name [(columns)] AS …` (a name that holds
+/// " AS " is a quoted token and does not count), or the whole text when it is already a query.
+pub(crate) fn view_select(sql: &str, engine: Engine) -> String {
+    let toks = tokens(sql, engine);
+    let mut words = toks.iter().filter(|t| t.kind == Tok::Word);
+    if !words.next().is_some_and(|w| w.text(sql).eq_ignore_ascii_case("CREATE")) {
+        return sql.trim().to_string();
+    }
+    let mut depth = 0;
+    for t in &toks {
+        match (t.kind, t.text(sql)) {
+            (Tok::Punct, "(") => depth += 1,
+            (Tok::Punct, ")") => depth -= 1,
+            (Tok::Word, w) if depth == 0 && w.eq_ignore_ascii_case("AS") => return sql[t.end..].trim().to_string(),
+            _ => {}
+        }
+    }
+    sql.trim().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,13 +32,22 @@ pub(super) async fn pool_of(
     Ok(pool)
 }
 
+/// The pools of a transfer's two sides (the source's password was typed when it was connected).
+async fn endpoints(
+    pools: &Arc<Mutex<HashMap<String, DbPool>>>,
+    from: &Profile,
+    to: &Profile,
+    to_password: Option<SecretString>,
+) -> Result<(DbPool, DbPool), String> {
+    Ok((pool_of(pools, from, None).await?, pool_of(pools, to, to_password).await?))
+}
+
 pub(super) fn plan(r: &Runner, job: JobId, from: Profile, to: Profile, to_password: Option<SecretString>) {
     let (tx, pools) = (r.tx.clone(), r.pools.clone());
     r.spawn_job(job, async move {
         let result = async {
-            let src = pool_of(&pools, &from, None).await?;
-            // The target is opened now so that a wrong password shows before the plan is read.
-            pool_of(&pools, &to, to_password).await?;
+            // The target is opened now too, so that a wrong password shows before the plan is read.
+            let (src, _) = endpoints(&pools, &from, &to, to_password).await?;
             transfer::plan_between(&from, &src, &to, (&from.name, &to.name), &[], None)
                 .await
                 .map(Box::new)
@@ -61,8 +70,7 @@ pub(super) fn run(
     let (store, state_db) = r.store();
     r.spawn_job(job, async move {
         let result = async {
-            let src = pool_of(&pools, &from, None).await?;
-            let dst = pool_of(&pools, &to, to_password).await?;
+            let (src, dst) = endpoints(&pools, &from, &to, to_password).await?;
             let store = store
                 .get_or_init(|| async { crate::core::store::Store::open(&state_db).await.ok() })
                 .await
@@ -100,8 +108,7 @@ pub(super) fn verify(
     let (tx, pools) = (r.tx.clone(), r.pools.clone());
     r.spawn_job(job, async move {
         let result = async {
-            let src = pool_of(&pools, &from, None).await?;
-            let dst = pool_of(&pools, &to, to_password).await?;
+            let (src, dst) = endpoints(&pools, &from, &to, to_password).await?;
             transfer::verify::verify(&plan, &transfer::source_for(&from, &src), &dst).await
         }
         .await;
