@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod demo;
+pub mod drafts;
 pub mod engine;
 pub mod fsutil;
 pub mod migrate;

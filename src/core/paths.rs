@@ -36,6 +36,11 @@ impl Paths {
         self.data_dir.join("state.sqlite")
     }
 
+    /// The query editor's tabs, kept between runs.
+    pub fn drafts_file(&self) -> PathBuf {
+        self.data_dir.join("editor-tabs.toml")
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
     }

@@ -37,6 +37,15 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     let (theme, theme_warning) = theme::Theme::load(&opts.paths.config_dir.join("theme.toml"));
     let mut app = app::App::new(theme, opts.set, opts.adhoc);
     app.query.cap = opts.row_cap;
+    let drafts_file = opts.paths.drafts_file();
+    match crate::core::drafts::load(&drafts_file) {
+        crate::core::drafts::Loaded::None => {}
+        crate::core::drafts::Loaded::Drafts(d) => app.query.restore(d),
+        crate::core::drafts::Loaded::SetAside { why, moved_to } => {
+            let kept = moved_to.map_or_else(String::new, |p| format!("; kept as {}", p.display()));
+            app.message = Some((app::Level::Warn, format!("editor tabs not restored: {why}{kept}")));
+        }
+    }
     if let Some(w) = theme_warning {
         app.message = Some((app::Level::Warn, w));
     }
@@ -63,6 +72,9 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     'main: loop {
         for e in effects.drain(..) {
             if matches!(e, effect::Effect::Suspend) {
+                if let Err(e) = crate::core::drafts::save(&drafts_file, &app.query.drafts()) {
+                    tracing::warn!(file = %drafts_file.display(), error = %e, "cannot keep the editor tabs");
+                }
                 terminal::suspend()?;
                 term.clear()?; // everything is drawn again after `fg`
                 continue;
@@ -100,6 +112,10 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         while let Ok(a) = rx.try_recv() {
             effects.extend(app.update(a));
         }
+    }
+    // The editor's tabs come back at the next start, however the loop ended (q, a signal, a closed terminal).
+    if let Err(e) = crate::core::drafts::save(&drafts_file, &app.query.drafts()) {
+        tracing::warn!(file = %drafts_file.display(), error = %e, "cannot keep the editor tabs");
     }
     let pools: Vec<_> = runner.pools.lock().map(|mut m| m.drain().map(|(_, p)| p).collect()).unwrap_or_default();
     for p in pools {

@@ -6,6 +6,7 @@ mod common;
 mod conn_test;
 mod e2e_tmux;
 mod everyday;
+mod everyday_more;
 mod hardening;
 mod hardening_files;
 mod migrate;

@@ -13,19 +13,27 @@ use crate::tui::panes::query::{self as q, ErrorView, Request, RunScope, RunState
 impl App {
     /// Quits, unless a transaction is open in the query pane (then asks: quitting rolls it back).
     pub(super) fn quit(&mut self) -> Vec<Effect> {
-        if self.query.txn != TxnState::Idle {
-            let c = Confirm::new(
-                "Transaction open",
-                "A transaction is open in the query editor.".into(),
-                "quit (roll back)",
-                "stay",
-                ConfirmTarget::Quit,
-            )
-            .line(Tone::Warn, "Quitting closes the connection: the server rolls the transaction back.");
-            self.ask(c);
-            return vec![];
+        let unsaved = self.query.unsaved_files();
+        let txn = self.query.txn != TxnState::Idle;
+        if !txn && unsaved.is_empty() {
+            return vec![Effect::Quit];
         }
-        vec![Effect::Quit]
+        let (title, question) = match (txn, unsaved.len()) {
+            (true, _) => ("Transaction open", "A transaction is open in the query editor.".to_string()),
+            (false, 1) => ("Unsaved changes", format!("{} has changes not saved to its file.", unsaved[0])),
+            (false, n) => ("Unsaved changes", format!("{n} tabs have changes not saved to their files.")),
+        };
+        let mut c = Confirm::new(title, question, if txn { "quit (roll back)" } else { "quit" }, "stay", ConfirmTarget::Quit);
+        if txn {
+            c = c.line(Tone::Warn, "Quitting closes the connection: the server rolls the transaction back.");
+        }
+        if !unsaved.is_empty() {
+            c = c
+                .line(Tone::Warn, format!("Not saved: {}", unsaved.join(", ")))
+                .line(Tone::Dim, "The files are not written; the editor text comes back at the next start (Ctrl+S saves).");
+        }
+        self.ask(c);
+        vec![]
     }
 
     fn explain_wrap(&self, scope: RunScope, engine: Engine, sql: &str) -> (String, Option<&'static str>) {

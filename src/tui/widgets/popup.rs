@@ -70,7 +70,10 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
             ],
         ),
     };
-    let popup = centered(area, 64, body.len() as u16 + 2);
+    // Long lines wrap: the box is as tall as the wrapped text, so the keys line at the bottom always shows.
+    let inner = 64u16.min(area.width).saturating_sub(2).max(1) as usize;
+    let rows: usize = body.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let popup = centered(area, 64, u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2));
     frame.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)

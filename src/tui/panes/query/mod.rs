@@ -379,6 +379,50 @@ impl Default for QueryPane {
 }
 
 impl QueryPane {
+    /// The tabs as drafts to keep until the next start.
+    pub fn drafts(&self) -> crate::core::drafts::Drafts {
+        let tabs = self
+            .tabs
+            .iter()
+            .map(|b| {
+                let tui_textarea::DataCursor(row, col) = b.area.cursor();
+                crate::core::drafts::Draft { path: b.path.clone(), text: b.text(), row, col }
+            })
+            .collect();
+        crate::core::drafts::Drafts { active: self.tab, tabs }
+    }
+
+    /// Puts back the tabs of the last run. A tab with a file compares its text with the file as it is now, so a
+    /// change not saved then still shows as unsaved.
+    pub fn restore(&mut self, drafts: crate::core::drafts::Drafts) {
+        let tabs: Vec<Buffer> = drafts
+            .tabs
+            .into_iter()
+            .map(|d| {
+                let mut b = Buffer::new(&d.text, d.path.clone());
+                b.saved = d
+                    .path
+                    .as_deref()
+                    .and_then(|p| crate::core::fsutil::read_regular(p).ok())
+                    .unwrap_or_default();
+                b.area.move_cursor(CursorMove::Jump(
+                    u16::try_from(d.row).unwrap_or(u16::MAX),
+                    u16::try_from(d.col).unwrap_or(u16::MAX),
+                ));
+                b
+            })
+            .collect();
+        if !tabs.is_empty() {
+            self.tab = drafts.active.min(tabs.len() - 1);
+            self.tabs = tabs;
+        }
+    }
+
+    /// Tabs whose text differs from their file (untitled tabs are kept as drafts and are not counted).
+    pub fn unsaved_files(&self) -> Vec<String> {
+        self.tabs.iter().filter(|b| b.path.is_some() && b.dirty()).map(|b| b.title().trim_end_matches('*').to_string()).collect()
+    }
+
     pub fn buffer(&self) -> &Buffer {
         &self.tabs[self.tab]
     }
