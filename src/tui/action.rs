@@ -131,6 +131,12 @@ pub enum QueryMsg {
         result: Result<u64, (usize, crate::core::query::QueryError)>,
     },
     Exported(Result<(std::path::PathBuf, u64), String>),
+    /// The export's file is there already: the app asks before writing over it.
+    ExportExists {
+        path: std::path::PathBuf,
+        typed: String,
+        format: crate::core::query::export::Format,
+    },
     FileOpened {
         path: std::path::PathBuf,
         result: Result<String, String>,

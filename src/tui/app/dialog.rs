@@ -71,6 +71,11 @@ pub enum ConfirmTarget {
         profile: Box<Profile>,
         plans: Vec<crate::core::query::edit::Planned>,
     },
+    /// Export the shown result over an existing file.
+    Export {
+        format: crate::core::query::export::Format,
+        path: String,
+    },
     /// Make another profile the active one, ending the open transaction.
     Switch {
         profile: Box<Profile>,
@@ -166,6 +171,7 @@ impl App {
             ConfirmTarget::Migrations { profile, kind, up_to, .. } => self.start_migrations(*profile, kind, up_to),
             ConfirmTarget::Query { profile, statements, scope, .. } => self.start_query(&profile, statements, scope),
             ConfirmTarget::Quit => vec![Effect::Quit],
+            ConfirmTarget::Export { format, path } => self.export(format, path, true),
             ConfirmTarget::Transfer { to } => self.transfer_run(to),
             ConfirmTarget::Switch { profile } => {
                 self.query.txn = crate::core::query::TxnState::Idle;

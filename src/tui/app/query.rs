@@ -4,6 +4,7 @@ use super::{App, Level};
 use crate::core::catalog::quote;
 use crate::core::profile::{Engine, Profile};
 use crate::core::query::TxnState;
+use crate::core::query::export::Format;
 use crate::core::sql::Statement;
 use crate::core::sql::classify::analyse;
 use crate::tui::action::QueryMsg;
@@ -126,25 +127,7 @@ impl App {
                 vec![Effect::CancelQuery]
             }
             Request::More(more) => vec![Effect::QueryMore(more)],
-            Request::Export { format, path } => {
-                let Some(r) = &self.query.result else { return vec![] };
-                let engine = self.connected_profile().map_or(Engine::Sqlite, |p| p.engine);
-                let table = match &self.query.source_table {
-                    Some((Some(s), t)) => quote::qualified(engine, s, t),
-                    Some((None, t)) => quote::ident(engine, t),
-                    None => "result".to_string(),
-                };
-                let (n, columns, rows) = (r.len(), r.columns.clone(), r.rows.clone());
-                self.info(Level::Info, format!("exporting {n} rows to {path}…"));
-                vec![Effect::Export {
-                    columns,
-                    rows,
-                    format,
-                    path: crate::core::profile::raw::expand_home(&path),
-                    engine,
-                    table,
-                }]
-            }
+            Request::Export { format, path } => self.export(format, path, false),
             Request::Copy(text) => {
                 self.info(Level::Info, format!("copied {} characters to the clipboard (OSC 52)", text.chars().count()));
                 vec![Effect::Copy(text)]
@@ -198,6 +181,39 @@ impl App {
         }
     }
 
+    /// An earlier statement's failure leaves the status line (and its editor marker) once a later run starts or a
+    /// statement succeeds; it stays in the message log.
+    fn clear_failed_message(&mut self) {
+        if let Some(m) = self.query.failed_message.take()
+            && self.message.as_ref().is_some_and(|(_, t)| *t == m)
+        {
+            self.message = None;
+        }
+    }
+
+    /// Exports the shown result; over an existing file only once the user said yes (`overwrite`).
+    pub(super) fn export(&mut self, format: Format, path: String, overwrite: bool) -> Vec<Effect> {
+        let Some(r) = &self.query.result else { return vec![] };
+        let engine = self.connected_profile().map_or(Engine::Sqlite, |p| p.engine);
+        let table = match &self.query.source_table {
+            Some((Some(s), t)) => quote::qualified(engine, s, t),
+            Some((None, t)) => quote::ident(engine, t),
+            None => "result".to_string(),
+        };
+        let (n, columns, rows) = (r.len(), r.columns.clone(), r.rows.clone());
+        self.info(Level::Info, format!("exporting {n} rows to {path}…"));
+        vec![Effect::Export {
+            columns,
+            rows,
+            format,
+            path: crate::core::profile::raw::expand_home(&path),
+            engine,
+            table,
+            typed: path,
+            overwrite,
+        }]
+    }
+
     pub(super) fn start_query(&mut self, p: &Profile, statements: Vec<Statement>, scope: RunScope) -> Vec<Effect> {
         let job = self.job();
         let mut effects = Vec::new();
@@ -213,6 +229,7 @@ impl App {
             RunState::Running { job, started: std::time::Instant::now(), index: 0, total: statements.len() };
         self.query.result = None;
         self.query.error = None;
+        self.clear_failed_message();
         self.query.notices.clear();
         self.query.summary = Some(Summary::default());
         self.query.explain = matches!(scope, RunScope::Explain | RunScope::ExplainAnalyze);
@@ -252,6 +269,7 @@ impl App {
                 }
             }
             QueryMsg::StatementDone { job, done } if ours(job) => {
+                self.clear_failed_message();
                 let o = &done.outcome;
                 let s = self.query.summary.get_or_insert_with(Summary::default);
                 s.verb = done.verb.clone();
@@ -288,7 +306,9 @@ impl App {
                 } else {
                     format!("{what}{error}")
                 };
-                self.info(lvl, msg.lines().next().unwrap_or("").to_string());
+                let first = msg.lines().next().unwrap_or("").to_string();
+                self.info(lvl, first.clone());
+                self.query.failed_message = Some(first);
                 self.query.error = Some(ErrorView { error, at, line });
                 if self.query.summary.as_ref().is_some_and(|s| s.statements == 0) {
                     self.query.summary = None;
@@ -358,6 +378,18 @@ impl App {
                 }
                 Err(e) => self.info(Level::Error, format!("history: {e}")),
             },
+            QueryMsg::ExportExists { path, typed, format } => {
+                let c = Confirm::new(
+                    "File exists",
+                    format!("{} is there already.", path.display()),
+                    "overwrite",
+                    "keep it",
+                    ConfirmTarget::Export { format, path: typed },
+                )
+                .line(Tone::Warn, "Overwriting replaces the whole file.")
+                .on_no("not exported: the file was kept (x exports again to another name)");
+                self.ask(c);
+            }
             QueryMsg::Exported(result) => match result {
                 Ok((path, n)) => self.info(Level::Info, format!("exported {n} rows to {}", path.display())),
                 Err(e) => self.info(Level::Error, format!("export failed: {e}")),

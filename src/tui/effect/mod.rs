@@ -122,6 +122,9 @@ pub enum Effect {
         path: PathBuf,
         engine: crate::core::profile::Engine,
         table: String,
+        /// The path as typed (to ask again with) and whether an existing file may be replaced.
+        typed: String,
+        overwrite: bool,
     },
     /// Puts text on the clipboard through OSC 52 (the terminal's clipboard; works over SSH).
     Copy(String),
@@ -240,8 +243,8 @@ impl Runner {
             E::QueryMore(more) => query::more(self, more),
             E::CancelQuery => query::cancel(self),
             E::EndQuerySession => query::end(self),
-            E::Export { columns, rows, format, path, engine, table } => {
-                query::export(self, columns, rows, format, path, engine, table)
+            E::Export { columns, rows, format, path, engine, table, typed, overwrite } => {
+                query::export(self, query::ExportJob { columns, rows, format, path, engine, table, typed, overwrite })
             }
             E::Copy(text) => files::copy(text),
             E::LoadHistory { profile, filter } => query::history(self, profile, filter),

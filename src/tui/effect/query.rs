@@ -58,18 +58,26 @@ pub(super) fn end(r: &Runner) {
     }
 }
 
-pub(super) fn export(
-    r: &Runner,
-    columns: Vec<Column>,
-    rows: Arc<std::sync::RwLock<Rows>>,
-    format: crate::core::query::export::Format,
-    path: PathBuf,
-    engine: crate::core::profile::Engine,
-    table: String,
-) {
+pub(super) struct ExportJob {
+    pub columns: Vec<Column>,
+    pub rows: Arc<std::sync::RwLock<Rows>>,
+    pub format: crate::core::query::export::Format,
+    pub path: PathBuf,
+    pub engine: crate::core::profile::Engine,
+    pub table: String,
+    pub typed: String,
+    pub overwrite: bool,
+}
+
+pub(super) fn export(r: &Runner, job: ExportJob) {
     r.spawn_blocking(move |tx| {
-        let result = query_session::export(columns, rows, format, path.clone(), engine, table).map(|n| (path, n));
-        let _ = tx.send(Action::Query(QueryMsg::Exported(result)));
+        let ExportJob { columns, rows, format, path, engine, table, typed, overwrite } = job;
+        let msg = match query_session::export(columns, rows, format, path.clone(), engine, table, overwrite) {
+            Ok(n) => QueryMsg::Exported(Ok((path, n))),
+            Err(query_session::ExportError::Exists) => QueryMsg::ExportExists { path, typed, format },
+            Err(query_session::ExportError::Failed(e)) => QueryMsg::Exported(Err(e)),
+        };
+        let _ = tx.send(Action::Query(msg));
     });
 }
 

@@ -222,6 +222,14 @@ async fn session_task(
 }
 
 /// Writes every row of a result to `path` in `format`, reading the shared rows a chunk at a time.
+/// Why an export did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportError {
+    /// The file is there and `overwrite` was not given.
+    Exists,
+    Failed(String),
+}
+
 pub fn export(
     columns: Vec<Column>,
     rows: Arc<RwLock<Rows>>,
@@ -229,10 +237,22 @@ pub fn export(
     path: std::path::PathBuf,
     engine: crate::core::profile::Engine,
     table: String,
-) -> Result<u64, String> {
-    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    overwrite: bool,
+) -> Result<u64, ExportError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true);
+    if overwrite {
+        opts.create(true).truncate(true);
+    } else {
+        // Never over a file that is there: the app asks first, then comes back with `overwrite`.
+        opts.create_new(true);
+    }
+    let file = opts.open(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => ExportError::Exists,
+        _ => ExportError::Failed(format!("{}: {e}", path.display())),
+    })?;
     let mut w = Writer::new(format, std::io::BufWriter::with_capacity(1 << 16, file), engine, &table);
-    let io = |e: std::io::Error| format!("{}: {e}", path.display());
+    let io = |e: std::io::Error| ExportError::Failed(format!("{}: {e}", path.display()));
     w.begin(&columns).map_err(io)?;
     let mut done = 0;
     loop {

@@ -325,6 +325,8 @@ pub struct QueryPane {
     pub source_table: Option<(Option<String>, String)>,
     /// A statement of the current run changed the schema (the catalog is read again when the run ends).
     pub schema_changed: bool,
+    /// The status message a failed statement left (cleared when a later one runs or succeeds).
+    pub failed_message: Option<String>,
 }
 
 impl QueryPane {
@@ -374,6 +376,7 @@ impl Default for QueryPane {
             staged: Vec::new(),
             preview: false,
             source_table: None,
+            failed_message: None,
         }
     }
 }
