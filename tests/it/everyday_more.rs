@@ -84,3 +84,80 @@ fn a_broken_drafts_file_is_set_aside() {
         .collect();
     assert_eq!(aside.len(), 1);
 }
+
+/// In the real binary on the demo database: a failed statement's message goes when the next one succeeds; the grid
+/// shows the row position, sorts by a column, finds text; a script's result sets each get a tab; export asks
+/// before writing over a file.
+#[test]
+fn grid_position_sort_search_result_sets_and_export_overwrite() {
+    let sb = Sandbox::new();
+    let out = sb.dir.path().join("out.csv");
+    std::fs::write(&out, "keep me").unwrap();
+    let t = Tmux::start(&sb, "grid", 120, 30);
+    t.wait_for("connected");
+    t.keys(&["5"]);
+    t.wait_for("Type SQL above");
+    t.text("select nope from customers");
+    t.keys(&["F5"]);
+    t.wait_for("no such column");
+    t.keys(&["C-a", "C-k"]);
+    t.text("select id, email from customers order by id");
+    t.keys(&["F5"]);
+    let screen = t.wait_for("row 1 / 500");
+    assert!(!screen.contains("no such column"), "the earlier error left the status line: {screen}");
+    t.keys(&["Escape"]);
+    t.wait_for("i editor ·");
+    // Sort by id, descending (twice O), then search.
+    t.keys(&["O"]);
+    t.wait_for("id▲");
+    t.keys(&["O"]);
+    let screen = t.wait_for("id▼");
+    let first = screen.lines().skip_while(|l| !l.contains("id▼")).nth(1);
+    assert!(first.is_some_and(|l| l.contains("500")), "descending starts at 500: {screen}");
+    t.keys(&["/"]);
+    t.wait_for("find in the results");
+    t.text("CUSTOMER42@");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("row 459 / 500");
+    assert!(screen.contains("customer42@example.com"), "{screen}");
+    t.keys(&["/"]);
+    t.text("zzz-not-there");
+    t.keys(&["Enter"]);
+    t.wait_for("is not in the results");
+    // A script with two result sets: each one stays, `<` and `>` switch.
+    t.keys(&["i", "C-a", "C-k"]);
+    t.text("select 'first'||'-set' as a; select 'second'||'-set' as b, 2 as c");
+    t.keys(&["F6"]);
+    let screen = t.wait_for("result 2 of 2");
+    assert!(screen.contains("second-set"), "{screen}");
+    t.keys(&["Escape"]);
+    t.wait_for("i editor ·");
+    t.keys(&["<"]);
+    let screen = t.wait_for("result 1 of 2");
+    assert!(screen.contains("first-set") && !screen.contains("second-set"), "{screen}");
+    // Export over an existing file: asked; no keeps it, yes replaces it.
+    t.keys(&["x"]);
+    t.wait_for("export as Csv");
+    for _ in 0..12 {
+        t.keys(&["BSpace"]);
+    }
+    t.text(out.to_str().unwrap());
+    t.keys(&["Enter"]);
+    t.wait_for("File exists");
+    t.keys(&["n"]);
+    t.wait_for("the file was kept");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+    t.keys(&["x"]);
+    t.wait_for("export as Csv");
+    for _ in 0..12 {
+        t.keys(&["BSpace"]);
+    }
+    t.text(out.to_str().unwrap());
+    t.keys(&["Enter"]);
+    t.wait_for("File exists");
+    t.keys(&["y"]);
+    t.wait_for("exported 1 rows to");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "a\nfirst-set\n");
+    t.keys(&["q"]);
+    wait_exit(&t);
+}

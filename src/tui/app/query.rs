@@ -55,6 +55,14 @@ impl App {
 
     pub(super) fn query_request(&mut self, req: Request) -> Vec<Effect> {
         match req {
+            Request::Say(text) => {
+                self.info(Level::Info, text);
+                vec![]
+            }
+            Request::ResultSet => {
+                self.query.edit = self.edit_target();
+                vec![]
+            }
             Request::None | Request::Pane(_) => {
                 if let Some(why) = self.query.edit_refusal.take() {
                     self.info(Level::Warn, format!("this result cannot be edited: {why}"));
@@ -191,6 +199,18 @@ impl App {
         }
     }
 
+    /// Whether the shown result can be edited (one table with its primary key, from the loaded catalog), or why not.
+    fn edit_target(&self) -> Option<Result<crate::core::query::edit::Target, String>> {
+        let r = self.query.result.as_ref().filter(|r| !r.explain)?;
+        let st = r.statement.as_ref()?;
+        let engine = self.connected_profile().map_or(Engine::Sqlite, |p| p.engine);
+        let catalog = match (&self.schema.profile, self.connected_profile()) {
+            (Some(a), Some(p)) if *a == p.name => self.schema.catalog.clone(),
+            _ => None,
+        };
+        Some(crate::core::query::edit::target(st, engine, &r.columns, catalog.as_deref()))
+    }
+
     /// Exports the shown result; over an existing file only once the user said yes (`overwrite`).
     pub(super) fn export(&mut self, format: Format, path: String, overwrite: bool) -> Vec<Effect> {
         let Some(r) = &self.query.result else { return vec![] };
@@ -228,6 +248,8 @@ impl App {
         self.query.run =
             RunState::Running { job, started: std::time::Instant::now(), index: 0, total: statements.len() };
         self.query.result = None;
+        self.query.sets.clear();
+        self.query.set_index = 0;
         self.query.error = None;
         self.clear_failed_message();
         self.query.notices.clear();
@@ -245,8 +267,13 @@ impl App {
             QueryMsg::Columns { job, columns, rows } if ours(job) => {
                 let mut v = q::ResultView::new(columns, rows);
                 v.explain = self.query.explain;
+                let index = match self.query.run {
+                    RunState::Running { index, .. } => index,
+                    _ => 1,
+                };
+                v.statement = self.query.run_statements.get(index.saturating_sub(1)).map(|s| s.text.clone());
                 v.measure();
-                self.query.result = Some(v);
+                self.query.push_result(v);
             }
             QueryMsg::Rows { job } if ours(job) => {
                 if let Some(r) = &mut self.query.result {
@@ -320,10 +347,6 @@ impl App {
                 self.query.staged.clear();
                 self.query.edit = None;
                 let engine = self.connected_profile().map_or(Engine::Sqlite, |p| p.engine);
-                let catalog = match (&self.schema.profile, self.connected_profile()) {
-                    (Some(a), Some(p)) if *a == p.name => self.schema.catalog.clone(),
-                    _ => None,
-                };
                 if engine == Engine::Sqlite
                     && let Some(r) = &self.query.result
                     && r.explain
@@ -333,14 +356,11 @@ impl App {
                 }
                 if let Some(r) = &mut self.query.result {
                     r.measure();
-                    // Can this result be edited? (one table with its primary key, from the loaded catalog)
-                    if let Some(st) = self.query.run_statements.last()
-                        && !r.explain
-                    {
-                        self.query.edit =
-                            Some(crate::core::query::edit::target(&st.text, engine, &r.columns, catalog.as_deref()));
-                    }
                 }
+                for r in &mut self.query.sets {
+                    r.measure();
+                }
+                self.query.edit = self.edit_target();
                 // DDL ran: the schema pane and completion read the catalog again.
                 if std::mem::take(&mut self.query.schema_changed)
                     && let Some(p) = self.connected_profile()

@@ -19,7 +19,7 @@ pub fn tsv(r: &ResultView, a: usize, b: usize) -> String {
     if let Ok(rows) = r.rows.read() {
         for row in a..=b.min(rows.len().saturating_sub(1)) {
             let cells: Vec<String> =
-                (0..r.columns.len()).map(|c| rows.get(row, c).map(clean).unwrap_or_default()).collect();
+                (0..r.columns.len()).map(|c| rows.get(r.phys(row), c).map(clean).unwrap_or_default()).collect();
             out.push_str(&cells.join("\t"));
             out.push('\n');
         }
@@ -79,14 +79,18 @@ pub fn render(frame: &mut Frame, area: Rect, view: &ResultView, theme: &Theme, f
         let w = view.widths[c].min(area.right() - x);
         let col = &view.columns[c];
         let right = col.kind.right_aligned();
-        put(buf, x, area.y, w, &col.name, header, false);
+        let name = match view.sort {
+            Some((s, desc)) if s == c => format!("{}{}", col.name, if desc { "▼" } else { "▲" }),
+            _ => col.name.clone(),
+        };
+        put(buf, x, area.y, w, &name, header, false);
         for (i, r) in (top..len).take(body_h).enumerate() {
             let y = area.y + 1 + i as u16;
             let mut style = theme.text();
             let edited = if staged { pane.staged_cell(r, c) } else { None };
             let cell = match &edited {
                 Some(v) => v.as_deref(),
-                None => rows.get(r, c),
+                None => rows.get(view.phys(r), c),
             };
             let text = match cell {
                 None => {

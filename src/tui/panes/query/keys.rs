@@ -84,6 +84,10 @@ impl QueryPane {
                         self.search(&s);
                         Request::None
                     }
+                    Prompt::Find(s) => {
+                        self.last_find = Some(s);
+                        self.find(false)
+                    }
                     Prompt::Export { format, path } if !path.trim().is_empty() => {
                         Request::Export { format, path: path.trim().to_string() }
                     }
@@ -248,6 +252,10 @@ impl QueryPane {
             Some(Command::ExplainAnalyze) => return Request::Run(RunScope::ExplainAnalyze),
             Some(Command::Complete) => return Request::Complete,
             Some(Command::Save) => return self.save_request(),
+            Some(Command::Filter) => {
+                self.prompt = Some(Prompt::Search(String::new()));
+                return Request::None;
+            }
             Some(Command::SearchNext) => {
                 if let Some(Prompt::Search(s)) = &self.prompt {
                     let s = s.clone();
@@ -394,7 +402,28 @@ impl QueryPane {
                 let current = self.buffer().path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
                 self.prompt = Some(Prompt::SaveAs(current));
             }
-            Some(Command::Filter) => self.prompt = Some(Prompt::Search(String::new())),
+            Some(Command::Find) if len > 0 => self.prompt = Some(Prompt::Find(String::new())),
+            Some(Command::FindNext) => return self.find(false),
+            Some(Command::FindPrev) => return self.find(true),
+            Some(Command::Sort) if len > 0 => {
+                if self.running().is_some() {
+                    return Request::Say("sorting waits for the last row: m reads on, Esc stops".into());
+                }
+                if let Some(r) = &mut self.result {
+                    let col = r.col;
+                    r.sort_by(col);
+                }
+            }
+            Some(Command::NextSet | Command::PrevSet) if self.set_count() > 1 => {
+                let n = self.set_count();
+                let i = if cmd == Some(Command::NextSet) { (self.set_index + 1) % n } else { (self.set_index + n - 1) % n };
+                if !self.staged.is_empty() {
+                    return Request::Say("apply (W) or undo (u) the staged edits before showing another result".into());
+                }
+                if self.show_set(i) {
+                    return Request::ResultSet;
+                }
+            }
             Some(Command::ChangeCell) if len > 0 && self.editable() => {
                 let current = self.result.as_ref().and_then(|r| r.cell(r.row, r.col)).unwrap_or_default();
                 self.prompt = Some(Prompt::EditCell(current));
@@ -427,6 +456,23 @@ impl QueryPane {
             _ => {}
         }
         Request::None
+    }
+
+    /// Moves to the next (or previous) cell matching the last search.
+    fn find(&mut self, back: bool) -> Request {
+        let Some(needle) = self.last_find.clone().filter(|s| !s.is_empty()) else {
+            return Request::Say("no search yet: / searches the results".into());
+        };
+        match self.result.as_ref().and_then(|r| r.find(&needle, back)) {
+            Some((row, col)) => {
+                if let Some(r) = &mut self.result {
+                    r.row = row;
+                    r.col = col;
+                }
+                Request::None
+            }
+            None => Request::Say(format!("`{needle}` is not in the results")),
+        }
     }
 
     /// Whether closing the current tab is waiting for a second press.

@@ -5,10 +5,10 @@ pub use crate::core::sql::complete;
 pub mod editor;
 pub mod grid;
 mod keys;
+pub mod result;
 pub mod view;
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 #[cfg(test)]
@@ -18,9 +18,10 @@ use tui_textarea::{CursorMove, TextArea};
 use crate::core::profile::Engine;
 use crate::core::query::export::Format;
 use crate::core::query::notices::Notice;
-use crate::core::query::{Column, QueryError, Rows, TxnState};
+use crate::core::query::{QueryError, TxnState};
 use crate::core::sql::Statement;
 use crate::tui::action::JobId;
+pub use result::ResultView;
 
 /// Rows read before the grid pauses and offers to fetch more.
 pub const DEFAULT_ROW_CAP: usize = 10_000;
@@ -124,6 +125,8 @@ pub enum Prompt {
     Open(String),
     SaveAs(String),
     Search(String),
+    /// Search in the result grid.
+    Find(String),
     Export {
         format: Format,
         path: String,
@@ -147,7 +150,8 @@ impl Prompt {
         match self {
             Prompt::Open(_) => "open file",
             Prompt::SaveAs(_) => "save as",
-            Prompt::Search(_) => "search",
+            Prompt::Search(_) => "search the editor",
+            Prompt::Find(_) => "find in the results",
             Prompt::Export { .. } => "export to",
             Prompt::History { .. } => "history filter",
             Prompt::EditCell(_) => "new value (Ctrl+N: NULL)",
@@ -156,7 +160,7 @@ impl Prompt {
     }
     fn input(&mut self) -> &mut String {
         match self {
-            Prompt::Open(s) | Prompt::SaveAs(s) | Prompt::Search(s) | Prompt::EditCell(s) => s,
+            Prompt::Open(s) | Prompt::SaveAs(s) | Prompt::Search(s) | Prompt::Find(s) | Prompt::EditCell(s) => s,
             Prompt::Insert { input, .. } => input,
             Prompt::Export { path, .. } => path,
             Prompt::History { filter, .. } => filter,
@@ -177,65 +181,6 @@ pub enum RunState {
     Paused {
         job: JobId,
     },
-}
-
-/// The result of the last row-returning statement.
-pub struct ResultView {
-    pub columns: Vec<Column>,
-    pub rows: Arc<RwLock<Rows>>,
-    pub widths: Vec<u16>,
-    /// Rows the widths were measured on.
-    pub measured: usize,
-    pub row: usize,
-    pub col: usize,
-    /// First row and column on screen (kept around the selected cell while drawing).
-    pub top: std::cell::Cell<usize>,
-    pub left: std::cell::Cell<usize>,
-    /// Row selection anchor (`v`).
-    pub anchor: Option<usize>,
-    pub explain: bool,
-}
-
-impl ResultView {
-    pub fn new(columns: Vec<Column>, rows: Arc<RwLock<Rows>>) -> ResultView {
-        let widths = columns.iter().map(|c| (c.name.chars().count() as u16).clamp(4, 40)).collect();
-        ResultView {
-            columns,
-            rows,
-            widths,
-            measured: 0,
-            row: 0,
-            col: 0,
-            top: Default::default(),
-            left: Default::default(),
-            anchor: None,
-            explain: false,
-        }
-    }
-    pub fn len(&self) -> usize {
-        self.rows.read().map(|r| r.len()).unwrap_or(0)
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// Widens columns to fit rows not measured yet (the first 1,000 rows decide; later ones scroll).
-    pub fn measure(&mut self) {
-        let Ok(rows) = self.rows.read() else { return };
-        let upto = rows.len().min(1000);
-        // Plans are read line by line: their column may be as wide as the screen.
-        let cap = if self.explain { 400 } else { 40 };
-        for r in self.measured..upto {
-            for (c, w) in self.widths.iter_mut().enumerate() {
-                let first_line = |s: &str| crate::core::text::one_line(s.lines().next().unwrap_or("")).chars().count();
-                let n = rows.get(r, c).map_or(4, |s| first_line(s).min(400)) as u16;
-                *w = (*w).max(n.min(cap));
-            }
-        }
-        self.measured = upto;
-    }
-    pub fn cell(&self, row: usize, col: usize) -> Option<String> {
-        self.rows.read().ok().and_then(|r| r.get(row, col).map(str::to_string))
-    }
 }
 
 /// What the last run reported, for the status line.
@@ -287,6 +232,10 @@ pub enum Request {
     Pane(usize),
     /// Apply the staged edits (asks first).
     ApplyEdits,
+    /// Another result set is shown (the app works out whether it can be edited).
+    ResultSet,
+    /// A message for the status line.
+    Say(String),
 }
 
 pub struct QueryPane {
@@ -325,6 +274,11 @@ pub struct QueryPane {
     pub source_table: Option<(Option<String>, String)>,
     /// A statement of the current run changed the schema (the catalog is read again when the run ends).
     pub schema_changed: bool,
+    /// The run's other result sets (the shown one is `result`, at `set_index` among them all).
+    pub sets: Vec<ResultView>,
+    pub set_index: usize,
+    /// The last search in the grid (`n`/`N` repeat it).
+    pub last_find: Option<String>,
     /// The status message a failed statement left (cleared when a later one runs or succeeds).
     pub failed_message: Option<String>,
 }
@@ -377,6 +331,9 @@ impl Default for QueryPane {
             preview: false,
             source_table: None,
             failed_message: None,
+            sets: Vec::new(),
+            set_index: 0,
+            last_find: None,
         }
     }
 }
@@ -424,6 +381,36 @@ impl QueryPane {
     /// Tabs whose text differs from their file (untitled tabs are kept as drafts and are not counted).
     pub fn unsaved_files(&self) -> Vec<String> {
         self.tabs.iter().filter(|b| b.path.is_some() && b.dirty()).map(|b| b.title().trim_end_matches('*').to_string()).collect()
+    }
+
+    /// How many result sets the last run returned.
+    pub fn set_count(&self) -> usize {
+        self.sets.len() + usize::from(self.result.is_some())
+    }
+
+    /// A new result set of the running statement: shown at once; the one shown before joins the others.
+    pub fn push_result(&mut self, v: ResultView) {
+        if let Some(prev) = self.result.take() {
+            let at = self.set_index.min(self.sets.len());
+            self.sets.insert(at, prev);
+        }
+        self.set_index = self.sets.len();
+        self.result = Some(v);
+    }
+
+    /// Shows result set `i` (0-based). Refused (false) while edits are staged on the shown one.
+    pub fn show_set(&mut self, i: usize) -> bool {
+        if !self.staged.is_empty() || i >= self.set_count() || i == self.set_index {
+            return false;
+        }
+        if let Some(cur) = self.result.take() {
+            let at = self.set_index.min(self.sets.len());
+            self.sets.insert(at, cur);
+        }
+        self.result = Some(self.sets.remove(i));
+        self.set_index = i;
+        self.edit = None;
+        true
     }
 
     pub fn buffer(&self) -> &Buffer {

@@ -66,6 +66,27 @@ fn status_line<'a>(q: &QueryPane, theme: &Theme) -> Line<'a> {
             }
         }
     }
+    // Where the cursor is in the result, and which of the run's result sets this is.
+    if let Some(r) = q.result.as_ref().filter(|r| !r.is_empty())
+        && !matches!(q.run, RunState::Running { .. })
+    {
+        s.push(Span::styled(
+            format!(" row {} / {} ", thousands(r.row as u64 + 1), thousands(r.len() as u64)),
+            theme.text(),
+        ));
+    }
+    if q.set_count() > 1 {
+        s.push(Span::styled(
+            format!(
+                " result {} of {} ({}/{}) ",
+                q.set_index + 1,
+                q.set_count(),
+                keymap::hint(Scope::QueryGrid, Command::PrevSet),
+                keymap::hint(Scope::QueryGrid, Command::NextSet)
+            ),
+            theme.key(),
+        ));
+    }
     if !q.notices.is_empty() {
         let last = q.notices.last().map(|n| format!("{}: {}", n.level, n.message)).unwrap_or_default();
         s.push(Span::styled(format!(" {} notice(s) · {last} ", q.notices.len()), theme.warn()));
@@ -155,7 +176,7 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
             Span::styled(format!(" export as {format:?} (Tab: format) to: "), theme.key()),
             Span::styled(format!("{path}█"), theme.field_active()),
         ]),
-        Some(p @ (Prompt::Open(s) | Prompt::SaveAs(s) | Prompt::Search(s))) => Line::from(vec![
+        Some(p @ (Prompt::Open(s) | Prompt::SaveAs(s) | Prompt::Search(s) | Prompt::Find(s))) => Line::from(vec![
             Span::styled(format!(" {}: ", p.label()), theme.key()),
             Span::styled(format!("{s}█"), theme.field_active()),
         ]),
