@@ -35,7 +35,10 @@ pub enum Loaded {
     None,
     Drafts(Drafts),
     /// The file could not be read: why (with its line), and where it was moved so that nothing is lost.
-    SetAside { why: String, moved_to: Option<PathBuf> },
+    SetAside {
+        why: String,
+        moved_to: Option<PathBuf>,
+    },
 }
 
 /// Reads the drafts file. A file that is not valid is moved aside (`<name>.broken-<unix time>`) and reported.

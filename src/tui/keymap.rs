@@ -115,6 +115,8 @@ pub enum Command {
     Sort,
     NextSet,
     PrevSet,
+    Browse,
+    BrowseFilter,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -180,7 +182,8 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Schema, K::Char('k'), C::Up, "previous row"),
     b(S::Schema, K::Right, C::Expand, "expand"),
     b(S::Schema, K::Char('l'), C::Expand, "expand"),
-    b(S::Schema, K::Enter, C::Expand, "expand or collapse"),
+    b(S::Schema, K::Enter, C::Browse, "browse the table's rows (on a schema: expand or collapse)"),
+    b(S::Schema, K::Char('b'), C::Browse, "browse the table's rows: pages by primary key, f filter, O sort, editable"),
     b(S::Schema, K::Left, C::Collapse, "collapse / go to parent"),
     b(S::Schema, K::Char('h'), C::Collapse, "collapse / go to parent"),
     b(S::Schema, K::PageDown, C::PageDown, "page down"),
@@ -268,8 +271,9 @@ pub const BINDINGS: &[Binding] = &[
     b(S::QueryGrid, K::Char('n'), C::FindNext, "next match of the search"),
     b(S::QueryGrid, K::Char('N'), C::FindPrev, "previous match of the search"),
     b(S::QueryGrid, K::Char('O'), C::Sort, "sort by this column (again: descending, again: as read)"),
-    b(S::QueryGrid, K::Char('>'), C::NextSet, "next result set of the run"),
-    b(S::QueryGrid, K::Char('<'), C::PrevSet, "previous result set of the run"),
+    b(S::QueryGrid, K::Char('>'), C::NextSet, "next result set of the run (browsing a table: next page)"),
+    b(S::QueryGrid, K::Char('<'), C::PrevSet, "previous result set of the run (browsing: previous page)"),
+    b(S::QueryGrid, K::Char('f'), C::BrowseFilter, "browsing a table: filter its rows (a WHERE condition)"),
     b(S::QueryGrid, K::Char('c'), C::ChangeCell, "edit the cell (one-table results with a primary key)"),
     b(S::QueryGrid, K::Char('a'), C::AddRow, "add a row, column by column (empty: default; C-n: NULL)"),
     b(S::QueryGrid, K::Char('d'), C::DeleteRow, "delete the row (again: take it back)"),

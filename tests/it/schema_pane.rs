@@ -64,7 +64,7 @@ async fn tree_details_and_ddl_snapshots() {
     // Down to "Order Items", expand, show keys and indexes.
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
-    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Right);
     key(&mut app, KeyCode::Char('i'));
     insta::assert_snapshot!("schema_expanded_indexes_100x30", screen(&app, 100, 30).backend());
     key(&mut app, KeyCode::Char('f'));

@@ -1,5 +1,6 @@
 //! Running user SQL: sessions with server-side cancel, rows streamed and rendered as text, results held compactly,
 //! notices, export.
+pub mod browse;
 pub mod edit;
 pub mod export;
 pub mod notices;

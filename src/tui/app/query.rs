@@ -24,14 +24,16 @@ impl App {
             (false, 1) => ("Unsaved changes", format!("{} has changes not saved to its file.", unsaved[0])),
             (false, n) => ("Unsaved changes", format!("{n} tabs have changes not saved to their files.")),
         };
-        let mut c = Confirm::new(title, question, if txn { "quit (roll back)" } else { "quit" }, "stay", ConfirmTarget::Quit);
+        let mut c =
+            Confirm::new(title, question, if txn { "quit (roll back)" } else { "quit" }, "stay", ConfirmTarget::Quit);
         if txn {
             c = c.line(Tone::Warn, "Quitting closes the connection: the server rolls the transaction back.");
         }
         if !unsaved.is_empty() {
-            c = c
-                .line(Tone::Warn, format!("Not saved: {}", unsaved.join(", ")))
-                .line(Tone::Dim, "The files are not written; the editor text comes back at the next start (Ctrl+S saves).");
+            c = c.line(Tone::Warn, format!("Not saved: {}", unsaved.join(", "))).line(
+                Tone::Dim,
+                "The files are not written; the editor text comes back at the next start (Ctrl+S saves).",
+            );
         }
         self.ask(c);
         vec![]
@@ -59,6 +61,7 @@ impl App {
                 self.info(Level::Info, text);
                 vec![]
             }
+            Request::BrowseRun => self.browse_page(),
             Request::ResultSet => {
                 self.query.edit = self.edit_target();
                 vec![]
@@ -100,6 +103,8 @@ impl App {
                     self.info(Level::Warn, "nothing to run: the editor has no statement");
                     return vec![];
                 }
+                // What the editor runs replaces the table being browsed.
+                self.query.browse = None;
                 self.query.explain_prefix = 0;
                 if matches!(scope, RunScope::Explain | RunScope::ExplainAnalyze) {
                     statements.truncate(1);
@@ -197,6 +202,21 @@ impl App {
         {
             self.message = None;
         }
+    }
+
+    /// Runs the table browser's current page (a SELECT built from quoted names and literals, never pasted text).
+    pub(super) fn browse_page(&mut self) -> Vec<Effect> {
+        let Some(b) = &self.query.browse else { return vec![] };
+        let Some(p) = self.connected_profile() else {
+            self.info(Level::Warn, "no connected profile: connect one in the Profiles pane first");
+            return vec![];
+        };
+        if !self.query.staged.is_empty() {
+            self.info(Level::Warn, "apply (W) or undo (u) the staged edits before another page");
+            return vec![];
+        }
+        let st = Statement { text: b.sql(), line: 1, offset: 0 };
+        self.start_query(&p, vec![st], RunScope::Statement)
     }
 
     /// Whether the shown result can be edited (one table with its primary key, from the loaded catalog), or why not.
@@ -314,6 +334,8 @@ impl App {
             QueryMsg::Failed { job, index, statement, error } if ours(job) => {
                 let tab = self.query.tab;
                 let (at, line) = match &statement {
+                    // The browser's SQL is not in the editor: no place to mark.
+                    Some(_) if self.query.browse.is_some() => (None, 0),
                     Some(st) => {
                         let pos = error.position.map(|p| p.saturating_sub(self.query.explain_prefix).max(1));
                         let line = pos.map_or(st.line, |p| st.line_of_char(p));

@@ -85,6 +85,16 @@ impl App {
                 self.pane = PaneId::Query;
                 vec![]
             }
+            Request::Browse(spec) => {
+                if self.query.running().is_some() {
+                    self.info(Level::Warn, "a query is running in the query pane: Esc there cancels it");
+                    return vec![];
+                }
+                self.pane = PaneId::Query;
+                self.query.focus = crate::tui::panes::query::Focus::Grid;
+                self.query.browse = Some(crate::tui::panes::query::BrowseState::new(*spec));
+                self.browse_page()
+            }
         }
     }
 }

@@ -6,10 +6,12 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::Buffer;
+use std::path::PathBuf;
+
 use crate::core::profile::Engine;
 use crate::core::sql::lex::{Tok, tokens};
 use crate::tui::theme::Theme;
+use tui_textarea::TextArea;
 
 fn style_of(kind: Tok, text: &str, theme: &Theme) -> Style {
     match kind {
@@ -116,4 +118,84 @@ pub fn render(
         out.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(out), area);
+}
+
+/// One editor tab: its text, its file, and the text when last opened or saved.
+pub struct Buffer {
+    pub area: TextArea<'static>,
+    pub path: Option<PathBuf>,
+    /// Text when last opened or saved (dirty when different).
+    pub saved: String,
+    /// First visible line and column of the editor view (kept in view of the cursor while drawing).
+    pub top: std::cell::Cell<usize>,
+    pub left: std::cell::Cell<usize>,
+}
+
+impl Buffer {
+    pub fn new(text: &str, path: Option<PathBuf>) -> Buffer {
+        let lines: Vec<String> =
+            if text.is_empty() { vec![String::new()] } else { text.lines().map(str::to_string).collect() };
+        let mut area = TextArea::new(lines);
+        area.set_max_histories(200);
+        Buffer { area, path, saved: text.to_string(), top: Default::default(), left: Default::default() }
+    }
+    pub fn text(&self) -> String {
+        self.area.lines().join("\n")
+    }
+    pub fn dirty(&self) -> bool {
+        self.text().trim_end() != self.saved.trim_end()
+    }
+    pub fn title(&self) -> String {
+        let name = self
+            .path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "untitled".into());
+        if self.dirty() { format!("{name}*") } else { name }
+    }
+    /// Byte offset in `text()` of the cursor.
+    pub fn cursor_offset(&self) -> usize {
+        let tui_textarea::DataCursor(row, col) = self.area.cursor();
+        let lines = self.area.lines();
+        let mut off = 0;
+        for l in &lines[..row.min(lines.len())] {
+            off += l.len() + 1;
+        }
+        let line = lines.get(row).map(String::as_str).unwrap_or("");
+        off + line.char_indices().nth(col).map_or(line.len(), |(b, _)| b)
+    }
+    /// (row, char column) of a byte offset in `text()`.
+    pub fn position_of(&self, offset: usize) -> (usize, usize) {
+        let mut rest = offset;
+        for (i, l) in self.area.lines().iter().enumerate() {
+            if rest <= l.len() {
+                return (i, l[..rest.min(l.len())].chars().count());
+            }
+            rest -= l.len() + 1;
+        }
+        (self.area.lines().len().saturating_sub(1), 0)
+    }
+    /// The selected text, with its byte offset.
+    pub fn selection(&self) -> Option<(usize, String)> {
+        let ((r1, c1), (r2, c2)) = self.area.selection_range()?;
+        let lines = self.area.lines();
+        let byte = |r: usize, c: usize| {
+            let l = &lines[r];
+            l.char_indices().nth(c).map_or(l.len(), |(b, _)| b)
+        };
+        let mut start = 0;
+        for l in &lines[..r1] {
+            start += l.len() + 1;
+        }
+        start += byte(r1, c1);
+        let mut end = 0;
+        for l in &lines[..r2] {
+            end += l.len() + 1;
+        }
+        end += byte(r2, c2);
+        let text = self.text();
+        let sel = text.get(start..end)?.to_string();
+        if sel.trim().is_empty() { None } else { Some((start, sel)) }
+    }
 }

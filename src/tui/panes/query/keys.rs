@@ -84,6 +84,7 @@ impl QueryPane {
                         self.search(&s);
                         Request::None
                     }
+                    Prompt::BrowseFilter(s) => self.browse_filter(s),
                     Prompt::Find(s) => {
                         self.last_find = Some(s);
                         self.find(false)
@@ -405,6 +406,18 @@ impl QueryPane {
             Some(Command::Find) if len > 0 => self.prompt = Some(Prompt::Find(String::new())),
             Some(Command::FindNext) => return self.find(false),
             Some(Command::FindPrev) => return self.find(true),
+            Some(Command::NextSet | Command::PrevSet | Command::Sort)
+                if self.browse.is_some() && self.running().is_some() =>
+            {
+                return Request::Say("a page is being read: wait for it, or Esc cancels".into());
+            }
+            Some(Command::NextSet) if self.browse.is_some() && self.running().is_none() => return self.browse_next(),
+            Some(Command::PrevSet) if self.browse.is_some() && self.running().is_none() => return self.browse_prev(),
+            Some(Command::Sort) if self.browse.is_some() && self.running().is_none() => return self.browse_sort(),
+            Some(Command::BrowseFilter) if self.browse.is_some() => {
+                let current = self.browse.as_ref().and_then(|b| b.spec.filter.clone()).unwrap_or_default();
+                self.prompt = Some(Prompt::BrowseFilter(current));
+            }
             Some(Command::Sort) if len > 0 => {
                 if self.running().is_some() {
                     return Request::Say("sorting waits for the last row: m reads on, Esc stops".into());
@@ -416,7 +429,8 @@ impl QueryPane {
             }
             Some(Command::NextSet | Command::PrevSet) if self.set_count() > 1 => {
                 let n = self.set_count();
-                let i = if cmd == Some(Command::NextSet) { (self.set_index + 1) % n } else { (self.set_index + n - 1) % n };
+                let i =
+                    if cmd == Some(Command::NextSet) { (self.set_index + 1) % n } else { (self.set_index + n - 1) % n };
                 if !self.staged.is_empty() {
                     return Request::Say("apply (W) or undo (u) the staged edits before showing another result".into());
                 }

@@ -2,6 +2,7 @@
 //! the app turns those into effects (run, cancel, export, files, history). Results stream into a shared row store
 //! the grid reads while the query still runs.
 pub use crate::core::sql::complete;
+mod browse;
 pub mod editor;
 pub mod grid;
 mod keys;
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 
 #[cfg(test)]
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tui_textarea::{CursorMove, TextArea};
+use tui_textarea::CursorMove;
 
 use crate::core::profile::Engine;
 use crate::core::query::export::Format;
@@ -21,89 +22,12 @@ use crate::core::query::notices::Notice;
 use crate::core::query::{QueryError, TxnState};
 use crate::core::sql::Statement;
 use crate::tui::action::JobId;
+pub use browse::BrowseState;
+pub use editor::Buffer;
 pub use result::ResultView;
 
 /// Rows read before the grid pauses and offers to fetch more.
 pub const DEFAULT_ROW_CAP: usize = 10_000;
-
-pub struct Buffer {
-    pub area: TextArea<'static>,
-    pub path: Option<PathBuf>,
-    /// Text when last opened or saved (dirty when different).
-    pub saved: String,
-    /// First visible line and column of the editor view (kept in view of the cursor while drawing).
-    pub top: std::cell::Cell<usize>,
-    pub left: std::cell::Cell<usize>,
-}
-
-impl Buffer {
-    pub fn new(text: &str, path: Option<PathBuf>) -> Buffer {
-        let lines: Vec<String> =
-            if text.is_empty() { vec![String::new()] } else { text.lines().map(str::to_string).collect() };
-        let mut area = TextArea::new(lines);
-        area.set_max_histories(200);
-        Buffer { area, path, saved: text.to_string(), top: Default::default(), left: Default::default() }
-    }
-    pub fn text(&self) -> String {
-        self.area.lines().join("\n")
-    }
-    pub fn dirty(&self) -> bool {
-        self.text().trim_end() != self.saved.trim_end()
-    }
-    pub fn title(&self) -> String {
-        let name = self
-            .path
-            .as_ref()
-            .and_then(|p| p.file_name())
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "untitled".into());
-        if self.dirty() { format!("{name}*") } else { name }
-    }
-    /// Byte offset in `text()` of the cursor.
-    pub fn cursor_offset(&self) -> usize {
-        let tui_textarea::DataCursor(row, col) = self.area.cursor();
-        let lines = self.area.lines();
-        let mut off = 0;
-        for l in &lines[..row.min(lines.len())] {
-            off += l.len() + 1;
-        }
-        let line = lines.get(row).map(String::as_str).unwrap_or("");
-        off + line.char_indices().nth(col).map_or(line.len(), |(b, _)| b)
-    }
-    /// (row, char column) of a byte offset in `text()`.
-    pub fn position_of(&self, offset: usize) -> (usize, usize) {
-        let mut rest = offset;
-        for (i, l) in self.area.lines().iter().enumerate() {
-            if rest <= l.len() {
-                return (i, l[..rest.min(l.len())].chars().count());
-            }
-            rest -= l.len() + 1;
-        }
-        (self.area.lines().len().saturating_sub(1), 0)
-    }
-    /// The selected text, with its byte offset.
-    pub fn selection(&self) -> Option<(usize, String)> {
-        let ((r1, c1), (r2, c2)) = self.area.selection_range()?;
-        let lines = self.area.lines();
-        let byte = |r: usize, c: usize| {
-            let l = &lines[r];
-            l.char_indices().nth(c).map_or(l.len(), |(b, _)| b)
-        };
-        let mut start = 0;
-        for l in &lines[..r1] {
-            start += l.len() + 1;
-        }
-        start += byte(r1, c1);
-        let mut end = 0;
-        for l in &lines[..r2] {
-            end += l.len() + 1;
-        }
-        end += byte(r2, c2);
-        let text = self.text();
-        let sel = text.get(start..end)?.to_string();
-        if sel.trim().is_empty() { None } else { Some((start, sel)) }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -127,6 +51,8 @@ pub enum Prompt {
     Search(String),
     /// Search in the result grid.
     Find(String),
+    /// The table browser's filter (a WHERE condition).
+    BrowseFilter(String),
     Export {
         format: Format,
         path: String,
@@ -152,6 +78,7 @@ impl Prompt {
             Prompt::SaveAs(_) => "save as",
             Prompt::Search(_) => "search the editor",
             Prompt::Find(_) => "find in the results",
+            Prompt::BrowseFilter(_) => "filter rows where (empty: all)",
             Prompt::Export { .. } => "export to",
             Prompt::History { .. } => "history filter",
             Prompt::EditCell(_) => "new value (Ctrl+N: NULL)",
@@ -160,7 +87,12 @@ impl Prompt {
     }
     fn input(&mut self) -> &mut String {
         match self {
-            Prompt::Open(s) | Prompt::SaveAs(s) | Prompt::Search(s) | Prompt::Find(s) | Prompt::EditCell(s) => s,
+            Prompt::Open(s)
+            | Prompt::SaveAs(s)
+            | Prompt::Search(s)
+            | Prompt::Find(s)
+            | Prompt::BrowseFilter(s)
+            | Prompt::EditCell(s) => s,
             Prompt::Insert { input, .. } => input,
             Prompt::Export { path, .. } => path,
             Prompt::History { filter, .. } => filter,
@@ -236,6 +168,8 @@ pub enum Request {
     ResultSet,
     /// A message for the status line.
     Say(String),
+    /// Run the table browser's current page.
+    BrowseRun,
 }
 
 pub struct QueryPane {
@@ -277,6 +211,8 @@ pub struct QueryPane {
     /// The run's other result sets (the shown one is `result`, at `set_index` among them all).
     pub sets: Vec<ResultView>,
     pub set_index: usize,
+    /// The table being browsed, when the result is its page.
+    pub browse: Option<BrowseState>,
     /// The last search in the grid (`n`/`N` repeat it).
     pub last_find: Option<String>,
     /// The status message a failed statement left (cleared when a later one runs or succeeds).
@@ -334,6 +270,7 @@ impl Default for QueryPane {
             sets: Vec::new(),
             set_index: 0,
             last_find: None,
+            browse: None,
         }
     }
 }
@@ -360,11 +297,7 @@ impl QueryPane {
             .into_iter()
             .map(|d| {
                 let mut b = Buffer::new(&d.text, d.path.clone());
-                b.saved = d
-                    .path
-                    .as_deref()
-                    .and_then(|p| crate::core::fsutil::read_regular(p).ok())
-                    .unwrap_or_default();
+                b.saved = d.path.as_deref().and_then(|p| crate::core::fsutil::read_regular(p).ok()).unwrap_or_default();
                 b.area.move_cursor(CursorMove::Jump(
                     u16::try_from(d.row).unwrap_or(u16::MAX),
                     u16::try_from(d.col).unwrap_or(u16::MAX),
@@ -380,7 +313,11 @@ impl QueryPane {
 
     /// Tabs whose text differs from their file (untitled tabs are kept as drafts and are not counted).
     pub fn unsaved_files(&self) -> Vec<String> {
-        self.tabs.iter().filter(|b| b.path.is_some() && b.dirty()).map(|b| b.title().trim_end_matches('*').to_string()).collect()
+        self.tabs
+            .iter()
+            .filter(|b| b.path.is_some() && b.dirty())
+            .map(|b| b.title().trim_end_matches('*').to_string())
+            .collect()
     }
 
     /// How many result sets the last run returned.

@@ -137,7 +137,6 @@ impl ResultView {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,7 +67,24 @@ fn status_line<'a>(q: &QueryPane, theme: &Theme) -> Line<'a> {
         }
     }
     // Where the cursor is in the result, and which of the run's result sets this is.
-    if let Some(r) = q.result.as_ref().filter(|r| !r.is_empty())
+    if let Some(b) = q.browse.as_ref().filter(|_| !matches!(q.run, RunState::Running { .. })) {
+        let row = q.result.as_ref().map_or(0, |r| r.row);
+        let order = match &b.spec.order {
+            Some((c, desc)) => format!("by {c}{}", if *desc { " desc" } else { "" }),
+            None if b.spec.key.is_empty() => "no primary key".into(),
+            None => "key order".into(),
+        };
+        let filter = b.spec.filter.as_ref().map_or(String::new(), |f| format!(" · where {f}"));
+        s.push(Span::styled(
+            format!(
+                " {} · page {} · row {} · {order}{filter} ",
+                b.spec.table,
+                thousands(b.page() as u64 + 1),
+                thousands((b.first_row() + row + 1) as u64)
+            ),
+            theme.key(),
+        ));
+    } else if let Some(r) = q.result.as_ref().filter(|r| !r.is_empty())
         && !matches!(q.run, RunState::Running { .. })
     {
         s.push(Span::styled(
@@ -142,6 +159,9 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
 
     if let Some(e) = &q.error {
         let head = match &e.error.code {
+            // Line 0: not from the editor (the table browser's page).
+            Some(c) if e.line == 0 => format!("ERROR {c}: {}", e.error.message),
+            None if e.line == 0 => format!("ERROR: {}", e.error.message),
             Some(c) => format!("ERROR {c} (line {}): {}", e.line, e.error.message),
             None => format!("ERROR (line {}): {}", e.line, e.error.message),
         };
@@ -176,7 +196,9 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
             Span::styled(format!(" export as {format:?} (Tab: format) to: "), theme.key()),
             Span::styled(format!("{path}█"), theme.field_active()),
         ]),
-        Some(p @ (Prompt::Open(s) | Prompt::SaveAs(s) | Prompt::Search(s) | Prompt::Find(s))) => Line::from(vec![
+        Some(
+            p @ (Prompt::Open(s) | Prompt::SaveAs(s) | Prompt::Search(s) | Prompt::Find(s) | Prompt::BrowseFilter(s)),
+        ) => Line::from(vec![
             Span::styled(format!(" {}: ", p.label()), theme.key()),
             Span::styled(format!("{s}█"), theme.field_active()),
         ]),
@@ -215,6 +237,21 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
                     keymap::hint(Scope::QueryEditor, Command::Explain),
                     keymap::hint(Scope::QueryEditor, Command::Complete),
                     keymap::hint(Scope::QueryEditor, Command::Cancel),
+                ),
+                theme.dim(),
+            ),
+            Focus::Grid if q.browse.is_some() => Line::styled(
+                format!(
+                    " {}/{} pages · {} filter · {} sort · {} find · {} edit · {} delete · {} apply · {} editor",
+                    keymap::hint(Scope::QueryGrid, Command::PrevSet),
+                    keymap::hint(Scope::QueryGrid, Command::NextSet),
+                    keymap::hint(Scope::QueryGrid, Command::BrowseFilter),
+                    keymap::hint(Scope::QueryGrid, Command::Sort),
+                    keymap::hint(Scope::QueryGrid, Command::Find),
+                    keymap::hint(Scope::QueryGrid, Command::ChangeCell),
+                    keymap::hint(Scope::QueryGrid, Command::DeleteRow),
+                    keymap::hint(Scope::QueryGrid, Command::ApplyEdits),
+                    keymap::hint(Scope::QueryGrid, Command::Editor),
                 ),
                 theme.dim(),
             ),

@@ -57,10 +57,18 @@ pub enum Row {
 pub enum Request {
     None,
     Reload,
-    Count { schema: String, table: String },
+    Count {
+        schema: String,
+        table: String,
+    },
     Cancel(u64),
     Query(String),
+    /// Browse a table's rows in the query pane.
+    Browse(Box<crate::core::query::browse::Browse>),
 }
+
+/// Rows per page of the table browser.
+pub const BROWSE_PAGE: usize = 200;
 
 #[derive(Debug)]
 pub struct SchemaPane {
@@ -289,6 +297,29 @@ impl SchemaPane {
             Some(Command::PageUp) => self.move_by(-(self.page.get() as i64)),
             Some(Command::Top) => self.selected = 0,
             Some(Command::Bottom) => self.selected = n.saturating_sub(1),
+            Some(Command::Browse) => match self.rows.get(self.selected).copied() {
+                Some(Row::Table(si, ti)) => {
+                    if let Some(c) = &self.catalog {
+                        let (s, t) = (&c.schemas[si], &c.schemas[si].tables[ti]);
+                        return Request::Browse(Box::new(crate::core::query::browse::Browse {
+                            engine: c.engine,
+                            schema: s.name.clone(),
+                            table: t.name.clone(),
+                            key: t.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default(),
+                            filter: None,
+                            order: None,
+                            page_size: BROWSE_PAGE,
+                        }));
+                    }
+                }
+                Some(Row::Schema(si)) => {
+                    if !self.collapsed_schemas.remove(&si) {
+                        self.collapsed_schemas.insert(si);
+                    }
+                    self.rebuild();
+                }
+                _ => {}
+            },
             Some(Command::Expand) => match self.rows.get(self.selected).copied() {
                 Some(Row::Schema(si)) => {
                     if !self.collapsed_schemas.remove(&si) && key.code == KeyCode::Enter {
