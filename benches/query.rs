@@ -3,7 +3,9 @@
 //!    the engine's own client doing the same on the same server in the same run: `psql -o /dev/null`, `mariadb
 //!    --batch > /dev/null` (both hold the whole result before printing), `sqlite3 > /dev/null`. Each dbconsole run
 //!    is a child process, so its peak resident memory (VmHWM) is its own.
-//! 2. Drawing one 200×60 frame of the results grid over 1k, 100k and 1M rows.
+//! 2. The table browser's pages of that table: page 1, page 1,000 and the last page by keyset (what the browser
+//!    runs) beside the same pages by OFFSET.
+//! 3. Drawing one 200×60 frame of the results grid over 1k, 100k and 1M rows.
 //!
 //!   scripts/bench.sh query
 use std::process::{Command, Stdio};
@@ -299,8 +301,63 @@ fn main() {
             400
         );
     }
+    rt.block_on(browse_pages(&lite, db, &engines));
     cli_stream(&lite, db, &engines);
     frame_bench();
+}
+
+/// The table browser's page of 200 rows at page 1, 1,000 and 5,000 (the last) of the 1M-row table: by keyset (the
+/// browser) and by OFFSET (what a LIMIT/OFFSET pager does), median of 5, in one run.
+async fn browse_pages(lite: &std::path::Path, db: &str, engines: &str) {
+    use dbconsole::core::profile::Engine;
+    use dbconsole::core::query::browse::{Bound, Browse};
+    println!();
+    println!("table browser: one page of 200 rows of the {N}-row table, median of 5 (ms)");
+    println!("| engine   | page 1 | page 1,000 keyset | page 1,000 OFFSET | page 5,000 keyset | page 5,000 OFFSET | keyset 5,000 / page 1 |");
+    println!("|----------|--------|-------------------|-------------------|-------------------|-------------------|-----------------------|");
+    for (engine, e) in [("postgres", Engine::Postgres), ("mysql", Engine::Mysql), ("sqlite", Engine::Sqlite)] {
+        if !engines.contains(engine) {
+            continue;
+        }
+        let (url, pw) = match e {
+            Engine::Postgres => (format!("postgres://dbc@127.0.0.1:{}/{db}", env("DBC_TEST_PG_PORT")), Some(env("DBC_TEST_PG_PASSWORD"))),
+            Engine::Mysql => (format!("mysql://dbc@127.0.0.1:{}/{db}", env("DBC_TEST_MY_PORT")), Some(env("DBC_TEST_MY_PASSWORD"))),
+            Engine::Sqlite => (format!("sqlite:{}", lite.display()), None),
+        };
+        let pool = pool_for(&url, pw).await;
+        let mut s = Session::open(&pool).await.unwrap();
+        let b = Browse {
+            engine: e,
+            schema: if e == Engine::Mysql { db.to_string() } else if e == Engine::Sqlite { "main".into() } else { "public".into() },
+            table: "bench_rows".into(),
+            key: vec!["id".into()],
+            filter: None,
+            order: None,
+            page_size: 200,
+        };
+        let mut time = async |bound: Bound| {
+            let mut v = Vec::new();
+            for _ in 0..5 {
+                let mut hold = Hold { rows: Rows::default() };
+                let t = Instant::now();
+                s.run(&b.sql(&bound), &mut hold).await.unwrap();
+                v.push(t.elapsed().as_secs_f64() * 1000.0);
+                assert_eq!(hold.rows.len(), 200);
+            }
+            median(v)
+        };
+        let after = |page: i64| Bound::After(vec![(((page - 1) * 200).to_string(), true)]);
+        let first = time(Bound::Start).await;
+        let k1000 = time(after(1000)).await;
+        let o1000 = time(Bound::Offset(999 * 200)).await;
+        let k5000 = time(after(5000)).await;
+        let o5000 = time(Bound::Offset(4999 * 200)).await;
+        println!(
+            "| {engine:<8} | {first:>6.2} | {k1000:>17.2} | {o1000:>17.2} | {k5000:>17.2} | {o5000:>17.2} | {:>21.2} |",
+            k5000 / first
+        );
+        s.close().await;
+    }
 }
 
 /// `dbconsole query … --format csv > /dev/null`: the whole result streamed, peak RSS of that process (flat).

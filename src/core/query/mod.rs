@@ -7,6 +7,7 @@ pub mod notices;
 pub mod render;
 pub mod result;
 pub mod session;
+mod sqlite_fast;
 
 pub use result::{Column, Kind, RowBuf, Rows};
 pub use session::{Canceller, Flow, Outcome, QueryError, Session, Sink, TxnState};

@@ -414,7 +414,7 @@ impl Session {
         match &mut self.conn {
             Conn::Pg(c) => pump!(c, render::pg_columns, |r, _k: &[Kind], b| render::pg_row(r, b)),
             Conn::My(c) => pump!(c, render::mysql_columns, render::mysql_row),
-            Conn::Lite(c) => pump!(c, render::sqlite_columns, |r, _k: &[Kind], b| render::sqlite_row(r, b)),
+            Conn::Lite(c) => super::sqlite_fast::stream(c, sql, sink, &mut out).await?,
         }
         if out.stopped {
             // The rest of the result is not wanted: stop it on the server rather than drain it.

@@ -103,51 +103,8 @@ impl RawDb {
             row.clear();
             classes.clear();
             for i in 0..n as c_int {
-                // SAFETY: column index in range; pointers read before the next step.
-                unsafe {
-                    match ffi::sqlite3_column_type(st, i) {
-                        ffi::SQLITE_INTEGER => {
-                            use std::fmt::Write;
-                            let _ = write!(row.cell_text(), "{}", ffi::sqlite3_column_int64(st, i));
-                            row.end_cell();
-                            classes.push(Class::Int);
-                        }
-                        ffi::SQLITE_FLOAT => {
-                            crate::core::query::render::format_real(row.cell_text(), ffi::sqlite3_column_double(st, i));
-                            row.end_cell();
-                            classes.push(Class::Real);
-                        }
-                        ffi::SQLITE_TEXT => {
-                            let p = ffi::sqlite3_column_text(st, i);
-                            let len = ffi::sqlite3_column_bytes(st, i) as usize;
-                            let bytes = if p.is_null() { &[][..] } else { std::slice::from_raw_parts(p, len) };
-                            match std::str::from_utf8(bytes) {
-                                Ok(s) => {
-                                    row.push_str(s);
-                                    classes.push(Class::Text);
-                                }
-                                Err(_) => {
-                                    // Not UTF-8: carried as hex; a text target refuses it (reject file).
-                                    crate::core::query::render::hex_into(row.cell_text(), bytes);
-                                    row.end_cell();
-                                    classes.push(Class::BadText);
-                                }
-                            }
-                        }
-                        ffi::SQLITE_BLOB => {
-                            let p = ffi::sqlite3_column_blob(st, i) as *const u8;
-                            let len = ffi::sqlite3_column_bytes(st, i) as usize;
-                            let bytes = if p.is_null() { &[][..] } else { std::slice::from_raw_parts(p, len) };
-                            crate::core::query::render::hex_into(row.cell_text(), bytes);
-                            row.end_cell();
-                            classes.push(Class::Blob);
-                        }
-                        _ => {
-                            row.push_null();
-                            classes.push(Class::Null);
-                        }
-                    }
-                }
+                // SAFETY: the statement has a row and `i` is a column of it.
+                classes.push(unsafe { read_cell(st, i, &mut row) });
             }
             count += 1;
             if !f(&row, &classes) {
@@ -155,5 +112,59 @@ impl RawDb {
             }
         }
         Ok(count)
+    }
+}
+
+/// Appends column `i` of the current row of `st` to `row` (integers and reals as text that reads back the same,
+/// text as it is or as hex when it is not UTF-8, blobs as `\x` hex, NULL) and says its storage class.
+///
+/// # Safety
+/// `st` is a valid statement positioned on a row (the last `sqlite3_step` returned `SQLITE_ROW`) and `i` is one
+/// of its columns.
+pub(crate) unsafe fn read_cell(st: *mut ffi::sqlite3_stmt, i: c_int, row: &mut RowBuf) -> Class {
+    // SAFETY: as the caller promises.
+    unsafe {
+        match ffi::sqlite3_column_type(st, i) {
+            ffi::SQLITE_INTEGER => {
+                use std::fmt::Write;
+                let _ = write!(row.cell_text(), "{}", ffi::sqlite3_column_int64(st, i));
+                row.end_cell();
+                return Class::Int;
+            }
+            ffi::SQLITE_FLOAT => {
+                crate::core::query::render::format_real(row.cell_text(), ffi::sqlite3_column_double(st, i));
+                row.end_cell();
+                return Class::Real;
+            }
+            ffi::SQLITE_TEXT => {
+                let p = ffi::sqlite3_column_text(st, i);
+                let len = ffi::sqlite3_column_bytes(st, i) as usize;
+                let bytes = if p.is_null() { &[][..] } else { std::slice::from_raw_parts(p, len) };
+                match std::str::from_utf8(bytes) {
+                    Ok(s) => {
+                        row.push_str(s);
+                        return Class::Text;
+                    }
+                    Err(_) => {
+                        // Not UTF-8: carried as hex; a text target refuses it (reject file).
+                        crate::core::query::render::hex_into(row.cell_text(), bytes);
+                        row.end_cell();
+                        return Class::BadText;
+                    }
+                }
+            }
+            ffi::SQLITE_BLOB => {
+                let p = ffi::sqlite3_column_blob(st, i) as *const u8;
+                let len = ffi::sqlite3_column_bytes(st, i) as usize;
+                let bytes = if p.is_null() { &[][..] } else { std::slice::from_raw_parts(p, len) };
+                crate::core::query::render::hex_into(row.cell_text(), bytes);
+                row.end_cell();
+                return Class::Blob;
+            }
+            _ => {
+                row.push_null();
+                return Class::Null;
+            }
+        }
     }
 }

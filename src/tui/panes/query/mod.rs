@@ -4,6 +4,7 @@
 pub use crate::core::sql::complete;
 mod browse;
 pub mod editor;
+mod edits;
 pub mod grid;
 mod keys;
 pub mod result;
