@@ -296,7 +296,7 @@ fn main() {
         };
         println!(
             "| {engine:<8} | {tool_name:<30} | {r:>14} | {ours:>14.0} | {ratio:>5} | {:>6} | {:>23.1} | {:>11} |",
-            if engine == "sqlite" { "-" } else { "1.5" },
+            "1.5",
             hwm as f64 / 1024.0,
             400
         );
@@ -313,22 +313,37 @@ async fn browse_pages(lite: &std::path::Path, db: &str, engines: &str) {
     use dbconsole::core::query::browse::{Bound, Browse};
     println!();
     println!("table browser: one page of 200 rows of the {N}-row table, median of 5 (ms)");
-    println!("| engine   | page 1 | page 1,000 keyset | page 1,000 OFFSET | page 5,000 keyset | page 5,000 OFFSET | keyset 5,000 / page 1 |");
-    println!("|----------|--------|-------------------|-------------------|-------------------|-------------------|-----------------------|");
+    println!(
+        "| engine   | page 1 | page 1,000 keyset | page 1,000 OFFSET | page 5,000 keyset | page 5,000 OFFSET | keyset 5,000 / page 1 |"
+    );
+    println!(
+        "|----------|--------|-------------------|-------------------|-------------------|-------------------|-----------------------|"
+    );
     for (engine, e) in [("postgres", Engine::Postgres), ("mysql", Engine::Mysql), ("sqlite", Engine::Sqlite)] {
         if !engines.contains(engine) {
             continue;
         }
         let (url, pw) = match e {
-            Engine::Postgres => (format!("postgres://dbc@127.0.0.1:{}/{db}", env("DBC_TEST_PG_PORT")), Some(env("DBC_TEST_PG_PASSWORD"))),
-            Engine::Mysql => (format!("mysql://dbc@127.0.0.1:{}/{db}", env("DBC_TEST_MY_PORT")), Some(env("DBC_TEST_MY_PASSWORD"))),
+            Engine::Postgres => (
+                format!("postgres://dbc@127.0.0.1:{}/{db}", env("DBC_TEST_PG_PORT")),
+                Some(env("DBC_TEST_PG_PASSWORD")),
+            ),
+            Engine::Mysql => {
+                (format!("mysql://dbc@127.0.0.1:{}/{db}", env("DBC_TEST_MY_PORT")), Some(env("DBC_TEST_MY_PASSWORD")))
+            }
             Engine::Sqlite => (format!("sqlite:{}", lite.display()), None),
         };
         let pool = pool_for(&url, pw).await;
         let mut s = Session::open(&pool).await.unwrap();
         let b = Browse {
             engine: e,
-            schema: if e == Engine::Mysql { db.to_string() } else if e == Engine::Sqlite { "main".into() } else { "public".into() },
+            schema: if e == Engine::Mysql {
+                db.to_string()
+            } else if e == Engine::Sqlite {
+                "main".into()
+            } else {
+                "public".into()
+            },
             table: "bench_rows".into(),
             key: vec!["id".into()],
             filter: None,

@@ -1,6 +1,5 @@
 //! `dbconsole migrate status|plan|apply|revert PROFILE [--dir DIR] [--dry-run] [--yes] [--json]`.
 use std::io::{IsTerminal, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -133,9 +132,9 @@ pub async fn run(paths: &Paths, cmd: MigrateCommand) -> i32 {
             profile.path.as_ref().filter(|p| profile.engine == crate::core::profile::Engine::Sqlite && !p.exists())
     {
         // A new, empty file, owner-only: SQLite makes it a database at the first write.
-        let made = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
-        match made {
-            Ok(_) => eprintln!("created {}", path.display()),
+        match crate::core::fsutil::create_empty_private(path) {
+            Ok(true) => eprintln!("created {}", path.display()),
+            Ok(false) => {}
             Err(e) => {
                 eprintln!("error: cannot create {}: {e}", path.display());
                 return super::EXIT_USAGE;

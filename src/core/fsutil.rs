@@ -139,6 +139,20 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Makes an empty file at `path`, mode 0600, when nothing is there (true when it made one). SQLite makes an
+/// empty file a database at its first write (`migrate apply --create`, the form's "Create file").
+pub fn create_empty_private(path: &Path) -> std::io::Result<bool> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    match opts.open(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// An exclusive lock on a file's `<name>.lock` sibling, held until dropped (closing the file releases it).
 #[derive(Debug)]
 pub struct FileLock {

@@ -354,3 +354,116 @@ fn the_browser_in_the_real_binary() {
     ]);
     assert_eq!(stdout(&o), "email\nchanged@example.com\n", "{}", stderr(&o));
 }
+
+/// The schema diff writes a column rename as RENAME COLUMN when it is certain (one column gone and one new with
+/// the same type and constraints), keeping the data and the index on it; when it is not (two of a kind), it stays
+/// DROP + ADD and the lint flags the data loss. On each engine.
+#[tokio::test]
+async fn the_diff_writes_a_likely_rename_as_rename_column() {
+    use dbconsole::core::catalog::{self, diff};
+    use dbconsole::core::engine::DbPool;
+    use dbconsole::core::migrate;
+    use dbconsole::core::profile::Engine;
+    use sqlx::Row;
+    let tmp = tempfile::tempdir().unwrap();
+    for engine in [Engine::Sqlite, Engine::Postgres, Engine::Mysql] {
+        let (desired_pool, desired_db, current_pool, current_db) = match engine {
+            Engine::Sqlite => {
+                let (a, b) = (tmp.path().join("a.db"), tmp.path().join("b.db"));
+                (
+                    crate::catalog::sqlite_pool(&a).await,
+                    a.display().to_string(),
+                    crate::catalog::sqlite_pool(&b).await,
+                    b.display().to_string(),
+                )
+            }
+            Engine::Postgres => {
+                let (a, b) = (crate::catalog::new_pg_db().await, crate::catalog::new_pg_db().await);
+                (crate::catalog::pg_pool(&a).await, a, crate::catalog::pg_pool(&b).await, b)
+            }
+            Engine::Mysql => {
+                let (a, b) = (crate::catalog::new_my_db().await, crate::catalog::new_my_db().await);
+                (crate::catalog::my_pool(&a).await, a, crate::catalog::my_pool(&b).await, b)
+            }
+        };
+        crate::catalog::exec(
+            &current_pool,
+            "CREATE TABLE people (id INT PRIMARY KEY, email VARCHAR(80) NOT NULL, a INT, b INT);
+             CREATE INDEX people_email ON people (email);
+             INSERT INTO people VALUES (1, 'ada@example.com', 1, 2), (2, 'é@example.com', 3, 4);",
+        )
+        .await;
+        crate::catalog::exec(
+            &desired_pool,
+            "CREATE TABLE people (id INT PRIMARY KEY, mail VARCHAR(80) NOT NULL, c INT, d INT);
+             CREATE INDEX people_email ON people (mail);",
+        )
+        .await;
+        let only = |db: &str| if engine == Engine::Mysql { Some(db.to_string()) } else { None };
+        let desired =
+            catalog::introspect(&desired_pool, &desired_db, only(&desired_db).as_deref(), |_| {}).await.unwrap();
+        let current =
+            catalog::introspect(&current_pool, &current_db, only(&current_db).as_deref(), |_| {}).await.unwrap();
+        let script = diff::migration(&desired, &current);
+        let sql = script.sql("test");
+        assert!(sql.to_uppercase().contains("RENAME COLUMN") && sql.contains("mail"), "{engine}: {sql}");
+        assert!(sql.contains("NOTE: people.email → mail is written as a rename"), "{engine}: {sql}");
+        assert!(!sql.contains("DROP COLUMN \"email\"") && !sql.contains("DROP COLUMN `email`"), "{engine}: {sql}");
+        let dir = tmp.path().join(format!("m-{engine}"));
+        migrate::write_new(&dir, 1, "schema diff", &sql).unwrap();
+        let folder = migrate::load(&dir, engine).unwrap();
+        let plan = migrate::status(&current_pool, &folder).await.unwrap();
+        let findings = migrate::lint_pending(&current_pool, &folder, &plan).await.unwrap();
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+        // Two of a kind (a, b gone; c, d new) is not read as renames: dropped, which the lint (or, for a SQLite
+        // rebuild, a note) says loses data.
+        if engine == Engine::Sqlite {
+            assert!(sql.contains("NOTE: people is rebuilt without a, b: their data is lost"), "{sql}");
+        } else {
+            assert!(rules.contains(&"drop-column"), "{engine}: {rules:?}\n{sql}");
+        }
+        let mut events = |_e: migrate::Event| {};
+        let r = migrate::apply(&current_pool, &folder, &migrate::Options::default(), &mut events).await.unwrap();
+        assert!(r.failure.is_none(), "{engine}: {:?}\n{sql}", r.failure);
+        let q = "SELECT mail FROM people ORDER BY id";
+        let mails: Vec<String> = match &current_pool {
+            DbPool::Postgres(p) => sqlx::query(q).fetch_all(p).await.unwrap().iter().map(|r| r.get(0)).collect(),
+            DbPool::Mysql(p) => sqlx::query(q).fetch_all(p).await.unwrap().iter().map(|r| r.get(0)).collect(),
+            DbPool::Sqlite(p) => sqlx::query(q).fetch_all(p).await.unwrap().iter().map(|r| r.get(0)).collect(),
+        };
+        assert_eq!(mails, ["ada@example.com", "é@example.com"], "{engine}: the renamed column kept its data");
+        desired_pool.close().await;
+        current_pool.close().await;
+    }
+}
+
+/// The profile form's "Create file" for SQLite: off, a missing file stays missing; on, saving makes it (empty,
+/// owner-only) and the profile connects.
+#[test]
+fn the_form_creates_a_new_sqlite_file_when_asked() {
+    let sb = Sandbox::new();
+    let db = sb.dir.path().join("new ✓.db");
+    let t = Tmux::start(&sb, "createfile", 220, 30);
+    t.wait_for("connected");
+    t.keys(&["a"]);
+    t.wait_for("New profile");
+    t.text("newlite");
+    t.keys(&["Tab", "Left"]);
+    t.wait_for("SQLite file");
+    t.keys(&["Tab"]);
+    t.text(db.to_str().unwrap());
+    t.keys(&["Tab"]);
+    t.wait_for("[ ] no: it must exist");
+    t.keys(&["Right"]);
+    t.wait_for("[x] if missing");
+    t.keys(&["F2"]);
+    let screen = t.wait_for("saved profile `newlite`");
+    assert!(screen.contains("and created"), "{screen}");
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0);
+    t.wait_for("newlite");
+    t.keys(&["q"]);
+    wait_exit(&t);
+    let o = sb.run(&["profile", "test", "newlite"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+}

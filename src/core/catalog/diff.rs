@@ -87,6 +87,42 @@ fn fk_sig(f: &ForeignKey) -> String {
     format!("{:?} {} {:?} {:?} {:?}", f.columns, f.referenced_table, f.referenced_columns, f.on_delete, f.on_update)
 }
 
+/// Columns that look renamed: gone from `c`, new in `d`, with the same type, nullability, default and the rest —
+/// paired only when each side has exactly one match (anything less certain stays DROP + ADD, which the lint
+/// flags as data loss).
+fn renamed_columns(d: &Table, c: &Table) -> Vec<(String, String)> {
+    let gone: Vec<&Column> = c.columns.iter().filter(|x| !d.columns.iter().any(|y| y.name == x.name)).collect();
+    let new: Vec<&Column> = d.columns.iter().filter(|x| !c.columns.iter().any(|y| y.name == x.name)).collect();
+    let mut out = Vec::new();
+    for g in &gone {
+        let matches: Vec<&&Column> = new.iter().filter(|n| col_sig(n) == col_sig(g)).collect();
+        if let [n] = matches.as_slice()
+            && gone.iter().filter(|x| col_sig(x) == col_sig(n)).count() == 1
+        {
+            out.push((g.name.clone(), n.name.clone()));
+        }
+    }
+    out
+}
+
+/// `c` as it is after the renames: the column and every key, index and foreign key naming it.
+fn with_renames(c: &Table, renames: &[(String, String)]) -> Table {
+    let mut t = c.clone();
+    let to = |n: &mut String| {
+        if let Some((_, new)) = renames.iter().find(|(old, _)| old == n) {
+            *n = new.clone();
+        }
+    };
+    t.columns.iter_mut().for_each(|x| to(&mut x.name));
+    if let Some(pk) = &mut t.primary_key {
+        pk.columns.iter_mut().for_each(to);
+    }
+    t.unique_constraints.iter_mut().for_each(|k| k.columns.iter_mut().for_each(to));
+    t.indexes.iter_mut().for_each(|i| i.parts.iter_mut().filter_map(|p| p.column.as_mut()).for_each(to));
+    t.foreign_keys.iter_mut().for_each(|f| f.columns.iter_mut().for_each(to));
+    t
+}
+
 /// The statements that turn `current` into `desired`. Both catalogs must be of the engine the script is for.
 pub fn migration(desired: &Catalog, current: &Catalog) -> DiffScript {
     let e = current.engine;
@@ -149,6 +185,27 @@ pub fn migration(desired: &Catalog, current: &Catalog) -> DiffScript {
         for (name, d) in &dt {
             match ct.get(name) {
                 Some(c) if c.kind == d.kind => {
+                    let renames = if d.kind.is_view() { Vec::new() } else { renamed_columns(d, c) };
+                    let renamed;
+                    let c = if renames.is_empty() {
+                        *c
+                    } else {
+                        for (old, new) in &renames {
+                            alters.push(format!(
+                                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                                q(name),
+                                ident(e, old),
+                                ident(e, new)
+                            ));
+                            out.notes.push(format!(
+                                "{name}.{old} → {new} is written as a rename (same type and constraints, one column gone \
+                                 and one new); if it is not one, replace it with DROP COLUMN + ADD COLUMN (the old \
+                                 column's data is then lost)"
+                            ));
+                        }
+                        renamed = with_renames(c, &renames);
+                        &renamed
+                    };
                     if d.kind.is_view() {
                         let same = normalize(d.definition.as_deref()) == normalize(c.definition.as_deref());
                         if !same {
@@ -159,6 +216,16 @@ pub fn migration(desired: &Catalog, current: &Catalog) -> DiffScript {
                     }
                     if e == Engine::Sqlite {
                         if sqlite_needs_rebuild(d, c) {
+                            let lost: Vec<&str> = c
+                                .columns
+                                .iter()
+                                .filter(|x| !d.columns.iter().any(|y| y.name == x.name))
+                                .map(|x| x.name.as_str())
+                                .collect();
+                            if !lost.is_empty() {
+                                out.notes
+                                    .push(format!("{name} is rebuilt without {}: their data is lost", lost.join(", ")));
+                            }
                             rebuilds.extend(sqlite_rebuild(&schema, d, c));
                         } else {
                             // Only added nullable (or defaulted) columns and index changes.

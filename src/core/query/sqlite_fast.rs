@@ -90,7 +90,11 @@ pub(super) async fn stream<S: Sink>(
                 let name = unsafe { ffi::sqlite3_column_name(st.0, i) };
                 let decl = unsafe { ffi::sqlite3_column_decltype(st.0, i) };
                 let text = |p: *const c_char| {
-                    if p.is_null() { String::new() } else { unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned() }
+                    if p.is_null() {
+                        String::new()
+                    } else {
+                        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+                    }
                 };
                 (text(name), text(decl))
             })
@@ -99,7 +103,11 @@ pub(super) async fn stream<S: Sink>(
             let cols = names
                 .iter()
                 .zip(kinds)
-                .map(|((name, decl), k)| Column { name: name.clone(), type_name: decl.clone(), kind: k.unwrap_or(Kind::Text) })
+                .map(|((name, decl), k)| Column {
+                    name: name.clone(),
+                    type_name: decl.clone(),
+                    kind: k.unwrap_or(Kind::Text),
+                })
                 .collect();
             sink.columns(cols);
         };

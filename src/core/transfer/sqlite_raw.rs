@@ -129,12 +129,12 @@ pub(crate) unsafe fn read_cell(st: *mut ffi::sqlite3_stmt, i: c_int, row: &mut R
                 use std::fmt::Write;
                 let _ = write!(row.cell_text(), "{}", ffi::sqlite3_column_int64(st, i));
                 row.end_cell();
-                return Class::Int;
+                Class::Int
             }
             ffi::SQLITE_FLOAT => {
                 crate::core::query::render::format_real(row.cell_text(), ffi::sqlite3_column_double(st, i));
                 row.end_cell();
-                return Class::Real;
+                Class::Real
             }
             ffi::SQLITE_TEXT => {
                 let p = ffi::sqlite3_column_text(st, i);
@@ -143,13 +143,13 @@ pub(crate) unsafe fn read_cell(st: *mut ffi::sqlite3_stmt, i: c_int, row: &mut R
                 match std::str::from_utf8(bytes) {
                     Ok(s) => {
                         row.push_str(s);
-                        return Class::Text;
+                        Class::Text
                     }
                     Err(_) => {
                         // Not UTF-8: carried as hex; a text target refuses it (reject file).
                         crate::core::query::render::hex_into(row.cell_text(), bytes);
                         row.end_cell();
-                        return Class::BadText;
+                        Class::BadText
                     }
                 }
             }
@@ -159,11 +159,11 @@ pub(crate) unsafe fn read_cell(st: *mut ffi::sqlite3_stmt, i: c_int, row: &mut R
                 let bytes = if p.is_null() { &[][..] } else { std::slice::from_raw_parts(p, len) };
                 crate::core::query::render::hex_into(row.cell_text(), bytes);
                 row.end_cell();
-                return Class::Blob;
+                Class::Blob
             }
             _ => {
                 row.push_null();
-                return Class::Null;
+                Class::Null
             }
         }
     }

@@ -244,7 +244,7 @@ impl App {
                     self.form = None;
                     vec![]
                 }
-                FormOutcome::Save { profile, replacing } => {
+                FormOutcome::Save { profile, replacing, create_file } => {
                     if self.set.broken {
                         // Not TOML, or not a regular file (a FIFO, a device): the problem says which.
                         let why = self.set.problems.first().map_or_else(String::new, |p| format!(": {}", p.message));
@@ -257,7 +257,7 @@ impl App {
                     self.form = None;
                     let name = profile.name.clone();
                     self.found.retain(|f| f.name != name);
-                    vec![Effect::SaveProfile { profile, replacing }]
+                    vec![Effect::SaveProfile { profile, replacing, create_file }]
                 }
             };
         }

@@ -38,6 +38,8 @@ pub enum Effect {
     SaveProfile {
         profile: Box<Profile>,
         replacing: Option<String>,
+        /// SQLite: make the file (empty, owner-only) when it is not there.
+        create_file: bool,
     },
     RemoveProfile {
         name: String,
@@ -220,7 +222,9 @@ impl Runner {
             }
             E::TestProfile { job, profile, password } => profiles::test(self, job, *profile, password),
             E::Connect { job, profile, password } => profiles::connect(self, job, *profile, password),
-            E::SaveProfile { profile, replacing } => profiles::save(self, *profile, replacing),
+            E::SaveProfile { profile, replacing, create_file } => {
+                profiles::save(self, *profile, replacing, create_file)
+            }
             E::RemoveProfile { name } => profiles::remove(self, name),
             E::ReloadProfiles => profiles::reload(self),
             E::Discover => profiles::discover(self),

@@ -79,12 +79,25 @@ pub(super) fn connect(r: &Runner, job: JobId, profile: Profile, remembered: Opti
     });
 }
 
-pub(super) fn save(r: &Runner, profile: Profile, replacing: Option<String>) {
+pub(super) fn save(r: &Runner, profile: Profile, replacing: Option<String>, create_file: bool) {
     let path = r.profiles_file.clone();
     r.spawn_blocking(move |tx| {
-        let result = profile::file::save_profile(&path, &profile, replacing.as_deref())
-            .map(|_| format!("saved profile `{}` to {}", profile.name, path.display()))
-            .map_err(|e| e.to_string());
+        let created = match profile.path.as_deref().filter(|_| create_file) {
+            Some(db) => crate::core::fsutil::create_empty_private(db).map_err(|e| format!("{}: {e}", db.display())),
+            None => Ok(false),
+        };
+        let result = created.and_then(|made| {
+            profile::file::save_profile(&path, &profile, replacing.as_deref())
+                .map(|_| {
+                    let made = profile
+                        .path
+                        .as_ref()
+                        .filter(|_| made)
+                        .map_or(String::new(), |p| format!(" and created {} (owner-only)", p.display()));
+                    format!("saved profile `{}` to {}{made}", profile.name, path.display())
+                })
+                .map_err(|e| e.to_string())
+        });
         let _ = tx.send(Action::Profiles(ProfilesMsg::Saved { result }));
         let _ = tx.send(Action::Profiles(ProfilesMsg::Loaded(Box::new(profile::file::load(&path)))));
     });

@@ -10,6 +10,8 @@ pub enum Field {
     Database,
     User,
     Path,
+    /// SQLite: make the file when it is not there (owner-only), on save.
+    CreateFile,
     Environment,
     ReadOnly,
     PasswordSource,
@@ -35,6 +37,7 @@ impl Field {
             Field::Database => "Database",
             Field::User => "User",
             Field::Path => "SQLite file",
+            Field::CreateFile => "Create file",
             Field::Environment => "Environment",
             Field::ReadOnly => "Read-only",
             Field::PasswordSource => "Password from",
@@ -53,7 +56,13 @@ impl Field {
     pub(super) fn is_text(self) -> bool {
         !matches!(
             self,
-            Field::Engine | Field::Environment | Field::ReadOnly | Field::PasswordSource | Field::TlsMode | Field::Save
+            Field::Engine
+                | Field::CreateFile
+                | Field::Environment
+                | Field::ReadOnly
+                | Field::PasswordSource
+                | Field::TlsMode
+                | Field::Save
         )
     }
 }

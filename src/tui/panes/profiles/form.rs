@@ -21,7 +21,12 @@ pub enum FormMode {
 pub enum FormOutcome {
     Continue,
     Cancel,
-    Save { profile: Box<Profile>, replacing: Option<String> },
+    /// `create_file`: a SQLite file that is not there is made (empty, owner-only) before the profile is saved.
+    Save {
+        profile: Box<Profile>,
+        replacing: Option<String>,
+        create_file: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -31,6 +36,8 @@ pub struct ProfileForm {
     pub engine: Engine,
     pub environment: Environment,
     pub read_only: bool,
+    /// SQLite: create the file on save when it is missing.
+    pub create_file: bool,
     pub password_kind: PasswordKind,
     pub tls_mode: Option<TlsMode>,
     /// A plain password the profile already stores (the user wrote it into the file); kept, never shown.
@@ -49,6 +56,7 @@ impl ProfileForm {
             engine: Engine::Postgres,
             environment: Environment::Development,
             read_only: false,
+            create_file: false,
             password_kind: PasswordKind::Ask,
             tls_mode: None,
             keep_plain: None,
@@ -125,6 +133,9 @@ impl ProfileForm {
             Field::Engine => self.engine.as_str().into(),
             Field::Environment => self.environment.as_str().into(),
             Field::ReadOnly => if self.read_only { "yes" } else { "no" }.into(),
+            Field::CreateFile => {
+                if self.create_file { "[x] if missing (empty, owner-only)" } else { "[ ] no: it must exist" }.into()
+            }
             Field::PasswordSource => {
                 if self.password_kind == PasswordKind::Plain {
                     "plain (stored in the file; kept as is)".into()
@@ -146,7 +157,7 @@ impl ProfileForm {
     pub fn visible(&self) -> Vec<Field> {
         let mut v = vec![Field::Name, Field::Engine];
         if self.engine == Engine::Sqlite {
-            v.extend([Field::Path, Field::Environment, Field::ReadOnly]);
+            v.extend([Field::Path, Field::CreateFile, Field::Environment, Field::ReadOnly]);
         } else {
             v.push(Field::Url);
             if !self.has_url() {
@@ -195,6 +206,7 @@ impl ProfileForm {
             }
             Field::Environment => self.environment = step(&Environment::ALL, self.environment, forward),
             Field::ReadOnly => self.read_only = !self.read_only,
+            Field::CreateFile => self.create_file = !self.create_file,
             Field::PasswordSource => {
                 // A plain password is never chosen here: only kept when the user wrote one into the file.
                 let sources: Vec<PasswordKind> =
@@ -258,6 +270,7 @@ impl ProfileForm {
                     FormMode::Edit { original } => Some(original.clone()),
                     FormMode::Add => None,
                 },
+                create_file: self.create_file && self.engine == Engine::Sqlite,
             },
             None => {
                 // Jump to the first field with a problem.
@@ -444,11 +457,12 @@ mod tests {
         f.handle_key(&key(KeyCode::Backspace));
         assert!(!f.errors.contains_key(&Field::Port));
         match f.handle_key(&key(KeyCode::F(2))) {
-            FormOutcome::Save { profile, replacing } => {
+            FormOutcome::Save { profile, replacing, create_file } => {
                 assert_eq!(profile.name, "prod2");
                 assert_eq!(profile.port, 7000);
                 assert_eq!(profile.engine, Engine::Mysql);
                 assert!(replacing.is_none());
+                assert!(!create_file, "only for SQLite");
             }
             _ => panic!("expected save"),
         }
