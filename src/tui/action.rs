@@ -52,9 +52,29 @@ pub enum ProfilesMsg {
 
 #[derive(Debug)]
 pub enum SchemaMsg {
-    Stage { job: JobId, stage: String },
-    Loaded { job: JobId, profile: String, result: Result<Box<Catalog>, String>, elapsed: std::time::Duration },
-    RowCount { job: JobId, schema: String, table: String, result: Result<(i64, f64), String> },
+    Stage {
+        job: JobId,
+        stage: String,
+    },
+    /// The names of the tables and views, read before the rest (a large catalog lists at once).
+    Names {
+        job: JobId,
+        profile: String,
+        catalog: Box<Catalog>,
+        elapsed: std::time::Duration,
+    },
+    Loaded {
+        job: JobId,
+        profile: String,
+        result: Result<Box<Catalog>, String>,
+        elapsed: std::time::Duration,
+    },
+    RowCount {
+        job: JobId,
+        schema: String,
+        table: String,
+        result: Result<(i64, f64), String>,
+    },
 }
 
 #[derive(Debug)]

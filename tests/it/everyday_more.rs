@@ -467,3 +467,106 @@ fn the_form_creates_a_new_sqlite_file_when_asked() {
     let o = sb.run(&["profile", "test", "newlite"]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
 }
+
+/// The names the schema pane lists first are the full catalog's, in the same order, on each engine; in the pane
+/// they show at once (details say the rest is being read; browsing waits for the key), and the full catalog
+/// replaces them keeping the selected table.
+#[tokio::test]
+async fn names_first_then_the_full_catalog() {
+    use dbconsole::core::catalog;
+    use dbconsole::core::profile::{Engine, Profile, ProfileSet};
+    use dbconsole::tui::action::{Action, SchemaMsg};
+    use dbconsole::tui::app::{App, ConnState, PaneId, Session};
+    let tmp = tempfile::tempdir().unwrap();
+    let lite = crate::catalog::sqlite_pool(&tmp.path().join("n.db")).await;
+    let pg_db = crate::catalog::new_pg_db().await;
+    let pg = crate::catalog::pg_pool(&pg_db).await;
+    let my_db = crate::catalog::new_my_db().await;
+    let my = crate::catalog::my_pool(&my_db).await;
+    let ddl = "CREATE TABLE zeta (id INT PRIMARY KEY); CREATE TABLE \"Ünï code\" (id INT); CREATE TABLE alpha (id INT); \
+               CREATE VIEW v_alpha AS SELECT id FROM alpha;";
+    for (engine, pool, db) in
+        [(Engine::Sqlite, &lite, "n.db"), (Engine::Postgres, &pg, pg_db.as_str()), (Engine::Mysql, &my, my_db.as_str())]
+    {
+        let ddl = if engine == Engine::Mysql { ddl.replace('"', "`") } else { ddl.to_string() };
+        crate::catalog::exec(pool, &ddl).await;
+        if engine == Engine::Postgres {
+            crate::catalog::exec(pool, "CREATE SCHEMA empty_one").await;
+        }
+        let names = catalog::names(pool, db, Some(db)).await.unwrap();
+        let full = catalog::introspect(pool, db, Some(db), |_| {}).await.unwrap();
+        let shape = |c: &catalog::Catalog| {
+            c.schemas
+                .iter()
+                .map(|s| (s.name.clone(), s.tables.iter().map(|t| (t.name.clone(), t.kind)).collect::<Vec<_>>()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shape(&names), shape(&full), "{engine}");
+        assert!(names.schemas.iter().flat_map(|s| &s.tables).all(|t| t.columns.is_empty()));
+        assert_eq!(names.table_count(), 4, "{engine}");
+    }
+    // In the pane.
+    let p = Profile::sqlite("n", tmp.path().join("n.db"));
+    let set = ProfileSet { profiles: vec![p.clone()], ..Default::default() };
+    let mut app = App::new(dbconsole::tui::theme::Theme::default(), set, None);
+    app.session = Some(Session { profile: p.clone(), state: ConnState::Connected("connected".into()) });
+    app.pane = PaneId::Schema;
+    key(&mut app, crossterm::event::KeyCode::Char('r'));
+    let dbconsole::tui::panes::schema::Load::Loading { job, .. } = app.schema.load else { panic!("not loading") };
+    let names = catalog::names(&lite, "n.db", None).await.unwrap();
+    app.update(Action::Schema(SchemaMsg::Names {
+        job,
+        profile: "n".into(),
+        catalog: Box::new(names),
+        elapsed: std::time::Duration::from_millis(3),
+    }));
+    key(&mut app, crossterm::event::KeyCode::Down);
+    key(&mut app, crossterm::event::KeyCode::Down);
+    let text = format!("{}", screen(&app, 100, 24).backend());
+    assert!(text.contains("4 table(s)/view(s) listed in 3 ms") && text.contains("being read"), "{text}");
+    let selected = app.schema.selected_table_name();
+    assert!(key(&mut app, crossterm::event::KeyCode::Enter).is_empty(), "browsing waits for the primary key");
+    assert!(app.message.as_ref().unwrap().1.contains("still being read"));
+    let full = catalog::introspect(&lite, "n.db", None, |_| {}).await.unwrap();
+    app.update(Action::Schema(SchemaMsg::Loaded {
+        job,
+        profile: "n".into(),
+        result: Ok(Box::new(full)),
+        elapsed: std::time::Duration::from_millis(9),
+    }));
+    assert_eq!(app.schema.selected_table_name(), selected, "the same table stays selected");
+    let text = format!("{}", screen(&app, 100, 24).backend());
+    assert!(!text.contains("indexes are being read") && text.contains("name type null"), "{text}");
+    lite.close().await;
+    pg.close().await;
+    my.close().await;
+}
+
+/// A URL typed without a password takes PGPASSWORD / MYSQL_PWD from the environment, as psql and mysql do (then
+/// .pgpass, then asks); a saved profile does not (its password source says where its password is).
+#[test]
+fn a_url_without_a_password_takes_the_clients_environment_variable() {
+    let sb = Sandbox::new();
+    let pg = format!("postgres://dbc@127.0.0.1:{}/dbc", pg_port());
+    let my = format!("mysql://dbc@127.0.0.1:{}/dbc", my_port());
+    for (url, var, pw) in
+        [(&pg, "PGPASSWORD", env("DBC_TEST_PG_PASSWORD")), (&my, "MYSQL_PWD", env("DBC_TEST_MY_PASSWORD"))]
+    {
+        let o =
+            sb.cmd().env(var, &pw).args(["query", url, "-e", "SELECT 1 AS one", "--format", "csv"]).output().unwrap();
+        assert_eq!(stdout(&o), "one\n1\n", "{var}: {}", stderr(&o));
+        let o = sb.cmd().env(var, "wrong").args(["query", url, "-e", "SELECT 1"]).output().unwrap();
+        assert!(!o.status.success() && !stderr(&o).contains("wrong"), "{}", stderr(&o));
+    }
+    sb.write_profiles(&format!(
+        "[profiles.saved]\nengine = \"postgres\"\nhost = \"127.0.0.1\"\nport = {}\ndatabase = \"dbc\"\nuser = \"dbc\"\npassword_source = \"pgpass\"\n",
+        pg_port()
+    ));
+    let o = sb
+        .cmd()
+        .env("PGPASSWORD", env("DBC_TEST_PG_PASSWORD"))
+        .args(["query", "saved", "-e", "SELECT 1"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "a saved pgpass profile does not read PGPASSWORD: {}", stdout(&o));
+}

@@ -61,6 +61,16 @@ pub async fn introspect(
     }
 }
 
+/// The schemas and the names and kinds of their tables and views, without columns, keys or indexes: what the
+/// schema pane lists first while `introspect` reads the rest (one quick query per engine).
+pub async fn names(pool: &DbPool, database: &str, only_schema: Option<&str>) -> Result<Catalog, CatalogError> {
+    match pool {
+        DbPool::Postgres(p) => postgres::names(&mut *p.acquire().await?).await,
+        DbPool::Mysql(p) => mysql::names(p, only_schema).await,
+        DbPool::Sqlite(p) => sqlite::names(&mut *p.acquire().await?, database).await,
+    }
+}
+
 /// SQLite only: reads the catalog from the CREATE texts or from the pragmas alone (tests compare the two).
 pub async fn introspect_sqlite(
     pool: &sqlx::SqlitePool,

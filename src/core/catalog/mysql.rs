@@ -491,3 +491,49 @@ async fn dictionary_foreign_keys(
     out.sort_by(|a, b| (&a.schema, &a.table, &a.key.name).cmp(&(&b.schema, &b.table, &b.key.name)));
     Ok(Some(out))
 }
+
+/// Schemas and the names and kinds of their tables and views, nothing else (information_schema answers names
+/// without opening every table's definition).
+pub async fn names(pool: &MySqlPool, only_schema: Option<&str>) -> Result<Catalog, CatalogError> {
+    let head = sqlx::query("SELECT CAST(VERSION() AS CHAR), CAST(DATABASE() AS CHAR)").fetch_one(pool).await?;
+    let only = only_schema.map(str::to_string).or(opt(&head, 1)?);
+    let filter = |col: &str| match &only {
+        Some(_) => format!("{col} = ?"),
+        None => format!("{col} NOT IN {SYSTEM}"),
+    };
+    let schema_rows = fetch(
+        pool,
+        format!("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE {} ORDER BY 1", filter("SCHEMA_NAME")),
+        &only,
+    )
+    .await?;
+    let mut schemas: Vec<Schema> = schema_rows
+        .iter()
+        .map(|r| Ok(Schema { name: text(r, 0)?, ..Default::default() }))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let rows = fetch(
+        pool,
+        format!(
+            "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE {} ORDER BY 1, 2",
+            filter("TABLE_SCHEMA")
+        ),
+        &only,
+    )
+    .await?;
+    for r in &rows {
+        let (schema, name, kind) = (text(r, 0)?, text(r, 1)?, text(r, 2)?);
+        let kind = if kind == "VIEW" { TableKind::View } else { TableKind::Table };
+        if let Some(s) = schemas.iter_mut().find(|s| s.name == schema) {
+            s.tables.push(Table::new(&name, kind));
+        }
+    }
+    Ok(Catalog {
+        engine: crate::core::profile::Engine::Mysql,
+        server_version: text(&head, 0)?,
+        database: only.unwrap_or_default(),
+        schemas,
+        extensions: Vec::new(),
+        foreign_keys_enforced: None,
+        warnings: Vec::new(),
+    })
+}

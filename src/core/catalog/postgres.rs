@@ -467,3 +467,48 @@ pub fn strip_outer_parens(s: &str) -> String {
     }
     t.to_string()
 }
+
+/// Schemas and the names and kinds of their tables and views, nothing else: one quick query, so a large catalog
+/// lists at once while the full read goes on.
+pub async fn names(conn: &mut PgConnection) -> Result<Catalog, CatalogError> {
+    let head =
+        sqlx::query("SELECT current_setting('server_version'), current_database()::text").fetch_one(&mut *conn).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT n.nspname::text, c.relname::text, c.relkind::text FROM pg_namespace n \
+         LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
+           AND NOT c.relispartition AND {} \
+         WHERE {USER_SCHEMAS} AND {} ORDER BY 1, 2",
+        not_extension_member("pg_class", "c.oid"),
+        not_extension_member("pg_namespace", "n.oid")
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut schemas: Vec<Schema> = Vec::new();
+    for r in rows {
+        let schema: String = r.try_get(0)?;
+        if schemas.last().is_none_or(|s| s.name != schema) {
+            schemas.push(Schema { name: schema, ..Default::default() });
+        }
+        let (Some(name), Some(kind)) = (r.try_get::<Option<String>, _>(1)?, r.try_get::<Option<String>, _>(2)?) else {
+            continue;
+        };
+        let kind = match kind.as_str() {
+            "v" => TableKind::View,
+            "m" => TableKind::MaterializedView,
+            "f" => TableKind::ForeignTable,
+            _ => TableKind::Table,
+        };
+        if let Some(s) = schemas.last_mut() {
+            s.tables.push(Table::new(&name, kind));
+        }
+    }
+    Ok(Catalog {
+        engine: crate::core::profile::Engine::Postgres,
+        server_version: head.try_get(0)?,
+        database: head.try_get(1)?,
+        schemas,
+        extensions: Vec::new(),
+        foreign_keys_enforced: None,
+        warnings: Vec::new(),
+    })
+}

@@ -549,3 +549,28 @@ fn view_body(sql: &str) -> Option<&str> {
     let at = *sqltext::find_keyword(sql, "AS", 0).first()?;
     Some(sql[at + 2..].trim().trim_end_matches(';').trim())
 }
+
+/// The names and kinds of the tables and views, nothing else.
+pub async fn names(conn: &mut SqliteConnection, database: &str) -> Result<Catalog, CatalogError> {
+    let version: String = sqlx::query("SELECT sqlite_version()").fetch_one(&mut *conn).await?.try_get(0)?;
+    let objects: Vec<(String, String)> = json_rows(
+        conn,
+        "type, name",
+        "sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+        None,
+    )
+    .await?;
+    let tables = objects
+        .into_iter()
+        .map(|(kind, name)| Table::new(&name, if kind == "view" { TableKind::View } else { TableKind::Table }))
+        .collect();
+    Ok(Catalog {
+        engine: crate::core::profile::Engine::Sqlite,
+        server_version: version,
+        database: database.to_string(),
+        schemas: vec![Schema { name: "main".into(), tables, ..Default::default() }],
+        extensions: Vec::new(),
+        foreign_keys_enforced: None,
+        warnings: Vec::new(),
+    })
+}

@@ -32,6 +32,20 @@ pub fn resolve(profile: &Profile, remembered: Option<&SecretString>) -> Result<R
     if let Some(pw) = remembered {
         return Ok(Resolved::Password(pw.clone()));
     }
+    // A URL typed on the command line without a password: as psql and mysql do, the client's environment
+    // variable first (PGPASSWORD, MYSQL_PWD), then .pgpass, then ask. Saved profiles name their source instead.
+    if profile.origin == super::Origin::AdHoc
+        && matches!(profile.password, PasswordSource::Pgpass | PasswordSource::Ask)
+    {
+        let var = match profile.engine {
+            super::Engine::Postgres => Some("PGPASSWORD"),
+            super::Engine::Mysql => Some("MYSQL_PWD"),
+            super::Engine::Sqlite => None,
+        };
+        if let Some(v) = var.and_then(|v| std::env::var(v).ok()).filter(|v| !v.is_empty()) {
+            return Ok(Resolved::Password(SecretString::from(v)));
+        }
+    }
     match &profile.password {
         PasswordSource::None => Ok(Resolved::NoPassword { note: None }),
         PasswordSource::Plain(pw) => Ok(Resolved::Password(pw.clone())),

@@ -30,11 +30,25 @@ impl App {
                     *st = stage;
                 }
             }
+            SchemaMsg::Names { job, profile, catalog, elapsed } => {
+                // Only while this read runs, and not over a full catalog of the same profile (a refresh keeps
+                // showing the complete one until the new one is read).
+                let fresh = self.schema.profile.as_deref() != Some(profile.as_str()) || self.schema.catalog.is_none();
+                if matches!(self.schema.load, Load::Loading { job: j, .. } if j == job) && fresh {
+                    let n = catalog.table_count();
+                    self.schema.set_catalog(&profile, *catalog, elapsed);
+                    self.schema.names_only = Some((n, elapsed));
+                    self.schema.load = Load::Loading { job, stage: "columns, keys and indexes".into() };
+                }
+            }
             SchemaMsg::Loaded { job, profile, result, elapsed } => {
                 if matches!(self.schema.load, Load::Loading { job: j, .. } if j == job) {
                     match result {
                         Ok(c) => self.schema.set_catalog(&profile, *c, elapsed),
-                        Err(e) => self.schema.load = Load::Failed { message: e },
+                        Err(e) => {
+                            self.schema.load = Load::Failed { message: e };
+                            self.schema.names_only = None;
+                        }
                     }
                 }
             }
@@ -83,6 +97,10 @@ impl App {
             Request::Query(sql) => {
                 self.query.open_text(&sql, None);
                 self.pane = PaneId::Query;
+                vec![]
+            }
+            Request::Browse(_) if self.schema.names_only.is_some() => {
+                self.info(Level::Info, "the table's primary key is still being read: Enter again in a moment");
                 vec![]
             }
             Request::Browse(spec) => {

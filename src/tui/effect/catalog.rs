@@ -10,6 +10,16 @@ pub(super) fn load(r: &Runner, job: JobId, profile: Profile) {
         let result = match pool {
             None => Err("not connected: connect the profile first".to_string()),
             Some(pool) => {
+                let (db, only) = (profile.database_name(), profile.database.clone());
+                // Names first: the tree lists them while columns, keys and indexes are read.
+                if let Ok(names) = crate::core::catalog::names(&pool, &db, only.as_deref()).await {
+                    let _ = tx.send(Action::Schema(SchemaMsg::Names {
+                        job,
+                        profile: profile.name.clone(),
+                        catalog: Box::new(names),
+                        elapsed: started.elapsed(),
+                    }));
+                }
                 let tx2 = tx.clone();
                 let stage = move |stage: &str| {
                     let _ = tx2.send(Action::Schema(SchemaMsg::Stage { job, stage: stage.to_string() }));

@@ -90,12 +90,15 @@ pub struct SchemaPane {
     pub rows: Vec<Row>,
     /// Height of the tree area at the last draw (for paging).
     pub page: std::cell::Cell<usize>,
+    /// Only the names are read so far: how many, and how long that took.
+    pub names_only: Option<(usize, Duration)>,
 }
 
 impl Default for SchemaPane {
     fn default() -> Self {
         SchemaPane {
             load: Load::Idle,
+            names_only: None,
             catalog: None,
             profile: None,
             expanded: HashSet::new(),
@@ -163,6 +166,7 @@ impl SchemaPane {
             self.expanded.retain(|(s, t)| c.schemas.get(*s).is_some_and(|x| *t < x.tables.len()));
         }
         self.catalog = Some(Arc::new(catalog));
+        self.names_only = None;
         self.profile = Some(profile.to_string());
         self.load = Load::Loaded { elapsed };
         self.rebuild();

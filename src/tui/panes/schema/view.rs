@@ -71,7 +71,13 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &SchemaPane, theme: &Theme, c
             },
             theme.dim(),
         ),
-        (Load::Loading { stage, .. }, _) => Line::styled(format!("Reading the catalog… {stage}"), theme.warn()),
+        (Load::Loading { stage, .. }, _) => match pane.names_only {
+            Some((n, t)) => Line::styled(
+                format!("{} table(s)/view(s) listed in {} ms · reading {stage}…", human(n as i64), t.as_millis()),
+                theme.warn(),
+            ),
+            None => Line::styled(format!("Reading the catalog… {stage}"), theme.warn()),
+        },
         (Load::Failed { message }, _) => Line::from(vec![
             Span::styled(format!("Could not read the catalog: {message} "), theme.field_error()),
             Span::styled(format!("{} retry", keymap::hint(Scope::Schema, Command::Refresh)), theme.key()),
@@ -190,6 +196,14 @@ fn render_detail(frame: &mut Frame, area: Rect, pane: &SchemaPane, c: &Catalog, 
     };
     let s = &c.schemas[si];
     let t = &s.tables[ti];
+    if pane.names_only.is_some() {
+        let lines = vec![
+            Line::styled(format!("{} {}.{}", t.kind.as_str(), s.name, t.name), theme.title()),
+            Line::styled("Its columns, keys and indexes are being read…", theme.dim()),
+        ];
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        return;
+    }
     let mut lines: Vec<Line> = Vec::new();
     let mut head = format!("{} {}.{}", t.kind.as_str(), s.name, t.name);
     if let Some(r) = t.row_estimate {
