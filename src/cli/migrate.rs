@@ -141,7 +141,8 @@ pub async fn run(paths: &Paths, cmd: MigrateCommand) -> i32 {
             }
         }
     }
-    let pool = match super::connect(paths, &profile).await {
+    // Migrations take a session-level lock: the direct connection when the profile has one (not a pooler).
+    let pool = match super::connect(paths, &profile.session_profile()).await {
         Ok(p) => p,
         Err(code) => return code,
     };

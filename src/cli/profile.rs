@@ -42,6 +42,10 @@ pub enum ProfileCommand {
         /// Add what was found to the profiles file (names already taken are skipped).
         #[arg(long)]
         write: bool,
+        /// Also read this .env file (an app's DATABASE_URL / DIRECT_URL, POSTGRES_PRISMA_URL /
+        /// POSTGRES_URL_NON_POOLING); its values win over the environment's.
+        #[arg(long, value_name = "FILE")]
+        env_file: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -53,6 +57,9 @@ pub struct AddArgs {
     /// A connection URL instead of the separate fields (no password in it: use --password-source).
     #[arg(long)]
     pub url: Option<String>,
+    /// A direct URL beside a pooled --url (Prisma's directUrl): migrations and transfers connect there.
+    #[arg(long)]
+    pub direct_url: Option<String>,
     #[arg(long, value_parser = ["postgres", "postgresql", "mysql", "mariadb", "sqlite"])]
     pub engine: Option<String>,
     #[arg(long)]
@@ -156,7 +163,7 @@ pub async fn run(paths: &Paths, cmd: ProfileCommand) -> i32 {
             }
         },
         ProfileCommand::Add(args) => add(&set, *args),
-        ProfileCommand::Import { write, json } => import(&set, write, json),
+        ProfileCommand::Import { write, env_file, json } => import(&set, write, env_file.as_deref(), json),
         ProfileCommand::Test { profile, json, timeout } => {
             let mut p = match super::resolve_target(&set, &profile) {
                 Ok(p) => p,
@@ -196,6 +203,10 @@ fn usage(msg: &str) -> i32 {
 }
 
 fn print_report(r: &TestReport) {
+    if let Some(d) = &r.direct {
+        println!("  pooled     {}", r.target);
+        println!("  direct     {} (migrations, transfers, sync)", d.target);
+    }
     if r.ok {
         println!("OK: {}", r.message);
         if let Some(db) = &r.current_database {
@@ -249,6 +260,7 @@ pub fn report_json(r: &TestReport) -> serde_json::Value {
         "steps": r.steps,
         "total_ms": r.total_ms,
         "exit_code": r.exit_code(),
+        "direct": r.direct.as_deref().map(report_json),
     })
 }
 
@@ -287,8 +299,8 @@ fn add(set: &prof::ProfileSet, a: AddArgs) -> i32 {
     if set.taken(&a.name) {
         return usage(&format!("profile `{}` already exists in {}", a.name, set.path.display()));
     }
-    if let Some(u) = &a.url
-        && prof::url::url_has_password(u)
+    if let Some(u) = a.url.as_ref().into_iter().chain(a.direct_url.as_ref()).find(|u| prof::url::url_has_password(u))
+        && !u.is_empty()
     {
         return usage(
             "the URL contains a password; dbconsole does not write a password given on the command line into the \
@@ -342,6 +354,7 @@ fn add(set: &prof::ProfileSet, a: AddArgs) -> i32 {
         tls: (tls != RawTls::default()).then_some(tls),
         pool: (pool != RawPool::default()).then_some(pool),
         migrations: a.migrations,
+        direct_url: a.direct_url,
     };
     let profile = match raw.into_profile(&a.name, Origin::File { line: 0 }) {
         Ok(p) => p,
@@ -359,8 +372,14 @@ fn add(set: &prof::ProfileSet, a: AddArgs) -> i32 {
     }
 }
 
-fn import(set: &prof::ProfileSet, write: bool, json: bool) -> i32 {
-    let env = std::env::vars().collect();
+fn import(set: &prof::ProfileSet, write: bool, env_file: Option<&std::path::Path>, json: bool) -> i32 {
+    let mut env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    if let Some(f) = env_file {
+        match crate::core::fsutil::read_regular(f) {
+            Ok(text) => env.extend(prof::import::parse_dotenv(&text)),
+            Err(e) => return usage(&format!("--env-file {}: {e}", f.display())),
+        }
+    }
     let found = prof::import::discover(&env);
     let mut out = Vec::new();
     let mut code = 0;

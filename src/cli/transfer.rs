@@ -103,7 +103,8 @@ async fn open(paths: &Paths, name: &str) -> Result<Side, i32> {
         eprintln!("error: {e}");
         super::EXIT_USAGE
     })?;
-    let pool = super::connect(paths, &profile).await?;
+    // A transfer holds sessions (transactions per batch, server-side cursors): the direct connection if any.
+    let pool = super::connect(paths, &profile.session_profile()).await?;
     Ok(Side { profile, pool, label: plan_label(name) })
 }
 

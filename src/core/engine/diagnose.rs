@@ -2,7 +2,7 @@
 //! extensions), and on failure a classified diagnosis with what to check.
 use std::time::{Duration, Instant};
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use sqlx::{Connection, Row};
 
@@ -78,6 +78,8 @@ pub struct TestReport {
     pub role_privileges: Option<String>,
     pub steps: Vec<StepReport>,
     pub total_ms: f64,
+    /// The direct connection's own test, when the profile has one beside a pooled URL.
+    pub direct: Option<Box<TestReport>>,
 }
 
 impl TestReport {
@@ -101,6 +103,7 @@ impl TestReport {
             role_privileges: None,
             steps: Vec::new(),
             total_ms: 0.0,
+            direct: None,
         }
     }
 
@@ -177,11 +180,43 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Runs the connection test. `on_step` sees each step as it finishes (the TUI shows them live).
+/// Tests the profile step by step; a profile with a direct URL beside its pooled one has both tested, the direct
+/// one's steps marked `direct ·`, and fails when either does.
 pub async fn test_connection(
     p: &Profile,
     password: Option<&SecretString>,
-    on_step: impl FnMut(&StepReport),
+    mut on_step: impl FnMut(&StepReport),
 ) -> TestReport {
+    let mut report = test_one(p, password, &mut on_step).await;
+    if let Some(d) = &p.direct {
+        let own = match &d.password {
+            crate::core::profile::PasswordSource::Plain(pw) if !matches!(&p.password, crate::core::profile::PasswordSource::Plain(x) if x.expose_secret() == pw.expose_secret()) => {
+                Some(pw.clone())
+            }
+            _ => None,
+        };
+        let pw = own.as_ref().or(password);
+        let direct = test_one(d, pw, &mut |s: &StepReport| {
+            let mut s = s.clone();
+            s.detail = format!("direct · {}", s.detail);
+            on_step(&s);
+        })
+        .await;
+        if report.ok && !direct.ok {
+            report.ok = false;
+            report.class = direct.class;
+            report.message = format!("direct connection ({}): {}", d.target(), direct.message);
+            report.hint = direct.hint.clone();
+        } else if report.ok {
+            report.message = format!("pooled: {} · direct ({}): {}", report.message, d.target(), direct.message);
+        }
+        report.total_ms += direct.total_ms;
+        report.direct = Some(Box::new(direct));
+    }
+    report
+}
+
+async fn test_one(p: &Profile, password: Option<&SecretString>, on_step: impl FnMut(&StepReport)) -> TestReport {
     let started = Instant::now();
     let mut report = TestReport::new(p);
     {

@@ -17,17 +17,36 @@ pub struct Found {
 /// Everything importable, from the given environment (a map, so tests need not touch the process environment).
 pub fn discover(env: &BTreeMap<String, String>) -> Vec<Found> {
     let mut out = Vec::new();
-    if let Some(url) = env.get("DATABASE_URL") {
-        let profile = super::url::parse_url(url).map(|mut p| {
-            p.name = "env-database-url".into();
+    // A pooled URL and the direct one beside it, as Prisma (directUrl) and Vercel/Supabase/Neon set them.
+    for (pooled, direct, name) in [
+        ("DATABASE_URL", "DIRECT_URL", "env-database-url"),
+        ("POSTGRES_PRISMA_URL", "POSTGRES_URL_NON_POOLING", "env-postgres-prisma-url"),
+    ] {
+        let Some(url) = env.get(pooled).filter(|u| !u.trim().is_empty()) else { continue };
+        let source = match env.get(direct) {
+            Some(_) => format!("{pooled} + {direct}"),
+            None => pooled.to_string(),
+        };
+        let profile = super::url::parse_url(url).and_then(|mut p| {
+            p.name = name.into();
             // The URL's password stays in the environment: read it from there at connect time.
             if matches!(p.password, PasswordSource::Plain(_)) {
                 p.password = PasswordSource::Ask;
             }
-            p.origin = Origin::Imported("DATABASE_URL".into());
-            p
+            p.origin = Origin::Imported(source.clone());
+            if let Some(du) = env.get(direct).filter(|u| !u.trim().is_empty()) {
+                let mut d = super::url::parse_url(du).map_err(|e| format!("{direct}: {e}"))?;
+                if d.engine != p.engine {
+                    return Err(format!("{direct} is a {} URL and {pooled} a {} one", d.engine, p.engine));
+                }
+                d.name = p.name.clone();
+                d.origin = p.origin.clone();
+                d.password = p.password.clone();
+                p.direct = Some(Box::new(d));
+            }
+            Ok(p)
         });
-        out.push(Found { source: "DATABASE_URL".into(), profile });
+        out.push(Found { source, profile });
     }
     if ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE"].iter().any(|k| env.contains_key(*k)) {
         out.push(Found { source: "PG* environment variables".into(), profile: from_pg_env(env) });
@@ -50,6 +69,36 @@ pub fn discover(env: &BTreeMap<String, String>) -> Vec<Found> {
             let source = format!("{} [client]", path.display());
             out.push(Found { source: source.clone(), profile: from_mycnf(client, &source) });
         }
+    }
+    out
+}
+
+/// The variables of a `.env` file (`KEY=value`, `export KEY=value`, single or double quotes, `#` comments), as
+/// the apps that read it (dotenv) take them. Lines that are not assignments are skipped.
+pub fn parse_dotenv(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((k, v)) = line.split_once('=') else { continue };
+        let k = k.trim();
+        if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let v = v.trim();
+        let value = if let Some(rest) = v.strip_prefix('"') {
+            let inner = rest.rsplit_once('"').map_or(rest, |(a, _)| a);
+            inner.replace("\\n", "\n").replace("\\\"", "\"")
+        } else if let Some(rest) = v.strip_prefix('\'') {
+            rest.rsplit_once('\'').map_or(rest, |(a, _)| a).to_string()
+        } else {
+            // An unquoted value ends at ` #` (a comment).
+            v.split(" #").next().unwrap_or("").trim().to_string()
+        };
+        out.insert(k.to_string(), value);
     }
     out
 }
@@ -235,5 +284,44 @@ mod tests {
         let my = found.iter().find_map(|f| f.profile.as_ref().ok().filter(|p| p.name == "mycnf-client")).unwrap();
         assert_eq!((my.engine, my.port, my.user.as_deref()), (Engine::Mysql, 3307, Some("root")));
         assert!(matches!(my.password, PasswordSource::MyCnf));
+    }
+
+    #[test]
+    fn pooled_and_direct_pairs_and_dotenv() {
+        let text = "# app settings\n\u{feff}export DATABASE_URL=\"postgresql://u:s3cret@pool.example:6543/app?pgbouncer=true\"\n\
+                    DIRECT_URL='postgresql://u:s3cret@db.example:5432/app' \n\
+                    POSTGRES_PRISMA_URL=postgres://v@pooler:6543/v?pgbouncer=true # pooled\n\
+                    POSTGRES_URL_NON_POOLING=postgres://v@direct:5432/v\n\
+                    not an assignment\nBAD-KEY=x\nEMPTY=\n";
+        let env = parse_dotenv(text);
+        assert_eq!(env["DIRECT_URL"], "postgresql://u:s3cret@db.example:5432/app");
+        assert_eq!(env["POSTGRES_PRISMA_URL"], "postgres://v@pooler:6543/v?pgbouncer=true");
+        assert_eq!(env["EMPTY"], "");
+        assert!(!env.contains_key("BAD-KEY"));
+        let found = discover(&env);
+        let a = found.iter().find(|f| f.source == "DATABASE_URL + DIRECT_URL").unwrap().profile.as_ref().unwrap();
+        assert!(a.pooler && a.host == "pool.example" && a.port == 6543);
+        let d = a.direct.as_ref().unwrap();
+        assert_eq!((d.host.as_str(), d.port, d.pooler), ("db.example", 5432, false));
+        assert!(
+            matches!(a.password, PasswordSource::Ask) && matches!(d.password, PasswordSource::Ask),
+            "no password copied"
+        );
+        let b = found.iter().find(|f| f.source.starts_with("POSTGRES_PRISMA_URL")).unwrap().profile.as_ref().unwrap();
+        assert_eq!(b.direct.as_ref().unwrap().host, "direct");
+        // A direct URL of another engine is refused, naming it.
+        let env = BTreeMap::from([
+            ("DATABASE_URL".to_string(), "postgres://a@h/db".to_string()),
+            ("DIRECT_URL".to_string(), "mysql://a@h/db".to_string()),
+        ]);
+        let f = discover(&env);
+        assert!(f[0].profile.as_ref().unwrap_err().contains("DIRECT_URL"), "{:?}", f[0].profile);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn dotenv_never_panics(s in "\\PC{0,200}") {
+            let _ = parse_dotenv(&s);
+        }
     }
 }

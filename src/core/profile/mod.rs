@@ -309,6 +309,10 @@ pub struct Profile {
     pub pooler: bool,
     /// URL options that only matter to another client, ignored (said once when the profile is used).
     pub notes: Vec<String>,
+    /// The direct connection beside a pooled `url` (Prisma's `directUrl`; `direct_url` in the file): what needs a
+    /// session of its own — migrations (advisory locks), transfers, sync — connects here; queries and the schema
+    /// pane use the pooled one.
+    pub direct: Option<Box<Profile>>,
 }
 
 impl Profile {
@@ -382,6 +386,20 @@ impl Profile {
             server_params: Vec::new(),
             pooler: false,
             notes: Vec::new(),
+            direct: None,
+        }
+    }
+
+    /// The profile to use for work that needs a session of its own (migrations, transfers, sync): the direct
+    /// connection when there is one (named `NAME-direct`, so that its pool is kept apart), else this one.
+    pub fn session_profile(&self) -> Profile {
+        match &self.direct {
+            Some(d) => {
+                let mut d = (**d).clone();
+                d.name = format!("{}-direct", self.name);
+                d
+            }
+            None => self.clone(),
         }
     }
 }

@@ -75,6 +75,9 @@ pub struct RawProfile {
     pub pool: Option<RawPool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub migrations: Option<String>,
+    /// A direct connection beside a pooled `url` (Prisma's directUrl): sessions, locks, transfers go there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direct_url: Option<String>,
 }
 
 fn non_empty(s: &Option<String>) -> Option<String> {
@@ -222,6 +225,29 @@ impl RawProfile {
         if p.engine == Engine::Sqlite && !matches!(p.password, PasswordSource::None) {
             return Err(FieldError::new("password_source", "a SQLite database has no password"));
         }
+        if let Some(du) = non_empty(&self.direct_url) {
+            let mut d = super::url::parse_url(&du).map_err(|m| FieldError::new("direct_url", m))?;
+            if d.engine != p.engine || d.engine == Engine::Sqlite {
+                return Err(FieldError::new(
+                    "direct_url",
+                    format!(
+                        "a {} URL beside a {} profile: the direct URL must reach the same server",
+                        d.engine, p.engine
+                    ),
+                ));
+            }
+            d.name = p.name.clone();
+            d.origin = p.origin.clone();
+            d.environment = p.environment;
+            d.read_only = p.read_only;
+            d.migrations = p.migrations.clone();
+            d.pool = p.pool.clone();
+            // Its own password when its URL holds one; else the profile's.
+            if !matches!(d.password, PasswordSource::Plain(_)) {
+                d.password = p.password.clone();
+            }
+            p.direct = Some(Box::new(d));
+        }
         Ok(p)
     }
 
@@ -249,6 +275,17 @@ impl RawProfile {
             r.read_only = Some(true);
         }
         r.migrations = p.migrations.as_ref().map(|m| m.display().to_string());
+        if let Some(d) = &p.direct {
+            let url = d.url.clone().unwrap_or_default();
+            r.direct_url = Some(match (&d.password, &p.password) {
+                // A password that differs from the profile's came from the direct URL itself: keep it there.
+                (PasswordSource::Plain(dp), PasswordSource::Plain(pp)) if dp.expose_secret() == pp.expose_secret() => {
+                    url
+                }
+                (PasswordSource::Plain(dp), _) => super::url::with_password(&url, dp.expose_secret()),
+                _ => url,
+            });
+        }
         let url_holds_password = p.url.is_some();
         match &p.password {
             PasswordSource::None if p.engine == Engine::Sqlite => {}
@@ -292,7 +329,9 @@ impl RawProfile {
 
     /// True when this table holds a plain-text password (in `password` or inside the URL).
     pub fn has_plain_password(&self) -> bool {
-        self.password.is_some() || self.url.as_deref().is_some_and(super::url::url_has_password)
+        self.password.is_some()
+            || self.url.as_deref().is_some_and(super::url::url_has_password)
+            || self.direct_url.as_deref().is_some_and(super::url::url_has_password)
     }
 }
 

@@ -10,7 +10,7 @@ use crate::tui::action::{Action, JobId, MigrationsMsg};
 use crate::tui::panes::migrations::RunKind;
 
 pub(super) fn plan(r: &Runner, job: JobId, profile: Profile) {
-    let (tx, pool) = (r.tx.clone(), r.pool(&profile.name));
+    let (tx, pool) = (r.tx.clone(), r.session_pool(&profile));
     r.spawn_job(job, async move {
         let result = match pool {
             None => Err("not connected: connect the profile first".to_string()),
@@ -21,7 +21,7 @@ pub(super) fn plan(r: &Runner, job: JobId, profile: Profile) {
 }
 
 pub(super) fn run(r: &Runner, job: JobId, profile: Profile, kind: RunKind, up_to: Option<i64>) {
-    let (tx, pool) = (r.tx.clone(), r.pool(&profile.name));
+    let (tx, pool) = (r.tx.clone(), r.session_pool(&profile));
     r.spawn_job(job, async move {
         let tx2 = tx.clone();
         let mut on_event = move |event: migrate::Event| {
@@ -46,7 +46,7 @@ pub(super) fn run(r: &Runner, job: JobId, profile: Profile, kind: RunKind, up_to
 }
 
 pub(super) fn diff(r: &Runner, job: JobId, from: Profile, from_password: Option<SecretString>, to: Profile) {
-    let (tx, pools, to_pool) = (r.tx.clone(), r.pools.clone(), r.pool(&to.name));
+    let (tx, pools, to_pool) = (r.tx.clone(), r.pools.clone(), r.session_pool(&to));
     r.spawn_job(job, async move {
         let result = async {
             let to_pool = to_pool.ok_or("not connected: connect the profile first".to_string())?;

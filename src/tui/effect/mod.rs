@@ -200,6 +200,12 @@ impl Runner {
         self.pools.lock().ok().and_then(|m| m.get(profile).cloned())
     }
 
+    /// The pool for work that needs a session of its own: the direct connection's when the profile has one
+    /// (opened beside the pooled one at connect), else the profile's.
+    fn session_pool(&self, profile: &crate::core::profile::Profile) -> Option<DbPool> {
+        self.pool(&profile.session_profile().name)
+    }
+
     fn store(&self) -> (Arc<tokio::sync::OnceCell<Option<crate::core::store::Store>>>, PathBuf) {
         (self.store.clone(), self.state_db.clone())
     }

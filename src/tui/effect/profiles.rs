@@ -66,15 +66,47 @@ pub(super) fn connect(r: &Runner, job: JobId, profile: Profile, remembered: Opti
             Err(Some(e)) => return send(Err(e)),
             Ok(pw) => pw,
         };
-        let result = engine::connect_pool(&profile, pw.as_ref()).await.map(|pool| {
-            let engine = pool.engine();
+        let keep = |key: String, pool: crate::core::engine::DbPool| {
             if let Ok(mut map) = pools.lock()
-                && let Some(old) = map.insert(name.clone(), pool)
+                && let Some(old) = map.insert(key, pool)
             {
                 tokio::spawn(async move { old.close().await });
             }
-            format!("connected to {} ({engine})", profile.target())
-        });
+        };
+        let result = match engine::connect_pool(&profile, pw.as_ref()).await {
+            Err(e) => Err(e),
+            Ok(pool) => {
+                let engine = pool.engine();
+                keep(name.clone(), pool);
+                let mut said = format!("connected to {} ({engine})", profile.target());
+                // The direct connection beside a pooled URL: opened now, with the same password unless its URL
+                // has its own, for migrations and transfers.
+                if profile.direct.is_some() {
+                    let direct = profile.session_profile();
+                    let own = matches!(&direct.password, crate::core::profile::PasswordSource::Plain(_));
+                    let dpw = if own {
+                        crate::core::profile::password::resolve(&direct, None).ok().and_then(|r| match r {
+                            crate::core::profile::password::Resolved::Password(p) => Some(p),
+                            _ => None,
+                        })
+                    } else {
+                        pw.clone()
+                    };
+                    match engine::connect_pool(&direct, dpw.as_ref()).await {
+                        Ok(dpool) => {
+                            keep(direct.name.clone(), dpool);
+                            said.push_str(&format!(" · direct {}", direct.target()));
+                        }
+                        Err(e) => said.push_str(&format!(
+                            " · the direct connection ({}) failed: {}; migrations and transfers wait for it",
+                            direct.target(),
+                            e.message
+                        )),
+                    }
+                }
+                Ok(said)
+            }
+        };
         send(result);
     });
 }

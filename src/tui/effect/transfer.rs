@@ -39,7 +39,11 @@ async fn endpoints(
     to: &Profile,
     to_password: Option<SecretString>,
 ) -> Result<(DbPool, DbPool), String> {
-    Ok((pool_of(pools, from, None).await?, pool_of(pools, to, to_password).await?))
+    // Both sides' direct connections when they have one: a transfer holds sessions.
+    Ok((
+        pool_of(pools, &from.session_profile(), None).await?,
+        pool_of(pools, &to.session_profile(), to_password).await?,
+    ))
 }
 
 pub(super) fn plan(r: &Runner, job: JobId, from: Profile, to: Profile, to_password: Option<SecretString>) {
