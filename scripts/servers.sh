@@ -5,6 +5,7 @@
 
 DBC_PG_PORT=${DBC_PG_PORT:-55432}
 DBC_MY_PORT=${DBC_MY_PORT:-33306}
+DBC_PGB_PORT=${DBC_PGB_PORT:-56432}
 
 _need_root_or_sudo() { if [ "$(id -u)" -ne 0 ]; then echo "sudo"; fi; }
 
@@ -24,6 +25,7 @@ _install_missing() {
   [ -n "$PG_BIN" ] || pkgs+=(postgresql)
   command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || pkgs+=(mariadb-server mariadb-client)
   command -v tmux >/dev/null 2>&1 || pkgs+=(tmux)
+  command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || pkgs+=(pgbouncer)
   command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
   command -v psql >/dev/null 2>&1 || pkgs+=(postgresql-client)
   if [ ${#pkgs[@]} -gt 0 ]; then
@@ -75,6 +77,7 @@ CREATE ROLE dbc LOGIN SUPERUSER PASSWORD 'dbc-pg-secret-4417';
 CREATE DATABASE dbc OWNER dbc;
 CREATE ROLE dbc_tls_only LOGIN PASSWORD 'dbc-tls-secret-9931';
 CREATE ROLE dbc_limited LOGIN PASSWORD 'dbc-limited-secret-2208';
+CREATE ROLE dbc_pool LOGIN PASSWORD 'dbc-pool-secret-6650';
 CREATE DATABASE dbc_restricted;
 REVOKE CONNECT ON DATABASE dbc_restricted FROM PUBLIC;
 SQL
@@ -105,8 +108,42 @@ CREATE USER 'dbc_limited'@'%' IDENTIFIED BY 'dbc-mylimited-secret-5120';
 SQL
 }
 
+# PgBouncer in transaction mode in front of the test PostgreSQL (the pooled URL of a Prisma/Supabase setup).
+_start_pgbouncer() {
+  local d=$DBC_TEST_DIR/pgb
+  local bin; bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+  mkdir -p "$d"; chown postgres "$d" 2>/dev/null || true
+  printf '"dbc_pool" "dbc-pool-secret-6650"\n"dbc" "dbc-pg-secret-4417"\n' > "$d/userlist.txt"
+  cat > "$d/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$DBC_PG_PORT
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $DBC_PGB_PORT
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $d/userlist.txt
+pool_mode = transaction
+max_client_conn = 200
+default_pool_size = 10
+ignore_startup_parameters = extra_float_digits,options,search_path
+logfile = $d/pgbouncer.log
+pidfile = $d/pgbouncer.pid
+INI
+  chown postgres "$d"/* 2>/dev/null || true
+  chmod 600 "$d/userlist.txt"
+  _as postgres "$bin" -d "$d/pgbouncer.ini" >/dev/null 2>&1 || { echo "servers.sh: pgbouncer did not start" >&2; cat "$d/pgbouncer.log" >&2; return 1; }
+  local i
+  for i in $(seq 1 40); do
+    [ -s "$d/pgbouncer.pid" ] && (echo > /dev/tcp/127.0.0.1/"$DBC_PGB_PORT") 2>/dev/null && break
+    sleep 0.25
+  done
+  DBC_PGB_PID=$(cat "$d/pgbouncer.pid" 2>/dev/null)
+}
+
 servers_stop() {
   set +e
+  if [ -n "${DBC_PGB_PID:-}" ]; then kill "$DBC_PGB_PID" 2>/dev/null; fi
   if [ -n "${DBC_PG_STARTED:-}" ]; then _as postgres "$PG_BIN/pg_ctl" -D "$DBC_PG_STARTED" -m immediate stop >/dev/null 2>&1; fi
   if [ -n "${DBC_MY_PID:-}" ]; then kill "$DBC_MY_PID" 2>/dev/null; wait "$DBC_MY_PID" 2>/dev/null; fi
   [ -n "${DBC_TEST_DIR:-}" ] && rm -rf "$DBC_TEST_DIR"
@@ -120,11 +157,13 @@ servers_start() {
   mkdir -p "$DBC_TEST_DIR/certs"
   _make_certs "$DBC_TEST_DIR/certs"
   _start_pg
+  _start_pgbouncer
   _start_my
   export DBC_TEST_PG_PORT=$DBC_PG_PORT DBC_TEST_MY_PORT=$DBC_MY_PORT
   export DBC_TEST_PG_PASSWORD='dbc-pg-secret-4417' DBC_TEST_MY_PASSWORD='dbc-my-secret-7731'
   export DBC_TEST_PG_TLS_PASSWORD='dbc-tls-secret-9931' DBC_TEST_PG_LIMITED_PASSWORD='dbc-limited-secret-2208'
   export DBC_TEST_MY_LIMITED_PASSWORD='dbc-mylimited-secret-5120'
+  export DBC_TEST_PGB_PORT=$DBC_PGB_PORT DBC_TEST_PGB_PASSWORD='dbc-pool-secret-6650'
   export DBC_TEST_CA="$DBC_TEST_DIR/certs/ca.crt" DBC_TEST_OTHER_CA="$DBC_TEST_DIR/certs/other-ca.crt"
-  echo "servers.sh: PostgreSQL on 127.0.0.1:$DBC_PG_PORT (TLS on), MariaDB on 127.0.0.1:$DBC_MY_PORT" >&2
+  echo "servers.sh: PostgreSQL on 127.0.0.1:$DBC_PG_PORT (TLS on), PgBouncer (transaction mode) on 127.0.0.1:$DBC_PGB_PORT, MariaDB on 127.0.0.1:$DBC_MY_PORT" >&2
 }

@@ -570,3 +570,97 @@ fn a_url_without_a_password_takes_the_clients_environment_variable() {
         .unwrap();
     assert!(!o.status.success(), "a saved pgpass profile does not read PGPASSWORD: {}", stdout(&o));
 }
+
+/// A profile with a pooled URL (a real PgBouncer in transaction mode, as Prisma/Supabase set it up) and a direct
+/// one: queries go through the pooler, migrations (advisory lock) and the connection test's second part go
+/// direct; both are tested and named; a wrong direct password fails the test naming the direct connection; an
+/// app's .env imports as such a profile without copying a password.
+#[test]
+fn pooled_and_direct_urls_through_a_real_pgbouncer() {
+    let sb = Sandbox::new();
+    let (pgb, pg) = (env("DBC_TEST_PGB_PORT"), pg_port());
+    // A database of its own (the migration's history lives in it).
+    let db = tokio::runtime::Runtime::new().unwrap().block_on(crate::catalog::new_pg_db());
+    let profiles = |direct_pw: &str| {
+        format!(
+            "[profiles.app]\nurl = \"postgresql://dbc_pool@127.0.0.1:{pgb}/{db}?pgbouncer=true&connect_timeout=15\"\n\
+             password_source = \"env\"\npassword_env = \"DBC_TEST_PGB_PASSWORD\"\n\
+             direct_url = \"postgresql://dbc:{direct_pw}@127.0.0.1:{pg}/{db}\"\n"
+        )
+    };
+    sb.write_profiles(&profiles(&env("DBC_TEST_PG_PASSWORD")));
+    let run = |args: &[&str]| {
+        sb.cmd().env("DBC_TEST_PGB_PASSWORD", env("DBC_TEST_PGB_PASSWORD")).args(args).output().unwrap()
+    };
+    let o = run(&["query", "app", "-e", "SELECT current_user AS u; SELECT 2 AS two", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("dbc_pool") && stdout(&o).contains("two\n2"),
+        "queries go through the pooler: {}",
+        stdout(&o)
+    );
+    let dir = sb.dir.path().join("m");
+    std::fs::create_dir_all(&dir).unwrap();
+    let table = format!("who_{}", std::process::id());
+    std::fs::write(dir.join("1_who.sql"), format!("CREATE TABLE {table} AS SELECT current_user::text AS u;\n"))
+        .unwrap();
+    let o = run(&["migrate", "apply", "app", "--dir", dir.to_str().unwrap(), "--yes"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let direct = format!("postgres://dbc@127.0.0.1:{pg}/{db}");
+    let o = sb
+        .cmd()
+        .env("PGPASSWORD", env("DBC_TEST_PG_PASSWORD"))
+        .args(["query", &direct, "-e", &format!("SELECT u FROM {table}"), "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o), "u\ndbc\n", "the migration ran on the direct connection: {}", stderr(&o));
+    let o = sb
+        .cmd()
+        .env("PGPASSWORD", env("DBC_TEST_PG_PASSWORD"))
+        .args([
+            "query",
+            &direct,
+            "-e",
+            "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o), "n\n0\n", "no advisory lock left behind");
+    // The connection test tests both and says which is which.
+    let o = run(&["profile", "test", "app", "--json"]);
+    let j = json(&o);
+    assert_eq!(j["ok"], true, "{j}");
+    assert_eq!(j["current_user"], "dbc_pool");
+    assert_eq!(j["direct"]["current_user"], "dbc");
+    assert_eq!(j["direct"]["ok"], true);
+    let o = run(&["profile", "test", "app"]);
+    let text = stdout(&o);
+    assert!(text.contains("pooled") && text.contains("direct ") && text.contains(&format!("127.0.0.1:{pg}")), "{text}");
+    // A wrong direct password: the test fails, naming the direct connection.
+    sb.write_profiles(&profiles("wrong-password"));
+    let o = run(&["profile", "test", "app", "--json"]);
+    let j = json(&o);
+    assert_eq!(j["ok"], false);
+    assert_eq!(j["class"], "auth", "{j}");
+    assert!(j["message"].as_str().unwrap().starts_with("direct connection"), "{j}");
+    assert!(!o.status.success());
+    // An app's .env, imported.
+    let envf = sb.dir.path().join(".env");
+    std::fs::write(
+        &envf,
+        format!(
+            "DATABASE_URL=\"postgresql://dbc_pool:{}@127.0.0.1:{pgb}/dbc?pgbouncer=true\"\nDIRECT_URL=\"postgresql://dbc:{}@127.0.0.1:{pg}/dbc\"\n",
+            env("DBC_TEST_PGB_PASSWORD"),
+            env("DBC_TEST_PG_PASSWORD")
+        ),
+    )
+    .unwrap();
+    std::fs::remove_file(sb.profiles_file()).unwrap();
+    let o = sb.run(&["profile", "import", "--env-file", envf.to_str().unwrap(), "--write"]);
+    assert!(o.status.success() && stdout(&o).contains("DATABASE_URL + DIRECT_URL"), "{}{}", stdout(&o), stderr(&o));
+    let file = std::fs::read_to_string(sb.profiles_file()).unwrap();
+    assert!(file.contains(&format!("direct_url = \"postgresql://dbc@127.0.0.1:{pg}/dbc\"")), "{file}");
+    assert!(!file.contains(&env("DBC_TEST_PG_PASSWORD")) && !file.contains(&env("DBC_TEST_PGB_PASSWORD")), "{file}");
+}

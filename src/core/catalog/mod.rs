@@ -89,9 +89,9 @@ pub async fn count_rows(pool: &DbPool, schema: &str, table: &str) -> Result<i64,
     let sql = format!("SELECT count(*) FROM {}", quote::qualified(pool.engine(), schema, table));
     let sql = sqlx::AssertSqlSafe(sql);
     match pool {
-        DbPool::Postgres(p) => sqlx::query(sql).fetch_one(p).await?.try_get(0),
-        DbPool::Mysql(p) => sqlx::query(sql).fetch_one(p).await?.try_get(0),
-        DbPool::Sqlite(p) => sqlx::query(sql).fetch_one(p).await?.try_get(0),
+        DbPool::Postgres(p) => sqlx::query(sql).persistent(false).fetch_one(p).await?.try_get(0),
+        DbPool::Mysql(p) => sqlx::query(sql).persistent(false).fetch_one(p).await?.try_get(0),
+        DbPool::Sqlite(p) => sqlx::query(sql).persistent(false).fetch_one(p).await?.try_get(0),
     }
 }
 

@@ -21,8 +21,10 @@ fn not_extension_member(class: &str, oid: &str) -> String {
 }
 
 pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) -> Result<Catalog, CatalogError> {
-    let head =
-        sqlx::query("SELECT current_setting('server_version'), current_database()::text").fetch_one(&mut *conn).await?;
+    let head = sqlx::query("SELECT current_setting('server_version'), current_database()::text")
+        .persistent(false)
+        .fetch_one(&mut *conn)
+        .await?;
     let mut warnings = Vec::new();
 
     progress.stage("schemas");
@@ -32,6 +34,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
          AND {} ORDER BY 1",
         not_extension_member("pg_namespace", "n.oid")
     )))
+    .persistent(false)
     .fetch(&mut *conn);
     while let Some(r) = rows.try_next().await? {
         let name: String = r.try_get(0)?;
@@ -58,6 +61,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
          ORDER BY 2, 3",
         not_extension_member("pg_class", "c.oid")
     )))
+    .persistent(false)
     .fetch(&mut *conn);
     let mut rel: HashMap<i64, (usize, usize)> = HashMap::new();
     while let Some(r) = rows.try_next().await? {
@@ -97,7 +101,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
            AND ds.objsubid = a.attnum \
          WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_SCHEMAS} \
          ORDER BY 1, 2"
-    )))
+    ))).persistent(false)
     .fetch(&mut *conn);
     let mut attname: HashMap<(i64, i16), String> = HashMap::new();
     while let Some(r) = rows.try_next().await? {
@@ -148,6 +152,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
          LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
          WHERE con.contype IN ('p', 'u', 'f', 'c') AND {USER_SCHEMAS} ORDER BY 1, 2"
     )))
+    .persistent(false)
     .fetch(&mut *conn);
     while let Some(r) = rows.try_next().await? {
         let oid: i64 = r.try_get(0)?;
@@ -198,6 +203,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
         for n in nums {
             let name: String =
                 sqlx::query("SELECT attname::text FROM pg_attribute WHERE attrelid = $1::oid AND attnum = $2")
+                    .persistent(false)
                     .bind(rel)
                     .bind(n)
                     .fetch_one(&mut *conn)
@@ -211,6 +217,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
     progress.stage("indexes");
     // Operator classes that are not their type's default: an index using one keeps its own definition.
     let special: std::collections::HashSet<i64> = sqlx::query("SELECT oid::int8 FROM pg_opclass WHERE NOT opcdefault")
+        .persistent(false)
         .fetch_all(&mut *conn)
         .await?
         .iter()
@@ -233,6 +240,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
            ON con.conindid = i.indexrelid \
          WHERE {USER_SCHEMAS} ORDER BY 1, 2"
     )))
+    .persistent(false)
     .fetch(&mut *conn);
     while let Some(r) = rows.try_next().await? {
         let oid: i64 = r.try_get(0)?;
@@ -289,6 +297,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
             "SELECT i.indexrelid::int8, k, pg_get_indexdef(i.indexrelid, k, true) \
              FROM pg_index i, generate_series(1, i.indnkeyatts) k WHERE i.indexrelid::int8 = ANY($1)",
         )
+        .persistent(false)
         .bind(&oids)
         .fetch_all(&mut *conn)
         .await?
@@ -307,6 +316,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
         let defs: HashMap<i64, String> = sqlx::query(
             "SELECT indexrelid::int8, pg_get_indexdef(indexrelid) FROM pg_index WHERE indexrelid::int8 = ANY($1)",
         )
+        .persistent(false)
         .bind(&oids)
         .fetch_all(&mut *conn)
         .await?
@@ -324,6 +334,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE NOT t.tgisinternal AND {USER_SCHEMAS} ORDER BY 1, 2"
     )))
+    .persistent(false)
     .fetch(&mut *conn);
     while let Some(r) = rows.try_next().await? {
         let oid: i64 = r.try_get(0)?;
@@ -360,7 +371,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i') LIMIT 1) \
          FROM pg_sequences s JOIN pg_namespace n ON n.nspname = s.schemaname \
          JOIN pg_class c ON c.relname = s.sequencename AND c.relnamespace = n.oid ORDER BY 1, 2",
-    )
+    ).persistent(false)
     .fetch_all(&mut *conn)
     .await;
     match rows {
@@ -390,6 +401,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
          WHERE {USER_SCHEMAS} AND {} GROUP BY 1, 2 ORDER BY 1, 2",
         not_extension_member("pg_type", "t.oid")
     )))
+    .persistent(false)
     .fetch(&mut *conn);
     while let Some(r) = rows.try_next().await? {
         let schema: String = r.try_get(0)?;
@@ -406,6 +418,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
          WHERE {USER_SCHEMAS} AND {} ORDER BY 1, 2, 3",
         not_extension_member("pg_proc", "p.oid")
     )))
+    .persistent(false)
     .fetch(&mut *conn);
     while let Some(r) = rows.try_next().await? {
         let schema: String = r.try_get(0)?;
@@ -431,6 +444,7 @@ pub async fn introspect(conn: &mut PgConnection, progress: &mut Progress<'_>) ->
         "SELECT e.extname::text, e.extversion, n.nspname::text FROM pg_extension e \
          JOIN pg_namespace n ON n.oid = e.extnamespace ORDER BY 1",
     )
+    .persistent(false)
     .fetch_all(&mut *conn)
     .await?
     .iter()
@@ -471,8 +485,10 @@ pub fn strip_outer_parens(s: &str) -> String {
 /// Schemas and the names and kinds of their tables and views, nothing else: one quick query, so a large catalog
 /// lists at once while the full read goes on.
 pub async fn names(conn: &mut PgConnection) -> Result<Catalog, CatalogError> {
-    let head =
-        sqlx::query("SELECT current_setting('server_version'), current_database()::text").fetch_one(&mut *conn).await?;
+    let head = sqlx::query("SELECT current_setting('server_version'), current_database()::text")
+        .persistent(false)
+        .fetch_one(&mut *conn)
+        .await?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT n.nspname::text, c.relname::text, c.relkind::text FROM pg_namespace n \
          LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
@@ -481,6 +497,7 @@ pub async fn names(conn: &mut PgConnection) -> Result<Catalog, CatalogError> {
         not_extension_member("pg_class", "c.oid"),
         not_extension_member("pg_namespace", "n.oid")
     )))
+    .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
     let mut schemas: Vec<Schema> = Vec::new();

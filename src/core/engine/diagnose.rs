@@ -16,7 +16,7 @@ macro_rules! latency {
         let mut v = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
-            if sqlx::query("SELECT 1").execute(&mut $conn).await.is_err() {
+            if sqlx::query("SELECT 1").persistent(false).execute(&mut $conn).await.is_err() {
                 break;
             }
             v.push(t.elapsed());
@@ -350,6 +350,7 @@ async fn pg_role_writes(conn: &mut sqlx::PgConnection) -> Result<(bool, String),
               OR has_table_privilege(c.oid, 'TRUNCATE'))) \
          FROM pg_roles r WHERE r.rolname = current_user",
     )
+    .persistent(false)
     .fetch_one(&mut *conn)
     .await?;
     if superuser {
@@ -372,7 +373,7 @@ async fn pg_role_writes(conn: &mut sqlx::PgConnection) -> Result<(bool, String),
 async fn mysql_role_writes(conn: &mut sqlx::MySqlConnection) -> Result<(bool, String), sqlx::Error> {
     const READING: &[&str] =
         &["USAGE", "SELECT", "SHOW VIEW", "SHOW DATABASES", "PROCESS", "REPLICATION CLIENT", "EXECUTE", "LOCK TABLES"];
-    let grants: Vec<String> = sqlx::query_scalar("SHOW GRANTS").fetch_all(&mut *conn).await?;
+    let grants: Vec<String> = sqlx::query_scalar("SHOW GRANTS").persistent(false).fetch_all(&mut *conn).await?;
     let mut writes = Vec::new();
     for g in &grants {
         let Some(list) = g.strip_prefix("GRANT ").and_then(|r| r.split_once(" ON ")).map(|(l, _)| l) else { continue };
@@ -393,10 +394,13 @@ async fn pg_facts(conn: &mut sqlx::PgConnection) -> Result<PgFacts, sqlx::Error>
         "SELECT current_setting('server_version'), current_user::text, current_database()::text, \
          COALESCE((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
     )
+    .persistent(false)
     .fetch_one(&mut *conn)
     .await?;
-    let ext =
-        sqlx::query("SELECT extname::text, extversion FROM pg_extension ORDER BY 1").fetch_all(&mut *conn).await?;
+    let ext = sqlx::query("SELECT extname::text, extversion FROM pg_extension ORDER BY 1")
+        .persistent(false)
+        .fetch_all(&mut *conn)
+        .await?;
     let extensions = ext
         .iter()
         .map(|r| Ok(Extension { name: r.try_get(0)?, version: r.try_get(1)? }))
@@ -406,9 +410,11 @@ async fn pg_facts(conn: &mut sqlx::PgConnection) -> Result<PgFacts, sqlx::Error>
 
 async fn mysql_facts(conn: &mut sqlx::MySqlConnection) -> Result<(String, String, Option<String>, bool), sqlx::Error> {
     let row = sqlx::query("SELECT CAST(VERSION() AS CHAR), CAST(CURRENT_USER() AS CHAR), CAST(DATABASE() AS CHAR)")
+        .persistent(false)
         .fetch_one(&mut *conn)
         .await?;
-    let ssl = sqlx::query("SHOW SESSION STATUS LIKE 'Ssl_version'").fetch_optional(&mut *conn).await?;
+    let ssl =
+        sqlx::query("SHOW SESSION STATUS LIKE 'Ssl_version'").persistent(false).fetch_optional(&mut *conn).await?;
     let tls = match ssl {
         Some(r) => !r.try_get::<String, _>(1).unwrap_or_default().is_empty(),
         None => false,
@@ -490,13 +496,15 @@ fn check_sqlite_file(p: &Profile, path: &std::path::Path) -> Result<u64, Connect
 }
 
 async fn sqlite_facts(conn: &mut sqlx::SqliteConnection, read_only: bool) -> Result<(String, i64), sqlx::Error> {
-    let row =
-        sqlx::query("SELECT sqlite_version(), (SELECT count(*) FROM sqlite_schema)").fetch_one(&mut *conn).await?;
+    let row = sqlx::query("SELECT sqlite_version(), (SELECT count(*) FROM sqlite_schema)")
+        .persistent(false)
+        .fetch_one(&mut *conn)
+        .await?;
     if !read_only {
         // Take (and give back) the write lock: a database another process holds locked, or a file that cannot be
         // written, shows here rather than at the user's first write.
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-        sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+        sqlx::query("BEGIN IMMEDIATE").persistent(false).execute(&mut *conn).await?;
+        sqlx::query("ROLLBACK").persistent(false).execute(&mut *conn).await?;
     }
     Ok((row.try_get(0)?, row.try_get(1)?))
 }

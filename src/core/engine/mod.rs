@@ -49,8 +49,9 @@ pub fn pg_options(p: &Profile, password: Option<&SecretString>) -> PgConnectOpti
     }
     if p.pooler {
         // A transaction pooler hands each transaction to any server connection: named prepared statements from
-        // an earlier one are not there.
-        o = o.statement_cache_capacity(0);
+        // an earlier one are not there (dbconsole's own queries use unnamed ones), and the server process a
+        // statement runs in is not known (the query session knows it by this name).
+        o = o.statement_cache_capacity(0).application_name(POOLED_APPLICATION_NAME);
     }
     // sqlx logs slow statements in full, literals and all (a password in ALTER ROLE, say): never.
     sqlx::ConnectOptions::disable_statement_logging(o)
@@ -93,6 +94,9 @@ pub fn sqlite_options(p: &Profile) -> SqliteConnectOptions {
         .busy_timeout(Duration::from_secs(p.pool.connect_timeout_secs.min(5)));
     sqlx::ConnectOptions::disable_statement_logging(o)
 }
+
+/// The application name of connections made through a transaction pooler.
+pub const POOLED_APPLICATION_NAME: &str = "dbconsole (pooled)";
 
 /// A pool to one database.
 #[derive(Debug, Clone)]

@@ -378,3 +378,41 @@ fn serialize_secret<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Res
         None => s.serialize_none(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn raw(url: &str, direct: &str) -> RawProfile {
+        RawProfile { url: Some(url.into()), direct_url: Some(direct.into()), ..Default::default() }
+    }
+
+    #[test]
+    fn direct_url_round_trips_its_own_password_only() {
+        // The direct URL's own password stays with it; none is added where the user wrote none.
+        let p = raw("postgres://pool@pooler:6543/app?pgbouncer=true", "postgres://owner:dir%20pw@db:5432/app")
+            .into_profile("app", Origin::File { line: 1 })
+            .unwrap();
+        let d = p.direct.as_ref().unwrap();
+        assert!(p.pooler && !d.pooler);
+        assert!(matches!(&d.password, PasswordSource::Plain(s) if s.expose_secret() == "dir pw"));
+        assert!(matches!(p.password, PasswordSource::Ask));
+        let back = RawProfile::from_profile(&p);
+        assert!(back.direct_url.as_deref().unwrap().contains("owner:dir%20pw@db:5432"), "{:?}", back.direct_url);
+        assert_eq!(back.url.as_deref(), Some("postgres://pool@pooler:6543/app?pgbouncer=true"));
+        // The same plain password in both: written once, in the url.
+        let p = raw("postgres://u:same@pooler/app", "postgres://u@db/app")
+            .into_profile("app", Origin::File { line: 1 })
+            .unwrap();
+        let back = RawProfile::from_profile(&p);
+        assert!(back.url.as_deref().unwrap().contains("u:same@"));
+        assert_eq!(back.direct_url.as_deref(), Some("postgres://u@db/app"));
+        assert_eq!(p.session_profile().name, "app-direct");
+        // A direct URL of another engine, or a SQLite one, is refused naming the field.
+        for bad in ["mysql://u@db/app", "sqlite:/tmp/x.db", "postgres://u@db:99999/app"] {
+            let e = raw("postgres://u@pooler/app", bad).into_profile("app", Origin::File { line: 1 }).unwrap_err();
+            assert_eq!(e.field, "direct_url", "{bad}: {e}");
+        }
+    }
+}

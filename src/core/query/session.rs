@@ -107,9 +107,20 @@ enum Conn {
 /// reconnects (a read-only session that stopped being read-only) keeps them pointing at its connection.
 #[derive(Clone)]
 enum CancelTarget {
-    Pg { pool: sqlx::PgPool, pid: Arc<AtomicI64> },
-    My { pool: sqlx::MySqlPool, id: Arc<AtomicI64> },
-    Lite { flag: Arc<AtomicBool> },
+    Pg {
+        pool: sqlx::PgPool,
+        pid: Arc<AtomicI64>,
+    },
+    /// Behind a transaction pooler: the server process of the next statement is not known, and cancelling by
+    /// process id could stop another client's statement.
+    PgPooled,
+    My {
+        pool: sqlx::MySqlPool,
+        id: Arc<AtomicI64>,
+    },
+    Lite {
+        flag: Arc<AtomicBool>,
+    },
 }
 
 /// Stops the session's running statement from anywhere (another task).
@@ -121,6 +132,7 @@ impl Canceller {
         match &self.0 {
             CancelTarget::Pg { pool, pid } => {
                 sqlx::query("SELECT pg_cancel_backend($1)")
+                    .persistent(false)
                     .bind(pid.load(Ordering::SeqCst) as i32)
                     .execute(pool)
                     .await
@@ -128,11 +140,19 @@ impl Canceller {
             }
             CancelTarget::My { pool, id } => {
                 sqlx::query(sqlx::AssertSqlSafe(format!("KILL QUERY {}", id.load(Ordering::SeqCst))))
+                    .persistent(false)
                     .execute(pool)
                     .await
                     .map_err(|e| QueryError::from_sqlx(&e))?;
             }
             CancelTarget::Lite { flag } => flag.store(true, Ordering::SeqCst),
+            CancelTarget::PgPooled => {
+                return Err(QueryError::other(
+                    "not cancelled: behind a transaction pooler the statement's server process is not known, and \
+                     cancelling by process id could stop another client's statement; it runs to its end (use the \
+                     profile's direct_url for long statements)",
+                ));
+            }
         }
         Ok(())
     }
@@ -155,6 +175,7 @@ pub struct Session {
 async fn mysql_read_only(c: &mut sqlx::MySqlConnection) -> bool {
     let rows: Vec<(String, String)> =
         sqlx::query_as("SHOW SESSION VARIABLES WHERE Variable_name IN ('transaction_read_only', 'tx_read_only')")
+            .persistent(false)
             .fetch_all(&mut *c)
             .await
             .unwrap_or_default();
@@ -172,16 +193,23 @@ impl Session {
         Ok(match pool {
             DbPool::Postgres(p) => {
                 let mut c = p.acquire().await.map_err(err)?.detach();
-                let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut c).await.map_err(err)?;
+                let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                    .persistent(false)
+                    .fetch_one(&mut c)
+                    .await
+                    .map_err(err)?;
                 // A read-only profile's pool starts every connection with default_transaction_read_only = on.
                 let read_only =
                     p.connect_options().get_options().is_some_and(|o| o.contains("default_transaction_read_only"));
+                let pooled =
+                    p.connect_options().get_application_name() == Some(crate::core::engine::POOLED_APPLICATION_NAME);
                 Session {
                     mysql_begun: false,
                     conn: Conn::Pg(c),
-                    canceller: Canceller(CancelTarget::Pg {
-                        pool: p.clone(),
-                        pid: Arc::new(AtomicI64::new(pid.into())),
+                    canceller: Canceller(if pooled {
+                        CancelTarget::PgPooled
+                    } else {
+                        CancelTarget::Pg { pool: p.clone(), pid: Arc::new(AtomicI64::new(pid.into())) }
                     }),
                     engine: Engine::Postgres,
                     read_only,
@@ -189,7 +217,11 @@ impl Session {
             }
             DbPool::Mysql(p) => {
                 let mut c = p.acquire().await.map_err(err)?.detach();
-                let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()").fetch_one(&mut c).await.map_err(err)?;
+                let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()")
+                    .persistent(false)
+                    .fetch_one(&mut c)
+                    .await
+                    .map_err(err)?;
                 // A read-only profile's pool sets SESSION TRANSACTION READ ONLY on every connection.
                 let read_only = mysql_read_only(&mut c).await;
                 Session {
@@ -279,14 +311,22 @@ impl Session {
         match (&mut self.conn, &self.canceller.0) {
             (Conn::Pg(c), CancelTarget::Pg { pool, pid }) => {
                 let mut fresh = pool.acquire().await.map_err(err)?.detach();
-                let id: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut fresh).await.map_err(err)?;
+                let id: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                    .persistent(false)
+                    .fetch_one(&mut fresh)
+                    .await
+                    .map_err(err)?;
                 let old = std::mem::replace(c, fresh);
                 let _ = old.close().await;
                 pid.store(id.into(), Ordering::SeqCst);
             }
             (Conn::My(c), CancelTarget::My { pool, id }) => {
                 let mut fresh = pool.acquire().await.map_err(err)?.detach();
-                let n: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()").fetch_one(&mut fresh).await.map_err(err)?;
+                let n: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()")
+                    .persistent(false)
+                    .fetch_one(&mut fresh)
+                    .await
+                    .map_err(err)?;
                 let old = std::mem::replace(c, fresh);
                 let _ = old.close().await;
                 id.store(n as i64, Ordering::SeqCst);
@@ -363,7 +403,7 @@ impl Session {
             && !out.stopped
         {
             let rows: Vec<(String, u32, String)> =
-                sqlx::query_as("SHOW WARNINGS").fetch_all(&mut *c).await.unwrap_or_default();
+                sqlx::query_as("SHOW WARNINGS").persistent(false).fetch_all(&mut *c).await.unwrap_or_default();
             out.notices.extend(rows.into_iter().map(|(level, code, message)| Notice {
                 level,
                 code: Some(code.to_string()),
@@ -479,11 +519,14 @@ impl Session {
                 Err(e) if QueryError::from_sqlx(&e).code.as_deref() == Some("25P02") => TxnState::Failed,
                 Err(_) => TxnState::Idle,
             },
-            Conn::My(c) => match sqlx::query_scalar::<_, i64>("SELECT @@in_transaction").fetch_one(&mut *c).await {
-                Ok(1) => TxnState::Open,
-                _ if self.mysql_begun => TxnState::Open,
-                _ => TxnState::Idle,
-            },
+            Conn::My(c) => {
+                match sqlx::query_scalar::<_, i64>("SELECT @@in_transaction").persistent(false).fetch_one(&mut *c).await
+                {
+                    Ok(1) => TxnState::Open,
+                    _ if self.mysql_begun => TxnState::Open,
+                    _ => TxnState::Idle,
+                }
+            }
             Conn::Lite(c) => match c.lock_handle().await {
                 Ok(mut h) => {
                     // SAFETY: the handle is locked for us and valid for the call.
@@ -545,14 +588,14 @@ impl Session {
         let sql = sqlx::AssertSqlSafe(p.sql.clone());
         match &mut self.conn {
             Conn::Pg(c) => {
-                let mut q = sqlx::query(sql);
+                let mut q = sqlx::query(sql).persistent(false);
                 for (v, _) in &p.binds {
                     q = q.bind(v.clone());
                 }
                 q.execute(&mut *c).await.map(|r| r.rows_affected())
             }
             Conn::My(c) => {
-                let mut q = sqlx::query(sql);
+                let mut q = sqlx::query(sql).persistent(false);
                 for (v, kind) in &p.binds {
                     match (kind, v) {
                         (Kind::Binary, Some(h)) => q = q.bind(h.strip_prefix("\\x").unwrap_or(h).to_string()),
@@ -562,7 +605,7 @@ impl Session {
                 q.execute(&mut *c).await.map(|r| r.rows_affected())
             }
             Conn::Lite(c) => {
-                let mut q = sqlx::query(sql);
+                let mut q = sqlx::query(sql).persistent(false);
                 for (v, kind) in &p.binds {
                     match (kind, v.as_deref().and_then(super::edit::unhex)) {
                         (Kind::Binary, Some(bytes)) => q = q.bind(bytes),

@@ -104,6 +104,14 @@ fn render_details(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             lines.push(Line::from(title));
             lines.push(kv("Engine", p.engine.to_string(), theme));
             lines.push(kv("Target", p.target(), theme));
+            if let Some(d) = &p.direct {
+                let pooled = if p.pooler {
+                    "the target above is the pooler (queries, schema)"
+                } else {
+                    "queries and schema use the target above"
+                };
+                lines.push(kv("Direct", format!("{} · migrations, transfers; {pooled}", d.target()), theme));
+            }
             if p.engine != Engine::Sqlite {
                 lines.push(kv("Password", p.describe_password(), theme));
                 lines.push(kv("TLS", tls_line(p), theme));
