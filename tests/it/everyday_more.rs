@@ -664,3 +664,35 @@ fn pooled_and_direct_urls_through_a_real_pgbouncer() {
     assert!(file.contains(&format!("direct_url = \"postgresql://dbc@127.0.0.1:{pg}/dbc\"")), "{file}");
     assert!(!file.contains(&env("DBC_TEST_PG_PASSWORD")) && !file.contains(&env("DBC_TEST_PGB_PASSWORD")), "{file}");
 }
+
+/// `dbconsole URL` opens on the schema pane with the tables listed (a plain `dbconsole` opens on the profiles).
+#[test]
+fn a_url_opens_on_its_tables() {
+    let sb = Sandbox::new();
+    let dir = sb.dir.path().join("m");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("1_t.sql"),
+        "CREATE TABLE invoices (id INTEGER PRIMARY KEY);\nCREATE TABLE \"Ünï\" (x TEXT);\n",
+    )
+    .unwrap();
+    let file = sb.dir.path().join("app.db");
+    let url = format!("sqlite:{}", file.display());
+    assert!(sb.run(&["migrate", "apply", &url, "--dir", dir.to_str().unwrap(), "--yes", "--create"]).status.success());
+    let t = Tmux::start_with(&sb, "urlopen", 100, 30, "exec bash --norc --noprofile -i # ");
+    std::thread::sleep(Duration::from_millis(300));
+    t.text(&format!(
+        "DBCONSOLE_CONFIG_DIR='{}' DBCONSOLE_DATA_DIR='{}' '{}' '{}'",
+        sb.config().display(),
+        sb.data().display(),
+        env!("CARGO_BIN_EXE_dbconsole"),
+        file.display()
+    ));
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("invoices");
+    assert!(screen.contains("┌ Schema") && screen.contains("Ünï"), "{screen}");
+    t.keys(&["q"]);
+    t.text("echo FINISHED-$?");
+    t.keys(&["Enter"]);
+    t.wait_for("FINISHED-0");
+}

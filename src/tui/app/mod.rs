@@ -131,6 +131,11 @@ impl App {
                 }
             }
         };
+        // `dbconsole URL` and `dbconsole PROFILE` open on the schema pane: the tables list as soon as their names
+        // are read. A plain `dbconsole` opens on the profiles.
+        if chosen.is_some() && (profile.is_some() || self.adhoc.is_some()) {
+            self.pane = PaneId::Schema;
+        }
         match chosen {
             Some(i) => {
                 self.profiles.selected = i;
