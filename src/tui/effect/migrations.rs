@@ -13,7 +13,7 @@ pub(super) fn plan(r: &Runner, job: JobId, profile: Profile) {
     let (tx, pool) = (r.tx.clone(), r.session_pool(&profile));
     r.spawn_job(job, async move {
         let result = match pool {
-            None => Err("not connected: connect the profile first".to_string()),
+            None => Err(super::not_connected(&profile)),
             Some(pool) => migrate::review(&pool, &profile, None).await.map(Box::new).map_err(|e| e.to_string()),
         };
         let _ = tx.send(Action::Migrations(MigrationsMsg::Planned { job, profile: profile.name, result }));
@@ -28,7 +28,7 @@ pub(super) fn run(r: &Runner, job: JobId, profile: Profile, kind: RunKind, up_to
             let _ = tx2.send(Action::Migrations(MigrationsMsg::Event { job, event }));
         };
         let result = async {
-            let pool = pool.ok_or("not connected: connect the profile first".to_string())?;
+            let pool = pool.ok_or_else(|| super::not_connected(&profile))?;
             let folder =
                 migrate::load(&migrate::folder_for(&profile, None), profile.engine).map_err(|e| e.to_string())?;
             let report = match kind {
@@ -49,7 +49,7 @@ pub(super) fn diff(r: &Runner, job: JobId, from: Profile, from_password: Option<
     let (tx, pools, to_pool) = (r.tx.clone(), r.pools.clone(), r.session_pool(&to));
     r.spawn_job(job, async move {
         let result = async {
-            let to_pool = to_pool.ok_or("not connected: connect the profile first".to_string())?;
+            let to_pool = to_pool.ok_or_else(|| super::not_connected(&to))?;
             let from_pool = pool_of(&pools, &from, from_password).await?;
             let desired = crate::core::catalog::read_schema(&from_pool, &from).await.map_err(|e| e.to_string())?;
             let current = crate::core::catalog::read_schema(&to_pool, &to).await.map_err(|e| e.to_string())?;

@@ -264,3 +264,16 @@ impl Runner {
         true
     }
 }
+
+/// Why a job that needs the profile's (session) connection cannot run.
+fn not_connected(p: &crate::core::profile::Profile) -> String {
+    match &p.direct {
+        Some(d) => format!(
+            "the direct connection ({}) is not open: it failed when {} was connected (see the message log, L); \
+             connect the profile again",
+            d.target(),
+            p.name
+        ),
+        None => "not connected: connect the profile first".to_string(),
+    }
+}
