@@ -136,25 +136,21 @@ fn grid_position_sort_search_result_sets_and_export_overwrite() {
     let screen = t.wait_for("result 1 of 2");
     assert!(screen.contains("first-set") && !screen.contains("second-set"), "{screen}");
     // Export over an existing file: asked; no keeps it, yes replaces it.
-    t.keys(&["x"]);
-    t.wait_for("export as Csv");
-    for _ in 0..12 {
-        t.keys(&["BSpace"]);
-    }
-    t.text(out.to_str().unwrap());
-    t.keys(&["Enter"]);
-    t.wait_for("File exists");
+    let export_to_existing = || {
+        t.keys(&["x"]);
+        t.wait_for("export as Csv");
+        for _ in 0..12 {
+            t.keys(&["BSpace"]);
+        }
+        t.text(out.to_str().unwrap());
+        t.keys(&["Enter"]);
+        t.wait_for("File exists");
+    };
+    export_to_existing();
     t.keys(&["n"]);
     t.wait_for("the file was kept");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
-    t.keys(&["x"]);
-    t.wait_for("export as Csv");
-    for _ in 0..12 {
-        t.keys(&["BSpace"]);
-    }
-    t.text(out.to_str().unwrap());
-    t.keys(&["Enter"]);
-    t.wait_for("File exists");
+    export_to_existing();
     t.keys(&["y"]);
     t.wait_for("exported 1 rows to");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "a\nfirst-set\n");
