@@ -46,7 +46,9 @@ pub fn load(path: &Path) -> Loaded {
     let text = match crate::core::fsutil::read_regular(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::None,
-        Err(e) => return Loaded::SetAside { why: format!("{}: {e}", path.display()), moved_to: None },
+        // Unreadable (permissions, not UTF-8, not a file): moved aside too when it can be, else left alone and
+        // the caller does not write over it.
+        Err(e) => return Loaded::SetAside { why: format!("{}: {e}", path.display()), moved_to: set_aside(path) },
     };
     match toml::from_str::<Drafts>(&text) {
         Ok(mut d) => {
@@ -61,15 +63,23 @@ pub fn load(path: &Path) -> Loaded {
                 Some(l) => format!("{} line {l}: {what}", path.display()),
                 None => format!("{}: {what}", path.display()),
             };
-            let secs = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or_default();
-            let aside = path.with_extension(format!("toml.broken-{secs}"));
-            let moved_to = std::fs::rename(path, &aside).ok().map(|_| aside);
-            Loaded::SetAside { why, moved_to }
+            Loaded::SetAside { why, moved_to: set_aside(path) }
         }
     }
+}
+
+/// Moves a file that cannot be read to `<name>.broken-<unix time>`; where it went, if it could.
+fn set_aside(path: &Path) -> Option<PathBuf> {
+    let secs =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    let aside = path.with_extension(format!("toml.broken-{secs}"));
+    std::fs::rename(path, &aside).ok().map(|_| aside)
+}
+
+/// The one dbconsole that keeps the editor tabs (an exclusive lock held for the whole run): a second one open at
+/// the same time neither restores nor writes them, so the last to quit does not wipe the other's tabs.
+pub fn own(path: &Path) -> Option<crate::core::fsutil::FileLock> {
+    crate::core::fsutil::try_lock(path).ok()
 }
 
 /// Writes the drafts (mode 0600, replaced atomically). No tab with text: the file is removed.

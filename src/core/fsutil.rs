@@ -162,6 +162,16 @@ pub struct FileLock {
 /// Locks `path` for a read-modify-write: `flock` on `<path>.lock` (created 0600 beside the file a symlink leads
 /// to), waiting up to 15 s for another dbconsole to finish its edit.
 pub fn lock(path: &Path) -> std::io::Result<FileLock> {
+    lock_within(path, LOCK_WAIT)
+}
+
+/// As `lock`, but gives up at once (WouldBlock) when another process holds it: for a lock held for a whole
+/// run (the editor tabs' owner).
+pub fn try_lock(path: &Path) -> std::io::Result<FileLock> {
+    lock_within(path, Duration::ZERO)
+}
+
+fn lock_within(path: &Path, wait: Duration) -> std::io::Result<FileLock> {
     let target = resolve_link(path)?;
     if let Some(parent) = target.parent() {
         ensure_private_dir(parent)?;
@@ -173,12 +183,12 @@ pub fn lock(path: &Path) -> std::io::Result<FileLock> {
     #[cfg(unix)]
     opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     let file = opts.open(&lock_path)?;
-    wait_for_lock(&file, &lock_path)?;
+    wait_for_lock(&file, &lock_path, wait)?;
     Ok(FileLock { _file: file })
 }
 
 #[cfg(unix)]
-fn wait_for_lock(file: &std::fs::File, lock_path: &Path) -> std::io::Result<()> {
+fn wait_for_lock(file: &std::fs::File, lock_path: &Path, wait: Duration) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
     let start = Instant::now();
     loop {
@@ -190,13 +200,13 @@ fn wait_for_lock(file: &std::fs::File, lock_path: &Path) -> std::io::Result<()> 
         if e.kind() != std::io::ErrorKind::WouldBlock && e.kind() != std::io::ErrorKind::Interrupted {
             return Err(e);
         }
-        if start.elapsed() > LOCK_WAIT {
+        if start.elapsed() >= wait {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::WouldBlock,
                 format!(
                     "another dbconsole has held {} for {} s; try again when it has finished",
                     lock_path.display(),
-                    LOCK_WAIT.as_secs()
+                    wait.as_secs()
                 ),
             ));
         }
@@ -205,7 +215,7 @@ fn wait_for_lock(file: &std::fs::File, lock_path: &Path) -> std::io::Result<()> 
 }
 
 #[cfg(not(unix))]
-fn wait_for_lock(_file: &std::fs::File, _lock_path: &Path) -> std::io::Result<()> {
+fn wait_for_lock(_file: &std::fs::File, _lock_path: &Path, _wait: Duration) -> std::io::Result<()> {
     Ok(())
 }
 

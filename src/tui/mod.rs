@@ -38,12 +38,31 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     let mut app = app::App::new(theme, opts.set, opts.adhoc);
     app.query.cap = opts.row_cap;
     let drafts_file = opts.paths.drafts_file();
-    match crate::core::drafts::load(&drafts_file) {
-        crate::core::drafts::Loaded::None => {}
-        crate::core::drafts::Loaded::Drafts(d) => app.query.restore(d),
-        crate::core::drafts::Loaded::SetAside { why, moved_to } => {
-            let kept = moved_to.map_or_else(String::new, |p| format!("; kept as {}", p.display()));
-            app.message = Some((app::Level::Warn, format!("editor tabs not restored: {why}{kept}")));
+    // Held until the end: this dbconsole keeps the editor tabs (None: another one does).
+    let drafts_owner = crate::core::drafts::own(&drafts_file);
+    let mut keep_drafts = drafts_owner.is_some();
+    if !keep_drafts {
+        app.query.drafts_kept = false;
+        app.message = Some((
+            app::Level::Warn,
+            "another dbconsole keeps the editor tabs: this one's are not kept (quitting asks about them)".into(),
+        ));
+    } else {
+        match crate::core::drafts::load(&drafts_file) {
+            crate::core::drafts::Loaded::None => {}
+            crate::core::drafts::Loaded::Drafts(d) => app.query.restore(d),
+            crate::core::drafts::Loaded::SetAside { why, moved_to } => {
+                let kept = match &moved_to {
+                    Some(p) => format!("; kept as {}", p.display()),
+                    None => {
+                        // It could not be moved: it is not written over either.
+                        keep_drafts = false;
+                        app.query.drafts_kept = false;
+                        "; left as it is, and this run's tabs are not kept".to_string()
+                    }
+                };
+                app.message = Some((app::Level::Warn, format!("editor tabs not restored: {why}{kept}")));
+            }
         }
     }
     if let Some(w) = theme_warning {
@@ -72,7 +91,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     'main: loop {
         for e in effects.drain(..) {
             if matches!(e, effect::Effect::Suspend) {
-                if let Err(e) = crate::core::drafts::save(&drafts_file, &app.query.drafts()) {
+                if keep_drafts && let Err(e) = crate::core::drafts::save(&drafts_file, &app.query.drafts()) {
                     tracing::warn!(file = %drafts_file.display(), error = %e, "cannot keep the editor tabs");
                 }
                 terminal::suspend()?;
@@ -114,9 +133,10 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         }
     }
     // The editor's tabs come back at the next start, however the loop ended (q, a signal, a closed terminal).
-    if let Err(e) = crate::core::drafts::save(&drafts_file, &app.query.drafts()) {
+    if keep_drafts && let Err(e) = crate::core::drafts::save(&drafts_file, &app.query.drafts()) {
         tracing::warn!(file = %drafts_file.display(), error = %e, "cannot keep the editor tabs");
     }
+    drop(drafts_owner);
     let pools: Vec<_> = runner.pools.lock().map(|mut m| m.drain().map(|(_, p)| p).collect()).unwrap_or_default();
     for p in pools {
         p.close().await;

@@ -729,3 +729,100 @@ fn the_tui_applies_migrations_on_the_direct_connection() {
         .unwrap();
     assert_eq!(stdout(&o), "u\ndbc\n", "{}", stderr(&o));
 }
+
+/// Two dbconsoles at once: the first keeps the editor tabs, the second says it does not and asks before its
+/// untitled text is lost; the first one's tabs survive whichever quits last.
+#[test]
+fn a_second_dbconsole_does_not_wipe_the_first_ones_tabs() {
+    let sb = Sandbox::new();
+    let a = Tmux::start(&sb, "drafts-a", 100, 30);
+    a.wait_for("Profiles (1)");
+    a.keys(&["5"]);
+    a.wait_for("untitled");
+    a.text("select 'kept by A'");
+    let b = Tmux::start(&sb, "drafts-b", 120, 30);
+    b.wait_for("connected");
+    b.keys(&["L"]);
+    b.wait_for("another dbconsole keeps the editor tabs");
+    b.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(150));
+    b.keys(&["5"]);
+    b.wait_for("untitled");
+    b.text("select 'typed in B'");
+    b.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(150));
+    b.keys(&["q"]);
+    let screen = b.wait_for("Unsaved changes");
+    assert!(screen.contains("untitled"), "{screen}");
+    b.keys(&["y"]);
+    assert_eq!(wait_exit(&b), "DBCONSOLE-EXITED-0");
+    a.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(150));
+    a.keys(&["q"]);
+    assert_eq!(wait_exit(&a), "DBCONSOLE-EXITED-0");
+    let drafts = std::fs::read_to_string(sb.data().join("editor-tabs.toml")).unwrap();
+    assert!(drafts.contains("kept by A") && !drafts.contains("typed in B"), "{drafts}");
+}
+
+/// The browser on a table of exactly one page: `>` finds the next page empty, says so and stays on the last one;
+/// a browse with staged edits in the query pane is refused before anything changes.
+#[test]
+fn the_browser_stays_on_a_full_last_page() {
+    let sb = Sandbox::new();
+    let t = Tmux::start(&sb, "browse-last", 120, 30);
+    t.wait_for("connected");
+    t.keys(&["2"]);
+    t.wait_for("products");
+    let screen = t.capture();
+    let row = screen.lines().position(|l| l.contains("▸ products")).unwrap_or(0);
+    let first = screen.lines().position(|l| l.contains("▾ main")).unwrap_or(0);
+    for _ in first..row {
+        t.keys(&["Down"]);
+    }
+    t.keys(&["b"]);
+    t.wait_for("products · page 1 · row 1");
+    t.keys(&[">"]);
+    let screen = t.wait_for("that was the last page");
+    let screen = if screen.contains("products · page 1") { screen } else { t.wait_for("products · page 1") };
+    assert!(screen.contains("SELECT · 200 rows"), "{screen}");
+    // Stage an edit, then try to browse another table.
+    t.keys(&["l", "c", "C-u"]);
+    t.text("SKU-changed");
+    t.keys(&["Enter"]);
+    t.wait_for("1 staged edit(s)");
+    t.keys(&["2"]);
+    t.keys(&["Up", "b"]);
+    t.wait_for("apply (W) or undo (u) the staged edits");
+    t.keys(&["5"]);
+    let screen = t.wait_for("products · page 1");
+    assert!(screen.contains("1 staged edit(s)"), "{screen}");
+    t.keys(&["u", "q"]);
+    wait_exit(&t);
+}
+
+/// A long SQLite statement whose run is dropped part-way (a job aborted): the reader is interrupted and waited for
+/// before sqlx gets its connection back, and the pool goes on working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_sqlite_run_gives_its_connection_back_intact() {
+    use dbconsole::core::query::Session;
+    let dir = tempfile::tempdir().unwrap();
+    let pool = crate::catalog::sqlite_pool(&dir.path().join("d.db")).await;
+    for _ in 0..3 {
+        let p = pool.clone();
+        let job = tokio::spawn(async move {
+            let mut s = Session::open(&p).await.unwrap();
+            let mut c = crate::query::Collect::default();
+            let _ = s
+                .run("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c", &mut c)
+                .await;
+        });
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        job.abort();
+        let _ = job.await;
+        let mut s = Session::open(&pool).await.unwrap();
+        let c = crate::query::collect(&mut s, "SELECT 41 + 1 AS n").await;
+        assert_eq!(c.rows.get(0, 0), Some("42"));
+        s.close().await;
+    }
+    pool.close().await;
+}

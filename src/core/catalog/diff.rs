@@ -93,11 +93,15 @@ fn fk_sig(f: &ForeignKey) -> String {
 fn renamed_columns(d: &Table, c: &Table) -> Vec<(String, String)> {
     let gone: Vec<&Column> = c.columns.iter().filter(|x| !d.columns.iter().any(|y| y.name == x.name)).collect();
     let new: Vec<&Column> = d.columns.iter().filter(|x| !c.columns.iter().any(|y| y.name == x.name)).collect();
+    // Where each column stands: a rename keeps its place (a column dropped at one end and another added at the
+    // other end, of the same common type, is more likely two changes than one rename).
+    let pos = |t: &Table, name: &str| t.columns.iter().position(|c| c.name == name);
     let mut out = Vec::new();
     for g in &gone {
         let matches: Vec<&&Column> = new.iter().filter(|n| col_sig(n) == col_sig(g)).collect();
         if let [n] = matches.as_slice()
             && gone.iter().filter(|x| col_sig(x) == col_sig(n)).count() == 1
+            && pos(c, &g.name) == pos(d, &n.name)
         {
             out.push((g.name.clone(), n.name.clone()));
         }

@@ -391,12 +391,13 @@ impl Profile {
     }
 
     /// The profile to use for work that needs a session of its own (migrations, transfers, sync): the direct
-    /// connection when there is one (named `NAME-direct`, so that its pool is kept apart), else this one.
+    /// connection when there is one (named `NAME (direct)`, which no profile can be named, so that its pool is
+    /// kept apart), else this one.
     pub fn session_profile(&self) -> Profile {
         match &self.direct {
             Some(d) => {
                 let mut d = (**d).clone();
-                d.name = format!("{}-direct", self.name);
+                d.name = format!("{} (direct)", self.name);
                 d
             }
             None => self.clone(),

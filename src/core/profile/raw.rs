@@ -408,7 +408,8 @@ mod tests {
         let back = RawProfile::from_profile(&p);
         assert!(back.url.as_deref().unwrap().contains("u:same@"));
         assert_eq!(back.direct_url.as_deref(), Some("postgres://u@db/app"));
-        assert_eq!(p.session_profile().name, "app-direct");
+        assert_eq!(p.session_profile().name, "app (direct)");
+        assert!(crate::core::profile::validate_name("app (direct)").is_err(), "no profile can take its pool");
         // A direct URL of another engine, or a SQLite one, is refused naming the field.
         for bad in ["mysql://u@db/app", "sqlite:/tmp/x.db", "postgres://u@db:99999/app"] {
             let e = raw("postgres://u@pooler/app", bad).into_profile("app", Origin::File { line: 1 }).unwrap_err();

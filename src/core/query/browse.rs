@@ -176,21 +176,24 @@ pub fn check_filter(filter: &str, engine: Engine) -> Result<(), String> {
                     return Err(format!("the filter holds {w}: write only the condition (sort with O)"));
                 }
             }
-            Tok::String | Tok::QuotedIdent => {
-                // An unterminated quote runs to the end of the text.
-                let closed = match (text.chars().next(), text.chars().last()) {
-                    (Some(a), Some(b)) => text.chars().count() > 1 && (a == b || text.ends_with('\'')),
-                    _ => false,
-                };
-                if !closed {
-                    return Err("the filter has a quote that is not closed".into());
-                }
-            }
             _ => {}
         }
     }
     if depth > 0 {
         return Err("the filter leaves a parenthesis open".into());
+    }
+    // Every string, quoted name and comment must end inside the filter, under both string rules a session can be
+    // in (a backslash escape in MySQL or PostgreSQL E'' strings, or none): the `)` written after it must come out
+    // as that `)` and nothing else, or the rest of the SELECT (and the next page's key, which is table data)
+    // would be read as part of a string.
+    let probe = format!("({filter}\n)");
+    for other_rules in [false, true] {
+        let toks = crate::core::sql::lex::tokens_in(&probe, engine, other_rules);
+        let last = toks.iter().rev().find(|t| t.kind != Tok::Space);
+        let closes = last.is_some_and(|t| t.kind == Tok::Punct && t.start == probe.len() - 1);
+        if !closes {
+            return Err("the filter has a quote or comment that is not closed".into());
+        }
     }
     Ok(())
 }
@@ -270,10 +273,20 @@ mod tests {
             assert!(check_filter(bad, Engine::Postgres).is_err(), "{bad}");
         }
         assert!(check_filter("x = ?", Engine::Mysql).is_err());
-        assert!(
-            check_filter("x = 'a\\'; drop' ", Engine::Mysql).is_ok(),
-            "a MySQL backslash escape stays in the string"
-        );
+        // A quote closed only under one string rule, or not at all, is refused under every engine's rules.
+        for (bad, e) in [
+            ("abc'", Engine::Sqlite),
+            ("name = 'abc\\'", Engine::Mysql),
+            ("name = E'abc\\'", Engine::Postgres),
+            ("x = $a$ y$", Engine::Postgres),
+            ("\"open = 1", Engine::Postgres),
+            ("`open = 1", Engine::Mysql),
+        ] {
+            assert!(check_filter(bad, e).is_err(), "{bad} on {e}");
+        }
+        // A backslash escape reads differently under NO_BACKSLASH_ESCAPES: refused; a doubled quote reads the same.
+        assert!(check_filter("x = 'a\\'; drop' ", Engine::Mysql).is_err(), "ambiguous under the other string rules");
+        assert!(check_filter("x = 'it''s ✓'", Engine::Mysql).is_ok());
     }
 
     proptest::proptest! {

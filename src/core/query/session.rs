@@ -465,6 +465,11 @@ impl Session {
     }
 
     async fn describe(&mut self, sql: &str) -> Result<Vec<Column>, QueryError> {
+        if matches!(self.canceller.0, CancelTarget::PgPooled) {
+            // sqlx prepares a named statement to describe one, which a transaction pooler would leave on some
+            // other client's server connection: an empty result shows without its column names instead.
+            return Ok(Vec::new());
+        }
         macro_rules! cols {
             ($d:expr, $kind:path) => {
                 $d.columns()

@@ -10,6 +10,7 @@
 //! and waited for before the lock is released.
 use std::ffi::{CStr, c_char, c_int};
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use libsqlite3_sys as ffi;
@@ -88,11 +89,48 @@ struct Join {
     db: Db,
     finished: Finished,
     rx: Option<tokio::sync::mpsc::Receiver<Msg>>,
+    /// Tells the blocking side to stop before its next statement or row (an interrupt between statements is
+    /// forgotten by SQLite).
+    stop: Arc<AtomicBool>,
+}
+
+impl Join {
+    fn is_finished(&self) -> bool {
+        *self.finished.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    /// Asks the blocking side to stop now.
+    fn stop(&mut self) {
+        drop(self.rx.take());
+        self.stop.store(true, Ordering::SeqCst);
+        if !self.is_finished() {
+            // SAFETY: sqlite3_interrupt may be called from any thread while the connection is open (it is: the
+            // lock that keeps sqlx from closing it is held by the frame that owns this).
+            unsafe { ffi::sqlite3_interrupt(self.db.0) };
+        }
+    }
+}
+
+/// Marks the blocking side finished however it ends (a panic included), so nothing waits for ever.
+struct Finish {
+    finished: Finished,
+    done: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Finish {
+    fn drop(&mut self) {
+        let (m, c) = &*self.finished;
+        *m.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        c.notify_all();
+        if let Some(d) = self.done.take() {
+            let _ = d.send(());
+        }
+    }
 }
 
 impl Drop for Join {
     fn drop(&mut self) {
-        drop(self.rx.take());
+        // Normally the run waited for the end already; this is for a run dropped part-way (a job aborted).
+        self.stop();
         let (m, c) = &*self.finished;
         let mut done = m.lock().unwrap_or_else(|e| e.into_inner());
         if !*done {
@@ -117,17 +155,18 @@ pub(super) async fn stream<S: Sink>(
     let db = Db(guard.as_raw_handle().as_ptr());
     let (tx, rx) = tokio::sync::mpsc::channel::<Msg>(4);
     let finished: Finished = Arc::new((Mutex::new(false), Condvar::new()));
-    let (f2, text) = (finished.clone(), sql.to_string());
+    let stop = Arc::new(AtomicBool::new(false));
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let (f2, s2, text) = (finished.clone(), stop.clone(), sql.to_string());
     tokio::task::spawn_blocking(move || {
-        let result = run(db, &text, &tx);
+        let _finish = Finish { finished: f2, done: Some(done_tx) };
+        let result = run(db, &text, &tx, &s2);
         let _ = tx.blocking_send(Msg::Done(result));
-        let (m, c) = &*f2;
-        *m.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        c.notify_all();
     });
-    let mut join = Join { db, finished, rx: Some(rx) };
+    // Declared after `guard`: if this frame is dropped part-way, `join` (which waits) goes before the lock.
+    let mut join = Join { db, finished, rx: Some(rx), stop };
     let mut buf = RowBuf::default();
-    let mut result = Ok(());
+    let mut result = Err(QueryError::other("the SQLite reader stopped before the end of the statement"));
     'recv: while let Some(msg) = match join.rx.as_mut() {
         Some(rx) => rx.recv().await,
         None => None,
@@ -150,17 +189,19 @@ pub(super) async fn stream<S: Sink>(
                 }
             }
             Msg::Done(r) => {
-                match r {
-                    Ok(n) => out.affected += n,
-                    Err(e) => result = Err(e),
-                }
+                result = r.map(|n| out.affected += n);
                 break;
             }
         }
     }
-    // Stopped or done: the blocking side ends (interrupted if it still runs) before the lock goes.
-    let wait = tokio::task::spawn_blocking(move || drop(join));
-    let _ = wait.await;
+    if out.stopped {
+        result = Ok(());
+    }
+    // Stopped or done: the blocking side ends (interrupted if it still runs), and is waited for without blocking
+    // the runtime, before the lock goes.
+    join.stop();
+    let _ = done_rx.await;
+    drop(join);
     drop(guard);
     result
 }
@@ -186,12 +227,15 @@ fn text_of(p: *const c_char) -> String {
 
 /// The blocking side: steps every statement of `sql`, sending columns and batches of rows; stops when the
 /// receiver is gone. Returns the rows the statements themselves changed.
-fn run(db: Db, sql: &str, tx: &tokio::sync::mpsc::Sender<Msg>) -> Result<u64, QueryError> {
+fn run(db: Db, sql: &str, tx: &tokio::sync::mpsc::Sender<Msg>, stop: &AtomicBool) -> Result<u64, QueryError> {
     let bytes = sql.as_bytes();
     let mut at = 0usize;
     let mut affected = 0u64;
     let mut row = RowBuf::default();
     while at < bytes.len() {
+        if stop.load(Ordering::SeqCst) {
+            return Ok(affected);
+        }
         let (st, used) = prepare(db, &bytes[at..])?;
         at += used.max(1);
         let Some(st) = st else { continue };

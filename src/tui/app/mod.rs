@@ -116,6 +116,8 @@ impl App {
 
     /// The effects to run at start: connect to the startup profile.
     pub fn start(&mut self, profile: Option<&str>) -> Vec<Effect> {
+        // What start-up said (a theme or drafts problem) stays in the log after the connect message replaces it.
+        self.keep_message();
         let chosen = match profile {
             Some(name) => self.all().into_iter().position(|p| p.name == name),
             None => {

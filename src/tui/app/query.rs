@@ -293,6 +293,13 @@ impl App {
                 };
                 v.statement = self.query.run_statements.get(index.saturating_sub(1)).map(|s| s.text.clone());
                 v.measure();
+                // Browsing, the next page keeps the selected column (a second `O` sorts it the other way).
+                if self.query.browse.is_some()
+                    && let Some(prev) = &self.query.result
+                {
+                    v.col = prev.col.min(v.columns.len().saturating_sub(1));
+                    v.left.set(prev.left.get());
+                }
                 self.query.push_result(v);
             }
             QueryMsg::Rows { job } if ours(job) => {
@@ -366,6 +373,16 @@ impl App {
             QueryMsg::Finished { job, txn } if ours(job) => {
                 self.query.run = RunState::Idle;
                 self.query.txn = txn;
+                // A full page was the last one: the page after it is empty; go back to it and say so.
+                if let Some(b) = &mut self.query.browse
+                    && b.page() > 0
+                    && self.query.error.is_none()
+                    && self.query.result.as_ref().is_none_or(|r| r.is_empty())
+                {
+                    b.starts.pop();
+                    self.info(Level::Info, "that was the last page");
+                    return self.browse_page();
+                }
                 self.query.staged.clear();
                 self.query.edit = None;
                 let engine = self.connected_profile().map_or(Engine::Sqlite, |p| p.engine);

@@ -104,6 +104,10 @@ impl App {
                 vec![]
             }
             Request::Browse(spec) => {
+                if !self.query.staged.is_empty() {
+                    self.info(Level::Warn, "apply (W) or undo (u) the staged edits in the query pane first");
+                    return vec![];
+                }
                 if self.query.running().is_some() {
                     self.info(Level::Warn, "a query is running in the query pane: Esc there cancels it");
                     return vec![];

@@ -42,6 +42,9 @@ pub struct ProfileForm {
     pub tls_mode: Option<TlsMode>,
     /// A plain password the profile already stores (the user wrote it into the file); kept, never shown.
     keep_plain: Option<SecretString>,
+    /// The profile's `direct_url` as the file holds it (its own password included, hence a secret): kept as it
+    /// is through an edit or a copy (the form has no field for it; edit it in the file or with the CLI).
+    keep_direct: Option<SecretString>,
     pool: PoolSettings,
     pub focus: usize,
     pub errors: BTreeMap<Field, String>,
@@ -60,6 +63,7 @@ impl ProfileForm {
             password_kind: PasswordKind::Ask,
             tls_mode: None,
             keep_plain: None,
+            keep_direct: None,
             pool: PoolSettings::default(),
             focus: 0,
             errors: BTreeMap::new(),
@@ -82,6 +86,7 @@ impl ProfileForm {
         f.read_only = p.read_only;
         f.tls_mode = p.tls.mode;
         f.pool = p.pool.clone();
+        f.keep_direct = crate::core::profile::raw::RawProfile::from_profile(p).direct_url.map(SecretString::from);
         f.text.clear();
         let name = match mode {
             FormMode::Edit { .. } => p.name.clone(),
@@ -397,6 +402,9 @@ impl ProfileForm {
         if !self.errors.is_empty() {
             return None;
         }
+        if self.engine != Engine::Sqlite {
+            raw.direct_url = self.keep_direct.as_ref().map(|d| d.expose_secret().to_string());
+        }
         match raw.into_profile(&name, Origin::File { line: 0 }) {
             Ok(p) => Some(p),
             Err(e) => {
@@ -495,5 +503,29 @@ mod tests {
         assert_eq!(f.focused(), Field::Url);
         type_text(&mut f, "postgres://a:secret@h/db");
         assert!(f.errors[&Field::Url].contains("remove the password"));
+    }
+
+    #[test]
+    fn editing_keeps_the_direct_url_and_its_own_password() {
+        use secrecy::ExposeSecret;
+        let raw = crate::core::profile::raw::RawProfile {
+            url: Some("postgres://pool@pooler:6543/app?pgbouncer=true".into()),
+            direct_url: Some("postgres://owner:own%20pw@db:5432/app".into()),
+            password_source: Some(PasswordKind::Env),
+            password_env: Some("APP_PW".into()),
+            ..Default::default()
+        };
+        let p = raw.into_profile("app", Origin::File { line: 1 }).unwrap();
+        let mut f = ProfileForm::from_profile(&p, FormMode::Edit { original: "app".into() }, vec!["app".into()]);
+        match f.handle_key(&key(KeyCode::F(2))) {
+            FormOutcome::Save { profile, .. } => {
+                let d = profile.direct.as_ref().expect("the direct URL survives an edit");
+                assert_eq!(d.target(), "owner@db:5432/app");
+                assert!(
+                    matches!(&d.password, crate::core::profile::PasswordSource::Plain(s) if s.expose_secret() == "own pw")
+                );
+            }
+            _ => panic!("expected save"),
+        }
     }
 }

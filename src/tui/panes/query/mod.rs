@@ -212,6 +212,9 @@ pub struct QueryPane {
     /// The run's other result sets (the shown one is `result`, at `set_index` among them all).
     pub sets: Vec<ResultView>,
     pub set_index: usize,
+    /// This dbconsole keeps the editor tabs for the next start (false: another one open at the same time does, so
+    /// quitting asks about untitled text too).
+    pub drafts_kept: bool,
     /// The table being browsed, when the result is its page.
     pub browse: Option<BrowseState>,
     /// The last search in the grid (`n`/`N` repeat it).
@@ -234,8 +237,8 @@ impl QueryPane {
     /// the editor tabs stay.
     pub fn reset_for_profile(&mut self) {
         let tabs = std::mem::take(&mut self.tabs);
-        let (tab, cap) = (self.tab, self.cap);
-        *self = QueryPane { tabs, tab, cap, ..QueryPane::default() };
+        let (tab, cap, drafts_kept) = (self.tab, self.cap, self.drafts_kept);
+        *self = QueryPane { tabs, tab, cap, drafts_kept, ..QueryPane::default() };
     }
 }
 
@@ -272,6 +275,7 @@ impl Default for QueryPane {
             set_index: 0,
             last_find: None,
             browse: None,
+            drafts_kept: true,
         }
     }
 }
@@ -312,11 +316,11 @@ impl QueryPane {
         }
     }
 
-    /// Tabs whose text differs from their file (untitled tabs are kept as drafts and are not counted).
+    /// Tabs whose text differs from their file; untitled tabs with text too when the drafts are not kept.
     pub fn unsaved_files(&self) -> Vec<String> {
         self.tabs
             .iter()
-            .filter(|b| b.path.is_some() && b.dirty())
+            .filter(|b| b.dirty() && (b.path.is_some() || !self.drafts_kept))
             .map(|b| b.title().trim_end_matches('*').to_string())
             .collect()
     }
