@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/servers.sh
 source scripts/servers.sh
+# Benchmarks run against servers configured as users run them (default durability), not the tests' fsync=off.
+export DBC_DURABLE=1
 servers_start
 # The transfer benchmark compares with the engines' own tools and pgloader.
 if ! command -v pgloader >/dev/null || ! command -v sqlite3 >/dev/null; then

@@ -2,6 +2,9 @@
 # Starts real PostgreSQL and MariaDB servers on 127.0.0.1 for tests and benchmarks. Source it, then call
 # servers_start; the servers stop when the sourcing shell exits (trap on EXIT).
 # Exports DBC_TEST_* variables that the tests read.
+# DBC_DURABLE=1 (scripts/bench.sh sets it) starts them as users run them: PostgreSQL with fsync, synchronous_commit
+# and full_page_writes on, MariaDB flushing its log at every commit with the doublewrite buffer; the tests run
+# without, for speed.
 
 DBC_PG_PORT=${DBC_PG_PORT:-55432}
 DBC_MY_PORT=${DBC_MY_PORT:-33306}
@@ -69,8 +72,10 @@ host all all 127.0.0.1/32 scram-sha-256
 host all all ::1/128 scram-sha-256
 HBA
   mkdir -p "$d/sock"; chown postgres "$d/sock" 2>/dev/null || true
+  local speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${DBC_DURABLE:-}" = 1 ] && speed=""
   _as postgres "$PG_BIN/pg_ctl" -D "$d/data" -l "$d/pg.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $DBC_PG_PORT -k $d/sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c ssl=on -c max_connections=200" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $DBC_PG_PORT -k $d/sock $speed -c ssl=on -c max_connections=200" start >/dev/null
   DBC_PG_STARTED=$d/data
   _as postgres psql -h "$d/sock" -p "$DBC_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q <<SQL
 CREATE ROLE dbc LOGIN SUPERUSER PASSWORD 'dbc-pg-secret-4417';
@@ -90,9 +95,11 @@ _start_my() {
   local srv; srv=$(command -v mariadbd || echo /usr/sbin/mariadbd)
   "$inst" --no-defaults --user=mysql --datadir="$d/data" --auth-root-authentication-method=socket \
     --skip-test-db >"$DBC_TEST_DIR/my-install.log" 2>&1
+  local speed=(--innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0)
+  [ "${DBC_DURABLE:-}" = 1 ] && speed=(--innodb-flush-log-at-trx-commit=1 --innodb-doublewrite=1)
   "$srv" --no-defaults --user=mysql --datadir="$d/data" --socket="$d/my.sock" --pid-file="$d/my.pid" \
-    --bind-address=127.0.0.1 --port="$DBC_MY_PORT" --skip-name-resolve --innodb-flush-log-at-trx-commit=0 \
-    --innodb-doublewrite=0 --log-error="$DBC_TEST_DIR/my.log" >/dev/null 2>&1 &
+    --bind-address=127.0.0.1 --port="$DBC_MY_PORT" --skip-name-resolve "${speed[@]}" \
+    --log-error="$DBC_TEST_DIR/my.log" >/dev/null 2>&1 &
   DBC_MY_PID=$!
   local i
   for i in $(seq 1 120); do
@@ -165,5 +172,6 @@ servers_start() {
   export DBC_TEST_MY_LIMITED_PASSWORD='dbc-mylimited-secret-5120'
   export DBC_TEST_PGB_PORT=$DBC_PGB_PORT DBC_TEST_PGB_PASSWORD='dbc-pool-secret-6650'
   export DBC_TEST_CA="$DBC_TEST_DIR/certs/ca.crt" DBC_TEST_OTHER_CA="$DBC_TEST_DIR/certs/other-ca.crt"
+  [ "${DBC_DURABLE:-}" = 1 ] && echo "servers.sh: durable settings (fsync and synchronous_commit on; InnoDB flush at commit)" >&2
   echo "servers.sh: PostgreSQL on 127.0.0.1:$DBC_PG_PORT (TLS on), PgBouncer (transaction mode) on 127.0.0.1:$DBC_PGB_PORT, MariaDB on 127.0.0.1:$DBC_MY_PORT" >&2
 }

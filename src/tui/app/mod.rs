@@ -6,6 +6,7 @@ mod migrations;
 mod pane;
 mod profiles;
 mod query;
+mod results;
 mod schema;
 mod transfer;
 

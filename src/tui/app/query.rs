@@ -1,10 +1,8 @@
 //! The query pane's part of `App::update`: requests from its keys become effects; results of its jobs update it.
 use super::dialog::{Confirm, ConfirmTarget, Tone};
 use super::{App, Level};
-use crate::core::catalog::quote;
 use crate::core::profile::{Engine, Profile};
 use crate::core::query::TxnState;
-use crate::core::query::export::Format;
 use crate::core::sql::Statement;
 use crate::core::sql::classify::analyse;
 use crate::tui::action::QueryMsg;
@@ -202,56 +200,6 @@ impl App {
         {
             self.message = None;
         }
-    }
-
-    /// Runs the table browser's current page (a SELECT built from quoted names and literals, never pasted text).
-    pub(super) fn browse_page(&mut self) -> Vec<Effect> {
-        let Some(b) = &self.query.browse else { return vec![] };
-        let Some(p) = self.connected_profile() else {
-            self.info(Level::Warn, "no connected profile: connect one in the Profiles pane first");
-            return vec![];
-        };
-        if !self.query.staged.is_empty() {
-            self.info(Level::Warn, "apply (W) or undo (u) the staged edits before another page");
-            return vec![];
-        }
-        let st = Statement { text: b.sql(), line: 1, offset: 0 };
-        self.start_query(&p, vec![st], RunScope::Statement)
-    }
-
-    /// Whether the shown result can be edited (one table with its primary key, from the loaded catalog), or why not.
-    fn edit_target(&self) -> Option<Result<crate::core::query::edit::Target, String>> {
-        let r = self.query.result.as_ref().filter(|r| !r.explain)?;
-        let st = r.statement.as_ref()?;
-        let engine = self.connected_profile().map_or(Engine::Sqlite, |p| p.engine);
-        let catalog = match (&self.schema.profile, self.connected_profile()) {
-            (Some(a), Some(p)) if *a == p.name => self.schema.catalog.clone(),
-            _ => None,
-        };
-        Some(crate::core::query::edit::target(st, engine, &r.columns, catalog.as_deref()))
-    }
-
-    /// Exports the shown result; over an existing file only once the user said yes (`overwrite`).
-    pub(super) fn export(&mut self, format: Format, path: String, overwrite: bool) -> Vec<Effect> {
-        let Some(r) = &self.query.result else { return vec![] };
-        let engine = self.connected_profile().map_or(Engine::Sqlite, |p| p.engine);
-        let table = match &self.query.source_table {
-            Some((Some(s), t)) => quote::qualified(engine, s, t),
-            Some((None, t)) => quote::ident(engine, t),
-            None => "result".to_string(),
-        };
-        let (n, columns, rows) = (r.len(), r.columns.clone(), r.rows.clone());
-        self.info(Level::Info, format!("exporting {n} rows to {path}…"));
-        vec![Effect::Export {
-            columns,
-            rows,
-            format,
-            path: crate::core::profile::raw::expand_home(&path),
-            engine,
-            table,
-            typed: path,
-            overwrite,
-        }]
     }
 
     pub(super) fn start_query(&mut self, p: &Profile, statements: Vec<Statement>, scope: RunScope) -> Vec<Effect> {
