@@ -4,6 +4,19 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 
+/// In the demo's schema pane, selects `table` and presses `key` (Enter or b) on it.
+fn open_in_browser(t: &Tmux, table: &str, key: &str) {
+    t.wait_for("connected");
+    t.keys(&["2"]);
+    let screen = t.wait_for(table);
+    let row = screen.lines().position(|l| l.contains(&format!("▸ {table}"))).unwrap_or(0);
+    let first = screen.lines().position(|l| l.contains("▾ main")).unwrap_or(0);
+    for _ in first..row {
+        t.keys(&["Down"]);
+    }
+    t.keys(&[key]);
+}
+
 fn wait_exit(t: &Tmux) -> String {
     let started = Instant::now();
     loop {
@@ -281,16 +294,7 @@ async fn the_browser_pages_every_row_once_on_each_engine() {
 fn the_browser_in_the_real_binary() {
     let sb = Sandbox::new();
     let t = Tmux::start(&sb, "browse", 120, 30);
-    t.wait_for("connected");
-    t.keys(&["2"]);
-    t.wait_for("customers");
-    let screen = t.capture();
-    let row = screen.lines().position(|l| l.contains("▸ customers")).unwrap_or(0);
-    let first = screen.lines().position(|l| l.contains("▾ main")).unwrap_or(0);
-    for _ in first..row {
-        t.keys(&["Down"]);
-    }
-    t.keys(&["Enter"]);
+    open_in_browser(&t, "customers", "Enter");
     let screen = t.wait_for("customers · page 1 · row 1");
     assert!(screen.contains("customer1@example.com"), "{screen}");
     t.keys(&[">"]);
@@ -770,16 +774,7 @@ fn a_second_dbconsole_does_not_wipe_the_first_ones_tabs() {
 fn the_browser_stays_on_a_full_last_page() {
     let sb = Sandbox::new();
     let t = Tmux::start(&sb, "browse-last", 120, 30);
-    t.wait_for("connected");
-    t.keys(&["2"]);
-    t.wait_for("products");
-    let screen = t.capture();
-    let row = screen.lines().position(|l| l.contains("▸ products")).unwrap_or(0);
-    let first = screen.lines().position(|l| l.contains("▾ main")).unwrap_or(0);
-    for _ in first..row {
-        t.keys(&["Down"]);
-    }
-    t.keys(&["b"]);
+    open_in_browser(&t, "products", "b");
     t.wait_for("products · page 1 · row 1");
     t.keys(&[">"]);
     let screen = t.wait_for("that was the last page");
