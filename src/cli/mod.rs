@@ -19,6 +19,9 @@ use crate::core::profile::{Profile, ProfileSet, looks_like_url};
 
 /// Exit code for usage errors (unknown profile, bad arguments), as clap uses.
 pub const EXIT_USAGE: i32 = 2;
+/// A transfer ran to its end but did not move everything: rows refused (in the rejects file) or objects the
+/// target would not create. Never 0: nothing is lost without a non-zero exit.
+pub const EXIT_LOSSES: i32 = 4;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -154,6 +154,16 @@ async fn sides(paths: &Paths, plan: Option<&Plan>, from: Option<&str>, to: Optio
     Ok((open(paths, &f).await?, open(paths, &t).await?))
 }
 
+/// Per table: rows read, written and refused (the end of every run, losses or not).
+fn summary_table(r: &transfer::RunReport) -> String {
+    let w = r.tables.iter().map(|t| t.table.chars().count()).max().unwrap_or(5).max(5);
+    let mut out = format!("{:<w$}  {:>10}  {:>10}  {:>8}\n", "table", "read", "written", "refused");
+    for t in &r.tables {
+        out.push_str(&format!("{:<w$}  {:>10}  {:>10}  {:>8}\n", t.table, t.rows + t.rejected, t.rows, t.rejected));
+    }
+    out
+}
+
 fn fail(e: TransferError) -> i32 {
     eprintln!("error: {e}");
     match e {
@@ -232,8 +242,19 @@ async fn run_inner(paths: &Paths, cmd: TransferCommand) -> Result<i32, i32> {
             let report = result.map_err(fail)?;
             let rows: u64 = report.tables.iter().map(|t| t.rows).sum();
             let rejected: u64 = report.tables.iter().map(|t| t.rejected).sum();
+            let losses = rejected > 0 || !report.failed_steps.is_empty();
             if json {
-                println!("{}", serde_json::json!({"event": "done", "report": report}));
+                let summary: Vec<_> = report
+                    .tables
+                    .iter()
+                    .map(|t| serde_json::json!({"table": t.table, "read": t.rows + t.rejected, "written": t.rows, "refused": t.rejected}))
+                    .collect();
+                let not_created: Vec<_> =
+                    report.failed_steps.iter().map(|(what, e)| serde_json::json!({"what": what, "error": e})).collect();
+                println!(
+                    "{}",
+                    serde_json::json!({"event": "done", "losses": losses, "summary": summary, "not_created": not_created, "report": report})
+                );
             } else {
                 eprintln!(
                     "done: {rows} rows in {} table(s) in {:.1} s{}; {} step(s) after the load",
@@ -242,16 +263,26 @@ async fn run_inner(paths: &Paths, cmd: TransferCommand) -> Result<i32, i32> {
                     if report.resumed { " (resumed)" } else { "" },
                     report.steps
                 );
+                eprint!("{}", summary_table(&report));
                 if rejected > 0 {
                     eprintln!("{rejected} row(s) refused: see {}", report.rejects);
                 }
                 for (what, e) in &report.failed_steps {
                     eprintln!("not created: {what}: {e}");
                 }
+                if losses {
+                    eprintln!(
+                        "finished with losses (exit {}): the target does not hold everything the source has",
+                        super::EXIT_LOSSES
+                    );
+                }
             }
-            let mut code = 0;
+            let mut code = if losses { super::EXIT_LOSSES } else { 0 };
             if a.verify {
-                code = verify_print(&plan, &source_of(&from), &to.pool, json).await;
+                let v = verify_print(&plan, &source_of(&from), &to.pool, json).await;
+                if v != 0 {
+                    code = v;
+                }
             }
             from.pool.close().await;
             to.pool.close().await;

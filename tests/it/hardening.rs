@@ -700,7 +700,13 @@ async fn awkward_keys_are_killed_and_resumed_with_every_row_once() {
         let args = ["transfer", "run", only.to_str().unwrap(), "--yes", "--rejects", rejects.to_str().unwrap()];
         run_and_kill_after(&sb, &args, 1000);
         let o = sb.run(&[&args[..], &["--resume"]].concat());
-        assert!(o.status.success(), "{table}: {}", stderr(&o));
+        if table == "nk" {
+            // The rows whose SQLite key is NULL cannot enter a PostgreSQL primary key: refused, and the run says
+            // so with its exit code ("finished with losses"; keeping them is issue #17's).
+            assert_eq!(o.status.code(), Some(4), "{table}: {}", stderr(&o));
+        } else {
+            assert!(o.status.success(), "{table}: {}", stderr(&o));
+        }
         let pg = pg_pool(&pg_db).await;
         let all = count(&pg, &format!("SELECT count(*) FROM {table}")).await;
         let distinct = count(&pg, &format!("SELECT count(DISTINCT id) FROM {table}")).await;

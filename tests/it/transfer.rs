@@ -270,8 +270,16 @@ async fn bad_rows_go_to_the_reject_file_and_stop_when_asked() {
     std::fs::write(&plan, &text).unwrap();
     let o =
         sb.cmd().current_dir(sb.data()).args(["transfer", "run", plan.to_str().unwrap(), "--yes"]).output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("3 row(s) refused"), "{}", stderr(&o));
+    // Refused rows: the run ends, but never with 0 ("finished with losses"), and the summary says where.
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("3 row(s) refused") && stderr(&o).contains("finished with losses"), "{}", stderr(&o));
+    let t_line = stderr(&o).lines().find(|l| l.starts_with("t ")).map(str::to_string).unwrap_or_default();
+    assert_eq!(
+        t_line.split_whitespace().collect::<Vec<_>>(),
+        ["t", "4", "1", "3"],
+        "read, written, refused: {}",
+        stderr(&o)
+    );
     let rejects = std::fs::read_to_string(sb.data().join("transfer-rejects.jsonl")).unwrap();
     assert_eq!(mode(&sb.data().join("transfer-rejects.jsonl")), 0o600, "refused values are data: owner-only");
     let lines: Vec<serde_json::Value> = rejects.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -457,7 +465,14 @@ async fn other_engine_pairs_round_trip_and_verify() {
             .args(["transfer", "run", "--from", "pg", "--to", target, "--yes", "--verify"])
             .output()
             .unwrap();
-        assert!(o.status.success(), "pg → {target}: {}{}", stdout(&o), stderr(&o));
+        if target == "my" {
+            // PostgreSQL's enum-like CHECK (`= ANY (ARRAY[…])`) is not translated for MySQL yet (issue #17): the
+            // rows all arrive and verify, and the run says the check was not created, with exit 4.
+            assert_eq!(o.status.code(), Some(4), "pg → my: {}{}", stdout(&o), stderr(&o));
+            assert!(stderr(&o).contains("not created: check m_size_enum"), "{}", stderr(&o));
+        } else {
+            assert!(o.status.success(), "pg → {target}: {}{}", stdout(&o), stderr(&o));
+        }
         assert!(stdout(&o).contains("OK   m: source 2 rows"), "{}", stdout(&o));
     }
     // SQLite → MySQL: an indexed TEXT becomes a VARCHAR sized from the data.

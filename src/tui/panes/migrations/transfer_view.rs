@@ -105,7 +105,17 @@ pub fn render(frame: &mut Frame, area: Rect, v: &TransferView, theme: &Theme, fr
                 Stage::Ran(Ok(r)) => {
                     let rows: u64 = r.tables.iter().map(|t| t.rows).sum();
                     let rejected: u64 = r.tables.iter().map(|t| t.rejected).sum();
-                    lines.push(Line::styled(format!("done: {rows} rows in {:.1} s", r.seconds), theme.ok()));
+                    if rejected > 0 || !r.failed_steps.is_empty() {
+                        lines.push(Line::styled(
+                            format!(
+                                "finished with losses: {rows} rows in {:.1} s; the target does not hold everything",
+                                r.seconds
+                            ),
+                            theme.danger(),
+                        ));
+                    } else {
+                        lines.push(Line::styled(format!("done: {rows} rows in {:.1} s", r.seconds), theme.ok()));
+                    }
                     if rejected > 0 {
                         lines.push(Line::styled(format!("{rejected} row(s) refused: see {}", r.rejects), theme.warn()));
                     }
