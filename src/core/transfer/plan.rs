@@ -320,7 +320,30 @@ pub fn build(
 
 fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, probes: &[Probe]) -> TablePlan {
     let mut notes = Vec::new();
-    let pk: Vec<String> = t.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
+    let mut pk: Vec<String> = t.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
+    // SQLite lets a rowid table's PRIMARY KEY hold NULLs (a documented legacy quirk). No other engine does: such a
+    // key is carried as a UNIQUE constraint (NULLs allowed, each distinct), so every row arrives.
+    let null_key: Vec<(String, i64)> = pk
+        .iter()
+        .filter_map(|k| {
+            let i = t.columns.iter().position(|c| &c.name == k)?;
+            let n = probes.get(i).map_or(0, |p| p.nulls);
+            (n > 0).then(|| (k.clone(), n))
+        })
+        .collect();
+    let nullable_key = if src == Engine::Sqlite && !null_key.is_empty() && !t.without_rowid {
+        let which: Vec<String> = null_key.iter().map(|(k, n)| format!("{k}: {n} NULL(s)")).collect();
+        notes.push(format!(
+            "primary key ({}) holds NULLs in the source ({}), which SQLite allows and {dst} does not: carried as a \
+             UNIQUE constraint instead, so those rows are kept (set primary_key to another key in the plan if \
+             there is one); the table loads in one transaction",
+            pk.join(", "),
+            which.join(", ")
+        ));
+        std::mem::take(&mut pk)
+    } else {
+        Vec::new()
+    };
     let indexed: Vec<&str> = t
         .indexes
         .iter()
@@ -353,7 +376,9 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
         }
         let p = probes.get(i).cloned().unwrap_or_default();
         let in_pk = pk.contains(&c.name);
-        let mut mp = typemap::map(src, dst, c, &p, indexed.contains(&c.name.as_str()), in_pk);
+        let indexed_key = nullable_key.contains(&c.name);
+        let mut mp =
+            typemap::map(src, dst, c, &p, indexed.contains(&c.name.as_str()) || indexed_key, in_pk || indexed_key);
         let identity = matches!(
             c.identity,
             Some(Identity::Always | Identity::ByDefault | Identity::AutoIncrement | Identity::Rowid)
@@ -424,6 +449,18 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
         translate_expr_typed(e, src, dst, names, &booleans)
     };
     let mut indexes = Vec::new();
+    if !nullable_key.is_empty() {
+        indexes.push(IndexPlan {
+            name: format!("{}_{}_key", t.name, nullable_key.join("_")),
+            unique: true,
+            parts: nullable_key
+                .iter()
+                .map(|c| IndexPart { column: Some(c.clone()), expression: None, descending: false })
+                .collect(),
+            predicate: None,
+            skip: None,
+        });
+    }
     for k in &t.unique_constraints {
         indexes.push(IndexPlan {
             name: k.name.clone().unwrap_or_else(|| format!("{}_{}_key", t.name, k.columns.join("_"))),
