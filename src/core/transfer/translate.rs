@@ -59,13 +59,25 @@ pub fn translate_expr_typed(
     booleans: &[String],
 ) -> Result<String, String> {
     let toks = tokens(expr, src);
-    let skip = if src == Engine::Postgres && dst != Engine::Postgres { pg_casts(expr, &toks) } else { Vec::new() };
+    let mut skip = if src == Engine::Postgres && dst != Engine::Postgres { pg_casts(expr, &toks) } else { Vec::new() };
+    // PostgreSQL writes `x IN ('a', 'b')` back as `x = ANY (ARRAY['a', 'b'])` (and NOT IN as `<> ALL (…)`): other
+    // engines have no arrays, so it goes back to IN.
+    let mut replace: Vec<(usize, &'static str)> = Vec::new();
+    if src == Engine::Postgres && dst != Engine::Postgres {
+        let (more_skip, more_replace) = pg_any_array(expr, &toks, &skip);
+        skip.extend(more_skip);
+        replace.extend(more_replace);
+    }
     let mut out = String::new();
     // The last column named and the operator after it, for boolean literals.
     let mut last_bool = false;
     let mut after_eq = false;
     let mut prefix: Option<String> = None; // E / X / N / B before a string
     for (i, t) in toks.iter().enumerate() {
+        if let Some((_, r)) = replace.iter().find(|(j, _)| *j == i) {
+            push(&mut out, r);
+            continue;
+        }
         if skip.contains(&i) {
             continue;
         }
@@ -152,6 +164,60 @@ pub fn translate_expr_typed(
     Ok(out)
 }
 
+/// `= ANY ( ARRAY [ … ] )` → `IN ( … )` and `<> ALL ( ARRAY [ … ] )` → `NOT IN ( … )`: the tokens to skip and the
+/// ones to write instead (casts already skipped are not looked at).
+fn pg_any_array(
+    expr: &str,
+    toks: &[crate::core::sql::lex::Token],
+    casts: &[usize],
+) -> (Vec<usize>, Vec<(usize, &'static str)>) {
+    let code: Vec<usize> = (0..toks.len())
+        .filter(|&i| !matches!(toks[i].kind, Tok::Space | Tok::Comment) && !casts.contains(&i))
+        .collect();
+    let text = |k: usize| code.get(k).map_or(String::new(), |&i| toks[i].text(expr).to_ascii_uppercase());
+    let (mut skip, mut replace) = (Vec::new(), Vec::new());
+    let mut k = 0;
+    while k < code.len() {
+        // `=` or `<>` (or `!=`) as one or two punctuation tokens.
+        let (op_len, not) = match (text(k).as_str(), text(k + 1).as_str()) {
+            ("=", _) => (1, false),
+            ("<", ">") | ("!", "=") => (2, true),
+            ("<>", _) | ("!=", _) => (1, true),
+            _ => (0, false),
+        };
+        let word = if not { "ALL" } else { "ANY" };
+        if op_len > 0
+            && text(k + op_len) == word
+            && text(k + op_len + 1) == "("
+            && text(k + op_len + 2) == "ARRAY"
+            && text(k + op_len + 3) == "["
+        {
+            // Find the matching `]` then `)`.
+            let mut j = k + op_len + 4;
+            let mut depth = 0;
+            while j < code.len() && !(depth == 0 && text(j) == "]") {
+                match text(j).as_str() {
+                    "[" | "(" => depth += 1,
+                    "]" | ")" => depth -= 1,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if j + 1 < code.len() && text(j + 1) == ")" {
+                replace.push((code[k], if not { "NOT IN" } else { "IN" }));
+                for o in 1..op_len {
+                    skip.push(code[k + o]);
+                }
+                skip.extend([code[k + op_len], code[k + op_len + 2], code[k + op_len + 3], code[j]]);
+                k = j + 2;
+                continue;
+            }
+        }
+        k += 1;
+    }
+    (skip, replace)
+}
+
 /// Token indexes of PostgreSQL casts (`::text`, `::character varying(20)`, `::integer[]`), which the catalog
 /// writes on every literal and mean nothing (or something else) elsewhere: the value's own type stands.
 fn pg_casts(expr: &str, toks: &[crate::core::sql::lex::Token]) -> Vec<usize> {
@@ -175,8 +241,15 @@ fn pg_casts(expr: &str, toks: &[crate::core::sql::lex::Token]) -> Vec<usize> {
                 }
                 k += 1;
             }
-            while text(k) == "[" || text(k) == "]" {
-                k += 1;
+            // Array suffixes: `[]` or `[3]`, in pairs only (a lone `]` closes an ARRAY[…] the cast sat in).
+            while text(k) == "[" {
+                if text(k + 1) == "]" {
+                    k += 2;
+                } else if text(k + 2) == "]" && kind(k + 1) == Some(Tok::Number) {
+                    k += 3;
+                } else {
+                    break;
+                }
             }
             out.extend(code[start]..=code[(k - 1).min(code.len() - 1)]);
             continue;
@@ -389,6 +462,18 @@ mod tests {
         assert_eq!(tr(e, Engine::Postgres, Engine::Sqlite).unwrap(), r#"("a") <> '\'"#);
         assert_eq!(tr("a::integer[] IS NULL", Engine::Postgres, Engine::Mysql).unwrap(), "`a` IS NULL");
         assert_eq!(tr("a::text", Engine::Postgres, Engine::Postgres).unwrap(), r#""a"::text"#);
+    }
+
+    #[test]
+    fn postgres_any_array_goes_back_to_in() {
+        let e = "(a = ANY (ARRAY['s'::text, 'm'::text, 'it''s'::text]))";
+        assert_eq!(tr(e, Engine::Postgres, Engine::Mysql).unwrap(), "(`a` IN ('s', 'm', 'it''s'))");
+        assert_eq!(tr(e, Engine::Postgres, Engine::Sqlite).unwrap(), r#"("a" IN ('s', 'm', 'it''s'))"#);
+        let n = "(a <> ALL (ARRAY[1, 2]))";
+        assert_eq!(tr(n, Engine::Postgres, Engine::Mysql).unwrap(), "(`a` NOT IN (1, 2))");
+        // Left alone on PostgreSQL; a cast's `[]` suffix is still dropped, but a `]` closing ARRAY[…] is not.
+        assert!(tr(e, Engine::Postgres, Engine::Postgres).unwrap().contains("ARRAY"));
+        assert_eq!(tr("a::integer[] IS NULL", Engine::Postgres, Engine::Sqlite).unwrap(), r#""a" IS NULL"#);
     }
 
     #[test]
