@@ -821,3 +821,47 @@ async fn a_dropped_sqlite_run_gives_its_connection_back_intact() {
     }
     pool.close().await;
 }
+
+/// A SQLite CHECK written against 0/1 on a column that becomes boolean on PostgreSQL is rewritten (TRUE/FALSE)
+/// and created; the run exits 0 with every row.
+#[tokio::test]
+async fn a_check_on_a_column_that_becomes_boolean_is_rewritten() {
+    let sb = Sandbox::new();
+    let lite = sb.dir.path().join("b.db");
+    let pool = crate::catalog::sqlite_pool(&lite).await;
+    crate::catalog::exec(
+        &pool,
+        "CREATE TABLE b (id INTEGER PRIMARY KEY, flag BOOLEAN NOT NULL CHECK (flag IN (0, 1)), n INTEGER CHECK (n IN (0, 1, 2)));
+         INSERT INTO b VALUES (1, 1, 2), (2, 0, 0);",
+    )
+    .await;
+    pool.close().await;
+    let db = crate::catalog::new_pg_db().await;
+    let to = format!("postgres://dbc@127.0.0.1:{}/{db}", pg_port());
+    let from = format!("sqlite:{}", lite.display());
+    let o = sb
+        .cmd()
+        .current_dir(sb.dir.path())
+        .env("PGPASSWORD", env("DBC_TEST_PG_PASSWORD"))
+        .args(["transfer", "run", "--from", &from, "--to", &to, "--yes", "--verify"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(!stderr(&o).contains("not created"), "{}", stderr(&o));
+    let o = sb
+        .cmd()
+        .env("PGPASSWORD", env("DBC_TEST_PG_PASSWORD"))
+        .args([
+            "query",
+            &to,
+            "-e",
+            "SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE contype = 'c' ORDER BY 1",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&o);
+    assert!(text.contains("flag = ANY (ARRAY[false, true])") || text.contains("flag IN (false, true)"), "{text}");
+    assert!(text.contains("n = ANY (ARRAY[0, 1, 2])"), "{text}");
+}

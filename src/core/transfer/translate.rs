@@ -72,6 +72,9 @@ pub fn translate_expr_typed(
     // The last column named and the operator after it, for boolean literals.
     let mut last_bool = false;
     let mut after_eq = false;
+    // Inside `boolcol IN (…)` (or NOT IN): 0 and 1 are FALSE and TRUE too.
+    let mut bool_list = false;
+    let mut bool_in = false;
     let mut prefix: Option<String> = None; // E / X / N / B before a string
     for (i, t) in toks.iter().enumerate() {
         if let Some((_, r)) = replace.iter().find(|(j, _)| *j == i) {
@@ -82,12 +85,27 @@ pub fn translate_expr_typed(
             continue;
         }
         let text = t.text(expr);
-        if t.kind == Tok::Number && last_bool && after_eq && dst == Engine::Postgres && matches!(text, "0" | "1") {
+        if t.kind == Tok::Number
+            && ((last_bool && after_eq) || bool_list)
+            && dst == Engine::Postgres
+            && matches!(text, "0" | "1")
+        {
             push(&mut out, if text == "0" { "FALSE" } else { "TRUE" });
             continue;
         }
         match t.kind {
             Tok::Space | Tok::Comment => {}
+            Tok::Word if text.eq_ignore_ascii_case("IN") && last_bool => bool_in = true,
+            Tok::Word if text.eq_ignore_ascii_case("NOT") && last_bool => {}
+            Tok::Punct if text == "(" && bool_in => {
+                bool_list = true;
+                bool_in = false;
+            }
+            Tok::Punct if text == ")" && bool_list => {
+                bool_list = false;
+                last_bool = false;
+            }
+            Tok::Punct if text == "," && bool_list => {}
             Tok::Punct if matches!(text, "=" | "<" | ">" | "!") => after_eq = true,
             Tok::Word | Tok::QuotedIdent => {
                 let name = crate::core::sql::refs::unquote(text);
@@ -95,9 +113,11 @@ pub fn translate_expr_typed(
                 last_bool = target.is_some_and(|x| booleans.contains(&x));
                 after_eq = false;
             }
+            Tok::Number if bool_list => {}
             _ => {
                 last_bool = false;
                 after_eq = false;
+                bool_in = false;
             }
         }
         // A call is a name followed by `(`, whatever is between (spaces, comments), and whether the name is
@@ -474,6 +494,16 @@ mod tests {
         // Left alone on PostgreSQL; a cast's `[]` suffix is still dropped, but a `]` closing ARRAY[…] is not.
         assert!(tr(e, Engine::Postgres, Engine::Postgres).unwrap().contains("ARRAY"));
         assert_eq!(tr("a::integer[] IS NULL", Engine::Postgres, Engine::Sqlite).unwrap(), r#""a" IS NULL"#);
+    }
+
+    #[test]
+    fn checks_on_columns_that_became_boolean_use_true_and_false() {
+        let cols = [("flag".to_string(), "flag".to_string()), ("n".to_string(), "n".to_string())];
+        let b = ["flag".to_string()];
+        let t = |e: &str| translate_expr_typed(e, Engine::Sqlite, Engine::Postgres, &cols, &b).unwrap();
+        assert_eq!(t("flag IN (0, 1)"), r#""flag" IN (FALSE, TRUE)"#);
+        assert_eq!(t("flag NOT IN (1) AND n IN (0, 1)"), r#""flag" NOT IN (TRUE) AND "n" IN (0, 1)"#);
+        assert_eq!(t("flag = 1 OR n = 1"), r#""flag" = TRUE OR "n" = 1"#);
     }
 
     #[test]
