@@ -197,12 +197,24 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// The screen once it shows `marker` and has settled (two captures alike, so a frame caught half drawn on a
+    /// busy machine is not what the test reads).
     pub fn wait_for(&self, marker: &str) -> String {
         let start = Instant::now();
         loop {
-            let screen = self.capture();
+            let mut screen = self.capture();
             if screen.contains(marker) {
-                return screen;
+                for _ in 0..20 {
+                    std::thread::sleep(Duration::from_millis(25));
+                    let again = self.capture();
+                    if again == screen {
+                        break;
+                    }
+                    screen = again;
+                }
+                if screen.contains(marker) {
+                    return screen;
+                }
             }
             assert!(start.elapsed() < Duration::from_secs(20), "`{marker}` never appeared; the screen:\n{screen}");
             std::thread::sleep(Duration::from_millis(50));
