@@ -23,7 +23,7 @@ wait_for connected
 tmux -L dbc-shots send-keys -t s t; wait_for "Connection test: OK"; shot profiles
 tmux -L dbc-shots send-keys -t s a; wait_for "New profile"; tmux -L dbc-shots send-keys -t s -l prod; shot profile-form
 tmux -L dbc-shots send-keys -t s Escape; sleep 0.3; tmux -L dbc-shots send-keys -t s 2; wait_for "main (5)"
-tmux -L dbc-shots send-keys -t s j j j Enter; wait_for "PK (id)"; shot schema
+tmux -L dbc-shots send-keys -t s j j j l; wait_for "PK (id)"; shot schema
 tmux -L dbc-shots send-keys -t s d; wait_for "CREATE TABLE"; shot schema-ddl
 tmux -L dbc-shots send-keys -t s '?'; wait_for "Keys"; shot help
 tmux -L dbc-shots send-keys -t s Escape; sleep 0.3; tmux -L dbc-shots send-keys -t s 3; wait_for "3 pending"
@@ -33,4 +33,9 @@ tmux -L dbc-shots send-keys -t s -l "select c.name, c.country, count(o.id) as or
 tmux -L dbc-shots send-keys -t s Enter; tmux -L dbc-shots send-keys -t s -l "from customers c left join orders o on o.customer_id = c.id"
 tmux -L dbc-shots send-keys -t s Enter; tmux -L dbc-shots send-keys -t s -l "group by c.id order by orders desc, c.name"
 tmux -L dbc-shots send-keys -t s F5; wait_for "SELECT ·"; tmux -L dbc-shots send-keys -t s Escape; sleep 0.3; shot query
+# The table browser: customers by key, filtered.
+tmux -L dbc-shots send-keys -t s 2; sleep 0.3; tmux -L dbc-shots send-keys -t s /; tmux -L dbc-shots send-keys -t s -l customers
+tmux -L dbc-shots send-keys -t s Enter; sleep 0.2; tmux -L dbc-shots send-keys -t s b; wait_for "customers · page 1"
+tmux -L dbc-shots send-keys -t s f; wait_for "filter rows where"; tmux -L dbc-shots send-keys -t s -l "country = 'NL'"
+tmux -L dbc-shots send-keys -t s Enter; wait_for "100 rows"; sleep 0.3; shot browse
 tmux -L dbc-shots send-keys -t s q
