@@ -10,6 +10,8 @@ use serde::Deserialize;
 use crate::core::profile::Environment;
 
 const DEFAULT: &str = include_str!("../../themes/default.toml");
+/// Used instead of the default when NO_COLOR is set: reverse video, bold and underline, no colour.
+const MONO: &str = include_str!("../../themes/mono.toml");
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,6 +20,10 @@ struct RoleSpec {
     bg: Option<String>,
     #[serde(default)]
     bold: bool,
+    #[serde(default)]
+    reverse: bool,
+    #[serde(default)]
+    underline: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +74,12 @@ fn parse(text: &str) -> Result<BTreeMap<String, Style>, String> {
         if spec.bold {
             s = s.add_modifier(Modifier::BOLD);
         }
+        if spec.reverse {
+            s = s.add_modifier(Modifier::REVERSED);
+        }
+        if spec.underline {
+            s = s.add_modifier(Modifier::UNDERLINED);
+        }
         out.insert(role, s);
     }
     Ok(out)
@@ -82,9 +94,22 @@ impl Default for Theme {
 }
 
 impl Theme {
-    /// The default theme patched by the user's file, if any; a bad file gives the defaults and a warning.
+    /// The monochrome theme (NO_COLOR).
+    pub fn mono() -> Theme {
+        #[allow(clippy::expect_used)]
+        let roles = parse(MONO).expect("the embedded monochrome theme is valid (tested)");
+        Theme { roles }
+    }
+
+    /// The default theme (the monochrome one when NO_COLOR is set to anything) patched by the user's file, if
+    /// any; a bad file gives the base theme and a warning.
     pub fn load(user: &Path) -> (Theme, Option<String>) {
-        let mut theme = Theme::default();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Theme::load_with(user, no_color)
+    }
+
+    pub fn load_with(user: &Path, no_color: bool) -> (Theme, Option<String>) {
+        let mut theme = if no_color { Theme::mono() } else { Theme::default() };
         match std::fs::read_to_string(user) {
             Err(_) => (theme, None),
             Ok(text) => match parse(&text) {
@@ -167,10 +192,36 @@ mod tests {
 
     #[test]
     fn embedded_theme_defines_every_role() {
-        let t = parse(DEFAULT).unwrap();
-        for r in ROLES {
-            assert!(t.contains_key(r), "{r}");
+        for text in [DEFAULT, MONO] {
+            let t = parse(text).unwrap();
+            for r in ROLES {
+                assert!(t.contains_key(r), "{r}");
+            }
         }
+    }
+
+    #[test]
+    fn the_default_uses_the_palette_and_mono_no_colour_at_all() {
+        for s in parse(DEFAULT).unwrap().values() {
+            for c in [s.fg, s.bg].into_iter().flatten() {
+                assert!(!matches!(c, Color::Rgb(..)), "a 24-bit colour renders wrong without truecolor: {c:?}");
+            }
+        }
+        let m = Theme::mono();
+        for s in m.roles.values() {
+            assert!(s.fg.is_none() && s.bg.is_none(), "{s:?}");
+        }
+        for marked in [m.selected(), m.tab(true), m.field_active(), m.status_bar()] {
+            assert!(marked.add_modifier.contains(Modifier::REVERSED), "{marked:?}");
+        }
+        // NO_COLOR picks it; a user file still patches it.
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("theme.toml");
+        let (t, _) = Theme::load_with(&f, true);
+        assert_eq!(t.selected(), m.selected());
+        std::fs::write(&f, "title = { underline = true }\n").unwrap();
+        let (t, w) = Theme::load_with(&f, true);
+        assert!(w.is_none() && t.title().add_modifier.contains(Modifier::UNDERLINED));
     }
 
     #[test]

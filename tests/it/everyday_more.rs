@@ -866,3 +866,54 @@ async fn a_check_on_a_column_that_becomes_boolean_is_rewritten() {
     assert!(text.contains("flag = ANY (ARRAY[false, true])") || text.contains("flag IN (false, true)"), "{text}");
     assert!(text.contains("n = ANY (ARRAY[0, 1, 2])"), "{text}");
 }
+
+/// Under NO_COLOR (the monochrome theme) what Enter acts on still shows: the selected profile, the selected
+/// table and the active pane are in reverse video, and nothing has a colour.
+#[tokio::test]
+async fn no_color_still_shows_the_selection() {
+    use dbconsole::core::profile::{Profile, ProfileSet};
+    use dbconsole::tui::app::{App, ConnState, PaneId, Session};
+    use ratatui::style::Modifier;
+    let a = Profile::sqlite("alpha", "/data/alpha.db".into());
+    let b = Profile::sqlite("beta", "/data/beta.db".into());
+    let set = ProfileSet { profiles: vec![a.clone(), b], ..Default::default() };
+    let mut app = App::new(dbconsole::tui::theme::Theme::mono(), set, None);
+    app.session = Some(Session { profile: a, state: ConnState::Connected("connected".into()) });
+    app.profiles.selected = 1;
+    let reversed_cells = |t: &ratatui::Terminal<ratatui::backend::TestBackend>, text: &str| {
+        let buf = t.backend().buffer();
+        let area = buf.area;
+        (0..area.height).any(|y| {
+            let line: String = (0..area.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            line.find(text).is_some_and(|i| {
+                let x = line[..i].chars().count() as u16;
+                buf[(x, y)].modifier.contains(Modifier::REVERSED)
+            })
+        })
+    };
+    let t = screen(&app, 80, 24);
+    assert!(reversed_cells(&t, "beta lite"), "the selected profile: {}", t.backend());
+    assert!(!reversed_cells(&t, "alpha lite"), "{}", t.backend());
+    assert!(reversed_cells(&t, "1 Profiles"), "the active pane: {}", t.backend());
+    let colours = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .filter(|c| c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset)
+        .count();
+    assert_eq!(colours, 0, "no colour under NO_COLOR");
+    // The schema tree.
+    let dir = tempfile::tempdir().unwrap();
+    let pool = crate::catalog::sqlite_pool(&dir.path().join("m.db")).await;
+    crate::catalog::exec(&pool, "CREATE TABLE first_t (id INT); CREATE TABLE second_t (id INT);").await;
+    let cat = dbconsole::core::catalog::introspect(&pool, "m.db", None, |_| {}).await.unwrap();
+    app.schema.set_catalog("alpha", cat, std::time::Duration::ZERO);
+    app.pane = PaneId::Schema;
+    key(&mut app, crossterm::event::KeyCode::Down);
+    key(&mut app, crossterm::event::KeyCode::Down);
+    let t = screen(&app, 80, 24);
+    assert!(reversed_cells(&t, "second_t") || reversed_cells(&t, "▸ second_t"), "the selected table: {}", t.backend());
+    assert!(reversed_cells(&t, "2 Schema"));
+    pool.close().await;
+}
