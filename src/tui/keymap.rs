@@ -239,6 +239,11 @@ pub const BINDINGS: &[Binding] = &[
     b(S::QueryGrid, K::F(6), C::RunAll, "run the whole buffer"),
     b(S::QueryGrid, K::F(7), C::Explain, "EXPLAIN the statement"),
     b(S::QueryGrid, K::F(8), C::ExplainAnalyze, "EXPLAIN ANALYZE the statement"),
+    // The same without function keys (laptops without fn, mobile SSH clients): Esc, then a letter.
+    b(S::QueryGrid, K::Char('r'), C::Run, "run the statement under the cursor (as F5)"),
+    b(S::QueryGrid, K::Char('R'), C::RunAll, "run the whole buffer (as F6)"),
+    b(S::QueryGrid, K::Char('e'), C::Explain, "EXPLAIN the statement (as F7)"),
+    b(S::QueryGrid, K::Char('E'), C::ExplainAnalyze, "EXPLAIN ANALYZE the statement (as F8)"),
     b(S::QueryGrid, K::Esc, C::Cancel, "cancel the running query / clear the selection"),
     b(S::QueryGrid, K::Down, C::Down, "next row"),
     b(S::QueryGrid, K::Char('j'), C::Down, "next row"),

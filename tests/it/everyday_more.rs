@@ -917,3 +917,32 @@ async fn no_color_still_shows_the_selection() {
     assert!(reversed_cells(&t, "2 Schema"));
     pool.close().await;
 }
+
+/// Every run key has a letter that every terminal sends (after Esc, in the results): r, R, e, E as F5–F8.
+#[test]
+fn run_keys_without_function_keys() {
+    use dbconsole::core::profile::{Profile, ProfileSet};
+    use dbconsole::tui::app::{App, ConnState, PaneId, Session};
+    use dbconsole::tui::effect::Effect;
+    let p = Profile::sqlite("x", "/x.db".into());
+    let set = ProfileSet { profiles: vec![p.clone()], ..Default::default() };
+    let mut app = App::new(dbconsole::tui::theme::Theme::default(), set, None);
+    app.session = Some(Session { profile: p, state: ConnState::Connected("connected".into()) });
+    app.pane = PaneId::Query;
+    app.query.open_text("select 1;\nselect 2", None);
+    key(&mut app, crossterm::event::KeyCode::Esc);
+    for (k, expect) in
+        [('r', vec!["select 2"]), ('R', vec!["select 1", "select 2"]), ('e', vec!["EXPLAIN QUERY PLAN select 2"])]
+    {
+        app.query.run = dbconsole::tui::panes::query::RunState::Idle;
+        let fx = key(&mut app, crossterm::event::KeyCode::Char(k));
+        let texts: Vec<String> = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::RunQuery { statements, .. } => Some(statements.iter().map(|s| s.text.clone()).collect()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{k}: {fx:?}"));
+        assert_eq!(texts, expect, "{k}");
+    }
+}
