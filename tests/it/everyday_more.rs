@@ -85,9 +85,11 @@ fn a_broken_drafts_file_is_set_aside() {
     std::fs::create_dir_all(sb.data()).unwrap();
     std::fs::write(sb.data().join("editor-tabs.toml"), "[[tab]]\ntext = 'x\n").unwrap();
     let t = Tmux::start(&sb, "tabsbroken", 120, 30);
-    t.wait_for("not restored");
+    // Read from the message log: the status line moves on to the connect message at once.
+    t.wait_for("connected");
     t.keys(&["L"]);
-    t.wait_for("line 2");
+    let screen = t.wait_for("not restored");
+    assert!(screen.contains("line 2"), "{screen}");
     t.keys(&["Escape", "q"]);
     assert_eq!(wait_exit(&t), "DBCONSOLE-EXITED-0");
     let aside: Vec<_> = std::fs::read_dir(sb.data())

@@ -9,6 +9,16 @@ use crate::tui::app::{Dialog, PaneId, Tone};
 use crate::tui::keymap::{self, Command, Scope};
 use crate::tui::theme::Theme;
 
+/// Blanks `popup` and a one-cell margin around it, inside the pane's border (`area` is the pane with its border,
+/// which stays), so the pane's text does not show right beside an overlay's border.
+pub fn clear_around(frame: &mut Frame, popup: Rect, area: Rect) {
+    let x = popup.x.saturating_sub(1).max(area.x + 1);
+    let y = popup.y.saturating_sub(1).max(area.y + 1);
+    let right = (popup.right() + 1).min(area.right().saturating_sub(1));
+    let bottom = (popup.bottom() + 1).min(area.bottom().saturating_sub(1));
+    frame.render_widget(Clear, Rect::new(x, y, right.saturating_sub(x), bottom.saturating_sub(y)));
+}
+
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
     let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(v);
@@ -74,7 +84,7 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
     let inner = 64u16.min(area.width).saturating_sub(2).max(1) as usize;
     let rows: usize = body.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
     let popup = centered(area, 64, u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2));
-    frame.render_widget(Clear, popup);
+    clear_around(frame, popup, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
@@ -111,8 +121,9 @@ pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: PaneId, s
             ]));
         }
     }
-    let popup = centered(area, 78, area.height);
-    frame.render_widget(Clear, popup);
+    // Inside the pane's border, not on it (its corners would double up).
+    let popup = centered(area, 78.min(area.width.saturating_sub(4)), area.height.saturating_sub(4));
+    clear_around(frame, popup, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
@@ -146,8 +157,9 @@ pub fn render_messages(
             })
             .collect()
     };
-    let popup = centered(area, 78, area.height);
-    frame.render_widget(Clear, popup);
+    // Inside the pane's border, not on it (its corners would double up).
+    let popup = centered(area, 78.min(area.width.saturating_sub(4)), area.height.saturating_sub(4));
+    clear_around(frame, popup, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))

@@ -2,7 +2,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::fields::Field;
 use super::form::ProfileForm;
@@ -12,12 +12,13 @@ use crate::tui::widgets::popup::centered;
 
 pub fn render_form(frame: &mut Frame, area: Rect, form: &ProfileForm, theme: &Theme) {
     let fields = form.visible();
-    let width = area.width.min(76);
+    // Inside the pane's border (its corners would double up), with a blank margin around.
+    let width = area.width.saturating_sub(4).min(76);
     // Each field is one line, plus one for its error when it has one.
     let rows: u16 = fields.iter().map(|f| 1 + u16::from(form.errors.contains_key(f))).sum();
-    let height = (rows + 4).min(area.height);
+    let height = (rows + 4).min(area.height.saturating_sub(2));
     let popup = centered(area, width, height);
-    frame.render_widget(Clear, popup);
+    crate::tui::widgets::popup::clear_around(frame, popup, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
