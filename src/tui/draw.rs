@@ -14,11 +14,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let [tabs, main, status] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(frame.area());
 
-    let mut spans = vec![Span::styled(" dbconsole ", theme.title())];
-    for (i, pane) in PaneId::ALL.iter().enumerate() {
-        spans.push(Span::styled(format!(" {} {} ", i + 1, pane.title()), theme.tab(*pane == app.pane)));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
+    frame.render_widget(Paragraph::new(pane_bar(app, tabs.width)), tabs);
 
     match app.pane {
         PaneId::Profiles => panes::profiles::render(frame, main, app, theme),
@@ -111,4 +107,33 @@ fn ellipsis(text: &str, room: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// The pane bar, fitted to the width: the name and every pane's title when they fit (64 columns); else without
+/// the name; else the active pane's title and the others' numbers, so no label is ever cut mid-word.
+fn pane_bar(app: &App, width: u16) -> Line<'static> {
+    let theme = &app.theme;
+    let full: Vec<String> = PaneId::ALL.iter().enumerate().map(|(i, p)| format!(" {} {} ", i + 1, p.title())).collect();
+    let brand = " dbconsole ";
+    let len = |v: &[String]| v.iter().map(|s| s.chars().count()).sum::<usize>();
+    let (show_brand, labels) = if brand.len() + len(&full) <= width as usize {
+        (true, full)
+    } else if len(&full) <= width as usize {
+        (false, full)
+    } else {
+        let short = PaneId::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, p)| if *p == app.pane { format!(" {} {} ", i + 1, p.title()) } else { format!(" {} ", i + 1) })
+            .collect();
+        (false, short)
+    };
+    let mut spans = Vec::new();
+    if show_brand {
+        spans.push(Span::styled(brand, theme.title()));
+    }
+    for (label, pane) in labels.into_iter().zip(PaneId::ALL.iter()) {
+        spans.push(Span::styled(label, theme.tab(*pane == app.pane)));
+    }
+    Line::from(spans)
 }

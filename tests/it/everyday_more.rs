@@ -948,3 +948,22 @@ fn run_keys_without_function_keys() {
         assert_eq!(texts, expect, "{k}");
     }
 }
+
+/// The pane bar never cuts a label: at 64 columns and more everything, at 60 without the name, narrower the
+/// active pane's title and the others' numbers.
+#[test]
+fn the_pane_bar_fits_narrow_terminals() {
+    use dbconsole::core::profile::ProfileSet;
+    use dbconsole::tui::app::{App, PaneId};
+    let mut app = App::new(dbconsole::tui::theme::Theme::default(), ProfileSet::default(), None);
+    app.pane = PaneId::Query;
+    let top = |w: u16| {
+        let t = screen(&app, w, 20);
+        (0..w).map(|x| t.backend().buffer()[(x, 0)].symbol().to_string()).collect::<String>()
+    };
+    assert!(top(80).starts_with(" dbconsole  1 Profiles"), "{}", top(80));
+    let t60 = top(60);
+    assert!(!t60.contains("dbconsole") && t60.contains("5 Query") && t60.contains("3 Migrations"), "{t60}");
+    let t40 = top(40);
+    assert!(t40.contains("5 Query") && t40.contains(" 1  2  3  4 "), "{t40}");
+}
