@@ -2,7 +2,7 @@
 //! extensions), and on failure a classified diagnosis with what to check.
 use std::time::{Duration, Instant};
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Serialize;
 use sqlx::{Connection, Row};
 
@@ -189,14 +189,8 @@ pub async fn test_connection(
 ) -> TestReport {
     let mut report = test_one(p, password, &mut on_step).await;
     if let Some(d) = &p.direct {
-        let own = match &d.password {
-            crate::core::profile::PasswordSource::Plain(pw) if !matches!(&p.password, crate::core::profile::PasswordSource::Plain(x) if x.expose_secret() == pw.expose_secret()) => {
-                Some(pw.clone())
-            }
-            _ => None,
-        };
-        let pw = own.as_ref().or(password);
-        let direct = test_one(d, pw, &mut |s: &StepReport| {
+        let pw = p.session_password(password);
+        let direct = test_one(d, pw.as_ref(), &mut |s: &StepReport| {
             let mut s = s.clone();
             s.detail = format!("direct · {}", s.detail);
             on_step(&s);

@@ -390,6 +390,15 @@ impl Profile {
         }
     }
 
+    /// The password for `session_profile()`: the direct URL's own when it holds one, else `given` (the one typed or
+    /// resolved for this profile).
+    pub fn session_password(&self, given: Option<&secrecy::SecretString>) -> Option<secrecy::SecretString> {
+        match self.direct.as_deref().map(|d| &d.password) {
+            Some(PasswordSource::Plain(pw)) => Some(pw.clone()),
+            _ => given.cloned(),
+        }
+    }
+
     /// The profile to use for work that needs a session of its own (migrations, transfers, sync): the direct
     /// connection when there is one (named `NAME (direct)`, which no profile can be named, so that its pool is
     /// kept apart), else this one.

@@ -398,6 +398,9 @@ mod tests {
         assert!(p.pooler && !d.pooler);
         assert!(matches!(&d.password, PasswordSource::Plain(s) if s.expose_secret() == "dir pw"));
         assert!(matches!(p.password, PasswordSource::Ask));
+        // Its own password wins over the one typed for the pooled URL; without one, the typed one is used.
+        let typed = secrecy::SecretString::from("typed");
+        assert_eq!(p.session_password(Some(&typed)).unwrap().expose_secret(), "dir pw");
         let back = RawProfile::from_profile(&p);
         assert!(back.direct_url.as_deref().unwrap().contains("owner:dir%20pw@db:5432"), "{:?}", back.direct_url);
         assert_eq!(back.url.as_deref(), Some("postgres://pool@pooler:6543/app?pgbouncer=true"));
@@ -408,6 +411,11 @@ mod tests {
         let back = RawProfile::from_profile(&p);
         assert!(back.url.as_deref().unwrap().contains("u:same@"));
         assert_eq!(back.direct_url.as_deref(), Some("postgres://u@db/app"));
+        assert_eq!(p.session_password(None).unwrap().expose_secret(), "same");
+        let plain = raw("postgres://u@pooler/app", "postgres://u@db/app")
+            .into_profile("app", Origin::File { line: 1 })
+            .unwrap();
+        assert_eq!(plain.session_password(Some(&typed)).unwrap().expose_secret(), "typed");
         assert_eq!(p.session_profile().name, "app (direct)");
         assert!(crate::core::profile::validate_name("app (direct)").is_err(), "no profile can take its pool");
         // A direct URL of another engine, or a SQLite one, is refused naming the field.

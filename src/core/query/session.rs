@@ -113,7 +113,9 @@ enum CancelTarget {
     },
     /// Behind a transaction pooler: the server process of the next statement is not known, and cancelling by
     /// process id could stop another client's statement.
-    PgPooled,
+    PgPooled {
+        pool: sqlx::PgPool,
+    },
     My {
         pool: sqlx::MySqlPool,
         id: Arc<AtomicI64>,
@@ -146,7 +148,7 @@ impl Canceller {
                     .map_err(|e| QueryError::from_sqlx(&e))?;
             }
             CancelTarget::Lite { flag } => flag.store(true, Ordering::SeqCst),
-            CancelTarget::PgPooled => {
+            CancelTarget::PgPooled { .. } => {
                 return Err(QueryError::other(
                     "not cancelled: behind a transaction pooler the statement's server process is not known, and \
                      cancelling by process id could stop another client's statement; it runs to its end (use the \
@@ -207,7 +209,7 @@ impl Session {
                     mysql_begun: false,
                     conn: Conn::Pg(c),
                     canceller: Canceller(if pooled {
-                        CancelTarget::PgPooled
+                        CancelTarget::PgPooled { pool: p.clone() }
                     } else {
                         CancelTarget::Pg { pool: p.clone(), pid: Arc::new(AtomicI64::new(pid.into())) }
                     }),
@@ -309,6 +311,12 @@ impl Session {
 
     async fn reconnect(&mut self) -> Result<(), QueryError> {
         match (&mut self.conn, &self.canceller.0) {
+            // Behind a pooler there is no process id to keep: only the connection is replaced.
+            (Conn::Pg(c), CancelTarget::PgPooled { pool }) => {
+                let fresh = pool.acquire().await.map_err(err)?.detach();
+                let old = std::mem::replace(c, fresh);
+                let _ = old.close().await;
+            }
             (Conn::Pg(c), CancelTarget::Pg { pool, pid }) => {
                 let mut fresh = pool.acquire().await.map_err(err)?.detach();
                 let id: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
@@ -465,7 +473,7 @@ impl Session {
     }
 
     async fn describe(&mut self, sql: &str) -> Result<Vec<Column>, QueryError> {
-        if matches!(self.canceller.0, CancelTarget::PgPooled) {
+        if matches!(self.canceller.0, CancelTarget::PgPooled { .. }) {
             // sqlx prepares a named statement to describe one, which a transaction pooler would leave on some
             // other client's server connection: an empty result shows without its column names instead.
             return Ok(Vec::new());

@@ -6,6 +6,7 @@ pub mod convert;
 pub mod ddl;
 pub mod key;
 pub mod load;
+mod pg_text;
 pub mod plan;
 pub mod probe;
 pub mod sqlite_raw;

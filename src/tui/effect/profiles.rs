@@ -83,15 +83,7 @@ pub(super) fn connect(r: &Runner, job: JobId, profile: Profile, remembered: Opti
                 // has its own, for migrations and transfers.
                 if profile.direct.is_some() {
                     let direct = profile.session_profile();
-                    let own = matches!(&direct.password, crate::core::profile::PasswordSource::Plain(_));
-                    let dpw = if own {
-                        crate::core::profile::password::resolve(&direct, None).ok().and_then(|r| match r {
-                            crate::core::profile::password::Resolved::Password(p) => Some(p),
-                            _ => None,
-                        })
-                    } else {
-                        pw.clone()
-                    };
+                    let dpw = profile.session_password(pw.as_ref());
                     match engine::connect_pool(&direct, dpw.as_ref()).await {
                         Ok(dpool) => {
                             keep(direct.name.clone(), dpool);

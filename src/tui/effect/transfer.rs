@@ -41,8 +41,8 @@ async fn endpoints(
 ) -> Result<(DbPool, DbPool), String> {
     // Both sides' direct connections when they have one: a transfer holds sessions.
     Ok((
-        pool_of(pools, &from.session_profile(), None).await?,
-        pool_of(pools, &to.session_profile(), to_password).await?,
+        pool_of(pools, &from.session_profile(), from.session_password(None)).await?,
+        pool_of(pools, &to.session_profile(), to.session_password(to_password.as_ref())).await?,
     ))
 }
 
