@@ -75,7 +75,7 @@ HBA
   local speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   [ "${DBC_DURABLE:-}" = 1 ] && speed=""
   _as postgres "$PG_BIN/pg_ctl" -D "$d/data" -l "$d/pg.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $DBC_PG_PORT -k $d/sock $speed -c ssl=on -c max_connections=200" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $DBC_PG_PORT -k $d/sock $speed -c ssl=on -c max_connections=200 -c wal_level=logical" start >/dev/null
   DBC_PG_STARTED=$d/data
   _as postgres psql -h "$d/sock" -p "$DBC_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q <<SQL
 CREATE ROLE dbc LOGIN SUPERUSER PASSWORD 'dbc-pg-secret-4417';

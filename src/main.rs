@@ -33,6 +33,7 @@ fn main() -> ExitCode {
             Some(Commands::Migrate { command }) => cli::migrate::run(&paths, command).await,
             Some(Commands::Query(args)) => cli::query::run(&paths, args).await,
             Some(Commands::Transfer { command }) => cli::transfer::run(&paths, command).await,
+            Some(Commands::Sync { command }) => cli::sync::run(&paths, command).await,
             None => {
                 let set = cli::load_profiles(&paths);
                 let (adhoc, profile) = match cli.target {

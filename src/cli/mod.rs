@@ -3,6 +3,7 @@ pub mod migrate;
 pub mod profile;
 pub mod query;
 pub mod schema;
+pub mod sync;
 pub mod transfer;
 
 use std::io::IsTerminal;
@@ -67,6 +68,11 @@ pub enum Commands {
     Transfer {
         #[command(subcommand)]
         command: transfer::TransferCommand,
+    },
+    /// Live sync between two databases: add a link, run it, status, pause/resume, conflicts, remove.
+    Sync {
+        #[command(subcommand)]
+        command: sync::SyncCommand,
     },
     /// Run SQL and stream the rows to stdout (table, csv, json or sql INSERTs); errors on stderr, exit 1.
     Query(query::QueryArgs),

@@ -12,5 +12,6 @@ pub mod profile;
 pub mod query;
 pub mod sql;
 pub mod store;
+pub mod sync;
 pub mod text;
 pub mod transfer;

@@ -11,6 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "query history", include_str!("../../migrations/0001_query_history.sql")),
     (2, "transfer checkpoints", include_str!("../../migrations/0002_transfer_checkpoints.sql")),
+    (3, "sync", include_str!("../../migrations/0003_sync.sql")),
 ];
 
 /// A table's checkpoint in a transfer run.
@@ -98,6 +99,11 @@ impl Store {
         };
         migrator.run(&pool).await.map_err(|e| StoreError::Migrate { path: shown, source: e })?;
         Ok(Store { pool })
+    }
+
+    /// The pool, for the parts of the core that keep their own tables here (sync).
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
     pub async fn add_history(

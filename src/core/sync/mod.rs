@@ -1,0 +1,144 @@
+//! Live sync between two databases: links (two profiles, tables, one-way or two-way with a conflict policy),
+//! capture by triggers into a change log on each captured side, apply in idempotent batches whose position is
+//! stored on the target in the same transaction, conflicts, offline catch-up, schema drift, status.
+//!
+//! - `capture`: the change log, bookkeeping tables and triggers per engine.
+//! - `log`: reading a change log; positions and gaps.
+//! - `apply`: changes → the target's statements, run in one transaction with the position.
+//! - `setup`: creating a link (capture before the initial copy, then the copy through the transfer core) and
+//!   removing one.
+//! - `runner`: the rounds (one-way, two-way with conflicts), retries with backoff, drift checks.
+//! - `status`: what `sync status` and the pane show, read from both sides and the state store.
+//! - `state`: the sync's records in the state store.
+pub mod apply;
+pub mod capture;
+pub mod log;
+pub mod runner;
+pub mod setup;
+pub mod state;
+pub mod status;
+
+use secrecy::SecretString;
+
+use crate::core::engine::DbPool;
+use crate::core::profile::{Engine, Profile};
+use crate::core::transfer::Plan;
+
+/// How a two-way link settles a row changed on both sides since the last sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    SourceWins,
+    TargetWins,
+    NewestWins,
+    Manual,
+}
+
+impl Policy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::SourceWins => "source_wins",
+            Policy::TargetWins => "target_wins",
+            Policy::NewestWins => "newest_wins",
+            Policy::Manual => "manual",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Policy> {
+        Some(match s {
+            "source_wins" => Policy::SourceWins,
+            "target_wins" => Policy::TargetWins,
+            "newest_wins" => Policy::NewestWins,
+            "manual" => Policy::Manual,
+            _ => return None,
+        })
+    }
+    pub const ALL: [Policy; 4] = [Policy::SourceWins, Policy::TargetWins, Policy::NewestWins, Policy::Manual];
+}
+
+/// A link between two profiles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub name: String,
+    /// Profile names (or URLs without their passwords).
+    pub source: String,
+    pub target: String,
+    pub tables: Vec<String>,
+    pub two_way: bool,
+    pub policy: Policy,
+    /// creating, active, paused, error.
+    pub state: String,
+    /// Source → target (column casts, key, names on each side).
+    pub plan_fwd: Plan,
+    /// Target → source, for two-way links.
+    pub plan_back: Option<Plan>,
+    pub created_at: String,
+}
+
+impl Link {
+    /// Where the sync's tables live on the source side (PostgreSQL: the tables' schema).
+    pub fn source_schema(&self) -> String {
+        match self.plan_fwd.source_engine {
+            Engine::Postgres => {
+                self.plan_fwd.tables.first().map(|t| t.source_schema.clone()).unwrap_or_else(|| "public".into())
+            }
+            _ => String::new(),
+        }
+    }
+    pub fn target_schema(&self) -> String {
+        match self.plan_fwd.target_engine {
+            Engine::Postgres if self.plan_fwd.target_schema.is_empty() => "public".into(),
+            Engine::Postgres => self.plan_fwd.target_schema.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("{side}: {message}")]
+    Side { side: String, message: String },
+    #[error("no sync link named {0} (`dbconsole sync status` lists them)")]
+    NoLink(String),
+    #[error("state store: {0}")]
+    Store(#[from] crate::core::store::StoreError),
+}
+
+/// One side of a link, connected.
+#[derive(Clone)]
+pub struct Side {
+    pub label: String,
+    pub profile: Profile,
+    pub password: Option<SecretString>,
+    pub pool: DbPool,
+}
+
+impl Side {
+    pub fn engine(&self) -> Engine {
+        self.pool.engine()
+    }
+    pub fn err(&self, message: impl std::fmt::Display) -> SyncError {
+        SyncError::Side { side: self.label.clone(), message: message.to_string() }
+    }
+}
+
+/// Connects a side for the sync (two connections: the runner reads one side while it writes the other).
+pub async fn connect(label: &str, profile: &Profile, password: Option<&SecretString>) -> Result<Side, String> {
+    let mut p = profile.session_profile();
+    p.pool.max_connections = 2;
+    p.pool.min_connections = 0;
+    let pool = crate::core::engine::connect_pool(&p, password)
+        .await
+        .map_err(|e| format!("{} ({}): {}; check: {}", label, e.class.as_str(), e.message, e.hint))?;
+    Ok(Side { label: label.to_string(), profile: profile.clone(), password: password.cloned(), pool })
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+pub fn now_iso() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}

@@ -1,0 +1,799 @@
+//! Running a link: rounds of read → decide → apply, each direction's batch one transaction on the side it
+//! writes with the position read up to; retries with backoff while a side is away; drift checks that pause the
+//! drifted table only.
+//!
+//! A two-way round reads both logs first. A row changed on both sides since the last round is a conflict,
+//! settled by the policy (`manual` parks it). The winner's change is applied; the loser's changes are skipped on
+//! the way out and removed from its own log in the transaction that writes the winner there, so that a runner
+//! killed between the two transactions never sends a losing change later.
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use tokio::sync::watch;
+
+use super::apply::{self, ApplyError, Statement};
+use super::log::{self, Change, Position};
+use super::state::{self, NewConflict};
+use super::{Link, Policy, Side, SyncError};
+use crate::core::profile::{Engine, Profile};
+use crate::core::store::Store;
+use crate::core::transfer::Plan;
+
+/// How a side is reached (it is connected again after it went away).
+#[derive(Clone)]
+pub struct SideConfig {
+    pub label: String,
+    pub profile: Profile,
+    pub password: Option<SecretString>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Catch up, then stop.
+    pub once: bool,
+    /// Changes read per direction and round.
+    pub batch: usize,
+    /// Wait between rounds that found nothing.
+    pub idle_poll: Duration,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig { once: false, batch: 5000, idle_poll: Duration::from_millis(100) }
+    }
+}
+
+/// What the runner says as it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// A round committed: changes applied each way, conflicts met, and for each applied change the time from its
+    /// capture to the commit (ms).
+    Applied {
+        fwd: usize,
+        back: usize,
+        conflicts: usize,
+        latencies_ms: Vec<i64>,
+    },
+    Offline {
+        error: String,
+        retry_in: Duration,
+    },
+    Paused {
+        table: String,
+        reason: String,
+    },
+    Error {
+        error: String,
+    },
+    /// Caught up (nothing waiting) — `--once` stops here.
+    Idle,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Summary {
+    pub fwd: u64,
+    pub back: u64,
+    pub conflicts: u64,
+    pub rounds: u64,
+}
+
+/// One direction of a link.
+struct Dir<'a> {
+    name: &'static str,
+    from: &'a Side,
+    to: &'a Side,
+    from_schema: String,
+    to_schema: String,
+    plan: &'a Plan,
+}
+
+/// A direction's reading in one round.
+struct Reading {
+    main: Position,
+    next: Position,
+    changes: Vec<Change>,
+    /// Per-table catch-up streams (tables resumed after a pause): table, position, next position, changes,
+    /// caught up.
+    catchups: Vec<(String, Position, Position, Vec<Change>, bool)>,
+    full: bool,
+}
+
+enum RoundError {
+    Offline(String),
+    Pause(String, String),
+    Other(String),
+    Store(crate::core::store::StoreError),
+}
+
+impl From<crate::core::store::StoreError> for RoundError {
+    fn from(e: crate::core::store::StoreError) -> Self {
+        RoundError::Store(e)
+    }
+}
+
+async fn alive(side: &Side) -> bool {
+    log::ping(&side.pool).await.is_ok()
+}
+
+/// An error reading or writing: offline when a side does not answer a ping, else the error itself.
+async fn judge(a: &Side, b: &Side, msg: String) -> RoundError {
+    for s in [a, b] {
+        if !alive(s).await {
+            return RoundError::Offline(format!("{} cannot be reached: {msg}", s.label));
+        }
+    }
+    RoundError::Other(msg)
+}
+
+fn key_set(plan: &Plan, changes: &[&Change]) -> HashMap<(String, String), Vec<usize>> {
+    let mut m: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if let Some(k) = apply::change_key(plan, c) {
+            m.entry((c.tbl.clone(), k)).or_default().push(i);
+        }
+        if let Some(k) = apply::moved_from(plan, c) {
+            m.entry((c.tbl.clone(), k)).or_default().push(i);
+        }
+    }
+    m
+}
+
+pub struct Runner {
+    pub link: Link,
+    a_cfg: SideConfig,
+    b_cfg: SideConfig,
+    a: Option<Side>,
+    b: Option<Side>,
+    store: Store,
+    cfg: RunConfig,
+    last_drift: Option<Instant>,
+    last_prune: Instant,
+    last_sample: Instant,
+    applied_since_sample: i64,
+    lag_since_sample: i64,
+}
+
+impl Runner {
+    pub fn new(link: Link, a: SideConfig, b: SideConfig, store: Store, cfg: RunConfig) -> Runner {
+        Runner {
+            link,
+            a_cfg: a,
+            b_cfg: b,
+            a: None,
+            b: None,
+            store,
+            cfg,
+            last_drift: None,
+            last_prune: Instant::now(),
+            last_sample: Instant::now(),
+            applied_since_sample: 0,
+            lag_since_sample: 0,
+        }
+    }
+
+    async fn ensure_sides(&mut self) -> Result<(), String> {
+        if self.a.is_none() {
+            let c = &self.a_cfg;
+            self.a = Some(super::connect(&c.label, &c.profile, c.password.as_ref()).await?);
+        }
+        if self.b.is_none() {
+            let c = &self.b_cfg;
+            self.b = Some(super::connect(&c.label, &c.profile, c.password.as_ref()).await?);
+        }
+        Ok(())
+    }
+
+    async fn drop_sides(&mut self) {
+        for s in [self.a.take(), self.b.take()].into_iter().flatten() {
+            s.pool.close().await;
+        }
+    }
+
+    /// Runs until `stop` says so (or, with `once`, until nothing is waiting). Returns what was applied.
+    pub async fn run(
+        &mut self,
+        mut stop: watch::Receiver<bool>,
+        on: Arc<dyn Fn(Progress) + Send + Sync>,
+    ) -> Result<Summary, SyncError> {
+        let mut summary = Summary::default();
+        let mut backoff = Duration::from_secs(1);
+        let name = self.link.name.clone();
+        state::set_runner(&self.store, &name, Some("starting")).await?;
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            if let Some(l) = state::link(&self.store, &name).await? {
+                self.link.state = l.state;
+            } else {
+                return Err(SyncError::NoLink(name));
+            }
+            if self.link.state != "active" {
+                state::set_runner(&self.store, &name, Some("paused")).await?;
+                if self.cfg.once {
+                    return Err(SyncError::Refused(format!(
+                        "link {name} is {}: `sync resume {name}` first",
+                        self.link.state
+                    )));
+                }
+                if sleep_or_stop(&mut stop, Duration::from_millis(500)).await {
+                    break;
+                }
+                continue;
+            }
+            let r = match self.ensure_sides().await {
+                Err(e) => Err(RoundError::Offline(e)),
+                Ok(()) => self.round().await,
+            };
+            match r {
+                Ok((fwd, back, conflicts, latencies, more)) => {
+                    backoff = Duration::from_secs(1);
+                    summary.rounds += 1;
+                    summary.fwd += fwd as u64;
+                    summary.back += back as u64;
+                    summary.conflicts += conflicts as u64;
+                    let busy = fwd + back + conflicts > 0;
+                    if busy {
+                        self.applied_since_sample += (fwd + back) as i64;
+                        self.lag_since_sample = self.lag_since_sample.max(latencies.iter().copied().max().unwrap_or(0));
+                        on(Progress::Applied { fwd, back, conflicts, latencies_ms: latencies });
+                    }
+                    state::set_runner(&self.store, &name, Some(if more { "catching_up" } else { "live" })).await?;
+                    self.maybe_sample().await?;
+                    if !more {
+                        if !busy {
+                            on(Progress::Idle);
+                        }
+                        if self.cfg.once {
+                            break;
+                        }
+                        if sleep_or_stop(&mut stop, self.cfg.idle_poll).await {
+                            break;
+                        }
+                    }
+                }
+                Err(RoundError::Pause(table, reason)) => {
+                    on(Progress::Paused { table: table.clone(), reason: reason.clone() });
+                }
+                Err(RoundError::Offline(e)) => {
+                    self.drop_sides().await;
+                    let next = chrono::Utc::now() + chrono::Duration::from_std(backoff).unwrap_or_default();
+                    state::record_error(
+                        &self.store,
+                        &name,
+                        &e,
+                        Some(&next.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+                    )
+                    .await?;
+                    state::set_runner(&self.store, &name, Some("offline")).await?;
+                    on(Progress::Offline { error: e.clone(), retry_in: backoff });
+                    if self.cfg.once {
+                        return Err(SyncError::Side { side: "sync".into(), message: e });
+                    }
+                    if sleep_or_stop(&mut stop, backoff).await {
+                        break;
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                }
+                Err(RoundError::Other(e)) => {
+                    let next = chrono::Utc::now() + chrono::Duration::from_std(backoff).unwrap_or_default();
+                    state::record_error(
+                        &self.store,
+                        &name,
+                        &e,
+                        Some(&next.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+                    )
+                    .await?;
+                    state::set_runner(&self.store, &name, Some("error")).await?;
+                    on(Progress::Error { error: e.clone() });
+                    if self.cfg.once {
+                        return Err(SyncError::Refused(e));
+                    }
+                    if sleep_or_stop(&mut stop, backoff).await {
+                        break;
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                }
+                Err(RoundError::Store(e)) => return Err(e.into()),
+            }
+        }
+        state::set_runner(&self.store, &name, None).await?;
+        self.prune().await;
+        self.drop_sides().await;
+        Ok(summary)
+    }
+
+    /// Deletes from each log what every reader is past.
+    async fn prune(&self) {
+        let (Some(a), Some(b)) = (&self.a, &self.b) else { return };
+        for d in self.dirs(a, b) {
+            if let Err(e) = log::prune(&d.from.pool, &d.from_schema).await {
+                tracing::warn!("sync {}: pruning {}'s change log: {e}", self.link.name, d.from.label);
+            }
+        }
+    }
+
+    async fn maybe_sample(&mut self) -> Result<(), SyncError> {
+        if self.last_sample.elapsed() >= Duration::from_secs(2) {
+            state::sample(
+                &self.store,
+                &self.link.name,
+                super::now_ms(),
+                self.applied_since_sample,
+                self.lag_since_sample,
+            )
+            .await?;
+            self.applied_since_sample = 0;
+            self.lag_since_sample = 0;
+            self.last_sample = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Pauses a table in both directions: its own position starts where the main stream is now, so that it
+    /// picks up from there when resumed.
+    async fn pause(&self, table: &str, reason: &str) -> Result<(), RoundError> {
+        let (Some(a), Some(b)) = (&self.a, &self.b) else { return Ok(()) };
+        for d in self.dirs(a, b) {
+            let main = log::load_position(&d.to.pool, &d.to_schema, &self.link.name, d.name, "")
+                .await
+                .map_err(RoundError::Other)?
+                .unwrap_or_default();
+            let own = log::load_position(&d.to.pool, &d.to_schema, &self.link.name, d.name, table)
+                .await
+                .map_err(RoundError::Other)?;
+            if own.is_none() {
+                let sql = log::store_position_sql(d.to.engine(), &d.to_schema, &self.link.name, d.name, table, &main);
+                crate::core::transfer::exec(&d.to.pool, &sql).await.map_err(RoundError::Other)?;
+            }
+        }
+        state::pause_table(&self.store, &self.link.name, table, Some(reason)).await?;
+        Ok(())
+    }
+
+    fn dirs<'a>(&'a self, a: &'a Side, b: &'a Side) -> Vec<Dir<'a>> {
+        let (sa, sb) = (self.link.source_schema(), self.link.target_schema());
+        let mut v = vec![Dir {
+            name: "fwd",
+            from: a,
+            to: b,
+            from_schema: sa.clone(),
+            to_schema: sb.clone(),
+            plan: &self.link.plan_fwd,
+        }];
+        if self.link.two_way {
+            if let Some(back) = &self.link.plan_back {
+                v.push(Dir { name: "back", from: b, to: a, from_schema: sb, to_schema: sa, plan: back });
+            }
+        }
+        v
+    }
+
+    /// Columns of a table on a side (empty: the table is not there).
+    async fn columns(side: &Side, schema: &str, table: &str) -> Result<Vec<String>, String> {
+        let e = side.engine();
+        let lit = |s: &str| crate::core::catalog::quote::literal(e, s);
+        let sql = match e {
+            Engine::Postgres => format!(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_schema = {} AND table_name = {} ORDER BY ordinal_position",
+                lit(schema),
+                lit(table)
+            ),
+            Engine::Mysql => format!(
+                "SELECT CAST(COLUMN_NAME AS CHAR) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
+                lit(table)
+            ),
+            Engine::Sqlite => format!("SELECT name FROM pragma_table_xinfo({}) WHERE hidden IN (0, 2, 3)", lit(table)),
+        };
+        log::on_pool!(&side.pool, p => sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.clone())).fetch_all(p).await)
+            .map_err(|e| crate::core::query::QueryError::from_sqlx(&e).to_string())
+    }
+
+    /// Compares each active table's columns on both sides with the plan; a difference pauses that table.
+    async fn check_drift(&self, paused: &HashSet<String>) -> Result<(), RoundError> {
+        let (Some(a), Some(b)) = (&self.a, &self.b) else { return Ok(()) };
+        let (sa, sb) = (self.link.source_schema(), self.link.target_schema());
+        for t in &self.link.plan_fwd.tables {
+            if paused.contains(&t.source) {
+                continue;
+            }
+            let mut problems = Vec::new();
+            for (side, schema, name, want) in [
+                (a, &sa, &t.source, t.columns.iter().map(|c| c.source.clone()).collect::<Vec<_>>()),
+                (b, &sb, &t.target, t.columns.iter().map(|c| c.target.clone()).collect::<Vec<_>>()),
+            ] {
+                let have = match Self::columns(side, schema, name).await {
+                    Ok(h) => h,
+                    Err(e) => return Err(judge(a, b, e).await),
+                };
+                if have.is_empty() {
+                    problems.push(format!("table {name} is gone on {} (dropped or renamed?)", side.label));
+                    continue;
+                }
+                for c in have.iter().filter(|c| !want.contains(c)) {
+                    problems.push(format!("column {c} was added on {} only", side.label));
+                }
+                for c in want.iter().filter(|c| !have.contains(c)) {
+                    problems.push(format!("column {c} is gone on {} (dropped or renamed?)", side.label));
+                }
+            }
+            if !problems.is_empty() {
+                let reason = format!(
+                    "schema drift: {}; this table is paused, the others go on; make both sides match, then `dbconsole sync resume {}`",
+                    problems.join("; "),
+                    self.link.name
+                );
+                self.pause(&t.source, &reason).await?;
+                return Err(RoundError::Pause(t.source.clone(), reason));
+            }
+        }
+        Ok(())
+    }
+
+    async fn read_dir(&self, d: &Dir<'_>, active: &HashSet<String>) -> Result<Reading, String> {
+        let positions = log::load_positions(&d.to.pool, &d.to_schema, &self.link.name, d.name).await?;
+        let main = positions.iter().find(|(t, _)| t.is_empty()).map(|(_, p)| p.clone()).ok_or_else(|| {
+            format!(
+                "{} has no position for link {} ({}): the link was removed there; `sync remove` and add it again",
+                d.to.label, self.link.name, d.name
+            )
+        })?;
+        let closed = log::closed_gaps(&d.from.pool, &main.gaps).await?;
+        let changes = log::read(&d.from.pool, &d.from_schema, &main, &[], None, self.cfg.batch).await?;
+        let full = changes.len() >= self.cfg.batch;
+        let mut next = log::advance(&main, &changes, &closed, 0, d.from.engine());
+        if next.gaps.iter().any(|g| !main.gaps.iter().any(|m| m.0 == g.0)) {
+            // New gaps: mark them with what tells when they can no longer be filled.
+            let marker = log::gap_marker(&d.from.pool).await?;
+            next = log::advance(&main, &changes, &closed, marker, d.from.engine());
+        }
+        let mut catchups = Vec::new();
+        for (t, pos) in positions.iter().filter(|(t, _)| !t.is_empty()) {
+            if !active.contains(t) {
+                continue;
+            }
+            let ch =
+                log::read(&d.from.pool, &d.from_schema, pos, std::slice::from_ref(t), Some(next.high), self.cfg.batch)
+                    .await?;
+            let done = ch.len() < self.cfg.batch;
+            let read: HashSet<i64> = ch.iter().map(|c| c.seq).collect();
+            let high = if done { next.high } else { ch.last().map_or(pos.high, |c| c.seq) };
+            let mut gaps: Vec<(i64, i64)> = pos
+                .gaps
+                .iter()
+                .chain(next.gaps.iter().filter(|g| g.0 > pos.high && g.0 <= high))
+                .filter(|g| !read.contains(&g.0) && !closed.contains(&g.0))
+                .cloned()
+                .collect();
+            gaps.sort();
+            gaps.dedup_by_key(|g| g.0);
+            catchups.push((t.clone(), pos.clone(), Position { high, gaps }, ch, done));
+        }
+        Ok(Reading { main, next, changes, catchups, full })
+    }
+
+    /// One round. Returns (applied forward, applied back, conflicts, latencies, more waiting).
+    async fn round(&mut self) -> Result<(usize, usize, usize, Vec<i64>, bool), RoundError> {
+        let (Some(a), Some(b)) = (self.a.clone(), self.b.clone()) else {
+            return Err(RoundError::Offline("not connected".into()));
+        };
+        let tables = state::tables(&self.store, &self.link.name).await?;
+        let paused: HashSet<String> = tables.iter().filter(|t| t.paused).map(|t| t.table.clone()).collect();
+        if self.last_drift.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
+            self.last_drift = Some(Instant::now());
+            self.check_drift(&paused).await?;
+        }
+        let active: HashSet<String> = self.link.tables.iter().filter(|t| !paused.contains(*t)).cloned().collect();
+        let prune_now = self.last_prune.elapsed() >= Duration::from_secs(5);
+        if prune_now {
+            self.last_prune = Instant::now();
+        }
+        let dirs = self.dirs(&a, &b);
+        let mut readings = Vec::new();
+        for d in &dirs {
+            match self.read_dir(d, &active).await {
+                Ok(r) => readings.push(r),
+                Err(e) => return Err(judge(&a, &b, e).await),
+            }
+        }
+        let link = self.link.name.clone();
+        // The changes each direction applies: active tables not catching up, not written by this link.
+        let relevant: Vec<Vec<&Change>> = readings
+            .iter()
+            .map(|r| {
+                let catching: HashSet<&str> = r.catchups.iter().map(|c| c.0.as_str()).collect();
+                r.changes
+                    .iter()
+                    .filter(|c| active.contains(&c.tbl) && !catching.contains(c.tbl.as_str()))
+                    .filter(|c| c.origin.as_deref() != Some(link.as_str()))
+                    .collect()
+            })
+            .collect();
+        // Conflicts (two-way): keys changed on both sides, and keys with a conflict waiting.
+        let mut skip: Vec<HashSet<usize>> = vec![HashSet::new(); dirs.len()];
+        let mut remove_own: Vec<Vec<i64>> = vec![Vec::new(); dirs.len()];
+        let mut settled: Vec<NewConflict> = Vec::new();
+        let mut conflicts = 0;
+        if dirs.len() == 2 {
+            let ka = key_set(dirs[0].plan, &relevant[0]);
+            let kb = key_set(dirs[1].plan, &relevant[1]);
+            let waiting: HashSet<(String, String)> =
+                state::conflicts(&self.store, &link, true).await?.into_iter().map(|c| (c.table, c.key)).collect();
+            let mut keys: Vec<(String, String)> =
+                ka.keys().filter(|k| kb.contains_key(*k) || waiting.contains(*k)).cloned().collect();
+            keys.extend(kb.keys().filter(|k| !ka.contains_key(*k) && waiting.contains(*k)).cloned());
+            keys.sort();
+            for key in &keys {
+                let ia = ka.get(key).cloned().unwrap_or_default();
+                let ib = kb.get(key).cloned().unwrap_or_default();
+                let last = |v: &[usize], rel: &[&Change]| v.iter().map(|&i| rel[i]).max_by_key(|c| c.seq).cloned();
+                let (ca, cb) = (last(&ia, &relevant[0]), last(&ib, &relevant[1]));
+                let first = |v: &[usize], rel: &[&Change]| v.iter().map(|&i| rel[i]).min_by_key(|c| c.seq).cloned();
+                let base = first(&ia, &relevant[0])
+                    .and_then(|c| c.old.map(|m| (m, dirs[0].plan.source_engine)))
+                    .or_else(|| first(&ib, &relevant[1]).and_then(|c| c.old.map(|m| (m, dirs[1].plan.source_engine))));
+                let taken: Option<&'static str> = if waiting.contains(key) {
+                    None
+                } else {
+                    match self.link.policy {
+                        Policy::SourceWins => Some("source"),
+                        Policy::TargetWins => Some("target"),
+                        Policy::NewestWins => {
+                            let ta = ca.as_ref().map_or(i64::MIN, |c| c.at);
+                            let tb = cb.as_ref().map_or(i64::MIN, |c| c.at);
+                            Some(if ta >= tb { "source" } else { "target" })
+                        }
+                        Policy::Manual => None,
+                    }
+                };
+                let (ea, eb) = (dirs[0].plan.source_engine, dirs[1].plan.source_engine);
+                // A side's latest version: its row, or "null" when it deleted the row.
+                let row = |c: &Option<Change>, e: Engine| {
+                    c.as_ref().map(|c| c.new.as_ref().map(|m| log::display_row(e, m)).unwrap_or_else(|| "null".into()))
+                };
+                let nc = NewConflict {
+                    table: key.0.clone(),
+                    key: key.1.clone(),
+                    source_row: row(&ca, ea),
+                    target_row: row(&cb, eb),
+                    base_row: base.map(|(m, e)| log::display_row(e, &m)),
+                    source_at: ca.as_ref().map(|c| c.at),
+                    target_at: cb.as_ref().map(|c| c.at),
+                    policy: self.link.policy,
+                    taken,
+                };
+                conflicts += 1;
+                match taken {
+                    // The source's change goes to the target; the target's are not sent and leave its log in the
+                    // transaction that writes the target.
+                    Some("source") => {
+                        skip[1].extend(ib.iter().copied());
+                        remove_own[0].extend(ib.iter().map(|&i| relevant[1][i].seq));
+                    }
+                    Some(_) => {
+                        skip[0].extend(ia.iter().copied());
+                        remove_own[1].extend(ia.iter().map(|&i| relevant[0][i].seq));
+                    }
+                    None => {
+                        skip[0].extend(ia.iter().copied());
+                        skip[1].extend(ib.iter().copied());
+                        remove_own[0].extend(ib.iter().map(|&i| relevant[1][i].seq));
+                        remove_own[1].extend(ia.iter().map(|&i| relevant[0][i].seq));
+                    }
+                }
+                settled.push(nc);
+            }
+            // Parked conflicts are recorded before the changes leave the logs.
+            for c in settled.iter().filter(|c| c.taken.is_none()) {
+                state::record_conflict(
+                    &self.store,
+                    &link,
+                    NewConflict {
+                        table: c.table.clone(),
+                        key: c.key.clone(),
+                        source_row: c.source_row.clone(),
+                        target_row: c.target_row.clone(),
+                        base_row: c.base_row.clone(),
+                        source_at: c.source_at,
+                        target_at: c.target_at,
+                        policy: c.policy,
+                        taken: None,
+                    },
+                )
+                .await?;
+            }
+        }
+        let mut applied = vec![0usize; dirs.len()];
+        let mut per_table: HashMap<String, i64> = HashMap::new();
+        let mut latencies = Vec::new();
+        let mut more = false;
+        for (i, d) in dirs.iter().enumerate() {
+            let r = &readings[i];
+            let mut batch: Vec<&Change> =
+                relevant[i].iter().enumerate().filter(|(j, _)| !skip[i].contains(j)).map(|(_, c)| *c).collect();
+            let mut tail = vec![log::store_position_sql(d.to.engine(), &d.to_schema, &link, d.name, "", &r.next)];
+            for (t, _, next, ch, done) in &r.catchups {
+                batch.extend(ch.iter().filter(|c| c.origin.as_deref() != Some(link.as_str())));
+                tail.push(if *done {
+                    log::delete_position_sql(d.to.engine(), &d.to_schema, &link, d.name, t)
+                } else {
+                    log::store_position_sql(d.to.engine(), &d.to_schema, &link, d.name, t, next)
+                });
+                more |= !done;
+            }
+            batch.sort_by_key(|c| c.seq);
+            if let Some(sql) = apply::remove_changes_sql(d.to.engine(), &d.to_schema, &remove_own[i]) {
+                tail.push(sql);
+            }
+            let nothing_new = r.next == r.main && r.catchups.iter().all(|c| c.1 == c.2 && !c.4);
+            if batch.is_empty() && remove_own[i].is_empty() && nothing_new {
+                continue;
+            }
+            let (statements, refused): (Vec<Statement>, _) = apply::build(d.plan, &batch);
+            if let Some(r) = refused.first() {
+                let reason = format!("change {} cannot be written to {}: {}", r.seq, d.to.label, r.reason);
+                self.pause(&r.table, &reason).await?;
+                return Err(RoundError::Pause(r.table.clone(), reason));
+            }
+            match apply::run(&d.to.pool, &link, &statements, &tail).await {
+                Ok(()) => {}
+                Err(ApplyError::Offline(e)) => return Err(RoundError::Offline(format!("{}: {e}", d.to.label))),
+                Err(ApplyError::Statement { table: Some(t), message }) => {
+                    let reason = format!("{} refused a change: {message}", d.to.label);
+                    self.pause(&t, &reason).await?;
+                    return Err(RoundError::Pause(t, reason));
+                }
+                Err(ApplyError::Statement { table: None, message }) => {
+                    return Err(judge(&a, &b, format!("{}: {message}", d.to.label)).await);
+                }
+            }
+            let now_us = super::now_ms() * 1000;
+            for c in &batch {
+                latencies.push((now_us - c.at).max(0) / 1000);
+                *per_table.entry(c.tbl.clone()).or_default() += 1;
+            }
+            applied[i] = batch.len();
+            more |= r.full;
+            // Where this link is in the log it read (for pruning), kept on the side the log is on.
+            let low = r
+                .catchups
+                .iter()
+                .filter(|c| !c.4)
+                .map(|c| c.2.low())
+                .chain([r.next.low()])
+                .min()
+                .unwrap_or(r.next.low());
+            log::set_reader(&d.from.pool, &d.from_schema, &link, d.name, &self.link.tables, low)
+                .await
+                .map_err(RoundError::Other)?;
+        }
+        for c in settled.into_iter().filter(|c| c.taken.is_some()) {
+            state::record_conflict(&self.store, &link, c).await?;
+        }
+        let per: Vec<(String, i64)> = per_table.into_iter().collect();
+        if applied.iter().sum::<usize>() > 0 {
+            state::record_apply(
+                &self.store,
+                &link,
+                applied[0] as i64,
+                applied.get(1).copied().unwrap_or(0) as i64,
+                &per,
+            )
+            .await?;
+        }
+        if prune_now {
+            for d in &dirs {
+                if let Err(e) = log::prune(&d.from.pool, &d.from_schema).await {
+                    tracing::warn!("sync {link}: pruning {}'s change log: {e}", d.from.label);
+                }
+            }
+        }
+        Ok((applied[0], applied.get(1).copied().unwrap_or(0), conflicts, latencies, more))
+    }
+}
+
+/// Sleeps, or returns true at once when asked to stop.
+async fn sleep_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
+    if *stop.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(d) => *stop.borrow(),
+        r = stop.changed() => r.is_err() || *stop.borrow(),
+    }
+}
+
+/// Resolves a parked conflict: the chosen side's current row (or its absence) is written to the other side,
+/// marked as the link's own write so it is not sent back.
+pub async fn resolve(
+    link: &Link,
+    a: &Side,
+    b: &Side,
+    store: &Store,
+    id: i64,
+    take_source: bool,
+) -> Result<(), SyncError> {
+    let c = state::conflict(store, &link.name, id).await?.ok_or_else(|| {
+        SyncError::Refused(format!("link {} has no conflict {id} (`sync conflicts {}`)", link.name, link.name))
+    })?;
+    if c.resolved_at.is_some() {
+        return Err(SyncError::Refused(format!(
+            "conflict {id} was resolved at {} (took the {})",
+            c.resolved_at.unwrap_or_default(),
+            c.taken.unwrap_or_default()
+        )));
+    }
+    let back = link.plan_back.as_ref().ok_or_else(|| SyncError::Refused("a one-way link has no conflicts".into()))?;
+    let (from, to, plan, from_schema, to_schema) = if take_source {
+        (a, b, &link.plan_fwd, link.source_schema(), link.target_schema())
+    } else {
+        (b, a, back, link.target_schema(), link.source_schema())
+    };
+    let t = plan
+        .tables
+        .iter()
+        .find(|t| t.source == c.table)
+        .ok_or_else(|| SyncError::Refused(format!("table {} is no longer in the link", c.table)))?;
+    let keys: Vec<Option<String>> = serde_json::from_str(&c.key).unwrap_or_default();
+    let e = from.engine();
+    let cols: Vec<super::capture::CapturedColumn> = t
+        .columns
+        .iter()
+        .map(|col| super::capture::CapturedColumn {
+            name: col.source.clone(),
+            binary: apply::is_binary(e, &col.source_type),
+            bit: e == Engine::Mysql && col.source_type.to_ascii_lowercase().starts_with("bit"),
+        })
+        .collect();
+    let conds: Vec<String> = t
+        .key
+        .iter()
+        .zip(&keys)
+        .map(|(k, v)| match v {
+            Some(v) => {
+                format!("{} = {}", crate::core::catalog::quote::ident(e, k), crate::core::catalog::quote::literal(e, v))
+            }
+            None => format!("{} IS NULL", crate::core::catalog::quote::ident(e, k)),
+        })
+        .collect();
+    let table = match e {
+        Engine::Postgres => crate::core::catalog::quote::qualified(e, &from_schema, &t.source),
+        _ => crate::core::catalog::quote::ident(e, &t.source),
+    };
+    let sql =
+        format!("SELECT {} FROM {table} AS r WHERE {}", super::capture::row_json(e, "r", &cols), conds.join(" AND "));
+    let row: Option<String> =
+        log::on_pool!(&from.pool, p => sqlx::query_scalar::<_, Option<String>>(sqlx::AssertSqlSafe(sql.clone())).fetch_optional(p).await)
+            .map_err(|er| from.err(crate::core::query::QueryError::from_sqlx(&er)))?
+            .flatten();
+    let change = match row {
+        Some(text) => Change {
+            seq: 0,
+            tbl: c.table.clone(),
+            op: 'I',
+            old: None,
+            new: log::parse_row(Some(&text)).map_err(|er| from.err(er))?,
+            origin: None,
+            at: 0,
+        },
+        None => {
+            // Gone on the chosen side: delete it on the other. The key in the chosen side's own encoding.
+            let mut m = serde_json::Map::new();
+            for (k, v) in t.key.iter().zip(&keys) {
+                let v = v.as_ref().map(|s| if e == Engine::Sqlite { format!("t{s}") } else { s.clone() });
+                m.insert(k.clone(), v.map_or(serde_json::Value::Null, serde_json::Value::String));
+            }
+            Change { seq: 0, tbl: c.table.clone(), op: 'D', old: Some(m), new: None, origin: None, at: 0 }
+        }
+    };
+    let (statements, refused) = apply::build(plan, &[&change]);
+    if let Some(r) = refused.first() {
+        return Err(to.err(format!("cannot write the chosen version: {}", r.reason)));
+    }
+    let _ = to_schema;
+    apply::run(&to.pool, &link.name, &statements, &[]).await.map_err(|er| to.err(er))?;
+    state::resolve_conflict(store, &link.name, id, if take_source { "source" } else { "target" }).await?;
+    Ok(())
+}
