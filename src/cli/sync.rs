@@ -42,6 +42,9 @@ pub enum SyncCommand {
         name: String,
         #[arg(long, value_delimiter = ',')]
         tables: Vec<String>,
+        /// Leave out the change each table stopped at (a value the target refused); logged as skipped.
+        #[arg(long)]
+        skip_failed: bool,
     },
     /// Remove a link: its triggers, change log and positions on both sides, and its records.
     Remove {
@@ -184,7 +187,7 @@ async fn run_inner(paths: &Paths, cmd: SyncCommand) -> Result<i32, i32> {
             );
             Ok(0)
         }
-        SyncCommand::Resume { name, tables } => {
+        SyncCommand::Resume { name, tables, skip_failed } => {
             let store = open_store(paths).await?;
             let link = link_or_fail(&store, &name).await?;
             if let Some(t) = tables.iter().find(|t| !link.tables.contains(t)) {
@@ -201,7 +204,8 @@ async fn run_inner(paths: &Paths, cmd: SyncCommand) -> Result<i32, i32> {
                 );
                 return Err(1);
             }
-            let resumed = state::resume_tables(&store, &link.name, &tables).await.map_err(|e| fail(e.into()))?;
+            let resumed =
+                state::resume_tables(&store, &link.name, &tables, skip_failed).await.map_err(|e| fail(e.into()))?;
             if resumed.is_empty() {
                 eprintln!("{} is active", link.name);
             } else {

@@ -18,5 +18,6 @@ mod query_cli;
 mod query_pane;
 mod schema_pane;
 mod secrets;
+mod sync;
 mod transfer;
 mod tui_snapshots;

@@ -97,6 +97,8 @@ struct Reading {
     /// Per-table catch-up streams (tables resumed after a pause): table, position, next position, changes,
     /// caught up.
     catchups: Vec<(String, Position, Position, Vec<Change>, bool)>,
+    /// The lowest number a paused table's own position still needs (kept from pruning).
+    held_low: Option<i64>,
     full: bool,
 }
 
@@ -334,7 +336,7 @@ impl Runner {
 
     /// Pauses a table in both directions: its own position starts where the main stream is now, so that it
     /// picks up from there when resumed.
-    async fn pause(&self, table: &str, reason: &str) -> Result<(), RoundError> {
+    async fn pause(&self, table: &str, reason: &str, failed_seq: Option<i64>) -> Result<(), RoundError> {
         let (Some(a), Some(b)) = (&self.a, &self.b) else { return Ok(()) };
         for d in self.dirs(a, b) {
             let main = log::load_position(&d.to.pool, &d.to_schema, &self.link.name, d.name, "")
@@ -349,7 +351,7 @@ impl Runner {
                 crate::core::transfer::exec(&d.to.pool, &sql).await.map_err(RoundError::Other)?;
             }
         }
-        state::pause_table(&self.store, &self.link.name, table, Some(reason)).await?;
+        state::pause_table(&self.store, &self.link.name, table, Some(reason), failed_seq).await?;
         Ok(())
     }
 
@@ -425,7 +427,7 @@ impl Runner {
                     problems.join("; "),
                     self.link.name
                 );
-                self.pause(&t.source, &reason).await?;
+                self.pause(&t.source, &reason, None).await?;
                 return Err(RoundError::Pause(t.source.clone(), reason));
             }
         }
@@ -450,6 +452,8 @@ impl Runner {
             next = log::advance(&main, &changes, &closed, marker, d.from.engine());
         }
         let mut catchups = Vec::new();
+        let held_low =
+            positions.iter().filter(|(t, _)| !t.is_empty() && !active.contains(t)).map(|(_, p)| p.low()).min();
         for (t, pos) in positions.iter().filter(|(t, _)| !t.is_empty()) {
             if !active.contains(t) {
                 continue;
@@ -471,7 +475,7 @@ impl Runner {
             gaps.dedup_by_key(|g| g.0);
             catchups.push((t.clone(), pos.clone(), Position { high, gaps }, ch, done));
         }
-        Ok(Reading { main, next, changes, catchups, full })
+        Ok(Reading { main, next, changes, catchups, held_low, full })
     }
 
     /// One round. Returns (applied forward, applied back, conflicts, latencies, more waiting).
@@ -481,6 +485,9 @@ impl Runner {
         };
         let tables = state::tables(&self.store, &self.link.name).await?;
         let paused: HashSet<String> = tables.iter().filter(|t| t.paused).map(|t| t.table.clone()).collect();
+        // Changes the user chose to skip (refused by the target; `sync resume --skip-failed`).
+        let skips: Vec<(String, i64)> =
+            tables.iter().filter_map(|t| t.skip_seq.map(|s| (t.table.clone(), s))).collect();
         if self.last_drift.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
             self.last_drift = Some(Instant::now());
             self.check_drift(&paused).await?;
@@ -624,6 +631,13 @@ impl Runner {
                 more |= !done;
             }
             batch.sort_by_key(|c| c.seq);
+            let sign = if i == 0 { 1 } else { -1 };
+            let skipped: Vec<(String, i64)> = skips
+                .iter()
+                .filter(|(t, s)| batch.iter().any(|c| &c.tbl == t && c.seq * sign == *s))
+                .cloned()
+                .collect();
+            batch.retain(|c| !skipped.iter().any(|(t, s)| &c.tbl == t && c.seq * sign == *s));
             if let Some(sql) = apply::remove_changes_sql(d.to.engine(), &d.to_schema, &remove_own[i]) {
                 tail.push(sql);
             }
@@ -634,7 +648,8 @@ impl Runner {
             let (statements, refused): (Vec<Statement>, _) = apply::build(d.plan, &batch);
             if let Some(r) = refused.first() {
                 let reason = format!("change {} cannot be written to {}: {}", r.seq, d.to.label, r.reason);
-                self.pause(&r.table, &reason).await?;
+                // The way back's changes are recorded negative (each log has its own numbers).
+                self.pause(&r.table, &reason, Some(if i == 0 { r.seq } else { -r.seq })).await?;
                 return Err(RoundError::Pause(r.table.clone(), reason));
             }
             match apply::run(&d.to.pool, &link, &statements, &tail).await {
@@ -642,7 +657,7 @@ impl Runner {
                 Err(ApplyError::Offline(e)) => return Err(RoundError::Offline(format!("{}: {e}", d.to.label))),
                 Err(ApplyError::Statement { table: Some(t), message }) => {
                     let reason = format!("{} refused a change: {message}", d.to.label);
-                    self.pause(&t, &reason).await?;
+                    self.pause(&t, &reason, None).await?;
                     return Err(RoundError::Pause(t, reason));
                 }
                 Err(ApplyError::Statement { table: None, message }) => {
@@ -655,6 +670,9 @@ impl Runner {
                 *per_table.entry(c.tbl.clone()).or_default() += 1;
             }
             applied[i] = batch.len();
+            for (t, s) in &skipped {
+                state::skipped(&self.store, &link, t, *s).await?;
+            }
             more |= r.full;
             // Where this link is in the log it read (for pruning), kept on the side the log is on.
             let low = r
@@ -662,6 +680,7 @@ impl Runner {
                 .iter()
                 .filter(|c| !c.4)
                 .map(|c| c.2.low())
+                .chain(r.held_low)
                 .chain([r.next.low()])
                 .min()
                 .unwrap_or(r.next.low());

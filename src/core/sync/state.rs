@@ -13,6 +13,8 @@ pub struct TableState {
     pub error: Option<String>,
     pub error_at: Option<String>,
     pub applied: i64,
+    pub failed_seq: Option<i64>,
+    pub skip_seq: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -201,7 +203,9 @@ pub async fn record_error(
 }
 
 pub async fn tables(store: &Store, name: &str) -> Result<Vec<TableState>, StoreError> {
-    let rows = sqlx::query("SELECT tbl, paused, error, error_at, applied FROM sync_table WHERE link = ? ORDER BY tbl")
+    let rows = sqlx::query(
+        "SELECT tbl, paused, error, error_at, applied, failed_seq, skip_seq FROM sync_table WHERE link = ? ORDER BY tbl",
+    )
         .bind(name)
         .fetch_all(store.pool())
         .await?;
@@ -213,16 +217,25 @@ pub async fn tables(store: &Store, name: &str) -> Result<Vec<TableState>, StoreE
             error: r.get(2),
             error_at: r.get(3),
             applied: r.get(4),
+            failed_seq: r.get(5),
+            skip_seq: r.get(6),
         })
         .collect())
 }
 
-pub async fn pause_table(store: &Store, name: &str, table: &str, error: Option<&str>) -> Result<(), StoreError> {
+pub async fn pause_table(
+    store: &Store,
+    name: &str,
+    table: &str,
+    error: Option<&str>,
+    failed_seq: Option<i64>,
+) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE sync_table SET paused = 1, error = ?, error_at = CASE WHEN ? IS NULL THEN error_at ELSE \
+        "UPDATE sync_table SET paused = 1, error = ?, failed_seq = ?, error_at = CASE WHEN ? IS NULL THEN error_at ELSE \
          strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END WHERE link = ? AND tbl = ?",
     )
     .bind(error)
+    .bind(failed_seq)
     .bind(error)
     .bind(name)
     .bind(table)
@@ -231,22 +244,46 @@ pub async fn pause_table(store: &Store, name: &str, table: &str, error: Option<&
     event(store, name, "paused", &format!("{table}: {}", error.unwrap_or("paused"))).await
 }
 
-/// Clears the pause (and error) of the given tables, or of every table.
-pub async fn resume_tables(store: &Store, name: &str, only: &[String]) -> Result<Vec<String>, StoreError> {
+/// Clears the pause (and error) of the given tables, or of every table; with `skip_failed`, the change each
+/// stopped at is left out when it catches up.
+pub async fn resume_tables(
+    store: &Store,
+    name: &str,
+    only: &[String],
+    skip_failed: bool,
+) -> Result<Vec<String>, StoreError> {
     let all = tables(store, name).await?;
     let mut done = Vec::new();
     for t in all.iter().filter(|t| t.paused && (only.is_empty() || only.contains(&t.table))) {
-        sqlx::query("UPDATE sync_table SET paused = 0, error = NULL WHERE link = ? AND tbl = ?")
-            .bind(name)
-            .bind(&t.table)
-            .execute(store.pool())
-            .await?;
-        done.push(t.table.clone());
+        sqlx::query(
+            "UPDATE sync_table SET paused = 0, error = NULL, skip_seq = CASE WHEN ? THEN failed_seq ELSE NULL END, \
+             failed_seq = NULL WHERE link = ? AND tbl = ?",
+        )
+        .bind(skip_failed)
+        .bind(name)
+        .bind(&t.table)
+        .execute(store.pool())
+        .await?;
+        done.push(match (skip_failed, t.failed_seq) {
+            (true, Some(seq)) => format!("{} (skipping change {})", t.table, seq.abs()),
+            _ => t.table.clone(),
+        });
     }
     if !done.is_empty() {
         event(store, name, "resumed", &done.join(", ")).await?;
     }
     Ok(done)
+}
+
+/// After the skipped change's batch committed.
+pub async fn skipped(store: &Store, name: &str, table: &str, seq: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sync_table SET skip_seq = NULL WHERE link = ? AND tbl = ? AND skip_seq = ?")
+        .bind(name)
+        .bind(table)
+        .bind(seq)
+        .execute(store.pool())
+        .await?;
+    event(store, name, "skipped", &format!("{table}: change {} was skipped at the user's request", seq.abs())).await
 }
 
 pub async fn event(store: &Store, name: &str, kind: &str, detail: &str) -> Result<(), StoreError> {

@@ -156,8 +156,9 @@ pub fn convert<'a>(cast: Cast, class: Class, v: &'a str, dst: Engine) -> Result<
         }
         Cast::Bool => {
             let b = match v.trim().to_ascii_lowercase().as_str() {
-                "1" | "t" | "true" | "yes" | "y" | "on" => true,
-                "0" | "f" | "false" | "no" | "n" | "off" => false,
+                // MySQL BIT(1) as its client shows it: b'1'.
+                "1" | "t" | "true" | "yes" | "y" | "on" | "b'1'" => true,
+                "0" | "f" | "false" | "no" | "n" | "off" | "b'0'" => false,
                 _ => return Err(format!("not a boolean: {}", short(v))),
             };
             Ok(Some(Cow::Borrowed(match (dst, b) {

@@ -437,7 +437,9 @@ pub async fn make_plan(
         .map_err(|e| TransferError::Source(e.to_string()))?;
     let mut cat = cat;
     for s in cat.schemas.iter_mut() {
-        s.tables.retain(|t| t.name != crate::core::migrate::state::TABLE);
+        // dbconsole's own: the migrations table and the sync's change log and bookkeeping.
+        s.tables
+            .retain(|t| t.name != crate::core::migrate::state::TABLE && !crate::core::sync::capture::is_own(&t.name));
     }
     if let Some(missing) = tables.iter().find(|n| cat.schemas.iter().all(|s| s.tables.iter().all(|t| &t.name != *n))) {
         return Err(TransferError::Refused(format!("no table `{missing}` in the source")));

@@ -1,0 +1,247 @@
+//! Live sync against real servers: one-way SQLite → PostgreSQL and MySQL → PostgreSQL, two-way SQLite ↔
+//! PostgreSQL under each conflict policy, the runner killed with SIGKILL mid-stream (every change once), the
+//! target unreachable and back (through a loopback proxy that is cut), schema drift pausing one table, and the
+//! refusals.
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use dbconsole::core::engine::DbPool;
+
+use crate::catalog::{exec, my_pool, new_my_db, new_pg_db, pg_pool, sqlite_pool};
+use crate::common::*;
+
+fn profiles(sb: &Sandbox, lite: &std::path::Path, pg_db: &str, pg_port: u16, my_db: &str) {
+    sb.write_profiles(&format!(
+        "[profiles.lite]\nengine = \"sqlite\"\npath = \"{}\"\n\n\
+         [profiles.pg]\nengine = \"postgres\"\nhost = \"127.0.0.1\"\nport = {pg_port}\nuser = \"dbc\"\ndatabase = \"{pg_db}\"\n\
+         password_source = \"env\"\npassword_env = \"DBC_TEST_PG_PASSWORD\"\n\n\
+         [profiles.my]\nengine = \"mysql\"\nhost = \"127.0.0.1\"\nport = {}\nuser = \"dbc\"\ndatabase = \"{my_db}\"\n\
+         password_source = \"env\"\npassword_env = \"DBC_TEST_MY_PASSWORD\"\n\n\
+         [profiles.pg.pool]\nconnect_timeout_secs = 3\n",
+        lite.display(),
+        my_port()
+    ));
+}
+
+/// One text value from a query (NULL as "NULL").
+async fn text(pool: &DbPool, sql: &str) -> String {
+    let q = sqlx::AssertSqlSafe(sql.to_string());
+    let r: Option<String> = match pool {
+        DbPool::Postgres(p) => sqlx::query_scalar(q).fetch_one(p).await,
+        DbPool::Mysql(p) => sqlx::query_scalar(q).fetch_one(p).await,
+        DbPool::Sqlite(p) => sqlx::query_scalar(q).fetch_one(p).await,
+    }
+    .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    r.unwrap_or_else(|| "NULL".into())
+}
+
+fn status(sb: &Sandbox, name: &str) -> serde_json::Value {
+    let o = sb.run(&["sync", "status", name, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    json(&o)[0].clone()
+}
+
+fn ok(o: &std::process::Output) -> String {
+    assert!(o.status.success(), "exit {:?}\n{}\n{}", o.status.code(), stdout(o), stderr(o));
+    format!("{}{}", stdout(o), stderr(o))
+}
+
+const APP: &str = r#"
+CREATE TABLE "we'ird ""items""" (
+  id INTEGER PRIMARY KEY,
+  "näme" TEXT NOT NULL,
+  qty REAL,
+  data BLOB,
+  added TEXT
+);
+CREATE TABLE tags (a TEXT NOT NULL, b INTEGER NOT NULL, note TEXT, PRIMARY KEY (a, b));
+INSERT INTO "we'ird ""items""" VALUES (1, 'one', 1.5, x'00ff', '2024-01-02 03:04:05'), (2, 'it''s', NULL, NULL, NULL);
+INSERT INTO tags VALUES ('x', 1, 'first'), ('y', 2, NULL);
+"#;
+
+#[tokio::test]
+async fn sqlite_to_postgres_one_way_carries_every_kind_of_change() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("app.db");
+    let src = sqlite_pool(&lite).await;
+    exec(&src, APP).await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, pg_port(), "dbc");
+
+    // Without --yes and without a terminal: shown, not created.
+    let o = sb.run(&["sync", "add", "l", "--from", "lite", "--to", "pg"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let shown = stderr(&o);
+    for want in [
+        "create table _dbconsole_changes",
+        "create trigger _dbconsole_i_we'ird \"items\"",
+        "create and copy tables: we'ird \"items\", tags",
+    ] {
+        assert!(shown.contains(want), "missing {want:?} in\n{shown}");
+    }
+    assert_eq!(text(&src, "SELECT CAST(count(*) AS TEXT) FROM sqlite_schema WHERE name LIKE '_dbconsole%'").await, "0");
+    ok(&sb.run(&["sync", "add", "l", "--from", "lite", "--to", "pg", "--yes"]));
+
+    // Every kind of change, hostile text included.
+    exec(
+        &src,
+        "INSERT INTO \"we'ird \"\"items\"\"\" VALUES (3, 'ünï''; DROP TABLE tags; --\u{1}\t', 0.1, x'01', '2024-05-06T07:08:09Z');\n\
+         UPDATE \"we'ird \"\"items\"\"\" SET \"näme\" = 'ONE', data = x'deadbeef' WHERE id = 1;\n\
+         DELETE FROM \"we'ird \"\"items\"\"\" WHERE id = 2;\n\
+         UPDATE \"we'ird \"\"items\"\"\" SET id = 30 WHERE id = 3;\n\
+         INSERT INTO tags VALUES ('z', 3, 'zed'); UPDATE tags SET b = 20 WHERE a = 'y'; DELETE FROM tags WHERE a = 'x';",
+    )
+    .await;
+    let st = status(&sb, "l");
+    assert_eq!(st["pending"]["fwd"], 7, "{st}");
+    ok(&sb.run(&["sync", "run", "l", "--once"]));
+
+    let pg = pg_pool(&pg_db).await;
+    assert_eq!(
+        text(&pg, "SELECT string_agg(id || ':' || \"näme\" || ':' || coalesce(qty::text, '-') || ':' || coalesce(encode(data, 'hex'), '-'), ' | ' ORDER BY id) FROM \"we'ird \"\"items\"\"\"").await,
+        "1:ONE:1.5:deadbeef | 30:ünï'; DROP TABLE tags; --\u{1}\t:0.1:01"
+    );
+    assert_eq!(
+        text(&pg, "SELECT string_agg(a || b || coalesce(note, '-'), ',' ORDER BY a) FROM tags").await,
+        "y20-,z3zed"
+    );
+    // The transfer's verify agrees, table by table.
+    let v = ok(&sb.run(&["transfer", "verify", "--from", "lite", "--to", "pg"]));
+    assert_eq!(v.matches("OK  ").count(), 2, "{v}");
+
+    let st = status(&sb, "l");
+    assert_eq!(st["state"], "live", "{st}");
+    assert_eq!(st["pending"]["fwd"], 0);
+    assert_eq!(st["applied_total"], 7);
+    assert_eq!(st["conflicts_waiting"], 0);
+    assert!(st["last_apply_at"].is_string());
+    let t = st["tables"].as_array().unwrap();
+    assert_eq!(t.len(), 2);
+    assert_eq!(t.iter().map(|t| t["applied_total"].as_i64().unwrap()).sum::<i64>(), 7);
+    // Applied changes leave the log.
+    assert_eq!(text(&src, "SELECT CAST(count(*) AS TEXT) FROM _dbconsole_changes").await, "0");
+
+    // Pause: changes wait (and are counted), resume: they go.
+    ok(&sb.run(&["sync", "pause", "l"]));
+    exec(&src, "INSERT INTO tags VALUES ('p', 9, 'paused')").await;
+    let o = sb.run(&["sync", "run", "l", "--once"]);
+    assert!(!o.status.success() && stderr(&o).contains("sync resume l"), "{}", stderr(&o));
+    let st = status(&sb, "l");
+    assert_eq!((st["state"].as_str(), st["pending"]["fwd"].as_i64()), (Some("paused"), Some(1)), "{st}");
+    ok(&sb.run(&["sync", "resume", "l"]));
+    ok(&sb.run(&["sync", "run", "l", "--once"]));
+    assert_eq!(text(&pg, "SELECT note FROM tags WHERE a = 'p'").await, "paused");
+
+    // Remove: triggers and the sync's tables go on both sides, the data stays.
+    ok(&sb.run(&["sync", "remove", "l", "--yes"]));
+    assert_eq!(text(&src, "SELECT CAST(count(*) AS TEXT) FROM sqlite_schema WHERE name LIKE '_dbconsole%'").await, "0");
+    assert_eq!(text(&pg, "SELECT count(*)::text FROM pg_tables WHERE tablename LIKE '\\_dbconsole%'").await, "0");
+    assert_eq!(text(&pg, "SELECT count(*)::text FROM tags").await, "3");
+    let o = sb.run(&["sync", "status", "l"]);
+    assert!(!o.status.success() && stderr(&o).contains("no sync link named l"), "{}", stderr(&o));
+}
+
+#[tokio::test]
+async fn refusals_name_the_problem_and_write_nothing() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("app.db");
+    let src = sqlite_pool(&lite).await;
+    exec(&src, "CREATE TABLE keyed (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE loose (v TEXT);").await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, pg_port(), "dbc");
+    let o = sb.run(&["sync", "add", "l", "--from", "lite", "--to", "pg", "--yes"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("a table without a primary key cannot be synced") && stderr(&o).contains("loose"),
+        "{}",
+        stderr(&o)
+    );
+    let o = sb.run(&["sync", "add", "l", "--from", "lite", "--to", "pg", "--tables", "nope", "--yes"]);
+    assert!(stderr(&o).contains("no table \"nope\""), "{}", stderr(&o));
+    let o = sb.run(&["sync", "add", "l", "--from", "lite", "--to", "pg", "--policy", "manual", "--yes"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(text(&src, "SELECT CAST(count(*) AS TEXT) FROM sqlite_schema WHERE name LIKE '_dbconsole%'").await, "0");
+    let o = sb.run(&["sync", "run", "ghost", "--once"]);
+    assert!(stderr(&o).contains("no sync link named ghost"), "{}", stderr(&o));
+    // A target table that differs from the source is not adopted.
+    let pg = pg_pool(&pg_db).await;
+    exec(&pg, "CREATE TABLE keyed (id bigint PRIMARY KEY, v text); INSERT INTO keyed VALUES (99, 'other');").await;
+    exec(&src, "INSERT INTO keyed VALUES (1, 'one')").await;
+    let o = sb.run(&["sync", "add", "l", "--from", "lite", "--to", "pg", "--tables", "keyed", "--yes"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("keyed exists on pg and differs from the source"), "{}", stderr(&o));
+    let st = status(&sb, "l");
+    assert_eq!(st["state"], "error", "{st}");
+    ok(&sb.run(&["sync", "remove", "l", "--yes"]));
+    assert_eq!(text(&src, "SELECT CAST(count(*) AS TEXT) FROM sqlite_schema WHERE name LIKE '_dbconsole%'").await, "0");
+    // Made equal, it is adopted.
+    exec(&pg, "DELETE FROM keyed; INSERT INTO keyed VALUES (1, 'one');").await;
+    let out = ok(&sb.run(&["sync", "add", "l", "--from", "lite", "--to", "pg", "--tables", "keyed", "--yes"]));
+    assert!(out.contains("adopt existing tables if they match the source: keyed"), "{out}");
+}
+
+#[tokio::test]
+async fn mysql_to_postgres_one_way_and_a_refused_value_pauses_only_its_table() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let my_db = new_my_db().await;
+    let my = my_pool(&my_db).await;
+    exec(
+        &my,
+        "CREATE TABLE orders (id BIGINT PRIMARY KEY, amount DECIMAL(12,2) NOT NULL, at DATETIME(3), raw VARBINARY(16), flag BIT(1), note TEXT) ENGINE=InnoDB;\n\
+         CREATE TABLE order_lines (o BIGINT NOT NULL, n INT NOT NULL, what VARCHAR(50), PRIMARY KEY (o, n)) ENGINE=InnoDB;\n\
+         INSERT INTO orders VALUES (1, 10.50, '2024-01-01 10:00:00.123', 0x00ff, b'1', 'first');",
+    )
+    .await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &sb.data().join("unused.db"), &pg_db, pg_port(), &my_db);
+    ok(&sb.run(&["sync", "add", "m", "--from", "my", "--to", "pg", "--yes"]));
+    exec(
+        &my,
+        "INSERT INTO orders VALUES (2, 99999999.99, NULL, 0x41, b'0', 'ünï \\\\ ''q''');\n\
+         UPDATE orders SET amount = 11.25, raw = 0xdeadbeef WHERE id = 1;\n\
+         INSERT INTO order_lines VALUES (1, 1, 'a'), (1, 2, 'b');\n\
+         UPDATE order_lines SET n = 3 WHERE o = 1 AND n = 2;\n\
+         DELETE FROM order_lines WHERE o = 1 AND n = 1;",
+    )
+    .await;
+    ok(&sb.run(&["sync", "run", "m", "--once"]));
+    let pg = pg_pool(&pg_db).await;
+    assert_eq!(
+        text(&pg, "SELECT string_agg(id || ':' || amount || ':' || coalesce(encode(raw, 'hex'), '-') || ':' || coalesce(note, '-'), ' | ' ORDER BY id) FROM orders").await,
+        "1:11.25:deadbeef:first | 2:99999999.99:41:ünï \\ 'q'"
+    );
+    assert_eq!(text(&pg, "SELECT string_agg(o || '/' || n || what, ',') FROM order_lines").await, "1/3b");
+    let v = ok(&sb.run(&["transfer", "verify", "--from", "my", "--to", "pg"]));
+    assert_eq!(v.matches("OK  ").count(), 2, "{v}");
+
+    // A NUL in text cannot go to PostgreSQL: that table pauses with the change named; the other goes on.
+    exec(&my, "INSERT INTO orders VALUES (3, 1, NULL, NULL, b'0', CONCAT('a', CHAR(0), 'b')); INSERT INTO order_lines VALUES (2, 1, 'after');").await;
+    ok(&sb.run(&["sync", "run", "m", "--once"]));
+    assert_eq!(text(&pg, "SELECT what FROM order_lines WHERE o = 2").await, "after");
+    let st = status(&sb, "m");
+    assert_eq!(st["state"], "error", "{st}");
+    let orders = st["tables"].as_array().unwrap().iter().find(|t| t["table"] == "orders").unwrap().clone();
+    assert_eq!(orders["state"], "error");
+    let e = orders["last_error"].as_str().unwrap();
+    assert!(e.contains("NUL") && e.contains("note"), "{e}");
+    assert_eq!(orders["pending"]["fwd"], 1, "{orders}");
+    // Resumed as it is, the refused change is first in line again: the table pauses again.
+    ok(&sb.run(&["sync", "resume", "m"]));
+    ok(&sb.run(&["sync", "run", "m", "--once"]));
+    let st = status(&sb, "m");
+    let orders = st["tables"].as_array().unwrap().iter().find(|t| t["table"] == "orders").unwrap().clone();
+    assert_eq!(orders["state"], "error", "{orders}");
+    // Fixed at the source and resumed skipping the refused change: the fix (an update of that row) lands.
+    exec(&my, "UPDATE orders SET note = 'fixed' WHERE id = 3").await;
+    let out = ok(&sb.run(&["sync", "resume", "m", "--skip-failed"]));
+    assert!(out.contains("orders (skipping change"), "{out}");
+    ok(&sb.run(&["sync", "run", "m", "--once"]));
+    assert_eq!(text(&pg, "SELECT note FROM orders WHERE id = 3").await, "fixed");
+    let st = status(&sb, "m");
+    assert_eq!(st["state"], "live", "{st}");
+    let v = ok(&sb.run(&["transfer", "verify", "--from", "my", "--to", "pg"]));
+    assert_eq!(v.matches("OK  ").count(), 2, "{v}");
+}
