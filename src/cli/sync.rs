@@ -204,6 +204,25 @@ async fn run_inner(paths: &Paths, cmd: SyncCommand) -> Result<i32, i32> {
                 );
                 return Err(1);
             }
+            // Tables paused by schema drift are planned again (the sides must match by now).
+            let drifted: Vec<String> = state::tables(&store, &link.name)
+                .await
+                .map_err(|e| fail(e.into()))?
+                .into_iter()
+                .filter(|t| t.paused && (tables.is_empty() || tables.contains(&t.table)))
+                .filter(|t| t.error.as_deref().is_some_and(|e| e.starts_with("schema drift")))
+                .map(|t| t.table)
+                .collect();
+            if !drifted.is_empty() {
+                let (ac, bc) = (side_config(paths, &link.source)?, side_config(paths, &link.target)?);
+                let (a, b) = (connect(paths, &ac).await?, connect(paths, &bc).await?);
+                let mut link = link.clone();
+                for t in &drifted {
+                    for d in setup::refresh_table(&mut link, &a, &b, &store, t).await.map_err(fail)? {
+                        eprintln!("{d}");
+                    }
+                }
+            }
             let resumed =
                 state::resume_tables(&store, &link.name, &tables, skip_failed).await.map_err(|e| fail(e.into()))?;
             if resumed.is_empty() {
@@ -489,10 +508,10 @@ async fn print_status(paths: &Paths, name: Option<&str>, json: bool) -> Result<i
         for side in &s.sides {
             if !side.reachable {
                 println!("  {} unreachable: {}", side.label, side.error.as_deref().unwrap_or(""));
-            } else if let (Some(rows), Some(age)) = (side.log_rows, side.log_oldest_age_ms) {
-                if rows > 0 {
-                    println!("  {} change log: {rows} rows, oldest {}", side.label, fmt_ms(age));
-                }
+            } else if let (Some(rows), Some(age)) = (side.log_rows, side.log_oldest_age_ms)
+                && rows > 0
+            {
+                println!("  {} change log: {rows} rows, oldest {}", side.label, fmt_ms(age));
             }
         }
         if let Some(e) = &s.last_error {

@@ -245,3 +245,239 @@ async fn mysql_to_postgres_one_way_and_a_refused_value_pauses_only_its_table() {
     let v = ok(&sb.run(&["transfer", "verify", "--from", "my", "--to", "pg"]));
     assert_eq!(v.matches("OK  ").count(), 2, "{v}");
 }
+
+/// A two-way link between a SQLite copy and PostgreSQL where both sides edit the same rows, under `policy`.
+/// Returns the sandbox, the pools and the link's name.
+async fn two_way(policy: &str) -> (Sandbox, DbPool, DbPool) {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("local.db");
+    let src = sqlite_pool(&lite).await;
+    exec(&src, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, n INTEGER); INSERT INTO notes VALUES (1, 'one', 1), (2, 'two', 2), (3, 'three', 3), (4, 'four', 4);").await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, pg_port(), "dbc");
+    ok(&sb.run(&["sync", "add", "t", "--from", "lite", "--to", "pg", "--two-way", "--policy", policy, "--yes"]));
+    let pg = pg_pool(&pg_db).await;
+    (sb, src, pg)
+}
+
+async fn both(src: &DbPool, pg: &DbPool) -> (String, String) {
+    let q = "SELECT group_concat(id || ':' || body, ',') FROM (SELECT * FROM notes ORDER BY id)";
+    let a = text(src, q).await;
+    let b = text(pg, "SELECT string_agg(id || ':' || body, ',' ORDER BY id) FROM notes").await;
+    (a, b)
+}
+
+#[tokio::test]
+async fn two_way_changes_flow_both_ways_and_never_echo() {
+    let (sb, src, pg) = two_way("source_wins").await;
+    exec(&src, "INSERT INTO notes VALUES (10, 'local new', 0); UPDATE notes SET body = 'local edit' WHERE id = 1;")
+        .await;
+    exec(&pg, "INSERT INTO notes VALUES (20, 'central new', 0); DELETE FROM notes WHERE id = 2; UPDATE notes SET id = 40 WHERE id = 4;").await;
+    let out = ok(&sb.run(&["sync", "run", "t", "--once"]));
+    assert!(out.contains("applied 2 →, 3 ←, 0 conflict(s)"), "{out}");
+    let (a, b) = both(&src, &pg).await;
+    assert_eq!(a, "1:local edit,3:three,10:local new,20:central new,40:four");
+    assert_eq!(a, b);
+    // What the sync wrote is not sent back: a second run has nothing to do.
+    let out = ok(&sb.run(&["sync", "run", "t", "--once"]));
+    assert!(out.contains("applied 0 →, 0 ←"), "{out}");
+    let st = status(&sb, "t");
+    assert_eq!((st["pending"]["fwd"].as_i64(), st["pending"]["back"].as_i64()), (Some(0), Some(0)), "{st}");
+    assert_eq!(st["applied_total"], 5);
+}
+
+#[tokio::test]
+async fn conflicts_are_settled_by_each_policy() {
+    for (policy, want) in [
+        ("source_wins", "1:local,2:two,3:three,4:four"),
+        ("target_wins", "1:central,2:two,3:three,4:four"),
+        // The central edit is made last.
+        ("newest_wins", "1:central,2:two,3:three,4:four"),
+    ] {
+        let (sb, src, pg) = two_way(policy).await;
+        exec(&src, "UPDATE notes SET body = 'local' WHERE id = 1").await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        exec(&pg, "UPDATE notes SET body = 'central' WHERE id = 1").await;
+        let out = ok(&sb.run(&["sync", "run", "t", "--once"]));
+        assert!(out.contains("1 conflict(s)"), "{policy}: {out}");
+        let (a, b) = both(&src, &pg).await;
+        assert_eq!(a, want, "{policy}");
+        assert_eq!(a, b, "{policy}");
+        // Logged with how it was settled.
+        let o = sb.run(&["sync", "conflicts", "t", "--all", "--json"]);
+        let list = json(&o);
+        assert_eq!(list.as_array().unwrap().len(), 1, "{policy}: {list}");
+        let taken = if want.contains("local") { "source" } else { "target" };
+        assert_eq!(list[0]["taken"], taken, "{policy}: {list}");
+        assert_eq!(list[0]["policy"], policy);
+        assert!(list[0]["resolved_at"].is_string());
+        assert_eq!(status(&sb, "t")["conflicts_waiting"], 0);
+    }
+}
+
+#[tokio::test]
+async fn manual_conflicts_wait_with_both_versions_and_the_base_until_resolved() {
+    let (sb, src, pg) = two_way("manual").await;
+    exec(&src, "UPDATE notes SET body = 'local ✓' WHERE id = 1; UPDATE notes SET body = 'only local' WHERE id = 3;")
+        .await;
+    exec(&pg, "UPDATE notes SET body = 'central ✓' WHERE id = 1; DELETE FROM notes WHERE id = 2;").await;
+    exec(&src, "UPDATE notes SET body = 'local again' WHERE id = 2;").await;
+    ok(&sb.run(&["sync", "run", "t", "--once"]));
+    // Rows without conflict went; 1 (both edited) and 2 (edited here, deleted there) wait.
+    let (a, b) = both(&src, &pg).await;
+    assert_eq!(a, "1:local ✓,2:local again,3:only local,4:four");
+    assert_eq!(b, "1:central ✓,3:only local,4:four");
+    let list = json(&sb.run(&["sync", "conflicts", "t", "--json"]));
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{list:?}");
+    let c1 = list.iter().find(|c| c["key"] == "[\"1\"]").unwrap();
+    assert!(c1["source_row"].as_str().unwrap().contains("local ✓"), "{c1}");
+    assert!(c1["target_row"].as_str().unwrap().contains("central ✓"), "{c1}");
+    assert!(c1["base_row"].as_str().unwrap().contains("\"one\""), "{c1}");
+    let c2 = list.iter().find(|c| c["key"] == "[\"2\"]").unwrap();
+    assert_eq!(c2["target_row"], "null", "deleted there: {c2}");
+    assert_eq!(status(&sb, "t")["conflicts_waiting"], 2);
+    // Further edits of a waiting row join its conflict instead of going through.
+    exec(&pg, "UPDATE notes SET body = 'central ✓✓' WHERE id = 1").await;
+    ok(&sb.run(&["sync", "run", "t", "--once"]));
+    let (a, _) = both(&src, &pg).await;
+    assert!(a.starts_with("1:local ✓,"), "{a}");
+    let list = json(&sb.run(&["sync", "conflicts", "t", "--json"]));
+    let c1 = list.as_array().unwrap().iter().find(|c| c["key"] == "[\"1\"]").unwrap().clone();
+    assert!(c1["target_row"].as_str().unwrap().contains("central ✓✓"), "{c1}");
+    let (id1, id2) = (c1["id"].as_i64().unwrap().to_string(), c2["id"].as_i64().unwrap().to_string());
+    ok(&sb.run(&["sync", "resolve", "t", &id1, "--take", "target"]));
+    ok(&sb.run(&["sync", "resolve", "t", &id2, "--take", "source"]));
+    let o = sb.run(&["sync", "resolve", "t", &id2, "--take", "source"]);
+    assert!(!o.status.success() && stderr(&o).contains("was resolved"), "{}", stderr(&o));
+    ok(&sb.run(&["sync", "run", "t", "--once"]));
+    let (a, b) = both(&src, &pg).await;
+    assert_eq!(a, "1:central ✓✓,2:local again,3:only local,4:four");
+    assert_eq!(a, b);
+    assert_eq!(status(&sb, "t")["conflicts_waiting"], 0);
+    let all = json(&sb.run(&["sync", "conflicts", "t", "--all", "--json"]));
+    assert!(all.as_array().unwrap().iter().all(|c| c["resolved_at"].is_string()), "{all}");
+}
+
+#[tokio::test]
+async fn schema_drift_pauses_only_the_drifted_table_until_both_sides_match() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("app.db");
+    let src = sqlite_pool(&lite).await;
+    exec(&src, "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b (id INTEGER PRIMARY KEY, v TEXT);")
+        .await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, pg_port(), "dbc");
+    ok(&sb.run(&["sync", "add", "d", "--from", "lite", "--to", "pg", "--yes"]));
+    let pg = pg_pool(&pg_db).await;
+    exec(
+        &src,
+        "ALTER TABLE a ADD COLUMN extra TEXT; INSERT INTO a VALUES (1, 'x', 'e1'); INSERT INTO b VALUES (1, 'y');",
+    )
+    .await;
+    ok(&sb.run(&["sync", "run", "d", "--once"]));
+    assert_eq!(text(&pg, "SELECT v FROM b WHERE id = 1").await, "y", "the other table goes on");
+    assert_eq!(text(&pg, "SELECT count(*)::text FROM a").await, "0");
+    let st = status(&sb, "d");
+    let a = st["tables"].as_array().unwrap().iter().find(|t| t["table"] == "a").unwrap().clone();
+    assert_eq!(a["state"], "error", "{a}");
+    let e = a["last_error"].as_str().unwrap();
+    assert!(e.contains("schema drift: column extra was added on lite only") && e.contains("sync resume d"), "{e}");
+    assert_eq!(a["pending"]["fwd"], 1);
+    // Resumed before the target has the column: refused, still paused.
+    let o = sb.run(&["sync", "resume", "d"]);
+    assert!(!o.status.success() && stderr(&o).contains("not on pg: extra"), "{}", stderr(&o));
+    exec(&pg, "ALTER TABLE a ADD COLUMN extra text").await;
+    exec(&src, "INSERT INTO a VALUES (2, 'z', 'e2'); INSERT INTO b VALUES (2, 'w');").await;
+    let out = ok(&sb.run(&["sync", "resume", "d"]));
+    assert!(out.contains("capture triggers of a made again") && out.contains("resumed tables: a"), "{out}");
+    exec(&src, "UPDATE a SET extra = 'e1!' WHERE id = 1").await;
+    ok(&sb.run(&["sync", "run", "d", "--once"]));
+    assert_eq!(
+        text(&pg, "SELECT string_agg(id || v || coalesce(extra, '-'), ',' ORDER BY id) FROM a").await,
+        "1xe1!,2ze2"
+    );
+    assert_eq!(text(&pg, "SELECT count(*)::text FROM b").await, "2");
+    assert_eq!(status(&sb, "d")["state"], "live");
+    let v = ok(&sb.run(&["transfer", "verify", "--from", "lite", "--to", "pg"]));
+    assert_eq!(v.matches("OK  ").count(), 2, "{v}");
+}
+
+fn start_runner(sb: &Sandbox, name: &str, batch: &str) -> Child {
+    sb.cmd().args(["sync", "run", name, "--batch", batch]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
+/// A small deterministic generator (no dependency, same trials every run).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runner_killed_at_random_points_applies_every_change_exactly_once() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("app.db");
+    let src = sqlite_pool(&lite).await;
+    exec(&src, "CREATE TABLE acct (id INTEGER PRIMARY KEY, v INTEGER NOT NULL, note TEXT);").await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, pg_port(), "dbc");
+    ok(&sb.run(&["sync", "add", "k", "--from", "lite", "--to", "pg", "--yes"]));
+    let pg = pg_pool(&pg_db).await;
+    // Every write the sync makes on the target is recorded: a change applied twice shows as a (id, v) seen twice.
+    exec(
+        &pg,
+        "CREATE TABLE audit (id bigint, v bigint);\n\
+         CREATE FUNCTION audit_acct() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (NEW.id, NEW.v); RETURN NULL; END $$;\n\
+         CREATE TRIGGER audit_acct AFTER INSERT OR UPDATE ON acct FOR EACH ROW EXECUTE FUNCTION audit_acct();",
+    )
+    .await;
+    let mut rng = Lcg(20261202);
+    let mut next_id = 0u64;
+    for trial in 0..12 {
+        let mut runner = start_runner(&sb, "k", "25");
+        // Writes while the runner runs: new rows, updates (v + 1 each time), deletes.
+        let writes = 5 + rng.next(10);
+        for _ in 0..writes {
+            let mut sql = String::from("BEGIN;");
+            for _ in 0..(1 + rng.next(30)) {
+                match rng.next(6) {
+                    0 | 1 => {
+                        next_id += 1;
+                        sql.push_str(&format!("INSERT INTO acct VALUES ({next_id}, 0, 'trial {trial} ü');"));
+                    }
+                    2..=4 if next_id > 0 => {
+                        sql.push_str(&format!("UPDATE acct SET v = v + 1 WHERE id = {};", 1 + rng.next(next_id)));
+                    }
+                    _ if next_id > 0 => {
+                        sql.push_str(&format!("DELETE FROM acct WHERE id = {};", 1 + rng.next(next_id)))
+                    }
+                    _ => {}
+                }
+            }
+            sql.push_str("COMMIT;");
+            exec(&src, &sql).await;
+            tokio::time::sleep(Duration::from_millis(rng.next(40))).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.next(300))).await;
+        runner.kill().unwrap();
+        runner.wait().unwrap();
+    }
+    ok(&sb.run(&["sync", "run", "k", "--once"]));
+    let v = ok(&sb.run(&["transfer", "verify", "--from", "lite", "--to", "pg", "--tables", "acct"]));
+    assert!(v.starts_with("OK") && v.contains("acct: source"), "{v}");
+    assert_eq!(
+        text(&pg, "SELECT count(*)::text FROM (SELECT id, v FROM audit GROUP BY id, v HAVING count(*) > 1) d").await,
+        "0"
+    );
+    let applied: i64 = text(&pg, "SELECT count(*)::text FROM audit").await.parse().unwrap();
+    assert!(applied > 100, "{applied} writes applied");
+    assert!(text(&pg, "SELECT count(*)::text FROM acct").await.parse::<i64>().unwrap() > 50);
+    let st = status(&sb, "k");
+    assert_eq!((st["state"].as_str(), st["pending"]["fwd"].as_i64()), (Some("live"), Some(0)), "{st}");
+}

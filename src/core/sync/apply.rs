@@ -99,32 +99,40 @@ pub fn moved_from(plan: &Plan, c: &Change) -> Option<String> {
     }
 }
 
-fn check_columns(t: &TablePlan, row: &Map<String, Value>) -> Result<(), String> {
-    match t.columns.iter().find(|c| !row.contains_key(&c.source)) {
-        Some(c) => Err(format!(
-            "column {} of {} is not in the captured row (dropped or renamed on the source?)",
-            c.source, t.source
-        )),
+fn check_key(t: &TablePlan, row: &Map<String, Value>) -> Result<(), String> {
+    match t.key.iter().find(|k| !row.contains_key(*k)) {
+        Some(k) => Err(format!("key column {k} of {} is not in the captured row (renamed on the source?)", t.source)),
         None => Ok(()),
     }
 }
 
-fn upsert_sql(plan: &Plan, t: &TablePlan, rows: &[&Map<String, Value>]) -> Result<String, String> {
+/// The plan's columns a captured row holds (a row captured before a column was added lacks it: the upsert
+/// leaves that column as the target has it).
+fn present<'a>(t: &'a TablePlan, row: &Map<String, Value>) -> Vec<&'a ColumnPlan> {
+    t.columns.iter().filter(|c| row.contains_key(&c.source)).collect()
+}
+
+fn upsert_sql(
+    plan: &Plan,
+    t: &TablePlan,
+    columns: &[&ColumnPlan],
+    rows: &[&Map<String, Value>],
+) -> Result<String, String> {
     let dst = plan.target_engine;
     let src = plan.source_engine;
-    let cols: Vec<String> = t.columns.iter().map(|c| ident(dst, &c.target)).collect();
+    let cols: Vec<String> = columns.iter().map(|c| ident(dst, &c.target)).collect();
     let mut values = Vec::with_capacity(rows.len());
     for row in rows {
-        check_columns(t, row)?;
-        let mut vals = Vec::with_capacity(t.columns.len());
-        for c in &t.columns {
+        check_key(t, row)?;
+        let mut vals = Vec::with_capacity(columns.len());
+        for c in columns {
             vals.push(value_literal(src, dst, c, row.get(&c.source)).map_err(|e| format!("column {}: {e}", c.source))?);
         }
         values.push(format!("({})", vals.join(", ")));
     }
     let key_targets: Vec<&str> =
         t.key.iter().filter_map(|k| t.columns.iter().find(|c| &c.source == k).map(|c| c.target.as_str())).collect();
-    let rest: Vec<&ColumnPlan> = t.columns.iter().filter(|c| !key_targets.contains(&c.target.as_str())).collect();
+    let rest: Vec<&&ColumnPlan> = columns.iter().filter(|c| !key_targets.contains(&c.target.as_str())).collect();
     let name = crate::core::transfer::ddl::table_name(plan, t);
     let head = format!("INSERT INTO {name} ({}) VALUES {}", cols.join(", "), values.join(", "));
     Ok(match dst {
@@ -177,17 +185,24 @@ fn delete_sql(plan: &Plan, t: &TablePlan, rows: &[&Map<String, Value>]) -> Resul
     Ok(format!("DELETE FROM {name} WHERE {}", ors.join(" OR ")))
 }
 
+/// Consecutive changes of one kind on one table: (table index, upsert, changes).
+type Run<'a> = (usize, bool, Vec<(&'a Change, Op<'a>)>);
+/// Rows that hold the same columns.
+type Group<'a> = (Vec<&'a ColumnPlan>, Vec<&'a Map<String, Value>>);
+
 /// The statements for a batch of changes in order. A change that cannot be written refuses its table: the
 /// first such change per table is returned, and the table's other changes are left out of the statements.
 pub fn build(plan: &Plan, changes: &[&Change]) -> (Vec<Statement>, Vec<Refused>) {
     let mut refused: Vec<Refused> = Vec::new();
     // (table index, is upsert, rows): runs of the same kind on the same table.
-    let mut runs: Vec<(usize, bool, Vec<(&Change, Op)>)> = Vec::new();
+    let mut runs: Vec<Run> = Vec::new();
     for c in changes {
         let Some(ti) = plan.tables.iter().position(|t| t.source == c.tbl) else { continue };
         let mut ops = Vec::new();
         match (c.op, &c.old, &c.new) {
             ('I', _, Some(n)) => ops.push(Op::Upsert(n)),
+            // A whole row logged again (after a schema change): no old image.
+            ('U', None, Some(n)) => ops.push(Op::Upsert(n)),
             ('U', Some(o), Some(n)) => {
                 if moved_from(plan, c).is_some() {
                     ops.push(Op::Delete(o));
@@ -237,12 +252,31 @@ pub fn build(plan: &Plan, changes: &[&Change]) -> (Vec<Statement>, Vec<Refused>)
             .filter(|(i, m)| last.get(&key_text(plan.source_engine, m, &t.key)) == Some(i))
             .map(|(_, m)| *m)
             .collect();
-        let sql = if up { upsert_sql(plan, t, &keep) } else { delete_sql(plan, t, &keep) };
-        match sql {
-            Ok(sql) => out.push(Statement { table: t.source.clone(), sql }),
-            Err(reason) => {
-                let seq = rows.first().map_or(0, |(c, _)| c.seq);
-                refused.push(Refused { table: t.source.clone(), seq, reason });
+        let sqls: Vec<Result<String, String>> = if up {
+            // One statement per set of columns the rows hold (all of them, but for rows captured before a
+            // column was added).
+            let mut groups: Vec<Group> = Vec::new();
+            for m in &keep {
+                let cols = present(t, m);
+                match groups
+                    .iter_mut()
+                    .find(|g| g.0.len() == cols.len() && g.0.iter().zip(&cols).all(|(a, b)| std::ptr::eq(*a, *b)))
+                {
+                    Some(g) => g.1.push(m),
+                    None => groups.push((cols, vec![m])),
+                }
+            }
+            groups.iter().map(|(cols, rows)| upsert_sql(plan, t, cols, rows)).collect()
+        } else {
+            vec![delete_sql(plan, t, &keep)]
+        };
+        for sql in sqls {
+            match sql {
+                Ok(sql) => out.push(Statement { table: t.source.clone(), sql }),
+                Err(reason) => {
+                    let seq = rows.first().map_or(0, |(c, _)| c.seq);
+                    refused.push(Refused { table: t.source.clone(), seq, reason });
+                }
             }
         }
     }
@@ -439,9 +473,20 @@ mod tests {
         assert!(st.is_empty());
         assert_eq!(refused[0].seq, 6);
         assert!(refused[0].reason.contains("not an integer"), "{}", refused[0].reason);
-        let missing = change(7, 'I', None, Some(r#"{"id":"i3"}"#));
-        let (_, refused) = build(&p, &[&missing]);
-        assert!(refused[0].reason.contains("not in the captured row"), "{:?}", refused);
+        // A row captured before a column was added: that column is left as the target has it.
+        let older = change(7, 'I', None, Some(r#"{"id":"i3","note":"told"}"#));
+        let newer = change(8, 'I', None, Some(r#"{"id":"i4","note":"tnew","b":null}"#));
+        let (st, refused) = build(&p, &[&older, &newer]);
+        assert!(refused.is_empty(), "{refused:?}");
+        assert!(st[0].sql.starts_with("INSERT INTO `t'x` (`id`, `note`) VALUES ('3', 'old')"), "{}", st[0].sql);
+        assert!(
+            st[1].sql.starts_with("INSERT INTO `t'x` (`id`, `note`, `b`) VALUES ('4', 'new', NULL)"),
+            "{}",
+            st[1].sql
+        );
+        let keyless = change(9, 'I', None, Some(r#"{"note":"t"}"#));
+        let (_, refused) = build(&p, &[&keyless]);
+        assert!(refused[0].reason.contains("key column id of t'x is not in the captured row"), "{:?}", refused);
     }
 
     #[test]

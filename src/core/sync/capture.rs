@@ -274,6 +274,22 @@ pub fn trigger_ddl(engine: Engine, schema: &str, tbl: &str, columns: &[CapturedC
     out
 }
 
+/// A statement that logs every row of a table as it is now (an update with no old image): after its capture
+/// triggers were made again with new columns, the rows changed meanwhile are sent whole.
+pub fn log_every_row(engine: Engine, schema: &str, tbl: &str, columns: &[CapturedColumn]) -> String {
+    let source = match engine {
+        Engine::Postgres => qualified(engine, schema, tbl),
+        _ => ident(engine, tbl),
+    };
+    format!(
+        "INSERT INTO {} (tbl, op, old, new, origin, at) SELECT {}, 'U', NULL, {}, NULL, {} FROM {source} AS r",
+        table(engine, schema, CHANGES),
+        literal(engine, tbl),
+        row_json(engine, "r", columns),
+        now_us(engine)
+    )
+}
+
 /// The statements that stop capturing one table.
 pub fn drop_trigger_ddl(engine: Engine, schema: &str, tbl: &str) -> Vec<String> {
     match engine {

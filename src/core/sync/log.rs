@@ -400,6 +400,26 @@ pub async fn log_size(pool: &DbPool, schema: &str) -> Result<(i64, Option<i64>),
     on_pool!(pool, p => sqlx::query_as::<_, (i64, Option<i64>)>(sqlx::AssertSqlSafe(sql.clone())).persistent(false).fetch_one(p).await.map_err(err))
 }
 
+/// Columns of a table on a side (empty: the table is not there).
+pub async fn table_columns(pool: &DbPool, schema: &str, table: &str) -> Result<Vec<String>, String> {
+    let e = pool.engine();
+    let lit = |s: &str| crate::core::catalog::quote::literal(e, s);
+    let sql = match e {
+        Engine::Postgres => format!(
+            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = {} AND table_name = {} ORDER BY ordinal_position",
+            lit(schema),
+            lit(table)
+        ),
+        Engine::Mysql => format!(
+            "SELECT CAST(COLUMN_NAME AS CHAR) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
+            lit(table)
+        ),
+        Engine::Sqlite => format!("SELECT name FROM pragma_table_xinfo({}) WHERE hidden IN (0, 2, 3)", lit(table)),
+    };
+    on_pool!(pool, p => sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.clone())).fetch_all(p).await)
+        .map_err(|e| crate::core::query::QueryError::from_sqlx(&e).to_string())
+}
+
 /// A round trip to the side (an error when it does not answer).
 pub async fn ping(pool: &DbPool) -> Result<(), String> {
     let sql = match pool.engine() {

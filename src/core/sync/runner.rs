@@ -151,6 +151,7 @@ pub struct Runner {
     store: Store,
     cfg: RunConfig,
     last_drift: Option<Instant>,
+    last_reload: Option<Instant>,
     last_prune: Instant,
     last_sample: Instant,
     applied_since_sample: i64,
@@ -168,6 +169,7 @@ impl Runner {
             store,
             cfg,
             last_drift: None,
+            last_reload: None,
             last_prune: Instant::now(),
             last_sample: Instant::now(),
             applied_since_sample: 0,
@@ -207,10 +209,13 @@ impl Runner {
             if *stop.borrow() {
                 break;
             }
-            if let Some(l) = state::link(&self.store, &name).await? {
-                self.link.state = l.state;
-            } else {
-                return Err(SyncError::NoLink(name));
+            // The link as stored (state; plans made again by `sync resume` after a schema change), once a second.
+            if self.last_reload.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                self.last_reload = Some(Instant::now());
+                match state::link(&self.store, &name).await? {
+                    Some(l) => self.link = l,
+                    None => return Err(SyncError::NoLink(name)),
+                }
             }
             if self.link.state != "active" {
                 state::set_runner(&self.store, &name, Some("paused")).await?;
@@ -365,32 +370,12 @@ impl Runner {
             to_schema: sb.clone(),
             plan: &self.link.plan_fwd,
         }];
-        if self.link.two_way {
-            if let Some(back) = &self.link.plan_back {
-                v.push(Dir { name: "back", from: b, to: a, from_schema: sb, to_schema: sa, plan: back });
-            }
+        if self.link.two_way
+            && let Some(back) = &self.link.plan_back
+        {
+            v.push(Dir { name: "back", from: b, to: a, from_schema: sb, to_schema: sa, plan: back });
         }
         v
-    }
-
-    /// Columns of a table on a side (empty: the table is not there).
-    async fn columns(side: &Side, schema: &str, table: &str) -> Result<Vec<String>, String> {
-        let e = side.engine();
-        let lit = |s: &str| crate::core::catalog::quote::literal(e, s);
-        let sql = match e {
-            Engine::Postgres => format!(
-                "SELECT column_name::text FROM information_schema.columns WHERE table_schema = {} AND table_name = {} ORDER BY ordinal_position",
-                lit(schema),
-                lit(table)
-            ),
-            Engine::Mysql => format!(
-                "SELECT CAST(COLUMN_NAME AS CHAR) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
-                lit(table)
-            ),
-            Engine::Sqlite => format!("SELECT name FROM pragma_table_xinfo({}) WHERE hidden IN (0, 2, 3)", lit(table)),
-        };
-        log::on_pool!(&side.pool, p => sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.clone())).fetch_all(p).await)
-            .map_err(|e| crate::core::query::QueryError::from_sqlx(&e).to_string())
     }
 
     /// Compares each active table's columns on both sides with the plan; a difference pauses that table.
@@ -406,7 +391,7 @@ impl Runner {
                 (a, &sa, &t.source, t.columns.iter().map(|c| c.source.clone()).collect::<Vec<_>>()),
                 (b, &sb, &t.target, t.columns.iter().map(|c| c.target.clone()).collect::<Vec<_>>()),
             ] {
-                let have = match Self::columns(side, schema, name).await {
+                let have = match log::table_columns(&side.pool, schema, name).await {
                     Ok(h) => h,
                     Err(e) => return Err(judge(a, b, e).await),
                 };

@@ -73,6 +73,16 @@ pub async fn add_link(store: &Store, link: &Link) -> Result<(), StoreError> {
     Ok(())
 }
 
+pub async fn set_plans(store: &Store, name: &str, fwd: &Plan, back: Option<&Plan>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sync_link SET plan_fwd = ?, plan_back = COALESCE(?, plan_back) WHERE name = ?")
+        .bind(fwd.to_toml().unwrap_or_default())
+        .bind(back.and_then(|p| p.to_toml().ok()))
+        .bind(name)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
 pub async fn set_plan_back(store: &Store, name: &str, plan: &Plan) -> Result<(), StoreError> {
     sqlx::query("UPDATE sync_link SET plan_back = ? WHERE name = ?")
         .bind(plan.to_toml().unwrap_or_default())
