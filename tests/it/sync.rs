@@ -481,3 +481,151 @@ async fn a_runner_killed_at_random_points_applies_every_change_exactly_once() {
     let st = status(&sb, "k");
     assert_eq!((st["state"].as_str(), st["pending"]["fwd"].as_i64()), (Some("live"), Some(0)), "{st}");
 }
+
+/// A loopback TCP proxy to PostgreSQL that can be cut (listener closed, connections shut) and restored on the
+/// same port: the target going away and coming back, as a network outage looks to the runner.
+struct Proxy {
+    port: u16,
+    target: u16,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    conns: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Proxy {
+    fn start(target: u16) -> Proxy {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut p = Proxy {
+            port: l.local_addr().unwrap().port(),
+            target,
+            up: Default::default(),
+            conns: Default::default(),
+            thread: None,
+        };
+        p.serve(l);
+        p
+    }
+
+    fn serve(&mut self, l: std::net::TcpListener) {
+        use std::sync::atomic::Ordering;
+        self.up.store(true, Ordering::SeqCst);
+        l.set_nonblocking(true).unwrap();
+        let (up, conns, target) = (self.up.clone(), self.conns.clone(), self.target);
+        self.thread = Some(std::thread::spawn(move || {
+            while up.load(Ordering::SeqCst) {
+                match l.accept() {
+                    Ok((c, _)) => {
+                        c.set_nonblocking(false).unwrap();
+                        let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", target)) else { continue };
+                        for (mut from, mut to) in [
+                            (c.try_clone().unwrap(), s.try_clone().unwrap()),
+                            (s.try_clone().unwrap(), c.try_clone().unwrap()),
+                        ] {
+                            std::thread::spawn(move || {
+                                let _ = std::io::copy(&mut from, &mut to);
+                                let _ = to.shutdown(std::net::Shutdown::Both);
+                            });
+                        }
+                        conns.lock().unwrap().extend([c, s]);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        }));
+    }
+
+    fn cut(&mut self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+        for c in self.conns.lock().unwrap().drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn restore(&mut self) {
+        let l = (0..200)
+            .find_map(|_| {
+                std::net::TcpListener::bind(("127.0.0.1", self.port)).ok().or_else(|| {
+                    std::thread::sleep(Duration::from_millis(50));
+                    None
+                })
+            })
+            .expect("bind the proxy's port again");
+        self.serve(l);
+    }
+}
+
+async fn wait_until<F: std::future::Future<Output = bool>>(what: &str, secs: u64, mut f: impl FnMut() -> F) {
+    let start = std::time::Instant::now();
+    while !f().await {
+        assert!(start.elapsed() < Duration::from_secs(secs), "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_target_going_away_mid_stream_is_caught_up_with_nothing_lost() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("app.db");
+    let src = sqlite_pool(&lite).await;
+    exec(&src, "CREATE TABLE ev (id INTEGER PRIMARY KEY, what TEXT NOT NULL);").await;
+    let pg_db = new_pg_db().await;
+    let mut proxy = Proxy::start(pg_port());
+    profiles(&sb, &lite, &pg_db, proxy.port, "dbc");
+    ok(&sb.run(&["sync", "add", "o", "--from", "lite", "--to", "pg", "--yes"]));
+    let pg = pg_pool(&pg_db).await;
+    let log = std::fs::File::create(sb.data().join("runner.log")).unwrap();
+    let mut runner = sb.cmd().args(["sync", "run", "o"]).stdout(Stdio::null()).stderr(log).spawn().unwrap();
+    let count = |pg: DbPool| async move { text(&pg, "SELECT count(*)::text FROM ev").await.parse::<i64>().unwrap() };
+    let fill = |from: i64, to: i64| {
+        (from..to).map(|i| format!("INSERT INTO ev VALUES ({i}, 'event {i} ✓');")).collect::<String>()
+    };
+    exec(&src, &format!("BEGIN;{}COMMIT;", fill(0, 100))).await;
+    wait_until("the first 100 rows", 30, || {
+        let pg = pg.clone();
+        async move { count(pg).await == 100 }
+    })
+    .await;
+
+    proxy.cut();
+    for k in 0..4 {
+        exec(&src, &format!("BEGIN;{}COMMIT;", fill(100 + k * 50, 150 + k * 50))).await;
+    }
+    wait_until("the runner to say offline", 30, || async {
+        let st = status(&sb, "o");
+        st["state"] == "offline" && st["runner"] == "offline"
+    })
+    .await;
+    let st = status(&sb, "o");
+    assert_eq!(st["pending"]["fwd"], 200, "{st}");
+    assert!(st["next_retry_at"].is_string(), "{st}");
+    assert!(st["last_error"].as_str().unwrap().contains("pg"), "{st}");
+    let pg_side = st["sides"].as_array().unwrap().iter().find(|s| s["label"] == "pg").unwrap().clone();
+    assert_eq!(pg_side["reachable"], false, "{pg_side}");
+    let lite_side = st["sides"].as_array().unwrap().iter().find(|s| s["label"] == "lite").unwrap().clone();
+    assert!(lite_side["log_rows"].as_i64().unwrap() >= 200, "a growing change log is shown: {lite_side}");
+    assert_eq!(count(pg.clone()).await, 100);
+
+    proxy.restore();
+    wait_until("the catch-up", 60, || {
+        let pg = pg.clone();
+        async move { count(pg).await == 300 }
+    })
+    .await;
+    // SIGTERM: the runner stops cleanly.
+    std::process::Command::new("kill").args(["-TERM", &runner.id().to_string()]).status().unwrap();
+    let code = runner.wait().unwrap();
+    let said = std::fs::read_to_string(sb.data().join("runner.log")).unwrap();
+    assert!(code.success(), "{code:?}\n{said}");
+    assert!(
+        said.contains("offline: pg") && said.contains("retrying in") && said.contains("stopped: applied 300"),
+        "{said}"
+    );
+    let v = ok(&sb.run(&["transfer", "verify", "--from", "lite", "--to", "pg"]));
+    assert!(v.starts_with("OK"), "{v}");
+    assert_eq!(status(&sb, "o")["state"], "live");
+    proxy.cut();
+}

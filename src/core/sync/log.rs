@@ -345,6 +345,18 @@ pub async fn set_reader(
     crate::core::transfer::exec(pool, &sql).await
 }
 
+/// How far a link had read a log when it last applied (None: no record).
+pub async fn reader_low(pool: &DbPool, schema: &str, link: &str, dir: &str) -> Result<Option<i64>, String> {
+    let e = pool.engine();
+    let sql = format!(
+        "SELECT low FROM {} WHERE link = {} AND dir = {}",
+        table(e, schema, READERS),
+        literal(e, link),
+        literal(e, dir)
+    );
+    on_pool!(pool, p => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.clone())).persistent(false).fetch_optional(p).await.map_err(err))
+}
+
 /// Deletes the changes every reader of this log is past.
 pub async fn prune(pool: &DbPool, schema: &str) -> Result<(), String> {
     let e = pool.engine();

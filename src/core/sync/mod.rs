@@ -128,6 +128,8 @@ pub async fn connect(label: &str, profile: &Profile, password: Option<&SecretStr
     let mut p = profile.session_profile();
     p.pool.max_connections = 2;
     p.pool.min_connections = 0;
+    // A side that went away is noticed within the connect timeout, not the pool's longer wait.
+    p.pool.acquire_timeout_secs = p.pool.connect_timeout_secs;
     let pool = crate::core::engine::connect_pool(&p, password)
         .await
         .map_err(|e| format!("{} ({}): {}; check: {}", label, e.class.as_str(), e.message, e.hint))?;

@@ -21,6 +21,9 @@ use crate::core::profile::{Engine, Profile};
 use crate::core::store::Store;
 use crate::core::transfer::Plan;
 
+/// The longest a round may take before the runner gives up on it and reconnects.
+pub const ROUND_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// How a side is reached (it is connected again after it went away).
 #[derive(Clone)]
 pub struct SideConfig {
@@ -232,7 +235,15 @@ impl Runner {
             }
             let r = match self.ensure_sides().await {
                 Err(e) => Err(RoundError::Offline(e)),
-                Ok(()) => self.round().await,
+                // A round that hangs (a network that drops packets without a reset) counts as the side gone:
+                // its transaction is dropped unfinished, which the server rolls back.
+                Ok(()) => match tokio::time::timeout(ROUND_TIMEOUT, self.round()).await {
+                    Ok(r) => r,
+                    Err(_) => Err(RoundError::Offline(format!(
+                        "no answer within {} s (a side stopped answering mid-round)",
+                        ROUND_TIMEOUT.as_secs()
+                    ))),
+                },
             };
             match r {
                 Ok((fwd, back, conflicts, latencies, more)) => {

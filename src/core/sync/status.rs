@@ -150,9 +150,11 @@ pub async fn link_status(
             }
         }
     } else if let Ok(a) = a {
-        // The target is away: what waits on the source is still known (its position is on the target, so
-        // count everything the log holds for the link's tables).
-        if let Ok(rows) = log::pending(&a.pool, &sa, &Position::default(), &link.tables, Some(&link.name)).await {
+        // The target is away: what waits on the source is still known, from where the link last said it had
+        // read to (its position itself is on the target).
+        let low = log::reader_low(&a.pool, &sa, &link.name, "fwd").await.ok().flatten().unwrap_or(0);
+        let from = Position { high: low - 1, gaps: Vec::new() };
+        if let Ok(rows) = log::pending(&a.pool, &sa, &from, &link.tables, Some(&link.name)).await {
             fwd = rows.into_iter().map(|(t, n, at)| (t, (n, at))).collect();
         }
     }
