@@ -135,16 +135,12 @@ async fn link_or_fail(store: &Store, name: &str) -> Result<Link, i32> {
     }
 }
 
-/// The lock a runner holds while it runs a link (one runner per link: the TUI's or a `sync run`).
 pub fn runner_lock_path(paths: &Paths, name: &str) -> std::path::PathBuf {
-    use sha2::Digest;
-    let h = sha2::Sha256::digest(name.as_bytes());
-    let hex: String = h.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    paths.state_db().with_file_name(format!("sync-{hex}"))
+    sync::runner_lock_path(&paths.state_db(), name)
 }
 
 fn runner_active(paths: &Paths, name: &str) -> bool {
-    matches!(crate::core::fsutil::try_lock(&runner_lock_path(paths, name)), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+    sync::runner_active(&paths.state_db(), name)
 }
 
 fn ask(question: &str) -> bool {

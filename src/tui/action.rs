@@ -37,6 +37,7 @@ pub enum Action {
     Migrations(MigrationsMsg),
     Transfer(TransferMsg),
     Query(QueryMsg),
+    Sync(SyncMsg),
 }
 
 #[derive(Debug)]
@@ -167,4 +168,18 @@ pub enum QueryMsg {
         text: String,
         result: Result<(), String>,
     },
+}
+
+#[derive(Debug)]
+pub enum SyncMsg {
+    /// Every link's status (the state store, both sides read).
+    Status { job: JobId, result: Result<Vec<crate::tui::panes::sync::LinkView>, String> },
+    /// What a new link will create.
+    Prepared { job: JobId, result: Result<Box<crate::core::sync::setup::Setup>, String> },
+    /// A job on a link ended: what it was, and what came of it.
+    Done { job: JobId, result: Result<String, String> },
+    /// A link run here applied something or changed state (at most a few a second).
+    Progress { name: String, note: Option<String> },
+    /// A link run here stopped (the reason when it failed).
+    Stopped { name: String, error: Option<String> },
 }

@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 app.session.as_ref().filter(|s| matches!(s.state, ConnState::Connected(_))).map(|s| &s.profile);
             panes::query::view::render(frame, main, &app.query, theme, connected)
         }
-        PaneId::Sync => panes::sync::render(frame, main, theme, PaneId::Sync),
+        PaneId::Sync => panes::sync::view::render(frame, main, &app.sync, theme),
     }
 
     // Status bar: active profile (coloured by environment), connection state, last message, help key.

@@ -104,13 +104,13 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         }
         term.draw(|f| draw::draw(f, &app))?;
         // Block until something happens: no timers, no polling, so an idle dbconsole uses no CPU. Only while a
-        // query runs does a 4 Hz tick keep its elapsed time on screen current.
-        let running = app.query.running().is_some();
+        // query runs does a 4 Hz tick keep its elapsed time on screen current, and while the sync pane is on
+        // screen a 1 Hz one keeps its status (read every two seconds) current.
+        let every = app.tick_every();
         let tick = async {
-            if running {
-                tokio::time::sleep(std::time::Duration::from_millis(250)).await
-            } else {
-                std::future::pending::<()>().await
+            match every {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending::<()>().await,
             }
         };
         let action = tokio::select! {
@@ -137,6 +137,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         tracing::warn!(file = %drafts_file.display(), error = %e, "cannot keep the editor tabs");
     }
     drop(drafts_owner);
+    runner.stop_sync_runners();
     let pools: Vec<_> = runner.pools.lock().map(|mut m| m.drain().map(|(_, p)| p).collect()).unwrap_or_default();
     for p in pools {
         p.close().await;

@@ -144,3 +144,17 @@ pub fn now_ms() -> i64 {
 pub fn now_iso() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
+
+/// The lock a runner holds while it runs a link (one runner per link: the TUI's or a `sync run`), beside the
+/// state store.
+pub fn runner_lock_path(state_db: &std::path::Path, name: &str) -> std::path::PathBuf {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(name.as_bytes());
+    let hex: String = h.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    state_db.with_file_name(format!("sync-{hex}"))
+}
+
+/// Whether a runner (in any process) runs the link now.
+pub fn runner_active(state_db: &std::path::Path, name: &str) -> bool {
+    matches!(crate::core::fsutil::try_lock(&runner_lock_path(state_db, name)), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+}

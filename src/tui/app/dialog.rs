@@ -80,6 +80,10 @@ pub enum ConfirmTarget {
     Switch {
         profile: Box<Profile>,
     },
+    /// Remove a sync link.
+    SyncRemove {
+        name: String,
+    },
 }
 
 impl Confirm {
@@ -173,6 +177,7 @@ impl App {
             ConfirmTarget::Quit => vec![Effect::Quit],
             ConfirmTarget::Export { format, path } => self.export(format, path, true),
             ConfirmTarget::Transfer { to } => self.transfer_run(to),
+            ConfirmTarget::SyncRemove { name } => self.sync_remove(name),
             ConfirmTarget::Switch { profile } => {
                 self.query.txn = crate::core::query::TxnState::Idle;
                 self.connect(*profile)

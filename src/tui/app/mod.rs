@@ -8,6 +8,7 @@ mod profiles;
 mod query;
 mod results;
 mod schema;
+mod sync;
 mod transfer;
 
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ use super::panes::profiles::ProfilesPane;
 use super::panes::profiles::form::{FormOutcome, ProfileForm};
 use super::panes::query::QueryPane;
 use super::panes::schema::SchemaPane;
+use super::panes::sync::SyncPane;
 use super::theme::Theme;
 use crate::core::engine::ConnectError;
 use crate::core::profile::{Origin, Profile, ProfileSet};
@@ -66,6 +68,7 @@ pub struct App {
     pub help_scroll: u16,
     pub schema: SchemaPane,
     pub migrations: MigrationsPane,
+    pub sync: SyncPane,
     pub query: QueryPane,
     pub message: Option<(Level, String)>,
     /// The last messages with their time (newest last), for the message log (`L`).
@@ -95,6 +98,7 @@ impl App {
             log_open: false,
             schema: SchemaPane::default(),
             migrations: MigrationsPane::default(),
+            sync: SyncPane::default(),
             query: QueryPane::default(),
             message: None,
             passwords: HashMap::new(),
@@ -202,12 +206,13 @@ impl App {
             }
             Action::Key(key) => self.on_key(key),
             Action::Paste(text) => self.on_paste(text),
-            Action::Tick => vec![],
+            Action::Tick => self.sync_tick(),
             Action::Profiles(m) => self.on_profiles(m),
             Action::Schema(m) => self.on_schema(m),
             Action::Migrations(m) => self.on_migrations(m),
             Action::Transfer(m) => self.on_transfer(m),
             Action::Query(m) => self.on_query(m),
+            Action::Sync(m) => self.on_sync(m),
         }
     }
 
@@ -293,6 +298,10 @@ impl App {
                 Command::GoPane(i) => self.pane = PaneId::from_index(i),
                 _ => {}
             }
+            // Entering the sync pane reads the links' status.
+            if self.pane == PaneId::Sync {
+                return self.sync_refresh();
+            }
             // Entering the migrations pane plans the active profile's migrations the first time.
             if self.pane == PaneId::Migrations && matches!(self.migrations.load, migrations_pane::Load::Idle) {
                 return self.migrations_request(migrations_pane::Request::Plan);
@@ -313,7 +322,10 @@ impl App {
                 let req = self.query.handle_key(&key);
                 self.query_request(req)
             }
-            PaneId::Sync => vec![],
+            PaneId::Sync => {
+                let req = self.sync.handle_key(&key);
+                self.sync_request(req)
+            }
         }
     }
 
@@ -384,6 +396,18 @@ impl App {
             _ => self.info(Level::Info, "paste ignored: nothing here takes text (the query editor does)"),
         }
         vec![]
+    }
+
+    /// How often the loop should wake without an event: while a query runs (its elapsed time) and while the sync
+    /// pane is on screen (its status); otherwise never.
+    pub fn tick_every(&self) -> Option<std::time::Duration> {
+        if self.query.running().is_some() {
+            Some(std::time::Duration::from_millis(250))
+        } else if self.pane == PaneId::Sync && self.dialog.is_none() {
+            Some(std::time::Duration::from_secs(1))
+        } else {
+            None
+        }
     }
 
     fn connected_profile(&self) -> Option<Profile> {

@@ -8,6 +8,7 @@ mod migrations;
 mod profiles;
 mod query;
 pub mod query_session;
+pub mod sync;
 mod transfer;
 
 use std::collections::HashMap;
@@ -140,6 +141,53 @@ pub enum Effect {
         path: PathBuf,
         text: String,
     },
+    /// Reads every sync link's status (both sides and the state store).
+    SyncRefresh {
+        job: JobId,
+        reach: sync::Reach,
+    },
+    /// Plans a new link from `from` to `to` and says what it will create.
+    SyncPrepare {
+        job: JobId,
+        from: String,
+        to: String,
+        two_way: bool,
+        policy: crate::core::sync::Policy,
+        reach: sync::Reach,
+    },
+    SyncCreate {
+        job: JobId,
+        setup: Box<crate::core::sync::setup::Setup>,
+        reach: sync::Reach,
+    },
+    SyncPause {
+        job: JobId,
+        name: String,
+        pause: bool,
+    },
+    SyncRunOnce {
+        job: JobId,
+        name: String,
+        reach: sync::Reach,
+    },
+    /// Starts or stops running a link in the background while the TUI is open.
+    SyncBackground {
+        name: String,
+        start: bool,
+        reach: sync::Reach,
+    },
+    SyncResolve {
+        job: JobId,
+        name: String,
+        id: i64,
+        take_source: bool,
+        reach: sync::Reach,
+    },
+    SyncRemove {
+        job: JobId,
+        name: String,
+        reach: sync::Reach,
+    },
     Quit,
     /// Ctrl-Z: give the terminal back and stop (SIGTSTP), as psql, vim and less do; the screen returns on `fg`.
     /// Carried out by the TUI loop, which owns the terminal.
@@ -160,6 +208,8 @@ pub struct Runner {
     /// dbconsole's state store (history, checkpoints), opened on first use; None when it cannot be opened.
     store: Arc<tokio::sync::OnceCell<Option<crate::core::store::Store>>>,
     state_db: PathBuf,
+    /// Sync links run in the background here: the sender stops each.
+    sync_runners: Arc<Mutex<HashMap<String, tokio::sync::watch::Sender<bool>>>>,
 }
 
 impl Runner {
@@ -173,6 +223,7 @@ impl Runner {
             store: Arc::new(tokio::sync::OnceCell::new()),
             pools: Arc::new(Mutex::new(HashMap::new())),
             jobs: Arc::new(Mutex::new(HashMap::new())),
+            sync_runners: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -208,6 +259,15 @@ impl Runner {
 
     fn store(&self) -> (Arc<tokio::sync::OnceCell<Option<crate::core::store::Store>>>, PathBuf) {
         (self.store.clone(), self.state_db.clone())
+    }
+
+    /// Stops every link run in the background here (they finish or roll back their batch).
+    pub fn stop_sync_runners(&self) {
+        if let Ok(mut m) = self.sync_runners.lock() {
+            for (_, stop) in m.drain() {
+                let _ = stop.send(true);
+            }
+        }
     }
 
     /// Whether a job is still running (tests).
@@ -260,6 +320,18 @@ impl Runner {
             E::LoadHistory { profile, filter } => query::history(self, profile, filter),
             E::ReadFile(path) => files::read(self, path),
             E::WriteFile { tab, path, text } => files::write(self, tab, path, text),
+            E::SyncRefresh { job, reach } => sync::refresh(self, job, reach),
+            E::SyncPrepare { job, from, to, two_way, policy, reach } => {
+                sync::prepare(self, job, from, to, two_way, policy, reach)
+            }
+            E::SyncCreate { job, setup, reach } => sync::create(self, job, *setup, reach),
+            E::SyncPause { job, name, pause } => sync::pause(self, job, name, pause),
+            E::SyncRunOnce { job, name, reach } => sync::run_once(self, job, name, reach),
+            E::SyncBackground { name, start, reach } => sync::background(self, name, start, reach),
+            E::SyncResolve { job, name, id, take_source, reach } => {
+                sync::resolve(self, job, name, id, take_source, reach)
+            }
+            E::SyncRemove { job, name, reach } => sync::remove(self, job, name, reach),
         }
         true
     }

@@ -101,7 +101,7 @@ fn help_scopes(pane: PaneId) -> &'static [Scope] {
         PaneId::Schema => &[Scope::Global, Scope::Schema],
         PaneId::Migrations => &[Scope::Global, Scope::Migrations, Scope::Dialog],
         PaneId::Query => &[Scope::Global, Scope::QueryEditor, Scope::QueryGrid, Scope::Dialog],
-        PaneId::Sync => &[Scope::Global],
+        PaneId::Sync => &[Scope::Global, Scope::Sync, Scope::Dialog],
     }
 }
 
