@@ -629,3 +629,65 @@ async fn the_target_going_away_mid_stream_is_caught_up_with_nothing_lost() {
     assert_eq!(status(&sb, "o")["state"], "live");
     proxy.cut();
 }
+
+/// The pane end to end in a real terminal: add a two-way link with keys, watch it go live, run it once, resolve
+/// the conflict it finds, run it in the background, quit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_pane_adds_a_link_runs_it_and_resolves_a_conflict_under_tmux() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("tasks.db");
+    let src = sqlite_pool(&lite).await;
+    exec(&src, "CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL); INSERT INTO tasks VALUES (1, 'write'), (2, 'test');").await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, pg_port(), "dbc");
+    let t = Tmux::start(&sb, "sync", 80, 24);
+    t.wait_for("Profiles");
+    t.keys(&["4"]);
+    t.wait_for("No sync links yet");
+    t.keys(&["a"]);
+    t.wait_for("Sync from (source)");
+    t.keys(&["Enter"]);
+    t.wait_for("Sync lite to (target)");
+    t.keys(&["Enter"]);
+    t.wait_for("New link lite → pg");
+    t.keys(&["Space", "Right", "Right", "Right"]);
+    t.wait_for("◀ manual ▶");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("What the link will create");
+    assert!(screen.contains("create trigger _dbconsole_i_tasks on tasks"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait_for("created link lite-pg");
+    t.wait_for("lite ⇄ pg two-way, manual");
+    let pg = pg_pool(&pg_db).await;
+    assert_eq!(text(&pg, "SELECT string_agg(title, ',' ORDER BY id) FROM tasks").await, "write,test");
+
+    exec(&src, "UPDATE tasks SET title = 'write it' WHERE id = 1").await;
+    exec(&pg, "UPDATE tasks SET title = 'write that' WHERE id = 1; INSERT INTO tasks VALUES (3, 'ship');").await;
+    t.keys(&["o"]);
+    t.wait_for("lite-pg: applied 0 →, 1 ←, 1 conflict(s)");
+    t.keys(&["c"]);
+    let screen = t.wait_for("Conflicts of lite-pg (1 waiting)");
+    let base = screen.split("base (the row before both changes):").nth(1).unwrap_or_default();
+    assert!(screen.contains("title: write it") && screen.contains("title: write that"), "{screen}");
+    assert!(base.contains("title: write ") && !base.contains("write it"), "{screen}");
+    t.keys(&["s"]);
+    t.wait_for("conflict 1 resolved: took the source's row");
+    assert_eq!(text(&pg, "SELECT string_agg(title, ',' ORDER BY id) FROM tasks").await, "write it,test,ship");
+    assert_eq!(
+        text(&src, "SELECT group_concat(title, ',') FROM (SELECT title FROM tasks ORDER BY id)").await,
+        "write it,test,ship"
+    );
+
+    // In the background: a change made now arrives without a key.
+    t.keys(&["b"]);
+    t.wait_for("runner: here");
+    exec(&src, "INSERT INTO tasks VALUES (4, 'celebrate ✓')").await;
+    wait_until("the background runner", 30, || {
+        let pg = pg.clone();
+        async move { text(&pg, "SELECT count(*)::text FROM tasks").await == "4" }
+    })
+    .await;
+    t.keys(&["q"]);
+    t.wait_for("DBCONSOLE-EXITED-0");
+}

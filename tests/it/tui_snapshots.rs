@@ -2,7 +2,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use dbconsole::core::engine::{FailureClass, StepReport, TestReport};
 use dbconsole::core::profile::{Engine, Environment, Origin, PasswordSource, Profile, ProfileSet, file::FileProblem};
-use dbconsole::tui::action::{Action, ProfilesMsg};
+use dbconsole::tui::action::{Action, ProfilesMsg, SyncMsg};
 use dbconsole::tui::app::App;
 use dbconsole::tui::theme::Theme;
 
@@ -128,8 +128,110 @@ fn placeholder_panes_say_what_they_will_hold_and_schema_asks_for_a_connection() 
     key(&mut app, KeyCode::Tab);
     let text = format!("{:?}", screen(&app, 80, 24).backend().buffer());
     assert!(text.contains("No active profile"), "the migrations pane says what it needs: {text}");
-    key(&mut app, KeyCode::Tab);
-    insta::assert_snapshot!("sync_placeholder", screen(&app, 80, 24).backend());
+    let effects = key(&mut app, KeyCode::Tab);
+    let job = match effects.as_slice() {
+        [dbconsole::tui::effect::Effect::SyncRefresh { job, .. }] => *job,
+        other => panic!("entering the sync pane reads the status: {other:?}"),
+    };
+    let text = format!("{:?}", screen(&app, 80, 24).backend().buffer());
+    assert!(text.contains("reading the links"), "{text}");
+    app.update(Action::Sync(SyncMsg::Status { job, result: Ok(vec![]) }));
+    insta::assert_snapshot!("sync_empty", screen(&app, 80, 24).backend());
+}
+
+fn link_view() -> dbconsole::tui::panes::sync::LinkView {
+    use dbconsole::core::sync::state::Conflict;
+    use dbconsole::core::sync::status::{LinkStatus, Pending, SideStatus, TableStatus};
+    let table = |name: &str, state: &str, fwd: i64, back: i64, error: Option<&str>| TableStatus {
+        table: name.into(),
+        state: state.into(),
+        pending: Pending { fwd, back },
+        lag_ms: if fwd + back > 0 { 2_300 } else { 0 },
+        applied_total: 1_204,
+        conflicts_waiting: if name == "notes" { 1 } else { 0 },
+        last_error: error.map(str::to_string),
+        last_error_at: error.map(|_| "2026-12-02T09:14:03.120Z".to_string()),
+    };
+    let side = |label: &str, reachable: bool| SideStatus {
+        label: label.into(),
+        reachable,
+        error: (!reachable).then(|| "pg (refused): nothing listens at 127.0.0.1:5432".to_string()),
+        round_trip_ms: reachable.then_some(0.4),
+        log_rows: reachable.then_some(37),
+        log_oldest_age_ms: reachable.then_some(65_000),
+    };
+    dbconsole::tui::panes::sync::LinkView {
+        status: LinkStatus {
+            name: "laptop-central".into(),
+            source: "laptop".into(),
+            target: "central".into(),
+            two_way: true,
+            policy: "manual".into(),
+            state: "error".into(),
+            pending: Pending { fwd: 37, back: 2 },
+            lag_ms: 2_300,
+            applied_total: 3_612,
+            conflicts_waiting: 1,
+            last_error: Some("tags: schema drift: column color was added on laptop only".into()),
+            last_error_at: Some("2026-12-02T09:14:03.120Z".into()),
+            last_apply_at: Some("2026-12-02T09:15:40.002Z".into()),
+            next_retry_at: None,
+            runner: Some("live".into()),
+            throughput: 41.5,
+            tables: vec![
+                table("notes", "live", 37, 2, None),
+                table("tags", "error", 0, 0, Some("schema drift: column color was added on laptop only")),
+            ],
+            sides: vec![side("laptop", true), side("central", true)],
+        },
+        samples: (0..60).map(|i| (i * 2_000, (i * 7) % 50, (i * 131) % 900)).collect(),
+        conflicts: vec![Conflict {
+            id: 7,
+            link: "laptop-central".into(),
+            table: "notes".into(),
+            key: "[\"42\"]".into(),
+            source_row: Some(r#"{"body":"buy milk ✓","id":"42"}"#.into()),
+            target_row: Some(r#"{"body":"buy oat milk","id":"42"}"#.into()),
+            base_row: Some(r#"{"body":"buy milk","id":"42"}"#.into()),
+            source_at: Some(1),
+            target_at: Some(2),
+            policy: "manual".into(),
+            detected_at: "2026-12-02T09:15:39.950Z".into(),
+            resolved_at: None,
+            taken: None,
+        }],
+    }
+}
+
+#[test]
+fn sync_pane_shows_links_tables_sides_and_the_conflict_queue_at_80x24() {
+    let mut app = App::new(Theme::default(), fixture_set(), None);
+    let effects = key(&mut app, KeyCode::Char('4'));
+    let Some(dbconsole::tui::effect::Effect::SyncRefresh { job, .. }) = effects.first() else { panic!("{effects:?}") };
+    let mut other = link_view();
+    other.status.name = "shop-pg".into();
+    other.status.state = "offline".into();
+    other.status.two_way = false;
+    other.status.sides[1] = other.status.sides[1].clone();
+    app.update(Action::Sync(SyncMsg::Status { job: *job, result: Ok(vec![link_view(), other]) }));
+    insta::assert_snapshot!("sync_links_80x24", screen(&app, 80, 24).backend());
+    // The conflict queue: both versions side by side, what each changed standing out, the base below.
+    key(&mut app, KeyCode::Char('c'));
+    insta::assert_snapshot!("sync_conflicts_80x24", screen(&app, 80, 24).backend());
+    let effects = key(&mut app, KeyCode::Char('t'));
+    let [dbconsole::tui::effect::Effect::SyncResolve { id: 7, take_source: false, job, .. }] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    // While it runs, nothing else starts on the link.
+    key(&mut app, KeyCode::Esc);
+    assert!(key(&mut app, KeyCode::Char('o')).is_empty());
+    app.update(Action::Sync(SyncMsg::Done { job: *job, result: Ok("conflict 7 resolved".into()) }));
+    // x asks before removing.
+    let effects = key(&mut app, KeyCode::Char('x'));
+    assert!(effects.is_empty());
+    let text = format!("{:?}", screen(&app, 80, 24).backend().buffer());
+    assert!(text.contains("Remove link laptop-central?"), "{text}");
 }
 
 #[test]
