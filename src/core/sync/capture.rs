@@ -239,7 +239,7 @@ pub fn trigger_ddl(engine: Engine, schema: &str, tbl: &str, columns: &[CapturedC
         return vec![(
             format!("trigger {PG_FUNCTION} on {tbl}"),
             format!(
-                "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {target} FOR EACH ROW EXECUTE FUNCTION {}()",
+                "CREATE OR REPLACE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {target} FOR EACH ROW EXECUTE FUNCTION {}()",
                 ident(engine, PG_FUNCTION),
                 table(engine, schema, PG_FUNCTION)
             ),
@@ -266,8 +266,11 @@ pub fn trigger_ddl(engine: Engine, schema: &str, tbl: &str, columns: &[CapturedC
         );
         let trig = ident(engine, &trigger_name(engine, op, tbl));
         let sql = match engine {
-            Engine::Mysql => format!("CREATE TRIGGER {trig} AFTER {event} ON {target} FOR EACH ROW {insert}"),
-            _ => format!("CREATE TRIGGER {trig} AFTER {event} ON {target} BEGIN {insert}; END"),
+            // A table another link captures already has them (the same log): IF NOT EXISTS keeps them.
+            Engine::Mysql => {
+                format!("CREATE TRIGGER IF NOT EXISTS {trig} AFTER {event} ON {target} FOR EACH ROW {insert}")
+            }
+            _ => format!("CREATE TRIGGER IF NOT EXISTS {trig} AFTER {event} ON {target} BEGIN {insert}; END"),
         };
         out.push((format!("trigger {} on {tbl}", trigger_name(engine, op, tbl)), sql));
     }

@@ -156,6 +156,12 @@ pub struct Runner {
     last_drift: Option<Instant>,
     last_reload: Option<Instant>,
     last_prune: Instant,
+    /// What the runner last recorded it was doing.
+    said: Option<String>,
+    /// When each direction's reader mark was last written (for pruning; at most once a second).
+    last_reader: [Option<Instant>; 2],
+    /// Reader marks not yet written (written at the next due round, and when the runner stops).
+    unwritten: [Option<i64>; 2],
     last_sample: Instant,
     applied_since_sample: i64,
     lag_since_sample: i64,
@@ -173,6 +179,9 @@ impl Runner {
             cfg,
             last_drift: None,
             last_reload: None,
+            said: None,
+            last_reader: [None, None],
+            unwritten: [None, None],
             last_prune: Instant::now(),
             last_sample: Instant::now(),
             applied_since_sample: 0,
@@ -207,7 +216,7 @@ impl Runner {
         let mut summary = Summary::default();
         let mut backoff = Duration::from_secs(1);
         let name = self.link.name.clone();
-        state::set_runner(&self.store, &name, Some("starting")).await?;
+        self.say(Some("starting")).await?;
         loop {
             if *stop.borrow() {
                 break;
@@ -221,7 +230,7 @@ impl Runner {
                 }
             }
             if self.link.state != "active" {
-                state::set_runner(&self.store, &name, Some("paused")).await?;
+                self.say(Some("paused")).await?;
                 if self.cfg.once {
                     return Err(SyncError::Refused(format!(
                         "link {name} is {}: `sync resume {name}` first",
@@ -258,7 +267,7 @@ impl Runner {
                         self.lag_since_sample = self.lag_since_sample.max(latencies.iter().copied().max().unwrap_or(0));
                         on(Progress::Applied { fwd, back, conflicts, latencies_ms: latencies });
                     }
-                    state::set_runner(&self.store, &name, Some(if more { "catching_up" } else { "live" })).await?;
+                    self.say(Some(if more { "catching_up" } else { "live" })).await?;
                     self.maybe_sample().await?;
                     if !more {
                         if !busy {
@@ -285,7 +294,7 @@ impl Runner {
                         Some(&next.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
                     )
                     .await?;
-                    state::set_runner(&self.store, &name, Some("offline")).await?;
+                    self.say(Some("offline")).await?;
                     on(Progress::Offline { error: e.clone(), retry_in: backoff });
                     if self.cfg.once {
                         return Err(SyncError::Side { side: "sync".into(), message: e });
@@ -304,7 +313,7 @@ impl Runner {
                         Some(&next.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
                     )
                     .await?;
-                    state::set_runner(&self.store, &name, Some("error")).await?;
+                    self.say(Some("error")).await?;
                     on(Progress::Error { error: e.clone() });
                     if self.cfg.once {
                         return Err(SyncError::Refused(e));
@@ -317,16 +326,31 @@ impl Runner {
                 Err(RoundError::Store(e)) => return Err(e.into()),
             }
         }
-        state::set_runner(&self.store, &name, None).await?;
+        self.say(None).await?;
         self.prune().await;
         self.drop_sides().await;
         Ok(summary)
     }
 
-    /// Deletes from each log what every reader is past.
+    /// Records what the runner is doing, when it changed (a write to the state store costs an fsync).
+    async fn say(&mut self, what: Option<&str>) -> Result<(), SyncError> {
+        if self.said.as_deref() != what || what.is_none() {
+            self.said = what.map(str::to_string);
+            state::set_runner(&self.store, &self.link.name, what).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the reader marks still unwritten, then deletes from each log what every reader is past.
     async fn prune(&self) {
         let (Some(a), Some(b)) = (&self.a, &self.b) else { return };
-        for d in self.dirs(a, b) {
+        for (i, d) in self.dirs(a, b).into_iter().enumerate() {
+            if let Some(low) = self.unwritten[i]
+                && let Err(e) =
+                    log::set_reader(&d.from.pool, &d.from_schema, &self.link.name, d.name, &self.link.tables, low).await
+            {
+                tracing::warn!("sync {}: marking {}'s change log: {e}", self.link.name, d.from.label);
+            }
             if let Err(e) = log::prune(&d.from.pool, &d.from_schema).await {
                 tracing::warn!("sync {}: pruning {}'s change log: {e}", self.link.name, d.from.label);
             }
@@ -490,6 +514,9 @@ impl Runner {
         }
         let active: HashSet<String> = self.link.tables.iter().filter(|t| !paused.contains(*t)).cloned().collect();
         let prune_now = self.last_prune.elapsed() >= Duration::from_secs(5);
+        let reader_due: [bool; 2] =
+            [0, 1].map(|i| prune_now || self.last_reader[i].is_none_or(|t| t.elapsed() >= Duration::from_secs(1)));
+        let mut unmarked: Vec<(usize, i64)> = Vec::new();
         if prune_now {
             self.last_prune = Instant::now();
         }
@@ -609,6 +636,8 @@ impl Runner {
             }
         }
         let mut applied = vec![0usize; dirs.len()];
+        // Where this link is in each log it read (for pruning), kept on the side the log is on.
+        let mut marks: Vec<(usize, i64)> = Vec::new();
         let mut per_table: HashMap<String, i64> = HashMap::new();
         let mut latencies = Vec::new();
         let mut more = false;
@@ -680,9 +709,19 @@ impl Runner {
                 .chain([r.next.low()])
                 .min()
                 .unwrap_or(r.next.low());
-            log::set_reader(&d.from.pool, &d.from_schema, &link, d.name, &self.link.tables, low)
-                .await
-                .map_err(RoundError::Other)?;
+            marks.push((i, low));
+        }
+        let mut marked = Vec::new();
+        for (i, low) in marks {
+            if reader_due[i] {
+                let d = &dirs[i];
+                log::set_reader(&d.from.pool, &d.from_schema, &link, d.name, &self.link.tables, low)
+                    .await
+                    .map_err(RoundError::Other)?;
+                marked.push(i);
+            } else {
+                unmarked.push((i, low));
+            }
         }
         for c in settled.into_iter().filter(|c| c.taken.is_some()) {
             state::record_conflict(&self.store, &link, c).await?;
@@ -705,7 +744,16 @@ impl Runner {
                 }
             }
         }
-        Ok((applied[0], applied.get(1).copied().unwrap_or(0), conflicts, latencies, more))
+        let (fwd, back) = (applied[0], applied.get(1).copied().unwrap_or(0));
+        drop(dirs);
+        for i in marked {
+            self.last_reader[i] = Some(Instant::now());
+            self.unwritten[i] = None;
+        }
+        for (i, low) in unmarked {
+            self.unwritten[i] = Some(low);
+        }
+        Ok((fwd, back, conflicts, latencies, more))
     }
 }
 
