@@ -111,7 +111,20 @@ async fn run() {
     )
     .await;
     let store = Store::open(&dir.path().join("state.sqlite")).await.unwrap();
-    let plan = setup::prepare("bench", &a, &b, &["ev".into()], false, Policy::SourceWins, "/dev/null").await.unwrap();
+    let plan = setup::prepare(
+        "bench",
+        &a,
+        &b,
+        setup::Options {
+            tables: &["ev".into()],
+            two_way: false,
+            policy: Policy::SourceWins,
+            rejects: "/dev/null",
+            triggers: false,
+        },
+    )
+    .await
+    .unwrap();
     setup::create(&plan, &a, &b, &store, Arc::new(|_| {})).await.unwrap();
     let link = sync::state::link(&store, "bench").await.unwrap().unwrap();
     let side = |label: &str, p: &Profile, pw: Option<SecretString>| SideConfig {

@@ -85,6 +85,9 @@ pub struct AddArgs {
     /// Two-way: who wins a row changed on both sides.
     #[arg(long, default_value = "source_wins", value_parser = ["source_wins", "target_wins", "newest_wins", "manual"])]
     pub policy: String,
+    /// PostgreSQL to PostgreSQL: capture with triggers instead of the servers' logical replication.
+    #[arg(long)]
+    pub triggers: bool,
     #[arg(long)]
     pub yes: bool,
 }
@@ -175,6 +178,11 @@ async fn run_inner(paths: &Paths, cmd: SyncCommand) -> Result<i32, i32> {
         SyncCommand::Pause { name } => {
             let store = open_store(paths).await?;
             let link = link_or_fail(&store, &name).await?;
+            if link.native {
+                let bc = side_config(paths, &link.target)?;
+                let b = connect(paths, &bc).await?;
+                sync::native::set_enabled(&link, &b, false).await.map_err(fail)?;
+            }
             state::set_state(&store, &link.name, "paused").await.map_err(|e| fail(e.into()))?;
             state::event(&store, &link.name, "paused", "link paused").await.map_err(|e| fail(e.into()))?;
             eprintln!(
@@ -191,6 +199,11 @@ async fn run_inner(paths: &Paths, cmd: SyncCommand) -> Result<i32, i32> {
                 return Err(super::EXIT_USAGE);
             }
             if link.state == "paused" {
+                if link.native {
+                    let bc = side_config(paths, &link.target)?;
+                    let b = connect(paths, &bc).await?;
+                    sync::native::set_enabled(&link, &b, true).await.map_err(fail)?;
+                }
                 state::set_state(&store, &link.name, "active").await.map_err(|e| fail(e.into()))?;
                 state::event(&store, &link.name, "resumed", "link resumed").await.map_err(|e| fail(e.into()))?;
             } else if link.state != "active" {
@@ -319,9 +332,10 @@ async fn add(paths: &Paths, a: AddArgs) -> Result<i32, i32> {
     let (ac, bc) = (side_config(paths, &a.from)?, side_config(paths, &a.to)?);
     let (src, dst) = (connect(paths, &ac).await?, connect(paths, &bc).await?);
     let rejects = paths.state_db().with_file_name(format!("sync-{}-rejects.jsonl", sanitize(&a.name)));
-    let plan = setup::prepare(&a.name, &src, &dst, &a.tables, a.two_way, policy, &rejects.to_string_lossy())
-        .await
-        .map_err(fail)?;
+    let rejects = rejects.to_string_lossy();
+    let opts =
+        setup::Options { tables: &a.tables, two_way: a.two_way, policy, rejects: &rejects, triggers: a.triggers };
+    let plan = setup::prepare(&a.name, &src, &dst, opts).await.map_err(fail)?;
     eprint!("{}", plan.describe());
     if !a.yes {
         if !std::io::stdin().is_terminal() {
@@ -361,6 +375,15 @@ fn sanitize(s: &str) -> String {
 async fn run_link(paths: &Paths, name: &str, once: bool, batch: usize) -> Result<i32, i32> {
     let store = open_store(paths).await?;
     let link = link_or_fail(&store, name).await?;
+    if link.native {
+        eprintln!(
+            "{}: PostgreSQL's logical replication applies this link itself (subscription {}); `dbconsole sync status {}` shows it",
+            link.name,
+            sync::native::object_name(&link.name),
+            link.name
+        );
+        return Ok(0);
+    }
     let _lock = match crate::core::fsutil::try_lock(&runner_lock_path(paths, &link.name)) {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
@@ -459,7 +482,7 @@ async fn print_status(paths: &Paths, name: Option<&str>, json: bool) -> Result<i
             s.pool.close().await;
         }
         let mut st = st;
-        if !runner_active(paths, &link.name) {
+        if !link.native && !runner_active(paths, &link.name) {
             st.runner = None;
         }
         out.push(st);
@@ -501,6 +524,21 @@ async fn print_status(paths: &Paths, name: Option<&str>, json: bool) -> Result<i
                     .unwrap_or_default()
             );
         }
+        if let Some(n) = &s.native {
+            println!(
+                "  PostgreSQL logical replication: subscription {} ({}), slot {}, retains {} of WAL, unconfirmed {}{}",
+                n.subscription,
+                if n.enabled { "enabled" } else { "disabled" },
+                match n.slot_active {
+                    Some(true) => "active",
+                    Some(false) => "inactive",
+                    None => "missing",
+                },
+                fmt_bytes(n.slot_retained_bytes.unwrap_or(0)),
+                fmt_bytes(n.slot_lag_bytes.unwrap_or(0)),
+                n.replay_lag_ms.map(|l| format!(", replay lag {}", fmt_ms(l as i64))).unwrap_or_default()
+            );
+        }
         for side in &s.sides {
             if !side.reachable {
                 println!("  {} unreachable: {}", side.label, side.error.as_deref().unwrap_or(""));
@@ -522,6 +560,10 @@ async fn print_status(paths: &Paths, name: Option<&str>, json: bool) -> Result<i
         }
     }
     Ok(0)
+}
+
+pub fn fmt_bytes(b: i64) -> String {
+    if b < 1024 * 1024 { format!("{} kB", b / 1024) } else { format!("{:.1} MB", b as f64 / 1048576.0) }
 }
 
 pub fn fmt_ms(ms: i64) -> String {

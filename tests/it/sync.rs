@@ -691,3 +691,73 @@ async fn the_sync_pane_adds_a_link_runs_it_and_resolves_a_conflict_under_tmux() 
     t.keys(&["q"]);
     t.wait_for("DBCONSOLE-EXITED-0");
 }
+
+/// PostgreSQL → PostgreSQL: the servers' own logical replication (publication, slot, subscription), its status
+/// from the replication views, pause and resume as the subscription's, and removal leaving no slot behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_to_postgres_uses_native_logical_replication() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let (src_db, dst_db) = (new_pg_db().await, new_pg_db().await);
+    let profile = |name: &str, db: &str| {
+        format!(
+            "[profiles.{name}]\nengine = \"postgres\"\nhost = \"127.0.0.1\"\nport = {}\nuser = \"dbc\"\ndatabase = \"{db}\"\n\
+             password_source = \"env\"\npassword_env = \"DBC_TEST_PG_PASSWORD\"\n\n",
+            pg_port()
+        )
+    };
+    sb.write_profiles(&format!("{}{}", profile("pga", &src_db), profile("pgb", &dst_db)));
+    let a = pg_pool(&src_db).await;
+    let b = pg_pool(&dst_db).await;
+    exec(
+        &a,
+        "CREATE TABLE acct (id bigint PRIMARY KEY, owner text NOT NULL, balance numeric(12,2)); \
+         INSERT INTO acct SELECT i, 'owner ' || i || ' ✓', i * 1.5 FROM generate_series(1, 100) i;",
+    )
+    .await;
+    let out = ok(&sb.run(&["sync", "add", "n", "--from", "pga", "--to", "pgb", "--yes"]));
+    assert!(out.contains("PostgreSQL logical replication") && out.contains("replication slot"), "{out}");
+    let agg = "SELECT coalesce(string_agg(id || ':' || owner || ':' || coalesce(balance::text, '-'), ',' ORDER BY id), '') FROM acct";
+    let same = |a: DbPool, b: DbPool| async move { text(&a, agg).await == text(&b, agg).await };
+    wait_until("the initial copy", 60, || same(a.clone(), b.clone())).await;
+    exec(&a, "INSERT INTO acct VALUES (101, 'new', 1); UPDATE acct SET balance = NULL WHERE id = 5; DELETE FROM acct WHERE id = 7; UPDATE acct SET id = 700 WHERE id = 8;").await;
+    wait_until("the changes", 60, || same(a.clone(), b.clone())).await;
+    wait_until("status live", 60, || async {
+        let st = status(&sb, "n");
+        st["state"] == "live"
+    })
+    .await;
+    let st = status(&sb, "n");
+    let native = &st["native"];
+    assert_eq!(native["enabled"], true, "{st}");
+    assert_eq!(native["slot_active"], true, "{st}");
+    assert!(native["slot_retained_bytes"].as_i64().is_some(), "{st}");
+    assert_eq!(native["tables"][0][1], "r", "{st}");
+    let o = sb.run(&["sync", "run", "n", "--once"]);
+    assert!(o.status.success() && stderr(&o).contains("applies this link itself"), "{}", stderr(&o));
+    // Paused: the subscription is disabled, changes wait in the slot; resumed, they arrive.
+    ok(&sb.run(&["sync", "pause", "n"]));
+    assert_eq!(status(&sb, "n")["state"], "paused");
+    exec(&a, "INSERT INTO acct VALUES (102, 'while paused', 2)").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(text(&b, "SELECT count(*)::text FROM acct WHERE id = 102").await, "0");
+    ok(&sb.run(&["sync", "resume", "n"]));
+    wait_until("the change made while paused", 60, || same(a.clone(), b.clone())).await;
+    // Removed: no subscription, slot or publication is left (a forgotten slot fills the disk).
+    let out = ok(&sb.run(&["sync", "remove", "n", "--yes"]));
+    assert!(out.contains("dropped replication slot"), "{out}");
+    let name = dbconsole::core::sync::native::object_name("n");
+    assert_eq!(
+        text(&a, &format!("SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = '{name}'")).await,
+        "0"
+    );
+    assert_eq!(text(&a, &format!("SELECT count(*)::text FROM pg_publication WHERE pubname = '{name}'")).await, "0");
+    assert_eq!(text(&b, &format!("SELECT count(*)::text FROM pg_subscription WHERE subname = '{name}'")).await, "0");
+    // --triggers: the same pair with trigger capture instead.
+    exec(&b, "DROP TABLE acct").await;
+    let out = ok(&sb.run(&["sync", "add", "t", "--from", "pga", "--to", "pgb", "--triggers", "--yes"]));
+    assert!(out.contains("create trigger _dbconsole_capture on acct"), "{out}");
+    exec(&a, "UPDATE acct SET owner = 'by trigger' WHERE id = 1").await;
+    ok(&sb.run(&["sync", "run", "t", "--once"]));
+    assert_eq!(text(&b, "SELECT owner FROM acct WHERE id = 1").await, "by trigger");
+}

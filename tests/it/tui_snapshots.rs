@@ -183,6 +183,7 @@ fn link_view() -> dbconsole::tui::panes::sync::LinkView {
                 table("tags", "error", 0, 0, Some("schema drift: column color was added on laptop only")),
             ],
             sides: vec![side("laptop", true), side("central", true)],
+            native: None,
         },
         samples: (0..60).map(|i| (i * 2_000, (i * 7) % 50, (i * 131) % 900)).collect(),
         conflicts: vec![Conflict {

@@ -13,6 +13,7 @@
 pub mod apply;
 pub mod capture;
 pub mod log;
+pub mod native;
 pub mod runner;
 pub mod setup;
 pub mod state;
@@ -65,6 +66,8 @@ pub struct Link {
     pub tables: Vec<String>,
     pub two_way: bool,
     pub policy: Policy,
+    /// PostgreSQL → PostgreSQL through the servers' logical replication (no triggers, no runner).
+    pub native: bool,
     /// creating, active, paused, error.
     pub state: String,
     /// Source → target (column casts, key, names on each side).

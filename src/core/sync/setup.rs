@@ -21,6 +21,8 @@ pub struct Setup {
     pub copy: Vec<String>,
     /// Tables already on the target: adopted if the transfer's verify finds them equal to the source.
     pub adopt: Vec<String>,
+    /// What the user should know (why native replication is not used, …).
+    pub notes: Vec<String>,
 }
 
 impl Setup {
@@ -32,7 +34,13 @@ impl Setup {
             l.source,
             if l.two_way { "<->" } else { "->" },
             l.target,
-            if l.two_way { format!("two-way, conflicts: {}", l.policy.as_str()) } else { "one-way".into() },
+            if l.two_way {
+                format!("two-way, conflicts: {}", l.policy.as_str())
+            } else if l.native {
+                "one-way, PostgreSQL logical replication".into()
+            } else {
+                "one-way".into()
+            },
             l.tables.join(", ")
         );
         s.push_str(&format!("on {} (source):\n", l.source));
@@ -48,6 +56,9 @@ impl Setup {
         }
         if !self.adopt.is_empty() {
             s.push_str(&format!("  adopt existing tables if they match the source: {}\n", self.adopt.join(", ")));
+        }
+        for n in &self.notes {
+            s.push_str(&format!("note: {n}\n"));
         }
         s
     }
@@ -83,15 +94,21 @@ fn candidate_tables(cat: &Catalog) -> Vec<&crate::core::catalog::Table> {
 }
 
 /// Reads the source and the target and says what the link will create. Nothing is written.
-pub async fn prepare(
-    name: &str,
-    a: &Side,
-    b: &Side,
-    tables: &[String],
-    two_way: bool,
-    policy: Policy,
-    rejects: &str,
-) -> Result<Setup, SyncError> {
+/// How a new link is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// Tables to sync (empty: every table with a primary key).
+    pub tables: &'a [String],
+    pub two_way: bool,
+    pub policy: Policy,
+    /// Where the initial copy writes rows the target refuses.
+    pub rejects: &'a str,
+    /// PostgreSQL to PostgreSQL: triggers rather than the servers' logical replication.
+    pub triggers: bool,
+}
+
+pub async fn prepare(name: &str, a: &Side, b: &Side, o: Options<'_>) -> Result<Setup, SyncError> {
+    let Options { tables, two_way, policy, rejects, triggers } = o;
     if name.trim().is_empty() || name.len() > 100 || name.chars().any(|c| c.is_control()) {
         return Err(SyncError::Refused("a link name is 1 to 100 characters, without control characters".into()));
     }
@@ -195,6 +212,34 @@ pub async fn prepare(
             on_target.extend(capture::trigger_ddl(b.engine(), &tgt_schema, t, &cols));
         }
     }
+    // Both ends PostgreSQL, one-way: the servers' own logical replication, unless triggers were asked for or the
+    // servers cannot.
+    let mut notes = Vec::new();
+    let mut native = false;
+    if !two_way && !triggers && a.engine() == Engine::Postgres && b.engine() == Engine::Postgres {
+        match super::native::usable(a, b).await {
+            Ok(()) if !adopt.is_empty() => notes.push(format!(
+                "trigger capture, not PostgreSQL's logical replication: {} already on {} (a subscription copies \
+                 every row; triggers adopt a table equal to the source)",
+                adopt.join(", "),
+                b.label
+            )),
+            Ok(()) => native = true,
+            Err(why) => notes.push(format!("trigger capture, not PostgreSQL's logical replication: {why}")),
+        }
+    }
+    if native {
+        let (src, dst) = super::native::describe(name, &names);
+        on_source = src;
+        on_target = dst;
+        notes.push(format!(
+            "{} connects to {} at {}:{} itself: that address must work from the target server",
+            b.label,
+            a.label,
+            a.profile.session_profile().host,
+            a.profile.session_profile().port
+        ));
+    }
     let link = Link {
         name: name.to_string(),
         source: a.label.clone(),
@@ -202,12 +247,13 @@ pub async fn prepare(
         tables: names,
         two_way,
         policy,
+        native,
         state: "creating".into(),
         plan_fwd: plan,
         plan_back: None,
         created_at: String::new(),
     };
-    Ok(Setup { link, on_source, on_target, copy, adopt })
+    Ok(Setup { link, on_source, on_target, copy, adopt, notes })
 }
 
 async fn exec_all(side: &Side, stmts: &[(String, String)]) -> Result<(), SyncError> {
@@ -254,6 +300,9 @@ async fn create_inner(
     on_event: Arc<dyn Fn(Event) + Send + Sync>,
 ) -> Result<(), SyncError> {
     let link = &setup.link;
+    if link.native {
+        return super::native::create(link, a, b).await;
+    }
     let (sa, sb) = (link.source_schema(), link.target_schema());
     // The log first, then where it ends, then the triggers: every change after that point is in the log.
     let (log_part, triggers): (Vec<_>, Vec<_>) =
@@ -339,6 +388,11 @@ async fn create_inner(
 /// Takes a link away: its triggers where no other link captures the table, its positions, the change log and
 /// bookkeeping tables where no link uses them any more, and its records in the state store.
 pub async fn remove(link: &Link, a: &Side, b: &Side, store: &Store) -> Result<Vec<String>, SyncError> {
+    if link.native {
+        let done = super::native::remove(link, a, b).await?;
+        state::remove_link(store, &link.name).await?;
+        return Ok(done);
+    }
     let mut done = Vec::new();
     let (sa, sb) = (link.source_schema(), link.target_schema());
     unhook(a, &sa, link, "fwd", &mut done).await?;

@@ -49,8 +49,8 @@ pub struct RunnerState {
 
 pub async fn add_link(store: &Store, link: &Link) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO sync_link (name, source, target, tables, two_way, policy, state, plan_fwd, plan_back) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sync_link (name, source, target, tables, two_way, policy, state, plan_fwd, plan_back, native) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&link.name)
     .bind(&link.source)
@@ -61,6 +61,7 @@ pub async fn add_link(store: &Store, link: &Link) -> Result<(), StoreError> {
     .bind(&link.state)
     .bind(link.plan_fwd.to_toml().unwrap_or_default())
     .bind(link.plan_back.as_ref().and_then(|p| p.to_toml().ok()))
+    .bind(link.native)
     .execute(store.pool())
     .await?;
     for t in &link.tables {
@@ -105,6 +106,7 @@ fn link_of(r: &sqlx::sqlite::SqliteRow) -> Result<Link, StoreError> {
         tables: serde_json::from_str(&tables).map_err(|e| bad("tables", e.to_string()))?,
         two_way: r.get("two_way"),
         policy: Policy::parse(&r.get::<String, _>("policy")).unwrap_or(Policy::SourceWins),
+        native: r.get("native"),
         state: r.get("state"),
         plan_fwd: Plan::from_toml(&r.get::<String, _>("plan_fwd")).map_err(|e| bad("plan", e))?,
         plan_back: match plan_back {

@@ -61,6 +61,8 @@ pub struct LinkStatus {
     pub throughput: f64,
     pub tables: Vec<TableStatus>,
     pub sides: Vec<SideStatus>,
+    /// PostgreSQL → PostgreSQL through logical replication: what the servers say (slot, subscription, tables).
+    pub native: Option<super::native::NativeStatus>,
 }
 
 /// A lag above this (with changes waiting) is "catching up" rather than "live".
@@ -127,6 +129,9 @@ pub async fn link_status(
     b: Result<&Side, &str>,
     store: &Store,
 ) -> Result<LinkStatus, super::SyncError> {
+    if link.native {
+        return native_status(link, a, b, store).await;
+    }
     let runner = state::runner_state(store, &link.name).await?;
     let tables = state::tables(store, &link.name).await?;
     let waiting = state::conflicts(store, &link.name, true).await?;
@@ -235,5 +240,87 @@ pub async fn link_status(
         throughput,
         tables: table_status,
         sides,
+        native: None,
+    })
+}
+
+/// A native link's status: from the subscription, its tables' states and the slot.
+async fn native_status(
+    link: &Link,
+    a: Result<&Side, &str>,
+    b: Result<&Side, &str>,
+    store: &Store,
+) -> Result<LinkStatus, super::SyncError> {
+    let (sa, sb) = (link.source_schema(), link.target_schema());
+    let sides = vec![
+        side_status(a.ok(), &link.source, a.err(), &sa).await,
+        side_status(b.ok(), &link.target, b.err(), &sb).await,
+    ];
+    let reachable = sides.iter().all(|s| s.reachable);
+    let (st, error) = match super::native::status(link, a.ok(), b.ok()).await {
+        Ok(st) => (st, None),
+        Err(e) => (Default::default(), Some(e)),
+    };
+    let lag_ms = st.replay_lag_ms.map(|x| x as i64).unwrap_or(0).max(if st.slot_lag_bytes.unwrap_or(0) > 0 {
+        st.last_message_age_ms.unwrap_or(0)
+    } else {
+        0
+    });
+    let copying = st.tables.iter().any(|(_, s)| s != "r" && s != "s");
+    let state = if link.state == "paused" || (reachable && !st.enabled && error.is_none()) {
+        "paused"
+    } else if link.state != "active" || error.is_some() {
+        "error"
+    } else if !reachable || st.slot_active == Some(false) {
+        "offline"
+    } else if copying || lag_ms > LIVE_LAG_MS {
+        "catching_up"
+    } else {
+        "live"
+    };
+    let tables = link
+        .tables
+        .iter()
+        .map(|t| {
+            let sub = st.tables.iter().find(|(n, _)| n == t).map(|(_, s)| s.as_str());
+            TableStatus {
+                table: t.clone(),
+                state: match sub {
+                    _ if state == "paused" || state == "offline" => state.to_string(),
+                    Some("r") | Some("s") => "live".into(),
+                    Some(_) => "catching_up".into(),
+                    None if reachable => "error".into(),
+                    None => "offline".into(),
+                },
+                pending: Pending::default(),
+                lag_ms,
+                applied_total: 0,
+                conflicts_waiting: 0,
+                last_error: (sub.is_none() && reachable).then(|| "not in the subscription".to_string()),
+                last_error_at: None,
+            }
+        })
+        .collect();
+    let runner = state::runner_state(store, &link.name).await?;
+    Ok(LinkStatus {
+        name: link.name.clone(),
+        source: link.source.clone(),
+        target: link.target.clone(),
+        two_way: false,
+        policy: link.policy.as_str().into(),
+        state: state.into(),
+        pending: Pending::default(),
+        lag_ms,
+        applied_total: 0,
+        conflicts_waiting: 0,
+        last_error: error.or(runner.last_error),
+        last_error_at: runner.last_error_at,
+        last_apply_at: None,
+        next_retry_at: None,
+        runner: Some("postgresql".into()),
+        throughput: 0.0,
+        tables,
+        sides,
+        native: Some(st),
     })
 }

@@ -66,7 +66,7 @@ impl App {
             }
             S::Pause { name, pause } => {
                 let job = self.job();
-                vec![Effect::SyncPause { job, name, pause }]
+                vec![Effect::SyncPause { job, name, pause, reach: self.reach() }]
             }
             S::RunOnce { name } => {
                 let job = self.job();

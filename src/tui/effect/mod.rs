@@ -164,6 +164,7 @@ pub enum Effect {
         job: JobId,
         name: String,
         pause: bool,
+        reach: sync::Reach,
     },
     SyncRunOnce {
         job: JobId,
@@ -325,7 +326,7 @@ impl Runner {
                 sync::prepare(self, job, from, to, two_way, policy, reach)
             }
             E::SyncCreate { job, setup, reach } => sync::create(self, job, *setup, reach),
-            E::SyncPause { job, name, pause } => sync::pause(self, job, name, pause),
+            E::SyncPause { job, name, pause, reach } => sync::pause(self, job, name, pause, reach),
             E::SyncRunOnce { job, name, reach } => sync::run_once(self, job, name, reach),
             E::SyncBackground { name, start, reach } => sync::background(self, name, start, reach),
             E::SyncResolve { job, name, id, take_source, reach } => {

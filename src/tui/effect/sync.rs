@@ -117,7 +117,7 @@ pub(super) fn refresh(r: &Runner, job: JobId, reach: Reach) {
                         forget(&pools, if i == 0 { &link.source } else { &link.target });
                     }
                 }
-                if !sync::runner_active(&state_db, &link.name) {
+                if !link.native && !sync::runner_active(&state_db, &link.name) {
                     st.runner = None;
                 }
                 let samples = state::samples(&store, &link.name, sync::now_ms() - 600_000).await.unwrap_or_default();
@@ -157,10 +157,9 @@ pub(super) fn prepare(r: &Runner, job: JobId, from: String, to: String, two_way:
             let (a, b) = (connect(&pools, &reach.side(&from)?).await?, connect(&pools, &reach.side(&to)?).await?);
             let name = link_name(&from, &to, &taken);
             let rejects = state_db.with_file_name(format!("sync-{name}-rejects.jsonl"));
-            setup::prepare(&name, &a, &b, &[], two_way, policy, &rejects.to_string_lossy())
-                .await
-                .map(Box::new)
-                .map_err(|e| e.to_string())
+            let rejects = rejects.to_string_lossy();
+            let opts = setup::Options { tables: &[], two_way, policy, rejects: &rejects, triggers: false };
+            setup::prepare(&name, &a, &b, opts).await.map(Box::new).map_err(|e| e.to_string())
         }
         .await;
         let _ = tx.send(Action::Sync(SyncMsg::Prepared { job, result }));
@@ -189,13 +188,18 @@ pub(super) fn create(r: &Runner, job: JobId, setup: setup::Setup, reach: Reach) 
     });
 }
 
-pub(super) fn pause(r: &Runner, job: JobId, name: String, pause: bool) {
-    let tx = r.tx.clone();
+pub(super) fn pause(r: &Runner, job: JobId, name: String, pause: bool, reach: Reach) {
+    let (tx, pools) = (r.tx.clone(), r.pools.clone());
     let (store, state_db) = r.store();
     r.spawn_job(job, async move {
         let result = async {
             let store = open_store(&store, &state_db).await?;
             let e = |e: crate::core::store::StoreError| e.to_string();
+            let link = state::link(&store, &name).await.map_err(e)?.ok_or_else(|| format!("no link {name}"))?;
+            if link.native {
+                let b = connect(&pools, &reach.side(&link.target)?).await?;
+                sync::native::set_enabled(&link, &b, !pause).await.map_err(|e| e.to_string())?;
+            }
             if pause {
                 state::set_state(&store, &name, "paused").await.map_err(e)?;
                 state::event(&store, &name, "paused", "link paused").await.map_err(e)?;
@@ -227,6 +231,9 @@ async fn run_link(
     tx: tokio::sync::mpsc::UnboundedSender<Action>,
 ) -> Result<sync::runner::Summary, String> {
     let link = state::link(&store, &name).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no link {name}"))?;
+    if link.native {
+        return Err(format!("{name}: PostgreSQL's logical replication applies it itself; nothing to run"));
+    }
     let _lock = match crate::core::fsutil::try_lock(&sync::runner_lock_path(&state_db, &name)) {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
