@@ -121,6 +121,7 @@ async fn run() {
             policy: Policy::SourceWins,
             rejects: "/dev/null",
             triggers: false,
+            filters: &[],
         },
     )
     .await

@@ -88,6 +88,10 @@ pub struct AddArgs {
     /// PostgreSQL to PostgreSQL: capture with triggers instead of the servers' logical replication.
     #[arg(long)]
     pub triggers: bool,
+    /// Only the rows of TABLE that match CONDITION (a WHERE on the source, as in a transfer plan): `TABLE=CONDITION`,
+    /// repeatable. Rows that stop matching are removed from the target. One-way links.
+    #[arg(long = "filter", value_name = "TABLE=CONDITION")]
+    pub filters: Vec<String>,
     #[arg(long)]
     pub yes: bool,
 }
@@ -333,8 +337,28 @@ async fn add(paths: &Paths, a: AddArgs) -> Result<i32, i32> {
     let (src, dst) = (connect(paths, &ac).await?, connect(paths, &bc).await?);
     let rejects = paths.state_db().with_file_name(format!("sync-{}-rejects.jsonl", sanitize(&a.name)));
     let rejects = rejects.to_string_lossy();
-    let opts =
-        setup::Options { tables: &a.tables, two_way: a.two_way, policy, rejects: &rejects, triggers: a.triggers };
+    let mut filters = Vec::new();
+    for f in &a.filters {
+        match f.split_once('=') {
+            Some((t, c)) if !t.trim().is_empty() && !c.trim().is_empty() => {
+                filters.push((t.trim().to_string(), c.trim().to_string()))
+            }
+            _ => {
+                eprintln!(
+                    "error: --filter {f:?}: write it as TABLE=CONDITION (e.g. --filter \"notes=project = 'alpha'\")"
+                );
+                return Err(super::EXIT_USAGE);
+            }
+        }
+    }
+    let opts = setup::Options {
+        tables: &a.tables,
+        two_way: a.two_way,
+        policy,
+        rejects: &rejects,
+        triggers: a.triggers,
+        filters: &filters,
+    };
     let plan = setup::prepare(&a.name, &src, &dst, opts).await.map_err(fail)?;
     eprint!("{}", plan.describe());
     if !a.yes {

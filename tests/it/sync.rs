@@ -761,3 +761,71 @@ async fn postgres_to_postgres_uses_native_logical_replication() {
     ok(&sb.run(&["sync", "run", "t", "--once"]));
     assert_eq!(text(&b, "SELECT owner FROM acct WHERE id = 1").await, "by trigger");
 }
+
+/// Selective sync: a row filter per table; the copy holds the matching rows only, rows that start matching arrive,
+/// rows that stop matching leave.
+#[tokio::test]
+async fn a_row_filter_keeps_exactly_the_matching_rows_on_the_target() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("app.db");
+    let src = sqlite_pool(&lite).await;
+    exec(
+        &src,
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, project TEXT NOT NULL, body TEXT);\
+         INSERT INTO notes VALUES (1, 'alpha', 'a1'), (2, 'beta', 'b2'), (3, 'alpha', 'a3');",
+    )
+    .await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, pg_port(), "dbc");
+    let o = sb.run(&["sync", "add", "f", "--from", "lite", "--to", "pg", "--filter", "notes", "--yes"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o =
+        sb.run(&["sync", "add", "f", "--from", "lite", "--to", "pg", "--filter", "notes=1; DROP TABLE notes", "--yes"]);
+    assert!(!o.status.success() && stderr(&o).contains("filter for notes"), "{}", stderr(&o));
+    let o = sb.run(&[
+        "sync",
+        "add",
+        "f",
+        "--from",
+        "lite",
+        "--to",
+        "pg",
+        "--two-way",
+        "--filter",
+        "notes=project = 'alpha'",
+        "--yes",
+    ]);
+    assert!(!o.status.success() && stderr(&o).contains("one-way"), "{}", stderr(&o));
+    let out = ok(&sb.run(&[
+        "sync",
+        "add",
+        "f",
+        "--from",
+        "lite",
+        "--to",
+        "pg",
+        "--filter",
+        "notes=project = 'alpha'",
+        "--yes",
+    ]));
+    assert!(out.contains("rows of notes where project = 'alpha'"), "{out}");
+    let pg = pg_pool(&pg_db).await;
+    let rows = "SELECT coalesce(string_agg(id || project || coalesce(body, '-'), ',' ORDER BY id), '') FROM notes";
+    assert_eq!(text(&pg, rows).await, "1alphaa1,3alphaa3");
+    exec(
+        &src,
+        "INSERT INTO notes VALUES (4, 'beta', 'b4'), (5, 'alpha', 'a5');\
+         UPDATE notes SET project = 'beta' WHERE id = 1;\
+         UPDATE notes SET project = 'alpha', body = 'moved in' WHERE id = 2;\
+         UPDATE notes SET body = 'still beta' WHERE id = 4;\
+         DELETE FROM notes WHERE id = 3;",
+    )
+    .await;
+    ok(&sb.run(&["sync", "run", "f", "--once"]));
+    assert_eq!(text(&pg, rows).await, "2alphamoved in,5alphaa5");
+    // A matching row whose key changes: the old key leaves, the new one arrives.
+    exec(&src, "UPDATE notes SET id = 50 WHERE id = 5").await;
+    ok(&sb.run(&["sync", "run", "f", "--once"]));
+    assert_eq!(text(&pg, rows).await, "2alphamoved in,50alphaa5");
+}

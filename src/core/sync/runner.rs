@@ -670,6 +670,17 @@ impl Runner {
             if batch.is_empty() && remove_own[i].is_empty() && nothing_new {
                 continue;
             }
+            // Row filters (one-way): a change to a row that does not match now becomes its removal.
+            let filtered: Vec<Change>;
+            let batch: Vec<&Change> = if i == 0 && d.plan.tables.iter().any(|t| !t.filter.is_empty()) {
+                filtered = match filter_changes(d, &batch).await {
+                    Ok(f) => f,
+                    Err(e) => return Err(judge(&a, &b, format!("{}: row filter: {e}", d.from.label)).await),
+                };
+                filtered.iter().collect()
+            } else {
+                batch
+            };
             let (statements, refused): (Vec<Statement>, _) = apply::build(d.plan, &batch);
             if let Some(r) = refused.first() {
                 let reason = format!("change {} cannot be written to {}: {}", r.seq, d.to.label, r.reason);
@@ -755,6 +766,114 @@ impl Runner {
         }
         Ok((fwd, back, conflicts, latencies, more))
     }
+}
+
+/// The keys among `keys` whose rows match the table's filter on the source now.
+async fn matching(
+    d: &Dir<'_>,
+    t: &crate::core::transfer::plan::TablePlan,
+    keys: &[Vec<Option<String>>],
+) -> Result<HashSet<String>, String> {
+    use crate::core::catalog::quote::{ident, literal, qualified};
+    use sqlx::Row;
+    let e = d.from.engine();
+    let mut out = HashSet::new();
+    let text = |k: &str| match e {
+        Engine::Mysql => format!("CAST({} AS CHAR)", ident(e, k)),
+        _ => format!("CAST({} AS TEXT)", ident(e, k)),
+    };
+    let cols: Vec<String> = t.key.iter().map(|k| text(k)).collect();
+    let table = match e {
+        Engine::Postgres => qualified(e, &t.source_schema, &t.source),
+        _ => ident(e, &t.source),
+    };
+    for chunk in keys.chunks(500) {
+        let conds: Vec<String> = chunk
+            .iter()
+            .map(|k| {
+                let parts: Vec<String> = t
+                    .key
+                    .iter()
+                    .zip(k)
+                    .map(|(c, v)| match v {
+                        Some(v) => format!("{} = {}", ident(e, c), literal(e, v)),
+                        None => format!("{} IS NULL", ident(e, c)),
+                    })
+                    .collect();
+                format!("({})", parts.join(" AND "))
+            })
+            .collect();
+        let sql = format!("SELECT {} FROM {table} WHERE ({}) AND ({})", cols.join(", "), t.filter, conds.join(" OR "));
+        let n = t.key.len();
+        macro_rules! fetch {
+            ($p:expr) => {{
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .persistent(false)
+                    .fetch_all($p)
+                    .await
+                    .map_err(|e| crate::core::query::QueryError::from_sqlx(&e).to_string())?;
+                rows.iter()
+                    .map(|r| {
+                        (0..n)
+                            .map(|i| r.try_get::<Option<String>, _>(i).ok().flatten())
+                            .map(|v| v.map_or(serde_json::Value::Null, serde_json::Value::String))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect::<Vec<_>>()
+            }};
+        }
+        let rows = match &d.from.pool {
+            crate::core::engine::DbPool::Postgres(p) => fetch!(p),
+            crate::core::engine::DbPool::Mysql(p) => fetch!(p),
+            crate::core::engine::DbPool::Sqlite(p) => fetch!(p),
+        };
+        out.extend(rows.into_iter().map(|r| serde_json::to_string(&r).unwrap_or_default()));
+    }
+    Ok(out)
+}
+
+/// A batch with each table's row filter applied: a change whose row matches the filter now goes as it is; one
+/// whose row does not (or no longer exists) becomes the row's removal from the target, so the target holds
+/// exactly the rows that match.
+async fn filter_changes(d: &Dir<'_>, batch: &[&Change]) -> Result<Vec<Change>, String> {
+    let src = d.plan.source_engine;
+    let mut allowed: HashMap<String, HashSet<String>> = HashMap::new();
+    for t in d.plan.tables.iter().filter(|t| !t.filter.is_empty()) {
+        let mut keys: Vec<Vec<Option<String>>> = Vec::new();
+        let mut seen = HashSet::new();
+        for c in batch.iter().filter(|c| c.tbl == t.source) {
+            if let Some(row) = &c.new {
+                let k = log::key_text(src, row, &t.key);
+                if seen.insert(k.clone()) {
+                    let parsed: Vec<Option<String>> = serde_json::from_str(&k).unwrap_or_default();
+                    keys.push(parsed);
+                }
+            }
+        }
+        allowed.insert(t.source.clone(), matching(d, t, &keys).await?);
+    }
+    let mut out = Vec::with_capacity(batch.len());
+    for c in batch {
+        let Some(ok) = allowed.get(&c.tbl) else {
+            out.push((*c).clone());
+            continue;
+        };
+        let key = d.plan.tables.iter().find(|t| t.source == c.tbl).map(|t| &t.key);
+        let (Some(key), Some(new)) = (key, &c.new) else {
+            out.push((*c).clone());
+            continue;
+        };
+        if ok.contains(&log::key_text(src, new, key)) {
+            out.push((*c).clone());
+            continue;
+        }
+        // Not (or no longer) matching: the old key (when it moved) and the new one leave the target.
+        if let (Some(old), Some(_)) = (&c.old, apply::moved_from(d.plan, c)) {
+            out.push(Change { op: 'D', old: Some(old.clone()), new: None, ..(*c).clone() });
+        }
+        out.push(Change { op: 'D', old: Some(new.clone()), new: None, ..(*c).clone() });
+    }
+    Ok(out)
 }
 
 /// Sleeps, or returns true at once when asked to stop.

@@ -57,6 +57,12 @@ impl Setup {
         if !self.adopt.is_empty() {
             s.push_str(&format!("  adopt existing tables if they match the source: {}\n", self.adopt.join(", ")));
         }
+        for t in self.link.plan_fwd.tables.iter().filter(|t| !t.filter.is_empty()) {
+            s.push_str(&format!(
+                "  rows of {} where {} (rows that stop matching leave the target)\n",
+                t.source, t.filter
+            ));
+        }
         for n in &self.notes {
             s.push_str(&format!("note: {n}\n"));
         }
@@ -105,10 +111,22 @@ pub struct Options<'a> {
     pub rejects: &'a str,
     /// PostgreSQL to PostgreSQL: triggers rather than the servers' logical replication.
     pub triggers: bool,
+    /// Row filters (table, a WHERE condition on the source): only the rows that match are copied and kept in
+    /// step; a row that stops matching is removed from the target (one-way links).
+    pub filters: &'a [(String, String)],
 }
 
 pub async fn prepare(name: &str, a: &Side, b: &Side, o: Options<'_>) -> Result<Setup, SyncError> {
-    let Options { tables, two_way, policy, rejects, triggers } = o;
+    let Options { tables, two_way, policy, rejects, triggers, filters } = o;
+    if !filters.is_empty() && two_way {
+        return Err(SyncError::Refused(
+            "row filters are for one-way links (a row the target adds could not be held to the source's filter)".into(),
+        ));
+    }
+    for (t, f) in filters {
+        crate::core::query::browse::check_filter(f, a.engine())
+            .map_err(|e| SyncError::Refused(format!("filter for {t}: {e}")))?;
+    }
     if name.trim().is_empty() || name.len() > 100 || name.chars().any(|c| c.is_control()) {
         return Err(SyncError::Refused("a link name is 1 to 100 characters, without control characters".into()));
     }
@@ -171,6 +189,12 @@ pub async fn prepare(name: &str, a: &Side, b: &Side, o: Options<'_>) -> Result<S
             )));
         }
     }
+    for (t, f) in filters {
+        match plan.tables.iter_mut().find(|x| &x.source == t) {
+            Some(x) => x.filter = f.clone(),
+            None => return Err(SyncError::Refused(format!("filter for {t}: the link has no such table"))),
+        }
+    }
     let mut copy = Vec::new();
     let mut adopt = Vec::new();
     for t in &plan.tables {
@@ -216,7 +240,7 @@ pub async fn prepare(name: &str, a: &Side, b: &Side, o: Options<'_>) -> Result<S
     // servers cannot.
     let mut notes = Vec::new();
     let mut native = false;
-    if !two_way && !triggers && a.engine() == Engine::Postgres && b.engine() == Engine::Postgres {
+    if !two_way && !triggers && filters.is_empty() && a.engine() == Engine::Postgres && b.engine() == Engine::Postgres {
         match super::native::usable(a, b).await {
             Ok(()) if !adopt.is_empty() => notes.push(format!(
                 "trigger capture, not PostgreSQL's logical replication: {} already on {} (a subscription copies \

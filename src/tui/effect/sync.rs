@@ -158,7 +158,8 @@ pub(super) fn prepare(r: &Runner, job: JobId, from: String, to: String, two_way:
             let name = link_name(&from, &to, &taken);
             let rejects = state_db.with_file_name(format!("sync-{name}-rejects.jsonl"));
             let rejects = rejects.to_string_lossy();
-            let opts = setup::Options { tables: &[], two_way, policy, rejects: &rejects, triggers: false };
+            let opts =
+                setup::Options { tables: &[], two_way, policy, rejects: &rejects, triggers: false, filters: &[] };
             setup::prepare(&name, &a, &b, opts).await.map(Box::new).map_err(|e| e.to_string())
         }
         .await;
