@@ -8,6 +8,7 @@ use crate::core::paths::Paths;
 use crate::core::store::Store;
 use crate::core::sync::runner::{Progress, RunConfig, Runner, SideConfig};
 use crate::core::sync::{self, Link, Policy, Side, SyncError, setup, state, status};
+use crate::core::text::{human_bytes as fmt_bytes, human_ms as fmt_ms};
 
 /// A side could not be reached (`run --once`, `resolve`, `remove`): retry when it is back.
 pub const EXIT_OFFLINE: i32 = 3;
@@ -584,20 +585,4 @@ async fn print_status(paths: &Paths, name: Option<&str>, json: bool) -> Result<i
         }
     }
     Ok(0)
-}
-
-pub fn fmt_bytes(b: i64) -> String {
-    if b < 1024 * 1024 { format!("{} kB", b / 1024) } else { format!("{:.1} MB", b as f64 / 1048576.0) }
-}
-
-pub fn fmt_ms(ms: i64) -> String {
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if ms < 120_000 {
-        format!("{:.1} s", ms as f64 / 1000.0)
-    } else if ms < 7_200_000 {
-        format!("{} min", ms / 60_000)
-    } else {
-        format!("{:.1} h", ms as f64 / 3_600_000.0)
-    }
 }

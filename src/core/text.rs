@@ -53,6 +53,24 @@ fn push_escape(out: &mut String, c: char) {
     }
 }
 
+/// A duration for people: `850 ms`, `2.3 s`, `14 min`, `3.5 h`.
+pub fn human_ms(ms: i64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 120_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else if ms < 7_200_000 {
+        format!("{} min", ms / 60_000)
+    } else {
+        format!("{:.1} h", ms as f64 / 3_600_000.0)
+    }
+}
+
+/// A size for people: `512 kB`, `3.1 MB`.
+pub fn human_bytes(b: i64) -> String {
+    if b < 1024 * 1024 { format!("{} kB", b / 1024) } else { format!("{:.1} MB", b as f64 / 1048576.0) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -286,15 +286,7 @@ impl Runner {
                 }
                 Err(RoundError::Offline(e)) => {
                     self.drop_sides().await;
-                    let next = chrono::Utc::now() + chrono::Duration::from_std(backoff).unwrap_or_default();
-                    state::record_error(
-                        &self.store,
-                        &name,
-                        &e,
-                        Some(&next.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
-                    )
-                    .await?;
-                    self.say(Some("offline")).await?;
+                    self.failed("offline", &e, backoff).await?;
                     on(Progress::Offline { error: e.clone(), retry_in: backoff });
                     if self.cfg.once {
                         return Err(SyncError::Side { side: "sync".into(), message: e });
@@ -305,15 +297,7 @@ impl Runner {
                     backoff = (backoff * 2).min(Duration::from_secs(30));
                 }
                 Err(RoundError::Other(e)) => {
-                    let next = chrono::Utc::now() + chrono::Duration::from_std(backoff).unwrap_or_default();
-                    state::record_error(
-                        &self.store,
-                        &name,
-                        &e,
-                        Some(&next.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
-                    )
-                    .await?;
-                    self.say(Some("error")).await?;
+                    self.failed("error", &e, backoff).await?;
                     on(Progress::Error { error: e.clone() });
                     if self.cfg.once {
                         return Err(SyncError::Refused(e));
@@ -330,6 +314,14 @@ impl Runner {
         self.prune().await;
         self.drop_sides().await;
         Ok(summary)
+    }
+
+    /// Records a failed round: the error, when the next attempt is, and what the runner is doing now.
+    async fn failed(&mut self, what: &'static str, error: &str, retry_in: Duration) -> Result<(), SyncError> {
+        let next = chrono::Utc::now() + chrono::Duration::from_std(retry_in).unwrap_or_default();
+        let next = next.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        state::record_error(&self.store, &self.link.name, error, Some(&next)).await?;
+        self.say(Some(what)).await
     }
 
     /// Records what the runner is doing, when it changed (a write to the state store costs an fsync).

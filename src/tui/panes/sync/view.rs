@@ -13,17 +13,7 @@ use crate::tui::keymap::{self, Command, Scope};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::popup::{centered, clear_around};
 
-pub fn fmt_ms(ms: i64) -> String {
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if ms < 120_000 {
-        format!("{:.1} s", ms as f64 / 1000.0)
-    } else if ms < 7_200_000 {
-        format!("{} min", ms / 60_000)
-    } else {
-        format!("{:.1} h", ms as f64 / 3_600_000.0)
-    }
-}
+use crate::core::text::human_ms as fmt_ms;
 
 fn state_style(theme: &Theme, state: &str) -> ratatui::style::Style {
     match state {
@@ -242,7 +232,7 @@ fn render_details(frame: &mut Frame, area: Rect, pane: &SyncPane, l: &LinkView, 
         }
     }
     if let Some(n) = &s.native {
-        let mb = |b: Option<i64>| format!("{:.1} MB", b.unwrap_or(0) as f64 / 1048576.0);
+        let mb = |b: Option<i64>| crate::core::text::human_bytes(b.unwrap_or(0));
         lines.push(Line::styled(
             cut(
                 &format!(
