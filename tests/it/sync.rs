@@ -829,3 +829,62 @@ async fn a_row_filter_keeps_exactly_the_matching_rows_on_the_target() {
     ok(&sb.run(&["sync", "run", "f", "--once"]));
     assert_eq!(text(&pg, rows).await, "2alphamoved in,50alphaa5");
 }
+
+/// Teams: two local copies linked two-way to one central database. A change from one copy reaches the other
+/// through the centre and never comes back to its origin; two members editing the same row meet as a conflict at
+/// the centre.
+#[tokio::test]
+async fn two_copies_of_a_team_meet_at_the_centre_without_echoes() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let (ana, bo) = (sb.data().join("ana.db"), sb.data().join("bo.db"));
+    let schema = "CREATE TABLE items (id INTEGER PRIMARY KEY, title TEXT NOT NULL);";
+    let pa = sqlite_pool(&ana).await;
+    exec(&pa, &format!("{schema} INSERT INTO items VALUES (1, 'shared'), (2, 'second');")).await;
+    let pg_db = new_pg_db().await;
+    sb.write_profiles(&format!(
+        "[profiles.ana]\nengine = \"sqlite\"\npath = \"{}\"\n\n[profiles.bo]\nengine = \"sqlite\"\npath = \"{}\"\n\n\
+         [profiles.centre]\nengine = \"postgres\"\nhost = \"127.0.0.1\"\nport = {}\nuser = \"dbc\"\ndatabase = \"{pg_db}\"\n\
+         password_source = \"env\"\npassword_env = \"DBC_TEST_PG_PASSWORD\"\n",
+        ana.display(),
+        bo.display(),
+        pg_port()
+    ));
+    // Ana's copy makes the centre; Bo starts from an empty copy of the same table, filled from the centre.
+    ok(&sb.run(&["sync", "add", "ana", "--from", "ana", "--to", "centre", "--two-way", "--policy", "manual", "--yes"]));
+    let pb = sqlite_pool(&bo).await;
+    exec(&pb, schema).await;
+    let pg = pg_pool(&pg_db).await;
+    exec(&pb, "INSERT INTO items VALUES (1, 'shared'), (2, 'second');").await;
+    ok(&sb.run(&["sync", "add", "bo", "--from", "bo", "--to", "centre", "--two-way", "--policy", "manual", "--yes"]));
+    let rows = "SELECT group_concat(id || ':' || title, ',') FROM (SELECT * FROM items ORDER BY id)";
+    // Ana adds a row: centre, then Bo.
+    exec(&pa, "INSERT INTO items VALUES (3, 'from ana ✓')").await;
+    ok(&sb.run(&["sync", "run", "ana", "--once"]));
+    ok(&sb.run(&["sync", "run", "bo", "--once"]));
+    assert_eq!(text(&pb, rows).await, "1:shared,2:second,3:from ana ✓");
+    // Nothing comes back to Ana: her link has nothing to do, and her log holds no echo.
+    let out = ok(&sb.run(&["sync", "run", "ana", "--once"]));
+    assert!(out.contains("applied 0 →, 0 ←"), "{out}");
+    let out = ok(&sb.run(&["sync", "run", "bo", "--once"]));
+    assert!(out.contains("applied 0 →, 0 ←"), "{out}");
+    assert_eq!(text(&pa, "SELECT CAST(count(*) AS TEXT) FROM _dbconsole_changes WHERE origin IS NULL").await, "0");
+    // Both edit row 1: Ana's edit reaches the centre first; Bo's meets it there.
+    exec(&pa, "UPDATE items SET title = 'ana says' WHERE id = 1").await;
+    exec(&pb, "UPDATE items SET title = 'bo says' WHERE id = 1").await;
+    ok(&sb.run(&["sync", "run", "ana", "--once"]));
+    assert_eq!(text(&pg, "SELECT title FROM items WHERE id = 1").await, "ana says");
+    let out = ok(&sb.run(&["sync", "run", "bo", "--once"]));
+    assert!(out.contains("1 conflict(s)"), "{out}");
+    let list = json(&sb.run(&["sync", "conflicts", "bo", "--json"]));
+    let c = &list[0];
+    assert!(c["source_row"].as_str().unwrap().contains("bo says") && c["target_row"].as_str().unwrap().contains("ana says"), "{list}");
+    // Bo takes the centre's (Ana's) version; everyone agrees.
+    ok(&sb.run(&["sync", "resolve", "bo", &c["id"].to_string(), "--take", "target"]));
+    ok(&sb.run(&["sync", "run", "ana", "--once"]));
+    ok(&sb.run(&["sync", "run", "bo", "--once"]));
+    let want = "1:ana says,2:second,3:from ana ✓";
+    assert_eq!(text(&pa, rows).await, want);
+    assert_eq!(text(&pb, rows).await, want);
+    assert_eq!(text(&pg, "SELECT string_agg(id || ':' || title, ',' ORDER BY id) FROM items").await, want);
+}
