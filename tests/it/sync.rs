@@ -638,7 +638,7 @@ async fn the_sync_pane_adds_a_link_runs_it_and_resolves_a_conflict_under_tmux() 
     std::fs::create_dir_all(sb.data()).unwrap();
     let lite = sb.data().join("tasks.db");
     let src = sqlite_pool(&lite).await;
-    exec(&src, "CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL); INSERT INTO tasks VALUES (1, 'write'), (2, 'test');").await;
+    exec(&src, "CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL); INSERT INTO tasks VALUES (1, 'write'), (2, 'test'); CREATE TABLE scratch (id INTEGER PRIMARY KEY, junk TEXT);").await;
     let pg_db = new_pg_db().await;
     profiles(&sb, &lite, &pg_db, pg_port(), "dbc");
     let t = Tmux::start(&sb, "sync", 80, 24);
@@ -656,6 +656,14 @@ async fn the_sync_pane_adds_a_link_runs_it_and_resolves_a_conflict_under_tmux() 
     t.keys(&["Enter"]);
     let screen = t.wait_for("What the link will create");
     assert!(screen.contains("create trigger _dbconsole_i_tasks on tasks"), "{screen}");
+    assert!(screen.contains("[x] scratch") && screen.contains("[x] tasks"), "{screen}");
+    // Leave scratch out: the link is planned again for tasks alone.
+    t.keys(&["Down", "Space"]);
+    t.wait_for("[ ] scratch");
+    t.wait_for("Enter plan again");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("tables (1 of 2)");
+    assert!(!screen.contains("_dbconsole_i_scratch") && screen.contains("Enter create it"), "{screen}");
     t.keys(&["Enter"]);
     t.wait_for("created link lite-pg");
     t.wait_for("lite ⇄ pg two-way, manual");
@@ -878,7 +886,10 @@ async fn two_copies_of_a_team_meet_at_the_centre_without_echoes() {
     assert!(out.contains("1 conflict(s)"), "{out}");
     let list = json(&sb.run(&["sync", "conflicts", "bo", "--json"]));
     let c = &list[0];
-    assert!(c["source_row"].as_str().unwrap().contains("bo says") && c["target_row"].as_str().unwrap().contains("ana says"), "{list}");
+    assert!(
+        c["source_row"].as_str().unwrap().contains("bo says") && c["target_row"].as_str().unwrap().contains("ana says"),
+        "{list}"
+    );
     // Bo takes the centre's (Ana's) version; everyone agrees.
     ok(&sb.run(&["sync", "resolve", "bo", &c["id"].to_string(), "--take", "target"]));
     ok(&sb.run(&["sync", "run", "ana", "--once"]));

@@ -52,10 +52,10 @@ impl App {
                 self.sync.add = Some(Add::Target { from, chooser: Chooser::new(names) });
                 vec![]
             }
-            S::Prepare { from, to, two_way, policy } => {
+            S::Prepare { from, to, two_way, policy, tables, offered } => {
                 let job = self.job();
-                self.sync.add = Some(Add::Preparing { job });
-                vec![Effect::SyncPrepare { job, from, to, two_way, policy, reach: self.reach() }]
+                self.sync.add = Some(Add::Preparing { job, tables: offered });
+                vec![Effect::SyncPrepare { job, from, to, two_way, policy, tables, reach: self.reach() }]
             }
             S::Create => {
                 let Some(Add::Preview { setup, .. }) = self.sync.add.take() else { return vec![] };
@@ -135,13 +135,16 @@ impl App {
                 vec![]
             }
             SyncMsg::Prepared { job, result } => {
-                if !matches!(self.sync.add, Some(Add::Preparing { job: j }) if j == job) {
-                    return vec![];
-                }
+                let offered = match &self.sync.add {
+                    Some(Add::Preparing { job: j, tables }) if *j == job => tables.clone(),
+                    _ => return vec![],
+                };
                 match result {
                     Ok(setup) => {
                         let text = preview_lines(&setup);
-                        self.sync.add = Some(Add::Preview { setup, text, scroll: 0 });
+                        let tables =
+                            offered.unwrap_or_else(|| setup.link.tables.iter().map(|t| (t.clone(), true)).collect());
+                        self.sync.add = Some(Add::Preview { setup, text, scroll: 0, tables, at: 0 });
                     }
                     Err(e) => {
                         self.sync.add = None;

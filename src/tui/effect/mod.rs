@@ -153,6 +153,7 @@ pub enum Effect {
         to: String,
         two_way: bool,
         policy: crate::core::sync::Policy,
+        tables: Vec<String>,
         reach: sync::Reach,
     },
     SyncCreate {
@@ -322,8 +323,8 @@ impl Runner {
             E::ReadFile(path) => files::read(self, path),
             E::WriteFile { tab, path, text } => files::write(self, tab, path, text),
             E::SyncRefresh { job, reach } => sync::refresh(self, job, reach),
-            E::SyncPrepare { job, from, to, two_way, policy, reach } => {
-                sync::prepare(self, job, from, to, two_way, policy, reach)
+            E::SyncPrepare { job, from, to, two_way, policy, tables, reach } => {
+                sync::prepare(self, job, sync::NewLink { from, to, two_way, policy, tables }, reach)
             }
             E::SyncCreate { job, setup, reach } => sync::create(self, job, *setup, reach),
             E::SyncPause { job, name, pause, reach } => sync::pause(self, job, name, pause, reach),

@@ -146,7 +146,18 @@ fn link_name(from: &str, to: &str, taken: &[String]) -> String {
     name
 }
 
-pub(super) fn prepare(r: &Runner, job: JobId, from: String, to: String, two_way: bool, policy: Policy, reach: Reach) {
+/// What a new link is asked to be.
+pub struct NewLink {
+    pub from: String,
+    pub to: String,
+    pub two_way: bool,
+    pub policy: Policy,
+    /// Only these tables (empty: every table with a primary key).
+    pub tables: Vec<String>,
+}
+
+pub(super) fn prepare(r: &Runner, job: JobId, new: NewLink, reach: Reach) {
+    let NewLink { from, to, two_way, policy, tables } = new;
     let (tx, pools) = (r.tx.clone(), r.pools.clone());
     let (store, state_db) = r.store();
     r.spawn_job(job, async move {
@@ -159,7 +170,7 @@ pub(super) fn prepare(r: &Runner, job: JobId, from: String, to: String, two_way:
             let rejects = state_db.with_file_name(format!("sync-{name}-rejects.jsonl"));
             let rejects = rejects.to_string_lossy();
             let opts =
-                setup::Options { tables: &[], two_way, policy, rejects: &rejects, triggers: false, filters: &[] };
+                setup::Options { tables: &tables, two_way, policy, rejects: &rejects, triggers: false, filters: &[] };
             setup::prepare(&name, &a, &b, opts).await.map(Box::new).map_err(|e| e.to_string())
         }
         .await;

@@ -41,12 +41,16 @@ pub enum Add {
     },
     Preparing {
         job: JobId,
+        /// The tables offered and chosen so far (a second plan for fewer tables keeps the list whole).
+        tables: Option<Vec<(String, bool)>>,
     },
-    /// What the link will create, to read before it is created.
+    /// What the link will create, to read before it is created; its tables, each chosen or not.
     Preview {
         setup: Box<crate::core::sync::setup::Setup>,
         text: Vec<String>,
         scroll: u16,
+        tables: Vec<(String, bool)>,
+        at: usize,
     },
     Creating {
         job: JobId,
@@ -68,6 +72,9 @@ pub enum Request {
         to: String,
         two_way: bool,
         policy: Policy,
+        /// Only these tables (empty: all), and the whole list with what was chosen.
+        tables: Vec<String>,
+        offered: Option<Vec<(String, bool)>>,
     },
     Create,
     Pause {
@@ -175,6 +182,8 @@ impl SyncPane {
                         to: to.clone(),
                         two_way: *two_way,
                         policy: if *two_way { Policy::ALL[*policy] } else { Policy::SourceWins },
+                        tables: Vec::new(),
+                        offered: None,
                     },
                     Some(Command::Cancel) => {
                         self.add = None;
@@ -182,14 +191,46 @@ impl SyncPane {
                     }
                     _ => Request::None,
                 },
-                Add::Preview { scroll, text, .. } => match cmd {
-                    Some(Command::Confirm) => Request::Create,
+                Add::Preview { setup, scroll, text, tables, at } => match cmd {
+                    // The tables as chosen are the ones planned: create. Otherwise plan again for the choice.
+                    Some(Command::Confirm) => {
+                        let chosen: Vec<String> = tables.iter().filter(|t| t.1).map(|t| t.0.clone()).collect();
+                        if chosen == setup.link.tables {
+                            Request::Create
+                        } else if chosen.is_empty() {
+                            Request::None
+                        } else {
+                            let l = &setup.link;
+                            Request::Prepare {
+                                from: l.source.clone(),
+                                to: l.target.clone(),
+                                two_way: l.two_way,
+                                policy: l.policy,
+                                tables: chosen,
+                                offered: Some(tables.clone()),
+                            }
+                        }
+                    }
                     Some(Command::Down) => {
-                        *scroll = (*scroll + 1).min(text.len().saturating_sub(1) as u16);
+                        *at = (*at + 1).min(tables.len().saturating_sub(1));
                         Request::None
                     }
                     Some(Command::Up) => {
-                        *scroll = scroll.saturating_sub(1);
+                        *at = at.saturating_sub(1);
+                        Request::None
+                    }
+                    Some(Command::Select) => {
+                        if let Some(t) = tables.get_mut(*at) {
+                            t.1 = !t.1;
+                        }
+                        Request::None
+                    }
+                    Some(Command::PageDown) => {
+                        *scroll = (*scroll + 5).min(text.len().saturating_sub(1) as u16);
+                        Request::None
+                    }
+                    Some(Command::PageUp) => {
+                        *scroll = scroll.saturating_sub(5);
                         Request::None
                     }
                     Some(Command::Cancel) => {
@@ -304,7 +345,14 @@ mod tests {
         p.handle_key(&k(KeyCode::Right));
         assert_eq!(
             p.handle_key(&k(KeyCode::Enter)),
-            Request::Prepare { from: "lite".into(), to: "pg".into(), two_way: true, policy: Policy::Manual }
+            Request::Prepare {
+                from: "lite".into(),
+                to: "pg".into(),
+                two_way: true,
+                policy: Policy::Manual,
+                tables: vec![],
+                offered: None
+            }
         );
         assert_eq!(p.handle_key(&k(KeyCode::Esc)), Request::None);
         assert!(p.add.is_none());

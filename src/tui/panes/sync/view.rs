@@ -420,7 +420,7 @@ fn render_add(frame: &mut Frame, area: Rect, add: &Add, theme: &Theme) {
             let block = Block::default().borders(Borders::ALL).border_style(theme.border(true));
             frame.render_widget(Paragraph::new(Line::styled(text, theme.warn())).block(block), popup);
         }
-        Add::Preview { text, scroll, .. } => {
+        Add::Preview { setup, text, scroll, tables, at } => {
             let popup = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
             clear_around(frame, popup, area);
             let block = Block::default()
@@ -429,14 +429,43 @@ fn render_add(frame: &mut Frame, area: Rect, add: &Add, theme: &Theme) {
                 .title(Line::styled(" What the link will create ", theme.title()));
             let inner = block.inner(popup);
             frame.render_widget(block, popup);
-            let [body, keys] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            let list_h = (tables.len() as u16 + 1).min(inner.height / 3).max(2);
+            let [list, body, keys] =
+                Layout::vertical([Constraint::Length(list_h), Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            let chosen = tables.iter().filter(|t| t.1).count();
+            let changed = tables.iter().filter(|t| t.1).map(|t| &t.0).ne(setup.link.tables.iter());
+            let mut lines = vec![Line::styled(
+                format!(
+                    "tables ({chosen} of {}){}",
+                    tables.len(),
+                    if changed { " — Enter plans again for this choice" } else { "" }
+                ),
+                theme.dim(),
+            )];
+            let first = at.saturating_sub(list_h.saturating_sub(2) as usize);
+            for (i, (t, on)) in tables.iter().enumerate().skip(first).take(list_h.saturating_sub(1) as usize) {
+                lines.push(Line::styled(
+                    cut(
+                        &format!("{} [{}] {t}", if i == *at { "▶" } else { " " }, if *on { "x" } else { " " }),
+                        list.width as usize,
+                    ),
+                    if i == *at { theme.selected() } else { theme.text() },
+                ));
+            }
+            frame.render_widget(Paragraph::new(lines), list);
             let lines: Vec<Line> =
                 text.iter().map(|l| Line::styled(cut(l, body.width as usize), theme.text())).collect();
             frame.render_widget(Paragraph::new(lines).scroll((*scroll, 0)), body);
+            let enter = if changed { "plan again" } else { "create it" };
             frame.render_widget(
                 Paragraph::new(hint(
                     theme,
-                    &[(Command::Confirm, "create it"), (Command::Down, "scroll"), (Command::Cancel, "cancel")],
+                    &[
+                        (Command::Confirm, enter),
+                        (Command::Select, "table"),
+                        (Command::PageDown, "scroll"),
+                        (Command::Cancel, "cancel"),
+                    ],
                 )),
                 keys,
             );
