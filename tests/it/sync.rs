@@ -899,3 +899,44 @@ async fn two_copies_of_a_team_meet_at_the_centre_without_echoes() {
     assert_eq!(text(&pb, rows).await, want);
     assert_eq!(text(&pg, "SELECT string_agg(id || ':' || title, ',' ORDER BY id) FROM items").await, want);
 }
+
+/// The target's server ends the runner's connections mid-stream (as a restart does: SQLSTATE 57P01): the runner
+/// reconnects and catches up, every row once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_ended_by_the_server_are_made_again_with_nothing_lost() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("app.db");
+    let src = sqlite_pool(&lite).await;
+    exec(&src, "CREATE TABLE ev (id INTEGER PRIMARY KEY, what TEXT NOT NULL);").await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, pg_port(), "dbc");
+    ok(&sb.run(&["sync", "add", "r", "--from", "lite", "--to", "pg", "--yes"]));
+    let pg = pg_pool(&pg_db).await;
+    let admin = pg_pool("dbc").await;
+    let mut runner = start_runner(&sb, "r", "50");
+    for round in 0..6 {
+        let sql: String =
+            (0..100).map(|i| format!("INSERT INTO ev VALUES ({}, 'r{round} ✓');", round * 100 + i)).collect();
+        exec(&src, &format!("BEGIN;{sql}COMMIT;")).await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let _ = text(
+            &admin,
+            &format!(
+                "SELECT count(pg_terminate_backend(pid))::text FROM pg_stat_activity WHERE datname = '{pg_db}' AND pid <> pg_backend_pid()"
+            ),
+        )
+        .await;
+    }
+    let pg2 = pg_pool(&pg_db).await;
+    wait_until("the catch-up after the disconnections", 60, || {
+        let pg = pg2.clone();
+        async move { text(&pg, "SELECT count(*)::text FROM ev").await == "600" }
+    })
+    .await;
+    runner.kill().unwrap();
+    runner.wait().unwrap();
+    let v = ok(&sb.run(&["transfer", "verify", "--from", "lite", "--to", "pg"]));
+    assert!(v.starts_with("OK"), "{v}");
+    drop(pg);
+}

@@ -50,6 +50,12 @@ fn value_literal(src: Engine, dst: Engine, col: &ColumnPlan, v: Option<&Value>) 
         {
             Ok(s.into_owned())
         }
+        // SQLite reads SQL text only up to a NUL: such text goes as its bytes, cast back to text.
+        Some(s) if dst == Engine::Sqlite && s.contains('\0') => {
+            let mut hex = String::with_capacity(s.len() * 2);
+            crate::core::query::render::hex_into(&mut hex, s.as_bytes());
+            Ok(format!("CAST(X'{}' AS TEXT)", hex.trim_start_matches("\\x")))
+        }
         Some(s) => Ok(literal(dst, &s)),
     }
 }

@@ -14,6 +14,8 @@ pub mod apply;
 pub mod capture;
 pub mod log;
 pub mod native;
+#[cfg(test)]
+mod proptests;
 pub mod runner;
 pub mod setup;
 pub mod state;
