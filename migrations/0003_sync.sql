@@ -27,6 +27,7 @@ CREATE TABLE sync_table (
     error    TEXT,
     error_at TEXT,
     applied  INTEGER NOT NULL DEFAULT 0,
+    last_apply_at TEXT,
     -- The change the table stopped at (a value the target refused), and one the user chose to skip.
     failed_seq INTEGER,
     skip_seq INTEGER,

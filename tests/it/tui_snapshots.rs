@@ -151,6 +151,7 @@ fn link_view() -> dbconsole::tui::panes::sync::LinkView {
         conflicts_waiting: if name == "notes" { 1 } else { 0 },
         last_error: error.map(str::to_string),
         last_error_at: error.map(|_| "2026-12-02T09:14:03.120Z".to_string()),
+        last_apply_at: Some("2026-12-02T09:15:40.002Z".to_string()),
     };
     let side = |label: &str, reachable: bool| SideStatus {
         label: label.into(),

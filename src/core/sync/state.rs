@@ -13,6 +13,7 @@ pub struct TableState {
     pub error: Option<String>,
     pub error_at: Option<String>,
     pub applied: i64,
+    pub last_apply_at: Option<String>,
     pub failed_seq: Option<i64>,
     pub skip_seq: Option<i64>,
 }
@@ -181,12 +182,15 @@ pub async fn record_apply(
     .execute(store.pool())
     .await?;
     for (t, n) in per_table {
-        sqlx::query("UPDATE sync_table SET applied = applied + ? WHERE link = ? AND tbl = ?")
-            .bind(n)
-            .bind(name)
-            .bind(t)
-            .execute(store.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE sync_table SET applied = applied + ?, last_apply_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE link = ? AND tbl = ?",
+        )
+        .bind(n)
+        .bind(name)
+        .bind(t)
+        .execute(store.pool())
+        .await?;
     }
     Ok(())
 }
@@ -216,7 +220,8 @@ pub async fn record_error(
 
 pub async fn tables(store: &Store, name: &str) -> Result<Vec<TableState>, StoreError> {
     let rows = sqlx::query(
-        "SELECT tbl, paused, error, error_at, applied, failed_seq, skip_seq FROM sync_table WHERE link = ? ORDER BY tbl",
+        "SELECT tbl, paused, error, error_at, applied, failed_seq, skip_seq, last_apply_at FROM sync_table WHERE link = ? \
+         ORDER BY tbl",
     )
         .bind(name)
         .fetch_all(store.pool())
@@ -231,6 +236,7 @@ pub async fn tables(store: &Store, name: &str) -> Result<Vec<TableState>, StoreE
             applied: r.get(4),
             failed_seq: r.get(5),
             skip_seq: r.get(6),
+            last_apply_at: r.get(7),
         })
         .collect())
 }

@@ -25,6 +25,7 @@ pub struct TableStatus {
     pub conflicts_waiting: i64,
     pub last_error: Option<String>,
     pub last_error_at: Option<String>,
+    pub last_apply_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -198,6 +199,7 @@ pub async fn link_status(
             conflicts_waiting: waiting.iter().filter(|c| &c.table == t).count() as i64,
             last_error: st.and_then(|s| s.error.clone()),
             last_error_at: st.and_then(|s| s.error_at.clone()),
+            last_apply_at: st.and_then(|s| s.last_apply_at.clone()),
         });
     }
     let pending = Pending { fwd: fwd.values().map(|x| x.0).sum(), back: back.values().map(|x| x.0).sum() };
@@ -298,6 +300,7 @@ async fn native_status(
                 conflicts_waiting: 0,
                 last_error: (sub.is_none() && reachable).then(|| "not in the subscription".to_string()),
                 last_error_at: None,
+                last_apply_at: None,
             }
         })
         .collect();

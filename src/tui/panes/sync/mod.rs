@@ -115,6 +115,9 @@ pub struct SyncPane {
     pub busy: Option<(JobId, String)>,
     /// Links this dbconsole runs in the background.
     pub background: BTreeSet<String>,
+    /// Per (link, table): applied total at the last read, and when; the rate between two reads.
+    pub seen: std::collections::HashMap<(String, String), (i64, Instant)>,
+    pub rates: std::collections::HashMap<(String, String), f64>,
 }
 
 impl SyncPane {
@@ -125,6 +128,22 @@ impl SyncPane {
     /// New statuses: the selection stays on the same link by name.
     pub fn set_links(&mut self, links: Vec<LinkView>) {
         let name = self.current().map(|l| l.status.name.clone());
+        // Each table's changes per second since the last read.
+        let now = Instant::now();
+        for l in &links {
+            for t in &l.status.tables {
+                let k = (l.status.name.clone(), t.table.clone());
+                if let Some((before, at)) = self.seen.get(&k) {
+                    let dt = now.duration_since(*at).as_secs_f64();
+                    if dt >= 0.5 {
+                        self.rates.insert(k.clone(), (t.applied_total - before).max(0) as f64 / dt);
+                        self.seen.insert(k, (t.applied_total, now));
+                    }
+                } else {
+                    self.seen.insert(k, (t.applied_total, now));
+                }
+            }
+        }
         self.links = links;
         self.loaded = true;
         self.error = None;

@@ -204,7 +204,10 @@ fn render_details(frame: &mut Frame, area: Rect, pane: &SyncPane, l: &LinkView, 
     let rest = Rect { y: area.y + tables_y.min(area.height), height: area.height.saturating_sub(tables_y), ..area };
     let mut lines = vec![Line::styled(
         cut(
-            &format!("{:<20} {:<12} {:>9} {:>8} {:>9} {:>4}", "table", "state", "pending", "lag", "applied", "conf"),
+            &format!(
+                "{:<18} {:<12} {:>9} {:>8} {:>9} {:>6} {:>4}",
+                "table", "state", "pending", "lag", "applied", "/s", "conf"
+            ),
             w,
         ),
         theme.dim(),
@@ -215,12 +218,13 @@ fn render_details(frame: &mut Frame, area: Rect, pane: &SyncPane, l: &LinkView, 
         lines.push(Line::styled(
             cut(
                 &format!(
-                    "{:<20} {:<12} {:>9} {:>8} {:>9} {:>4}",
-                    cut(&t.table, 20),
+                    "{:<18} {:<12} {:>9} {:>8} {:>9} {:>6.1} {:>4}",
+                    cut(&t.table, 18),
                     t.state,
                     pending,
                     fmt_ms(t.lag_ms),
                     t.applied_total,
+                    pane.rates.get(&(s.name.clone(), t.table.clone())).copied().unwrap_or(0.0),
                     t.conflicts_waiting
                 ),
                 w,
