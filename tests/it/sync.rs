@@ -940,3 +940,160 @@ async fn connections_ended_by_the_server_are_made_again_with_nothing_lost() {
     assert!(v.starts_with("OK"), "{v}");
     drop(pg);
 }
+
+/// A PostgreSQL server of the test's own (on 127.0.0.1, trust auth), to stop and start while a link runs.
+struct OwnPg {
+    dir: std::path::PathBuf,
+    port: u16,
+    bin: std::path::PathBuf,
+}
+
+impl OwnPg {
+    fn run_as_postgres(args: &[&str]) -> std::process::Output {
+        let root = unsafe { libc::geteuid() } == 0;
+        let mut c = if root {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]);
+            c.args(args);
+            c
+        } else {
+            let mut c = std::process::Command::new(args[0]);
+            c.args(&args[1..]);
+            c
+        };
+        c.stdin(Stdio::null()).output().unwrap()
+    }
+
+    fn start() -> OwnPg {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL binaries (scripts/test.sh installs them)")
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .find(|p| p.join("initdb").exists())
+            .expect("initdb");
+        let dir = std::env::temp_dir().join(format!("dbc-ownpg-{}-{}", std::process::id(), sync_unique()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let _ = std::process::Command::new("chown").args(["postgres", dir.to_str().unwrap()]).status();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let data = dir.join("data");
+        let o = Self::run_as_postgres(&[
+            bin.join("initdb").to_str().unwrap(),
+            "-D",
+            data.to_str().unwrap(),
+            "-U",
+            "postgres",
+            "--no-sync",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+        ]);
+        assert!(o.status.success(), "initdb: {}", String::from_utf8_lossy(&o.stderr));
+        let pg = OwnPg { dir, port, bin };
+        pg.pg_ctl("start");
+        pg
+    }
+
+    fn pg_ctl(&self, what: &str) {
+        let data = self.dir.join("data");
+        let log = self.dir.join("pg.log");
+        let opts = format!("-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off", self.port, self.dir.display());
+        let mut args = vec![
+            self.bin.join("pg_ctl").to_str().unwrap().to_string(),
+            "-D".into(),
+            data.to_str().unwrap().into(),
+            "-w".into(),
+        ];
+        match what {
+            "start" => args.extend(["-l".into(), log.to_str().unwrap().into(), "-o".into(), opts, "start".into()]),
+            _ => args.extend(["-m".into(), "fast".into(), "stop".into()]),
+        }
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = Self::run_as_postgres(&a);
+        assert!(
+            o.status.success(),
+            "pg_ctl {what}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+impl Drop for OwnPg {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        let _ = Self::run_as_postgres(&[
+            self.bin.join("pg_ctl").to_str().unwrap(),
+            "-D",
+            data.to_str().unwrap(),
+            "-m",
+            "immediate",
+            "stop",
+        ]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn sync_unique() -> u64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+}
+
+/// The target server stopped while the source keeps writing, then started: the runner says offline with the
+/// backlog, retries, and catches up with every row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_target_server_stopped_and_started_again_is_caught_up() {
+    let own = OwnPg::start();
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("app.db");
+    let src = sqlite_pool(&lite).await;
+    exec(&src, "CREATE TABLE ev (id INTEGER PRIMARY KEY, what TEXT NOT NULL);").await;
+    sb.write_profiles(&format!(
+        "[profiles.lite]\nengine = \"sqlite\"\npath = \"{}\"\n\n[profiles.own]\nengine = \"postgres\"\nhost = \"127.0.0.1\"\n\
+         port = {}\nuser = \"postgres\"\ndatabase = \"postgres\"\npassword_source = \"none\"\n\n[profiles.own.pool]\nconnect_timeout_secs = 3\n",
+        lite.display(),
+        own.port
+    ));
+    ok(&sb.run(&["sync", "add", "s", "--from", "lite", "--to", "own", "--yes"]));
+    let log = std::fs::File::create(sb.data().join("runner.log")).unwrap();
+    let mut runner = sb.cmd().args(["sync", "run", "s"]).stdout(Stdio::null()).stderr(log).spawn().unwrap();
+    let fill = |from: i64, to: i64| {
+        (from..to).map(|i| format!("INSERT INTO ev VALUES ({i}, 'event {i}');")).collect::<String>()
+    };
+    let target = || async {
+        let p =
+            dbconsole::core::profile::url::parse_url(&format!("postgres://postgres@127.0.0.1:{}/postgres", own.port))
+                .unwrap();
+        dbconsole::core::engine::connect_pool(&p, None).await.ok()
+    };
+    exec(&src, &format!("BEGIN;{}COMMIT;", fill(0, 100))).await;
+    wait_until("the first rows", 30, || async {
+        match target().await {
+            Some(pg) => text(&pg, "SELECT count(*)::text FROM ev").await == "100",
+            None => false,
+        }
+    })
+    .await;
+    own.pg_ctl("stop");
+    for k in 0..5 {
+        exec(&src, &format!("BEGIN;{}COMMIT;", fill(100 + k * 40, 140 + k * 40))).await;
+    }
+    wait_until("offline", 30, || async {
+        let st = status(&sb, "s");
+        st["state"] == "offline" && st["pending"]["fwd"] == 200
+    })
+    .await;
+    own.pg_ctl("start");
+    wait_until("the catch-up", 90, || async {
+        match target().await {
+            Some(pg) => text(&pg, "SELECT count(*)::text FROM ev").await == "300",
+            None => false,
+        }
+    })
+    .await;
+    std::process::Command::new("kill").args(["-TERM", &runner.id().to_string()]).status().unwrap();
+    assert!(runner.wait().unwrap().success());
+    let said = std::fs::read_to_string(sb.data().join("runner.log")).unwrap();
+    assert!(said.contains("offline: ") && said.contains("retrying in"), "{said}");
+    let v = ok(&sb.run(&["transfer", "verify", "--from", "lite", "--to", "own"]));
+    assert!(v.starts_with("OK"), "{v}");
+}

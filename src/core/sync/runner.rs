@@ -129,7 +129,37 @@ async fn judge(a: &Side, b: &Side, msg: String) -> RoundError {
             return RoundError::Offline(format!("{} cannot be reached: {msg}", s.label));
         }
     }
+    // Both answer now, but the error itself says the connection was lost (the side came back meanwhile).
+    if looks_offline(&msg) {
+        return RoundError::Offline(msg);
+    }
     RoundError::Other(msg)
+}
+
+/// An error not yet judged: offline when its words say so.
+fn other(msg: String) -> RoundError {
+    if looks_offline(&msg) { RoundError::Offline(msg) } else { RoundError::Other(msg) }
+}
+
+/// Whether an error's words are those of a lost or refused connection rather than of a refused statement.
+fn looks_offline(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    [
+        "pool timed out",
+        "connection refused",
+        "error communicating with database",
+        "connection reset",
+        "broken pipe",
+        "terminating connection",
+        "shutting down",
+        "server closed the connection",
+        "server has gone away",
+        "lost connection",
+        "unexpected eof",
+        "database system is starting up",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
 }
 
 fn key_set(plan: &Plan, changes: &[&Change]) -> HashMap<(String, String), Vec<usize>> {
@@ -373,14 +403,13 @@ impl Runner {
         for d in self.dirs(a, b) {
             let main = log::load_position(&d.to.pool, &d.to_schema, &self.link.name, d.name, "")
                 .await
-                .map_err(RoundError::Other)?
+                .map_err(other)?
                 .unwrap_or_default();
-            let own = log::load_position(&d.to.pool, &d.to_schema, &self.link.name, d.name, table)
-                .await
-                .map_err(RoundError::Other)?;
+            let own =
+                log::load_position(&d.to.pool, &d.to_schema, &self.link.name, d.name, table).await.map_err(other)?;
             if own.is_none() {
                 let sql = log::store_position_sql(d.to.engine(), &d.to_schema, &self.link.name, d.name, table, &main);
-                crate::core::transfer::exec(&d.to.pool, &sql).await.map_err(RoundError::Other)?;
+                crate::core::transfer::exec(&d.to.pool, &sql).await.map_err(other)?;
             }
         }
         state::pause_table(&self.store, &self.link.name, table, Some(reason), failed_seq).await?;
@@ -720,7 +749,7 @@ impl Runner {
                 let d = &dirs[i];
                 log::set_reader(&d.from.pool, &d.from_schema, &link, d.name, &self.link.tables, low)
                     .await
-                    .map_err(RoundError::Other)?;
+                    .map_err(other)?;
                 marked.push(i);
             } else {
                 unmarked.push((i, low));
@@ -970,4 +999,25 @@ pub async fn resolve(
     apply::run(&to.pool, &link.name, &statements, &[]).await.map_err(|er| to.err(er))?;
     state::resolve_conflict(store, &link.name, id, if take_source { "source" } else { "target" }).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lost_connections_are_told_from_refused_statements() {
+        for m in [
+            "pool timed out while waiting for an open connection",
+            "error communicating with database: Connection refused (os error 111)",
+            "FATAL 57P01: terminating connection due to administrator command",
+            "2006: MySQL server has gone away",
+        ] {
+            assert!(looks_offline(m), "{m}");
+            assert!(matches!(other(m.to_string()), RoundError::Offline(_)));
+        }
+        for m in ["ERROR 23505: duplicate key value violates unique constraint", "column \"x\" does not exist"] {
+            assert!(!looks_offline(m), "{m}");
+        }
+    }
 }
