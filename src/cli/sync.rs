@@ -97,8 +97,13 @@ pub struct AddArgs {
     pub yes: bool,
 }
 
+/// Names and server messages can hold anything a database holds: control characters are shown escaped.
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::core::text::escape_control(s)
+}
+
 fn fail(e: SyncError) -> i32 {
-    eprintln!("error: {e}");
+    eprintln!("error: {}", esc(&e.to_string()));
     1
 }
 
@@ -123,7 +128,20 @@ fn side_config(paths: &Paths, name: &str) -> Result<SideConfig, i32> {
         eprintln!("error ({}): {}\n  check: {}", e.class.as_str(), e.message, e.hint);
         e.class.exit_code()
     })?;
-    let label = if super::looks_like_url(name) { crate::core::profile::url::redact(name) } else { name.to_string() };
+    let label = if super::looks_like_url(name) {
+        // The label is kept in the state store and shown: a URL without its password, and none with a password
+        // in an option (sslpassword=…), which redacting the user part would leave in.
+        let label = crate::core::profile::url::redact(name);
+        if crate::core::profile::url::mask_password(&label) != label {
+            eprintln!(
+                "error: a URL with a password option cannot name a sync side: save it as a profile (`dbconsole profile add`)"
+            );
+            return Err(super::EXIT_USAGE);
+        }
+        label
+    } else {
+        name.to_string()
+    };
     Ok(SideConfig { label, profile, password })
 }
 
@@ -233,7 +251,7 @@ async fn run_inner(paths: &Paths, cmd: SyncCommand) -> Result<i32, i32> {
                 let mut link = link.clone();
                 for t in &drifted {
                     for d in setup::refresh_table(&mut link, &a, &b, &store, t).await.map_err(fail)? {
-                        eprintln!("{d}");
+                        eprintln!("{}", esc(&d));
                     }
                 }
             }
@@ -278,7 +296,7 @@ async fn run_inner(paths: &Paths, cmd: SyncCommand) -> Result<i32, i32> {
             let (a, b) = (connect(paths, &ac).await?, connect(paths, &bc).await?);
             let done = setup::remove(&link, &a, &b, &store).await.map_err(fail)?;
             for d in done {
-                eprintln!("{d}");
+                eprintln!("{}", esc(&d));
             }
             eprintln!("removed link {}", link.name);
             Ok(0)
@@ -361,7 +379,9 @@ async fn add(paths: &Paths, a: AddArgs) -> Result<i32, i32> {
         filters: &filters,
     };
     let plan = setup::prepare(&a.name, &src, &dst, opts).await.map_err(fail)?;
-    eprint!("{}", plan.describe());
+    for line in plan.describe().lines() {
+        eprintln!("{}", esc(line));
+    }
     if !a.yes {
         if !std::io::stdin().is_terminal() {
             eprintln!("not created: run again with --yes");
@@ -374,7 +394,7 @@ async fn add(paths: &Paths, a: AddArgs) -> Result<i32, i32> {
     }
     let on_event: Arc<dyn Fn(crate::core::transfer::Event) + Send + Sync> = Arc::new(|e| {
         if let crate::core::transfer::Event::TableDone { table, rows, .. } = e {
-            eprintln!("  copied {table}: {rows} rows");
+            eprintln!("  copied {}: {rows} rows", esc(&table));
         }
     });
     let link = setup::create(&plan, &src, &dst, &store, on_event).await.map_err(|e| {
@@ -445,9 +465,11 @@ async fn run_link(paths: &Paths, name: &str, once: bool, batch: usize) -> Result
                 if conflicts > 0 { format!(", {conflicts} conflict(s)") } else { String::new() }
             );
         }
-        Progress::Offline { error, retry_in } => eprintln!("offline: {error}; retrying in {} s", retry_in.as_secs()),
-        Progress::Paused { table, reason } => eprintln!("paused table {table}: {reason}"),
-        Progress::Error { error } => eprintln!("error: {error}"),
+        Progress::Offline { error, retry_in } => {
+            eprintln!("offline: {}; retrying in {} s", esc(&error), retry_in.as_secs())
+        }
+        Progress::Paused { table, reason } => eprintln!("paused table {}: {}", esc(&table), esc(&reason)),
+        Progress::Error { error } => eprintln!("error: {}", esc(&error)),
         _ => {}
     });
     let cfg = RunConfig { once, batch: batch.max(1), ..RunConfig::default() };
@@ -469,7 +491,7 @@ async fn run_link(paths: &Paths, name: &str, once: bool, batch: usize) -> Result
             Ok(0)
         }
         Err(SyncError::Side { message, .. }) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", esc(&message));
             Err(EXIT_OFFLINE)
         }
         Err(e) => Err(fail(e)),
@@ -566,7 +588,11 @@ async fn print_status(paths: &Paths, name: Option<&str>, json: bool) -> Result<i
         }
         for side in &s.sides {
             if !side.reachable {
-                println!("  {} unreachable: {}", side.label, side.error.as_deref().unwrap_or(""));
+                println!(
+                    "  {} unreachable: {}",
+                    crate::core::text::escape_control(&side.label),
+                    crate::core::text::escape_control(side.error.as_deref().unwrap_or(""))
+                );
             } else if let (Some(rows), Some(age)) = (side.log_rows, side.log_oldest_age_ms)
                 && rows > 0
             {

@@ -373,15 +373,18 @@ pub async fn run(pool: &DbPool, link: &str, statements: &[Statement], tail: &[St
     }
 }
 
-/// The statement that removes changes from a side's own log (changes that lost a conflict there).
-pub fn remove_changes_sql(e: Engine, schema: &str, seqs: &[i64]) -> Option<String> {
+/// The statement that takes changes that lost a conflict out of this link's way in a side's own log: they are
+/// marked as the link's own writes, which the link never sends (other links reading the same log still see
+/// them; the log keeps its highest number, see `log::prune`).
+pub fn drop_changes_sql(e: Engine, schema: &str, link: &str, seqs: &[i64]) -> Option<String> {
     if seqs.is_empty() {
         return None;
     }
     let s: Vec<String> = seqs.iter().map(|x| x.to_string()).collect();
     Some(format!(
-        "DELETE FROM {} WHERE seq IN ({})",
+        "UPDATE {} SET origin = {} WHERE seq IN ({})",
         super::capture::table(e, schema, super::capture::CHANGES),
+        literal(e, link),
         s.join(", ")
     ))
 }

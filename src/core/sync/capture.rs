@@ -85,7 +85,8 @@ pub fn log_ddl(engine: Engine, schema: &str) -> Result<Vec<(String, String)>, St
             out.push((
                 format!("function {PG_FUNCTION}() (the capture trigger's)"),
                 format!(
-                    "CREATE OR REPLACE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS $dbc$\n\
+                    "CREATE OR REPLACE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql \
+                     SET search_path = pg_catalog, pg_temp AS $dbc$\n\
                      DECLARE o text := NULLIF(current_setting('{PG_ORIGIN_SETTING}', true), '');\n\
                      t bigint := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;\n\
                      BEGIN\n\
@@ -178,7 +179,9 @@ pub fn target_ddl(engine: Engine, schema: &str) -> Result<Vec<(String, String)>,
 /// shortened with a hash of the whole).
 pub fn trigger_name(engine: Engine, op: char, tbl: &str) -> String {
     let name = format!("_dbconsole_{op}_{tbl}");
-    if engine == Engine::Mysql && name.chars().count() > 64 {
+    // Hashed whenever the table's name is longer than the part kept, so that no plain name can equal another
+    // table's hashed one.
+    if engine == Engine::Mysql && tbl.chars().count() > 36 {
         use sha2::Digest;
         let h = sha2::Sha256::digest(tbl.as_bytes());
         let short: String = tbl.chars().take(36).collect();
@@ -344,6 +347,9 @@ mod tests {
         let n = trigger_name(Engine::Mysql, 'i', &t);
         assert!(n.chars().count() <= 64, "{n}");
         assert_ne!(n, trigger_name(Engine::Mysql, 'i', &"x".repeat(63)));
+        // A table named like another's hashed trigger name does not get the same trigger name.
+        let crafted = n.trim_start_matches("_dbconsole_i_").to_string();
+        assert_ne!(trigger_name(Engine::Mysql, 'i', &crafted), n);
     }
 
     #[test]

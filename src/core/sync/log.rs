@@ -213,11 +213,17 @@ pub async fn closed_gaps(pool: &DbPool, gaps: &[(i64, i64)]) -> Result<Vec<i64>,
             Ok(gaps.iter().filter(|g| xmin >= g.1).map(|g| g.0).collect())
         }
         DbPool::Mysql(p) => {
+            // INNODB_TRX.trx_started is in the server's system time zone, not the session's (sqlx sets +00:00):
+            // read it with the session on SYSTEM, then put the session back.
+            let mut c = p.acquire().await.map_err(err)?;
+            sqlx::query("SET time_zone = 'SYSTEM'").execute(&mut *c).await.map_err(err)?;
             let oldest: Result<Option<i64>, _> = sqlx::query_scalar(
                 "SELECT CAST(UNIX_TIMESTAMP(MIN(trx_started)) AS SIGNED) FROM information_schema.INNODB_TRX",
             )
-            .fetch_one(p)
+            .fetch_one(&mut *c)
             .await;
+            sqlx::query("SET time_zone = '+00:00'").execute(&mut *c).await.map_err(err)?;
+            drop(c);
             let now: i64 =
                 sqlx::query_scalar("SELECT CAST(UNIX_TIMESTAMP() AS SIGNED)").fetch_one(p).await.map_err(err)?;
             Ok(match oldest {
@@ -234,22 +240,28 @@ pub async fn closed_gaps(pool: &DbPool, gaps: &[(i64, i64)]) -> Result<Vec<i64>,
 
 /// The position after reading `changes` from `pos`: the new high, earlier gaps not filled and not closed, and
 /// the numbers skipped between the changes read (new gaps, with `marker`).
-pub fn advance(pos: &Position, changes: &[Change], closed: &[i64], marker: i64, engine: Engine) -> Position {
+/// The most gaps a position tracks: past it the position stops advancing (the changes beyond wait for the
+/// open transactions to end) rather than forget a number.
+pub const MAX_GAPS: usize = 100_000;
+
+/// Returns the new position and the highest sequence number it accepts: changes read above it are left for a
+/// later round (they would need more gaps than a position tracks).
+pub fn advance(pos: &Position, changes: &[Change], closed: &[i64], marker: i64, engine: Engine) -> (Position, i64) {
     let read: std::collections::HashSet<i64> = changes.iter().map(|c| c.seq).collect();
     let mut gaps: Vec<(i64, i64)> =
         pos.gaps.iter().filter(|g| !read.contains(&g.0) && !closed.contains(&g.0)).cloned().collect();
     let mut high = pos.high;
     for c in changes.iter().filter(|c| c.seq > pos.high) {
         if engine != Engine::Sqlite {
-            for missing in (high + 1)..c.seq {
-                if gaps.len() < 100_000 {
-                    gaps.push((missing, marker));
-                }
+            let missing = (c.seq - high - 1).max(0) as usize;
+            if gaps.len() + missing > MAX_GAPS {
+                break;
             }
+            gaps.extend(((high + 1)..c.seq).map(|m| (m, marker)));
         }
         high = high.max(c.seq);
     }
-    Position { high, gaps }
+    (Position { high, gaps }, high)
 }
 
 /// A link's position in one direction, as stored on the side it writes to; `tbl` empty: the main stream.
@@ -360,22 +372,16 @@ pub async fn reader_low(pool: &DbPool, schema: &str, link: &str, dir: &str) -> R
 /// Deletes the changes every reader of this log is past.
 pub async fn prune(pool: &DbPool, schema: &str) -> Result<(), String> {
     let e = pool.engine();
-    let sql = format!(
-        "DELETE FROM {} WHERE seq < (SELECT MIN(low) FROM {})",
-        table(e, schema, CHANGES),
-        table(e, schema, READERS)
-    );
-    // MySQL cannot read the table it deletes from in a subquery: read the bound first.
-    let sql = if e == Engine::Mysql {
-        let low = crate::core::transfer::scalar(
-            pool,
-            &format!("SELECT COALESCE(MIN(low), 0) FROM {}", table(e, schema, READERS)),
-        )
-        .await?;
-        format!("DELETE FROM {} WHERE seq < {low}", table(e, schema, CHANGES))
-    } else {
-        sql
-    };
+    // The highest row always stays: MySQL before 8 and MariaDB before 10.2.4 restart AUTO_INCREMENT at MAX + 1
+    // after a restart, so an empty log could hand out numbers a position is already past. Bounds read first
+    // (MySQL cannot read the table it deletes from in a subquery).
+    let low = crate::core::transfer::scalar(
+        pool,
+        &format!("SELECT COALESCE(MIN(low), 0) FROM {}", table(e, schema, READERS)),
+    )
+    .await?;
+    let max = max_seq(pool, schema).await?;
+    let sql = format!("DELETE FROM {} WHERE seq < {}", table(e, schema, CHANGES), low.min(max));
     crate::core::transfer::exec(pool, &sql).await
 }
 
@@ -458,14 +464,17 @@ mod tests {
     #[test]
     fn gaps_are_kept_until_filled_or_closed() {
         let p = Position { high: 10, gaps: vec![] };
-        let q = advance(&p, &[ch(11), ch(14)], &[], 7, Engine::Postgres);
+        let (q, _) = advance(&p, &[ch(11), ch(14)], &[], 7, Engine::Postgres);
         assert_eq!(q.high, 14);
         assert_eq!(q.gaps, vec![(12, 7), (13, 7)]);
         assert_eq!(q.low(), 12);
-        let r = advance(&q, &[ch(12), ch(15)], &[13], 9, Engine::Postgres);
+        let (r, _) = advance(&q, &[ch(12), ch(15)], &[13], 9, Engine::Postgres);
         assert_eq!(r, Position { high: 15, gaps: vec![] });
         // SQLite: one writer at a time, never a gap.
-        assert!(advance(&p, &[ch(20)], &[], 0, Engine::Sqlite).gaps.is_empty());
+        assert!(advance(&p, &[ch(20)], &[], 0, Engine::Sqlite).0.gaps.is_empty());
+        // More open numbers than a position tracks: it stops before them, it never forgets one.
+        let (s, upto) = advance(&p, &[ch(11), ch(13 + MAX_GAPS as i64)], &[], 1, Engine::Mysql);
+        assert_eq!((s.high, upto, s.gaps.len()), (11, 11, 0));
         assert_eq!(Position::parse(3, &q.gaps_text()), Position { high: 3, gaps: q.gaps.clone() });
     }
 

@@ -138,6 +138,28 @@ pub async fn connect(label: &str, profile: &Profile, password: Option<&SecretStr
     let pool = crate::core::engine::connect_pool(&p, password)
         .await
         .map_err(|e| format!("{} ({}): {}; check: {}", label, e.class.as_str(), e.message, e.hint))?;
+    // Values and names are quoted for the servers' default string rules: a session that reads backslashes
+    // differently would store them wrong (or let a value out of its quotes).
+    let rules = match &pool {
+        crate::core::engine::DbPool::Postgres(p) => {
+            sqlx::query_scalar::<_, String>("SHOW standard_conforming_strings").fetch_one(p).await.map(|v| {
+                (v != "on").then_some("standard_conforming_strings is off (set it on for the role or the database)")
+            })
+        }
+        crate::core::engine::DbPool::Mysql(p) => {
+            sqlx::query_scalar::<_, String>("SELECT @@SESSION.sql_mode").fetch_one(p).await.map(|m| {
+                m.to_ascii_uppercase()
+                    .contains("NO_BACKSLASH_ESCAPES")
+                    .then_some("sql_mode has NO_BACKSLASH_ESCAPES (remove it from the server's or the user's sql_mode)")
+            })
+        }
+        crate::core::engine::DbPool::Sqlite(_) => Ok(None),
+    }
+    .map_err(|e| format!("{label}: {e}"))?;
+    if let Some(why) = rules {
+        pool.close().await;
+        return Err(format!("{label}: {why}; the sync's quoting needs the default"));
+    }
     Ok(Side { label: label.to_string(), profile: profile.clone(), password: password.cloned(), pool })
 }
 

@@ -140,10 +140,26 @@ pub async fn create(link: &Link, a: &Side, b: &Side) -> Result<(), SyncError> {
         ident(b.engine(), &n),
         literal(b.engine(), &n)
     );
-    transfer::exec(&b.pool, &sql).await.map_err(|e| {
+    // The statement holds the source's password: the server must not write it to its log (a failing statement is
+    // logged by default, DDL with log_statement = ddl). Those settings are a superuser's, as CREATE SUBSCRIPTION
+    // is before PostgreSQL 16.
+    let DbPool::Postgres(pb) = &b.pool else { return Err(b.err("not PostgreSQL")) };
+    let e = |e: sqlx::Error| {
         // The server's words may quote the statement: never the password.
-        b.err(format!("creating the subscription: {}", e.split(" CONNECTION ").next().unwrap_or("refused")))
-    })
+        let m = crate::core::query::QueryError::from_sqlx(&e).to_string();
+        b.err(format!("creating the subscription: {}", m.split(" CONNECTION ").next().unwrap_or("refused")))
+    };
+    let superuser: bool = sqlx::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        .fetch_one(pb)
+        .await
+        .map_err(e)?;
+    let mut tx = pb.begin().await.map_err(e)?;
+    if superuser {
+        sqlx::query("SET LOCAL log_statement = 'none'").execute(&mut *tx).await.map_err(e)?;
+        sqlx::query("SET LOCAL log_min_error_statement = 'panic'").execute(&mut *tx).await.map_err(e)?;
+    }
+    sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).execute(&mut *tx).await.map_err(e)?;
+    tx.commit().await.map_err(e)
 }
 
 pub async fn set_enabled(link: &Link, b: &Side, enabled: bool) -> Result<(), SyncError> {

@@ -4,8 +4,10 @@
 //!
 //! A two-way round reads both logs first. A row changed on both sides since the last round is a conflict,
 //! settled by the policy (`manual` parks it). The winner's change is applied; the loser's changes are skipped on
-//! the way out and removed from its own log in the transaction that writes the winner there, so that a runner
-//! killed between the two transactions never sends a losing change later.
+//! the way out and marked as this link's own in its log in the transaction that writes the winner there, so that
+//! a runner killed between the two transactions never sends a losing change later. While one side has more
+//! waiting than a round reads, the other side's changes wait: a conflict is always seen with both sides' changes
+//! in view.
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -486,12 +488,18 @@ impl Runner {
         let closed = log::closed_gaps(&d.from.pool, &main.gaps).await?;
         let changes = log::read(&d.from.pool, &d.from_schema, &main, &[], None, self.cfg.batch).await?;
         let full = changes.len() >= self.cfg.batch;
-        let mut next = log::advance(&main, &changes, &closed, 0, d.from.engine());
+        let (mut next, mut upto) = log::advance(&main, &changes, &closed, 0, d.from.engine());
         if next.gaps.iter().any(|g| !main.gaps.iter().any(|m| m.0 == g.0)) {
             // New gaps: mark them with what tells when they can no longer be filled.
             let marker = log::gap_marker(&d.from.pool).await?;
-            next = log::advance(&main, &changes, &closed, marker, d.from.engine());
+            (next, upto) = log::advance(&main, &changes, &closed, marker, d.from.engine());
         }
+        // Changes past what the position can take wait for a later round.
+        let mut changes = changes;
+        let cut = changes.len();
+        changes.retain(|c| c.seq <= upto || c.seq <= main.high);
+        let full = full || changes.len() < cut;
+
         let mut catchups = Vec::new();
         let held_low =
             positions.iter().filter(|(t, _)| !t.is_empty() && !active.contains(t)).map(|(_, p)| p.low()).min();
@@ -662,8 +670,16 @@ impl Runner {
         let mut per_table: HashMap<String, i64> = HashMap::new();
         let mut latencies = Vec::new();
         let mut more = false;
+        // Two-way: a side with more waiting than one read goes first; the other side's changes wait (its read is
+        // complete, so every conflict with them is seen) until the backlog is through.
+        let defer: Vec<bool> =
+            (0..dirs.len()).map(|j| dirs.len() == 2 && readings[1 - j].full && !readings[j].full).collect();
         for (i, d) in dirs.iter().enumerate() {
             let r = &readings[i];
+            if defer[i] {
+                more = true;
+                continue;
+            }
             let mut batch: Vec<&Change> =
                 relevant[i].iter().enumerate().filter(|(j, _)| !skip[i].contains(j)).map(|(_, c)| *c).collect();
             let mut tail = vec![log::store_position_sql(d.to.engine(), &d.to_schema, &link, d.name, "", &r.next)];
@@ -684,7 +700,7 @@ impl Runner {
                 .cloned()
                 .collect();
             batch.retain(|c| !skipped.iter().any(|(t, s)| &c.tbl == t && c.seq * sign == *s));
-            if let Some(sql) = apply::remove_changes_sql(d.to.engine(), &d.to_schema, &remove_own[i]) {
+            if let Some(sql) = apply::drop_changes_sql(d.to.engine(), &d.to_schema, &link, &remove_own[i]) {
                 tail.push(sql);
             }
             let nothing_new = r.next == r.main && r.catchups.iter().all(|c| c.1 == c.2 && !c.4);
@@ -789,21 +805,33 @@ impl Runner {
     }
 }
 
-/// The keys among `keys` whose rows match the table's filter on the source now.
+/// The keys among `keys` whose rows match the table's filter on the source now, written as the capture writes
+/// them (so that a key compares equal whatever its type).
 async fn matching(
     d: &Dir<'_>,
     t: &crate::core::transfer::plan::TablePlan,
     keys: &[Vec<Option<String>>],
 ) -> Result<HashSet<String>, String> {
     use crate::core::catalog::quote::{ident, literal, qualified};
-    use sqlx::Row;
     let e = d.from.engine();
     let mut out = HashSet::new();
-    let text = |k: &str| match e {
-        Engine::Mysql => format!("CAST({} AS CHAR)", ident(e, k)),
-        _ => format!("CAST({} AS TEXT)", ident(e, k)),
-    };
-    let cols: Vec<String> = t.key.iter().map(|k| text(k)).collect();
+    let key_cols: Vec<super::capture::CapturedColumn> = t
+        .key
+        .iter()
+        .map(|k| {
+            let ty = t
+                .columns
+                .iter()
+                .find(|c| &c.source == k)
+                .map(|c| c.source_type.to_ascii_lowercase())
+                .unwrap_or_default();
+            super::capture::CapturedColumn {
+                name: k.clone(),
+                binary: apply::is_binary(e, &ty),
+                bit: e == Engine::Mysql && ty.starts_with("bit"),
+            }
+        })
+        .collect();
     let table = match e {
         Engine::Postgres => qualified(e, &t.source_schema, &t.source),
         _ => ident(e, &t.source),
@@ -817,38 +845,31 @@ async fn matching(
                     .iter()
                     .zip(k)
                     .map(|(c, v)| match v {
-                        Some(v) => format!("{} = {}", ident(e, c), literal(e, v)),
-                        None => format!("{} IS NULL", ident(e, c)),
+                        Some(v) => format!("r.{} = {}", ident(e, c), literal(e, v)),
+                        None => format!("r.{} IS NULL", ident(e, c)),
                     })
                     .collect();
                 format!("({})", parts.join(" AND "))
             })
             .collect();
-        let sql = format!("SELECT {} FROM {table} WHERE ({}) AND ({})", cols.join(", "), t.filter, conds.join(" OR "));
-        let n = t.key.len();
-        macro_rules! fetch {
-            ($p:expr) => {{
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                    .persistent(false)
-                    .fetch_all($p)
-                    .await
-                    .map_err(|e| crate::core::query::QueryError::from_sqlx(&e).to_string())?;
-                rows.iter()
-                    .map(|r| {
-                        (0..n)
-                            .map(|i| r.try_get::<Option<String>, _>(i).ok().flatten())
-                            .map(|v| v.map_or(serde_json::Value::Null, serde_json::Value::String))
-                            .collect::<Vec<_>>()
-                    })
-                    .collect::<Vec<_>>()
-            }};
+        let sql = format!(
+            "SELECT {} FROM {table} AS r WHERE ({}) AND ({})",
+            super::capture::row_json(e, "r", &key_cols),
+            t.filter,
+            conds.join(" OR ")
+        );
+        let rows: Vec<Option<String>> = log::on_pool!(&d.from.pool, p => sqlx::query_scalar::<_, Option<String>>(
+            sqlx::AssertSqlSafe(sql.clone())
+        )
+        .persistent(false)
+        .fetch_all(p)
+        .await)
+        .map_err(|e| crate::core::query::QueryError::from_sqlx(&e).to_string())?;
+        for row in rows.into_iter().flatten() {
+            if let Some(m) = log::parse_row(Some(&row))? {
+                out.insert(log::key_text(e, &m, &t.key));
+            }
         }
-        let rows = match &d.from.pool {
-            crate::core::engine::DbPool::Postgres(p) => fetch!(p),
-            crate::core::engine::DbPool::Mysql(p) => fetch!(p),
-            crate::core::engine::DbPool::Sqlite(p) => fetch!(p),
-        };
-        out.extend(rows.into_iter().map(|r| serde_json::to_string(&r).unwrap_or_default()));
     }
     Ok(out)
 }

@@ -284,7 +284,28 @@ async fn exec_all(side: &Side, stmts: &[(String, String)]) -> Result<(), SyncErr
     for (what, sql) in stmts {
         transfer::exec(&side.pool, sql).await.map_err(|e| side.err(format!("creating {what}: {e}")))?;
     }
-    Ok(())
+    check_owner(side).await
+}
+
+/// PostgreSQL: the sync's tables made with IF NOT EXISTS must be this role's. Ones another role made first would
+/// let that role read every captured row or feed the runner changes of its own.
+async fn check_owner(side: &Side) -> Result<(), SyncError> {
+    let crate::core::engine::DbPool::Postgres(p) = &side.pool else { return Ok(()) };
+    let foreign: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.relname::text, pg_get_userbyid(c.relowner)::text FROM pg_class c \
+         WHERE c.relname LIKE '\\_dbconsole\\_%' AND c.relkind = 'r' AND pg_has_role(c.relowner, 'USAGE') = false",
+    )
+    .fetch_all(p)
+    .await
+    .map_err(|e| side.err(e))?;
+    match foreign.first() {
+        None => Ok(()),
+        Some((t, owner)) => Err(SyncError::Refused(format!(
+            "{}: {t} belongs to role {owner}, not to this one: the sync does not use tables another role made \
+             (drop it, or connect as {owner})",
+            side.label
+        ))),
+    }
 }
 
 /// Creates the link: records it, installs capture on the source, copies (or adopts) the tables, then (two-way)
