@@ -390,17 +390,18 @@ pub fn drop_changes_sql(e: Engine, schema: &str, link: &str, seqs: &[i64]) -> Op
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::core::transfer::plan::{Existing, Mode, OnError};
 
-    fn plan(src: Engine, dst: Engine) -> Plan {
-        let col = |n: &str, cast: Cast, ty: &str| ColumnPlan {
-            source: n.into(),
-            target: n.into(),
-            source_type: ty.into(),
-            target_type: ty.into(),
-            cast,
+    /// A one-table plan keyed on `id` (shared with the property tests).
+    pub(in crate::core::sync) fn one_table(src: Engine, dst: Engine, table: &str, cols: &[(&str, Cast, &str)]) -> Plan {
+        let col = |(n, cast, ty): &(&str, Cast, &str)| ColumnPlan {
+            source: n.to_string(),
+            target: n.to_string(),
+            source_type: ty.to_string(),
+            target_type: ty.to_string(),
+            cast: *cast,
             nullable: true,
             default: None,
             identity: false,
@@ -421,16 +422,12 @@ mod tests {
             rejects: String::new(),
             tables: vec![TablePlan {
                 source_schema: String::new(),
-                source: "t'x".into(),
-                target: "t'x".into(),
+                source: table.into(),
+                target: table.into(),
                 rows: 0,
                 filter: String::new(),
                 key: vec!["id".into()],
-                columns: vec![
-                    col("id", Cast::Int, "integer"),
-                    col("note", Cast::Text, "text"),
-                    col("b", Cast::Bytes, "blob"),
-                ],
+                columns: cols.iter().map(col).collect(),
                 extra_columns: vec![],
                 primary_key: vec!["id".into()],
                 indexes: vec![],
@@ -441,6 +438,15 @@ mod tests {
             views: vec![],
             not_migrated: vec![],
         }
+    }
+
+    fn plan(src: Engine, dst: Engine) -> Plan {
+        one_table(
+            src,
+            dst,
+            "t'x",
+            &[("id", Cast::Int, "integer"), ("note", Cast::Text, "text"), ("b", Cast::Bytes, "blob")],
+        )
     }
 
     fn change(seq: i64, op: char, old: Option<&str>, new: Option<&str>) -> Change {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::apply::build;
 use super::log::{Change, decode, key_text, parse_row};
 use crate::core::profile::Engine;
-use crate::core::transfer::plan::{ColumnPlan, Existing, Mode, OnError, Plan, TablePlan};
+use crate::core::transfer::plan::Plan;
 use crate::core::transfer::typemap::Cast;
 
 const ENGINES: [Engine; 3] = [Engine::Postgres, Engine::Mysql, Engine::Sqlite];
@@ -26,48 +26,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn plan(src: Engine, dst: Engine, table: &str, col: &str) -> Plan {
-    let c = |n: &str, cast: Cast| ColumnPlan {
-        source: n.into(),
-        target: n.into(),
-        source_type: "text".into(),
-        target_type: "text".into(),
-        cast,
-        nullable: true,
-        default: None,
-        identity: false,
-        reason: String::new(),
-        lossy: None,
-    };
-    Plan {
-        from: "a".into(),
-        to: "b".into(),
-        source_engine: src,
-        target_engine: dst,
-        target_schema: if dst == Engine::Postgres { "public".into() } else { String::new() },
-        mode: Mode::SchemaAndData,
-        existing: Existing::Fail,
-        on_error: OnError::Stop,
-        parallel: 1,
-        batch_rows: 1,
-        rejects: String::new(),
-        tables: vec![TablePlan {
-            source_schema: String::new(),
-            source: table.into(),
-            target: table.into(),
-            rows: 0,
-            filter: String::new(),
-            key: vec!["id".into()],
-            columns: vec![c("id", Cast::Text), c(col, Cast::Text)],
-            extra_columns: vec![],
-            primary_key: vec!["id".into()],
-            indexes: vec![],
-            foreign_keys: vec![],
-            checks: vec![],
-            notes: vec![],
-        }],
-        views: vec![],
-        not_migrated: vec![],
-    }
+    super::apply::tests::one_table(src, dst, table, &[("id", Cast::Text, "text"), (col, Cast::Text, "text")])
 }
 
 proptest! {
