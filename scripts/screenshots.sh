@@ -38,4 +38,23 @@ tmux -L dbc-shots send-keys -t s 2; sleep 0.3; tmux -L dbc-shots send-keys -t s 
 tmux -L dbc-shots send-keys -t s Enter; sleep 0.2; tmux -L dbc-shots send-keys -t s b; wait_for "customers · page 1"
 tmux -L dbc-shots send-keys -t s f; wait_for "filter rows where"; tmux -L dbc-shots send-keys -t s -l "country = 'NL'"
 tmux -L dbc-shots send-keys -t s Enter; wait_for "100 rows"; sleep 0.3; shot browse
+# The sync pane: a two-way link from the demo database to a copy, with a manual conflict and a minute of samples.
+touch "$work/replica.db"
+"$bin" profile add replica --engine sqlite --path "$work/replica.db" >/dev/null
+"$bin" sync add demo-replica --from demo --to replica --two-way --policy manual --yes >/dev/null 2>&1
+"$bin" query demo -e "UPDATE customers SET name = 'Ada Lovelace' WHERE id = 1" >/dev/null
+"$bin" query replica -e "UPDATE customers SET name = 'Ada King' WHERE id = 1" >/dev/null
+"$bin" sync run demo-replica >/dev/null 2>&1 &
+runner=$!
+for i in $(seq 1 20); do
+  "$bin" query demo -e "UPDATE products SET name = name WHERE id <= $(((i % 7 + 1) * 6))" >/dev/null
+  "$bin" query replica -e "UPDATE orders SET status = status WHERE id <= $(((i % 5 + 1) * 20))" >/dev/null
+  sleep 0.6
+done
+kill -TERM "$runner"; wait "$runner" || true
+# The TUI reads the profiles file again (r in the profiles pane) to know the copy's profile.
+tmux -L dbc-shots send-keys -t s 1; sleep 0.3; tmux -L dbc-shots send-keys -t s r; wait_for replica
+tmux -L dbc-shots send-keys -t s 4; wait_for "demo-replica"; sleep 2.5; shot sync
+tmux -L dbc-shots send-keys -t s c; wait_for "Conflicts of demo-replica"; shot sync-conflicts
+tmux -L dbc-shots send-keys -t s Escape; sleep 0.3
 tmux -L dbc-shots send-keys -t s q

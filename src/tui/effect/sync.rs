@@ -30,7 +30,11 @@ impl Reach {
             None if crate::core::profile::looks_like_url(label) => {
                 crate::core::profile::url::parse_url(label).map_err(|e| format!("{label}: {e}"))?
             }
-            None => return Err(format!("no profile named {label} (the link names it)")),
+            None => {
+                return Err(format!(
+                    "no profile named {label} (the link names it; r in the profiles pane reads the profiles file again)"
+                ));
+            }
         };
         let password = match self.passwords.get(label) {
             Some(p) => Some(p.clone()),
