@@ -540,3 +540,37 @@ async fn the_migrations_pane_plans_runs_and_verifies_a_transfer() {
     t.keys(&["q"]);
     t.wait_for("DBCONSOLE-EXITED-0");
 }
+
+/// A view over another view is made after it, whatever the order of their names and of their making in the
+/// source (the base view here is made again last; it failed as a loss before).
+#[tokio::test]
+async fn views_over_views_are_made_in_dependency_order() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("views.db");
+    let pool = sqlite_pool(&lite).await;
+    exec(
+        &pool,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);\
+         INSERT INTO t VALUES (1, 'one'), (2, 'two');\
+         CREATE VIEW z_base AS SELECT id, v FROM t WHERE id > 0;\
+         CREATE VIEW m_mid AS SELECT id FROM z_base;\
+         CREATE VIEW a_top AS SELECT b.id, b.v FROM z_base b JOIN m_mid m ON m.id = b.id;\
+         DROP VIEW z_base; CREATE VIEW z_base AS SELECT id, v FROM t WHERE id > 0;",
+    )
+    .await;
+    pool.close().await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, "dbc");
+    let o = sb
+        .cmd()
+        .current_dir(sb.data())
+        .args(["transfer", "run", "--from", "lite", "--to", "pg", "--yes"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "exit {:?}\n{}", o.status.code(), stderr(&o));
+    let pg = pg_pool(&pg_db).await;
+    let dbconsole::core::engine::DbPool::Postgres(p) = &pg else { unreachable!() };
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM a_top").fetch_one(p).await.unwrap();
+    assert_eq!(n, 2);
+}

@@ -187,13 +187,83 @@ pub fn foreign_keys(plan: &Plan, t: &TablePlan) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The views' CREATE statements, each after the views it reads from (a view over a view fails if made first);
+/// views in a cycle, or naming a view that is not there, keep their place at the end.
 pub fn views(plan: &Plan) -> Vec<(String, String)> {
-    plan.views
+    let made: Vec<(&str, &str)> =
+        plan.views.iter().filter_map(|v| v.target_sql.as_deref().map(|sql| (v.name.as_str(), sql))).collect();
+    let deps: Vec<Vec<usize>> = made
         .iter()
-        .filter_map(|v| {
-            v.target_sql
-                .as_ref()
-                .map(|sql| (format!("view {}", v.name), format!("CREATE VIEW {} AS {sql}", name_of(plan, &v.name))))
+        .map(|(name, sql)| {
+            let refs = crate::core::sql::refs::references(sql, plan.target_engine);
+            made.iter()
+                .enumerate()
+                .filter(|(_, (other, _))| other != name && refs.iter().any(|(_, _, t)| t.eq_ignore_ascii_case(other)))
+                .map(|(j, _)| j)
+                .collect()
+        })
+        .collect();
+    let mut order: Vec<usize> = Vec::with_capacity(made.len());
+    let mut done = vec![false; made.len()];
+    // Kahn's order, stable: each pass takes, in plan order, the views whose views are all made.
+    loop {
+        let ready: Vec<usize> = (0..made.len()).filter(|&i| !done[i] && deps[i].iter().all(|&d| done[d])).collect();
+        if ready.is_empty() {
+            break;
+        }
+        for i in ready {
+            done[i] = true;
+            order.push(i);
+        }
+    }
+    order.extend((0..made.len()).filter(|&i| !done[i]));
+    order
+        .into_iter()
+        .map(|i| {
+            let (name, sql) = made[i];
+            (format!("view {name}"), format!("CREATE VIEW {} AS {sql}", name_of(plan, name)))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::profile::Engine;
+    use crate::core::transfer::plan::{Existing, Mode, OnError, ViewPlan};
+
+    #[test]
+    fn views_come_after_the_views_they_read() {
+        let v = |name: &str, sql: &str| ViewPlan {
+            name: name.into(),
+            source_sql: sql.into(),
+            target_sql: Some(sql.into()),
+            skip: None,
+        };
+        let plan = Plan {
+            from: "a".into(),
+            to: "b".into(),
+            source_engine: Engine::Sqlite,
+            target_engine: Engine::Postgres,
+            target_schema: "public".into(),
+            mode: Mode::SchemaAndData,
+            existing: Existing::Fail,
+            on_error: OnError::Stop,
+            parallel: 1,
+            batch_rows: 1,
+            rejects: String::new(),
+            tables: vec![],
+            views: vec![
+                v("top", "SELECT * FROM \"Middle\" m JOIN base b ON b.id = m.id"),
+                v("Middle", "SELECT id FROM (SELECT id FROM bottom) x"),
+                v("bottom", "SELECT id FROM customers"),
+                v("loop_a", "SELECT * FROM loop_b"),
+                v("loop_b", "SELECT * FROM loop_a"),
+                v("base", "SELECT 1 AS id"),
+            ],
+            not_migrated: vec![],
+        };
+        let names: Vec<String> = views(&plan).into_iter().map(|(w, _)| w).collect();
+        assert_eq!(names, ["view bottom", "view base", "view Middle", "view top", "view loop_a", "view loop_b"]);
+    }
 }
