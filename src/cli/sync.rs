@@ -8,7 +8,7 @@ use crate::core::paths::Paths;
 use crate::core::store::Store;
 use crate::core::sync::runner::{Progress, RunConfig, Runner, SideConfig};
 use crate::core::sync::{self, Link, Policy, Side, SyncError, setup, state, status};
-use crate::core::text::{human_bytes as fmt_bytes, human_ms as fmt_ms};
+use crate::core::text::human_ms as fmt_ms;
 
 /// A side could not be reached (`run --once`, `resolve`, `remove`): retry when it is back.
 pub const EXIT_OFFLINE: i32 = 3;
@@ -250,7 +250,7 @@ async fn run_inner(paths: &Paths, cmd: SyncCommand) -> Result<i32, i32> {
                 let (a, b) = (connect(paths, &ac).await?, connect(paths, &bc).await?);
                 let mut link = link.clone();
                 for t in &drifted {
-                    for d in setup::refresh_table(&mut link, &a, &b, &store, t).await.map_err(fail)? {
+                    for d in sync::refresh::refresh_table(&mut link, &a, &b, &store, t).await.map_err(fail)? {
                         eprintln!("{}", esc(&d));
                     }
                 }
@@ -334,7 +334,7 @@ async fn run_inner(paths: &Paths, cmd: SyncCommand) -> Result<i32, i32> {
             let link = link_or_fail(&store, &name).await?;
             let (ac, bc) = (side_config(paths, &link.source)?, side_config(paths, &link.target)?);
             let (a, b) = (connect(paths, &ac).await?, connect(paths, &bc).await?);
-            sync::runner::resolve(&link, &a, &b, &store, id, take == "source").await.map_err(fail)?;
+            sync::resolve::resolve(&link, &a, &b, &store, id, take == "source").await.map_err(fail)?;
             eprintln!("conflict {id} resolved: took the {take}'s row");
             Ok(0)
         }
@@ -572,19 +572,7 @@ async fn print_status(paths: &Paths, name: Option<&str>, json: bool) -> Result<i
             );
         }
         if let Some(n) = &s.native {
-            println!(
-                "  PostgreSQL logical replication: subscription {} ({}), slot {}, retains {} of WAL, unconfirmed {}{}",
-                n.subscription,
-                if n.enabled { "enabled" } else { "disabled" },
-                match n.slot_active {
-                    Some(true) => "active",
-                    Some(false) => "inactive",
-                    None => "missing",
-                },
-                fmt_bytes(n.slot_retained_bytes.unwrap_or(0)),
-                fmt_bytes(n.slot_lag_bytes.unwrap_or(0)),
-                n.replay_lag_ms.map(|l| format!(", replay lag {}", fmt_ms(l as i64))).unwrap_or_default()
-            );
+            println!("  {}", n.summary());
         }
         for side in &s.sides {
             if !side.reachable {

@@ -30,12 +30,6 @@ pub fn is_binary(engine: Engine, source_type: &str) -> bool {
 /// A value as a literal of the target.
 fn value_literal(src: Engine, dst: Engine, col: &ColumnPlan, v: Option<&Value>) -> Result<String, String> {
     let (class, text) = decode(src, is_binary(src, &col.source_type), v);
-    let text = if class == Class::Blob && col.cast != Cast::Bytes && col.cast != Cast::Text {
-        // Bytes toward a text column: the converter takes the hex as it is (as the loader does).
-        text
-    } else {
-        text
-    };
     match convert(col.cast, class, &text, dst)? {
         None => Ok("NULL".into()),
         Some(s) if col.cast == Cast::Bytes && crate::core::transfer::key::is_hex_bytes(&s) => {

@@ -5,6 +5,10 @@
 //! - `capture`: the change log, bookkeeping tables and triggers per engine.
 //! - `log`: reading a change log; positions and gaps.
 //! - `apply`: changes → the target's statements, run in one transaction with the position.
+//! - `conflict`: settling a two-way round's conflicts by the policy.
+//! - `filter`: row filters (selective sync).
+//! - `resolve`: settling a parked conflict by one side's current row.
+//! - `refresh`: a drifted table planned again after both sides match.
 //! - `setup`: creating a link (capture before the initial copy, then the copy through the transfer core) and
 //!   removing one.
 //! - `runner`: the rounds (one-way, two-way with conflicts), retries with backoff, drift checks.
@@ -12,10 +16,14 @@
 //! - `state`: the sync's records in the state store.
 pub mod apply;
 pub mod capture;
+pub mod conflict;
+pub mod filter;
 pub mod log;
 pub mod native;
 #[cfg(test)]
 mod proptests;
+pub mod refresh;
+pub mod resolve;
 pub mod runner;
 pub mod setup;
 pub mod state;

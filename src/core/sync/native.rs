@@ -225,6 +225,26 @@ pub struct NativeStatus {
     pub last_message_age_ms: Option<i64>,
 }
 
+impl NativeStatus {
+    /// One line for the CLI and the pane.
+    pub fn summary(&self) -> String {
+        use crate::core::text::{human_bytes, human_ms};
+        format!(
+            "logical replication: subscription {} ({}), slot {}, WAL held {}, unconfirmed {}{}",
+            self.subscription,
+            if self.enabled { "enabled" } else { "disabled" },
+            match self.slot_active {
+                Some(true) => "active",
+                Some(false) => "inactive",
+                None => "missing",
+            },
+            human_bytes(self.slot_retained_bytes.unwrap_or(0)),
+            human_bytes(self.slot_lag_bytes.unwrap_or(0)),
+            self.replay_lag_ms.map(|l| format!(", replay lag {}", human_ms(l as i64))).unwrap_or_default()
+        )
+    }
+}
+
 pub async fn status(link: &Link, a: Option<&Side>, b: Option<&Side>) -> Result<NativeStatus, String> {
     let n = object_name(&link.name);
     let mut st = NativeStatus { subscription: n.clone(), ..Default::default() };

@@ -17,9 +17,9 @@ use tokio::sync::watch;
 
 use super::apply::{self, ApplyError, Statement};
 use super::log::{self, Change, Position};
-use super::state::{self, NewConflict};
-use super::{Link, Policy, Side, SyncError};
-use crate::core::profile::{Engine, Profile};
+use super::state;
+use super::{Link, Side, SyncError};
+use crate::core::profile::Profile;
 use crate::core::store::Store;
 use crate::core::transfer::Plan;
 
@@ -162,19 +162,6 @@ fn looks_offline(msg: &str) -> bool {
     ]
     .iter()
     .any(|w| m.contains(w))
-}
-
-fn key_set(plan: &Plan, changes: &[&Change]) -> HashMap<(String, String), Vec<usize>> {
-    let mut m: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    for (i, c) in changes.iter().enumerate() {
-        if let Some(k) = apply::change_key(plan, c) {
-            m.entry((c.tbl.clone(), k)).or_default().push(i);
-        }
-        if let Some(k) = apply::moved_from(plan, c) {
-            m.entry((c.tbl.clone(), k)).or_default().push(i);
-        }
-    }
-    m
 }
 
 pub struct Runner {
@@ -571,99 +558,17 @@ impl Runner {
             })
             .collect();
         // Conflicts (two-way): keys changed on both sides, and keys with a conflict waiting.
-        let mut skip: Vec<HashSet<usize>> = vec![HashSet::new(); dirs.len()];
-        let mut remove_own: Vec<Vec<i64>> = vec![Vec::new(); dirs.len()];
-        let mut settled: Vec<NewConflict> = Vec::new();
-        let mut conflicts = 0;
+        let mut found = super::conflict::Settlement::none(dirs.len());
         if dirs.len() == 2 {
-            let ka = key_set(dirs[0].plan, &relevant[0]);
-            let kb = key_set(dirs[1].plan, &relevant[1]);
             let waiting: HashSet<(String, String)> =
                 state::conflicts(&self.store, &link, true).await?.into_iter().map(|c| (c.table, c.key)).collect();
-            let mut keys: Vec<(String, String)> =
-                ka.keys().filter(|k| kb.contains_key(*k) || waiting.contains(*k)).cloned().collect();
-            keys.extend(kb.keys().filter(|k| !ka.contains_key(*k) && waiting.contains(*k)).cloned());
-            keys.sort();
-            for key in &keys {
-                let ia = ka.get(key).cloned().unwrap_or_default();
-                let ib = kb.get(key).cloned().unwrap_or_default();
-                let last = |v: &[usize], rel: &[&Change]| v.iter().map(|&i| rel[i]).max_by_key(|c| c.seq).cloned();
-                let (ca, cb) = (last(&ia, &relevant[0]), last(&ib, &relevant[1]));
-                let first = |v: &[usize], rel: &[&Change]| v.iter().map(|&i| rel[i]).min_by_key(|c| c.seq).cloned();
-                let base = first(&ia, &relevant[0])
-                    .and_then(|c| c.old.map(|m| (m, dirs[0].plan.source_engine)))
-                    .or_else(|| first(&ib, &relevant[1]).and_then(|c| c.old.map(|m| (m, dirs[1].plan.source_engine))));
-                let taken: Option<&'static str> = if waiting.contains(key) {
-                    None
-                } else {
-                    match self.link.policy {
-                        Policy::SourceWins => Some("source"),
-                        Policy::TargetWins => Some("target"),
-                        Policy::NewestWins => {
-                            let ta = ca.as_ref().map_or(i64::MIN, |c| c.at);
-                            let tb = cb.as_ref().map_or(i64::MIN, |c| c.at);
-                            Some(if ta >= tb { "source" } else { "target" })
-                        }
-                        Policy::Manual => None,
-                    }
-                };
-                let (ea, eb) = (dirs[0].plan.source_engine, dirs[1].plan.source_engine);
-                // A side's latest version: its row, or "null" when it deleted the row.
-                let row = |c: &Option<Change>, e: Engine| {
-                    c.as_ref().map(|c| c.new.as_ref().map(|m| log::display_row(e, m)).unwrap_or_else(|| "null".into()))
-                };
-                let nc = NewConflict {
-                    table: key.0.clone(),
-                    key: key.1.clone(),
-                    source_row: row(&ca, ea),
-                    target_row: row(&cb, eb),
-                    base_row: base.map(|(m, e)| log::display_row(e, &m)),
-                    source_at: ca.as_ref().map(|c| c.at),
-                    target_at: cb.as_ref().map(|c| c.at),
-                    policy: self.link.policy,
-                    taken,
-                };
-                conflicts += 1;
-                match taken {
-                    // The source's change goes to the target; the target's are not sent and leave its log in the
-                    // transaction that writes the target.
-                    Some("source") => {
-                        skip[1].extend(ib.iter().copied());
-                        remove_own[0].extend(ib.iter().map(|&i| relevant[1][i].seq));
-                    }
-                    Some(_) => {
-                        skip[0].extend(ia.iter().copied());
-                        remove_own[1].extend(ia.iter().map(|&i| relevant[0][i].seq));
-                    }
-                    None => {
-                        skip[0].extend(ia.iter().copied());
-                        skip[1].extend(ib.iter().copied());
-                        remove_own[0].extend(ib.iter().map(|&i| relevant[1][i].seq));
-                        remove_own[1].extend(ia.iter().map(|&i| relevant[0][i].seq));
-                    }
-                }
-                settled.push(nc);
-            }
+            found = super::conflict::settle([dirs[0].plan, dirs[1].plan], self.link.policy, &relevant, &waiting);
             // Parked conflicts are recorded before the changes leave the logs.
-            for c in settled.iter().filter(|c| c.taken.is_none()) {
-                state::record_conflict(
-                    &self.store,
-                    &link,
-                    NewConflict {
-                        table: c.table.clone(),
-                        key: c.key.clone(),
-                        source_row: c.source_row.clone(),
-                        target_row: c.target_row.clone(),
-                        base_row: c.base_row.clone(),
-                        source_at: c.source_at,
-                        target_at: c.target_at,
-                        policy: c.policy,
-                        taken: None,
-                    },
-                )
-                .await?;
+            for c in found.settled.iter().filter(|c| c.taken.is_none()) {
+                state::record_conflict(&self.store, &link, c.clone()).await?;
             }
         }
+        let super::conflict::Settlement { skip, marks: remove_own, settled, count: conflicts } = found;
         let mut applied = vec![0usize; dirs.len()];
         // Where this link is in each log it read (for pruning), kept on the side the log is on.
         let mut marks: Vec<(usize, i64)> = Vec::new();
@@ -710,7 +615,7 @@ impl Runner {
             // Row filters (one-way): a change to a row that does not match now becomes its removal.
             let filtered: Vec<Change>;
             let batch: Vec<&Change> = if i == 0 && d.plan.tables.iter().any(|t| !t.filter.is_empty()) {
-                filtered = match filter_changes(d, &batch).await {
+                filtered = match super::filter::apply_filters(&d.from.pool, d.plan, &batch).await {
                     Ok(f) => f,
                     Err(e) => return Err(judge(&a, &b, format!("{}: row filter: {e}", d.from.label)).await),
                 };
@@ -805,119 +710,6 @@ impl Runner {
     }
 }
 
-/// The keys among `keys` whose rows match the table's filter on the source now, written as the capture writes
-/// them (so that a key compares equal whatever its type).
-async fn matching(
-    d: &Dir<'_>,
-    t: &crate::core::transfer::plan::TablePlan,
-    keys: &[Vec<Option<String>>],
-) -> Result<HashSet<String>, String> {
-    use crate::core::catalog::quote::{ident, literal, qualified};
-    let e = d.from.engine();
-    let mut out = HashSet::new();
-    let key_cols: Vec<super::capture::CapturedColumn> = t
-        .key
-        .iter()
-        .map(|k| {
-            let ty = t
-                .columns
-                .iter()
-                .find(|c| &c.source == k)
-                .map(|c| c.source_type.to_ascii_lowercase())
-                .unwrap_or_default();
-            super::capture::CapturedColumn {
-                name: k.clone(),
-                binary: apply::is_binary(e, &ty),
-                bit: e == Engine::Mysql && ty.starts_with("bit"),
-            }
-        })
-        .collect();
-    let table = match e {
-        Engine::Postgres => qualified(e, &t.source_schema, &t.source),
-        _ => ident(e, &t.source),
-    };
-    for chunk in keys.chunks(500) {
-        let conds: Vec<String> = chunk
-            .iter()
-            .map(|k| {
-                let parts: Vec<String> = t
-                    .key
-                    .iter()
-                    .zip(k)
-                    .map(|(c, v)| match v {
-                        Some(v) => format!("r.{} = {}", ident(e, c), literal(e, v)),
-                        None => format!("r.{} IS NULL", ident(e, c)),
-                    })
-                    .collect();
-                format!("({})", parts.join(" AND "))
-            })
-            .collect();
-        let sql = format!(
-            "SELECT {} FROM {table} AS r WHERE ({}) AND ({})",
-            super::capture::row_json(e, "r", &key_cols),
-            t.filter,
-            conds.join(" OR ")
-        );
-        let rows: Vec<Option<String>> = log::on_pool!(&d.from.pool, p => sqlx::query_scalar::<_, Option<String>>(
-            sqlx::AssertSqlSafe(sql.clone())
-        )
-        .persistent(false)
-        .fetch_all(p)
-        .await)
-        .map_err(|e| crate::core::query::QueryError::from_sqlx(&e).to_string())?;
-        for row in rows.into_iter().flatten() {
-            if let Some(m) = log::parse_row(Some(&row))? {
-                out.insert(log::key_text(e, &m, &t.key));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// A batch with each table's row filter applied: a change whose row matches the filter now goes as it is; one
-/// whose row does not (or no longer exists) becomes the row's removal from the target, so the target holds
-/// exactly the rows that match.
-async fn filter_changes(d: &Dir<'_>, batch: &[&Change]) -> Result<Vec<Change>, String> {
-    let src = d.plan.source_engine;
-    let mut allowed: HashMap<String, HashSet<String>> = HashMap::new();
-    for t in d.plan.tables.iter().filter(|t| !t.filter.is_empty()) {
-        let mut keys: Vec<Vec<Option<String>>> = Vec::new();
-        let mut seen = HashSet::new();
-        for c in batch.iter().filter(|c| c.tbl == t.source) {
-            if let Some(row) = &c.new {
-                let k = log::key_text(src, row, &t.key);
-                if seen.insert(k.clone()) {
-                    let parsed: Vec<Option<String>> = serde_json::from_str(&k).unwrap_or_default();
-                    keys.push(parsed);
-                }
-            }
-        }
-        allowed.insert(t.source.clone(), matching(d, t, &keys).await?);
-    }
-    let mut out = Vec::with_capacity(batch.len());
-    for c in batch {
-        let Some(ok) = allowed.get(&c.tbl) else {
-            out.push((*c).clone());
-            continue;
-        };
-        let key = d.plan.tables.iter().find(|t| t.source == c.tbl).map(|t| &t.key);
-        let (Some(key), Some(new)) = (key, &c.new) else {
-            out.push((*c).clone());
-            continue;
-        };
-        if ok.contains(&log::key_text(src, new, key)) {
-            out.push((*c).clone());
-            continue;
-        }
-        // Not (or no longer) matching: the old key (when it moved) and the new one leave the target.
-        if let (Some(old), Some(_)) = (&c.old, apply::moved_from(d.plan, c)) {
-            out.push(Change { op: 'D', old: Some(old.clone()), new: None, ..(*c).clone() });
-        }
-        out.push(Change { op: 'D', old: Some(new.clone()), new: None, ..(*c).clone() });
-    }
-    Ok(out)
-}
-
 /// Sleeps, or returns true at once when asked to stop.
 async fn sleep_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
     if *stop.borrow() {
@@ -927,99 +719,6 @@ async fn sleep_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
         _ = tokio::time::sleep(d) => *stop.borrow(),
         r = stop.changed() => r.is_err() || *stop.borrow(),
     }
-}
-
-/// Resolves a parked conflict: the chosen side's current row (or its absence) is written to the other side,
-/// marked as the link's own write so it is not sent back.
-pub async fn resolve(
-    link: &Link,
-    a: &Side,
-    b: &Side,
-    store: &Store,
-    id: i64,
-    take_source: bool,
-) -> Result<(), SyncError> {
-    let c = state::conflict(store, &link.name, id).await?.ok_or_else(|| {
-        SyncError::Refused(format!("link {} has no conflict {id} (`sync conflicts {}`)", link.name, link.name))
-    })?;
-    if c.resolved_at.is_some() {
-        return Err(SyncError::Refused(format!(
-            "conflict {id} was resolved at {} (took the {})",
-            c.resolved_at.unwrap_or_default(),
-            c.taken.unwrap_or_default()
-        )));
-    }
-    let back = link.plan_back.as_ref().ok_or_else(|| SyncError::Refused("a one-way link has no conflicts".into()))?;
-    let (from, to, plan, from_schema, to_schema) = if take_source {
-        (a, b, &link.plan_fwd, link.source_schema(), link.target_schema())
-    } else {
-        (b, a, back, link.target_schema(), link.source_schema())
-    };
-    let t = plan
-        .tables
-        .iter()
-        .find(|t| t.source == c.table)
-        .ok_or_else(|| SyncError::Refused(format!("table {} is no longer in the link", c.table)))?;
-    let keys: Vec<Option<String>> = serde_json::from_str(&c.key).unwrap_or_default();
-    let e = from.engine();
-    let cols: Vec<super::capture::CapturedColumn> = t
-        .columns
-        .iter()
-        .map(|col| super::capture::CapturedColumn {
-            name: col.source.clone(),
-            binary: apply::is_binary(e, &col.source_type),
-            bit: e == Engine::Mysql && col.source_type.to_ascii_lowercase().starts_with("bit"),
-        })
-        .collect();
-    let conds: Vec<String> = t
-        .key
-        .iter()
-        .zip(&keys)
-        .map(|(k, v)| match v {
-            Some(v) => {
-                format!("{} = {}", crate::core::catalog::quote::ident(e, k), crate::core::catalog::quote::literal(e, v))
-            }
-            None => format!("{} IS NULL", crate::core::catalog::quote::ident(e, k)),
-        })
-        .collect();
-    let table = match e {
-        Engine::Postgres => crate::core::catalog::quote::qualified(e, &from_schema, &t.source),
-        _ => crate::core::catalog::quote::ident(e, &t.source),
-    };
-    let sql =
-        format!("SELECT {} FROM {table} AS r WHERE {}", super::capture::row_json(e, "r", &cols), conds.join(" AND "));
-    let row: Option<String> =
-        log::on_pool!(&from.pool, p => sqlx::query_scalar::<_, Option<String>>(sqlx::AssertSqlSafe(sql.clone())).fetch_optional(p).await)
-            .map_err(|er| from.err(crate::core::query::QueryError::from_sqlx(&er)))?
-            .flatten();
-    let change = match row {
-        Some(text) => Change {
-            seq: 0,
-            tbl: c.table.clone(),
-            op: 'I',
-            old: None,
-            new: log::parse_row(Some(&text)).map_err(|er| from.err(er))?,
-            origin: None,
-            at: 0,
-        },
-        None => {
-            // Gone on the chosen side: delete it on the other. The key in the chosen side's own encoding.
-            let mut m = serde_json::Map::new();
-            for (k, v) in t.key.iter().zip(&keys) {
-                let v = v.as_ref().map(|s| if e == Engine::Sqlite { format!("t{s}") } else { s.clone() });
-                m.insert(k.clone(), v.map_or(serde_json::Value::Null, serde_json::Value::String));
-            }
-            Change { seq: 0, tbl: c.table.clone(), op: 'D', old: Some(m), new: None, origin: None, at: 0 }
-        }
-    };
-    let (statements, refused) = apply::build(plan, &[&change]);
-    if let Some(r) = refused.first() {
-        return Err(to.err(format!("cannot write the chosen version: {}", r.reason)));
-    }
-    let _ = to_schema;
-    apply::run(&to.pool, &link.name, &statements, &[]).await.map_err(|er| to.err(er))?;
-    state::resolve_conflict(store, &link.name, id, if take_source { "source" } else { "target" }).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -323,6 +323,7 @@ pub async fn events(store: &Store, name: &str, limit: i64) -> Result<Vec<(String
     Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
 }
 
+#[derive(Debug, Clone)]
 pub struct NewConflict {
     pub table: String,
     pub key: String,

@@ -137,7 +137,7 @@ pub async fn link_status(
     let tables = state::tables(store, &link.name).await?;
     let waiting = state::conflicts(store, &link.name, true).await?;
     let (sa, sb) = (link.source_schema(), link.target_schema());
-    let mut sides = vec![
+    let sides = vec![
         side_status(a.ok(), &link.source, a.err(), &sa).await,
         side_status(b.ok(), &link.target, b.err(), &sb).await,
     ];
@@ -163,10 +163,6 @@ pub async fn link_status(
         if let Ok(rows) = log::pending(&a.pool, &sa, &from, &link.tables, Some(&link.name)).await {
             fwd = rows.into_iter().map(|(t, n, at)| (t, (n, at))).collect();
         }
-    }
-    if link.two_way {
-        // The target's log is the second side's.
-        sides.truncate(2);
     }
     let now_us = super::now_ms() * 1000;
     let lag = |m: &HashMap<String, (i64, i64)>, t: Option<&str>| -> i64 {

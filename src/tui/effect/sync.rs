@@ -341,7 +341,7 @@ pub(super) fn resolve(r: &Runner, job: JobId, name: String, id: i64, take_source
                 .ok_or_else(|| format!("no link {name}"))?;
             let a = connect(&pools, &reach.side(&link.source)?).await?;
             let b = connect(&pools, &reach.side(&link.target)?).await?;
-            sync::runner::resolve(&link, &a, &b, &store, id, take_source).await.map_err(|e| e.to_string())?;
+            sync::resolve::resolve(&link, &a, &b, &store, id, take_source).await.map_err(|e| e.to_string())?;
             Ok(format!("conflict {id} resolved: took the {}'s row", if take_source { "source" } else { "target" }))
         }
         .await;

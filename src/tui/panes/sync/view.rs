@@ -236,26 +236,7 @@ fn render_details(frame: &mut Frame, area: Rect, pane: &SyncPane, l: &LinkView, 
         }
     }
     if let Some(n) = &s.native {
-        let mb = |b: Option<i64>| crate::core::text::human_bytes(b.unwrap_or(0));
-        lines.push(Line::styled(
-            cut(
-                &format!(
-                    "logical replication: {} {}, slot {}, WAL held {}, unconfirmed {}{}",
-                    n.subscription,
-                    if n.enabled { "enabled" } else { "disabled" },
-                    match n.slot_active {
-                        Some(true) => "active",
-                        Some(false) => "inactive",
-                        None => "missing",
-                    },
-                    mb(n.slot_retained_bytes),
-                    mb(n.slot_lag_bytes),
-                    n.replay_lag_ms.map(|l| format!(", replay lag {}", fmt_ms(l as i64))).unwrap_or_default()
-                ),
-                w,
-            ),
-            theme.dim(),
-        ));
+        lines.push(Line::styled(cut(&n.summary(), w), theme.dim()));
     }
     for side in &s.sides {
         let text = if !side.reachable {
