@@ -252,3 +252,25 @@ fn file_problems_are_shown() {
     assert!(text.contains("profiles.toml:31: profile `broken`"), "{text}");
     assert!(text.contains("1 problem"), "{text}");
 }
+
+#[test]
+fn ctrl_c_stops_a_running_sync_job_instead_of_quitting() {
+    let mut app = App::new(Theme::default(), fixture_set(), None);
+    let effects = key(&mut app, KeyCode::Char('4'));
+    let Some(dbconsole::tui::effect::Effect::SyncRefresh { job, .. }) = effects.first() else { panic!("{effects:?}") };
+    app.update(Action::Sync(SyncMsg::Status { job: *job, result: Ok(vec![link_view()]) }));
+    let effects = key(&mut app, KeyCode::Char('o'));
+    let [dbconsole::tui::effect::Effect::SyncRunOnce { job, .. }] = effects.as_slice() else { panic!("{effects:?}") };
+    let job = *job;
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let effects = app.update(Action::Key(ctrl_c));
+    assert!(
+        matches!(effects.as_slice(), [dbconsole::tui::effect::Effect::Cancel { job: j }] if *j == job),
+        "{effects:?}"
+    );
+    let text = format!("{:?}", screen(&app, 80, 24).backend().buffer());
+    assert!(text.contains("running laptop-central once: stopped"), "{text}");
+    // Nothing runs any more: the next Ctrl-C quits.
+    let effects = app.update(Action::Key(ctrl_c));
+    assert!(effects.iter().any(|e| matches!(e, dbconsole::tui::effect::Effect::Quit)), "{effects:?}");
+}

@@ -340,6 +340,9 @@ impl App {
         if matches!(self.migrations.run, RunState::Running { .. }) {
             return self.migrations_request(M::Cancel);
         }
+        if let Some(effects) = self.sync_interrupt() {
+            return effects;
+        }
         if let Stage::Planning(j) | Stage::Running(j) | Stage::Verifying(j) = self.migrations.transfer.stage {
             return self.migrations_request(M::Transfer(T::Cancel(j)));
         }

@@ -114,6 +114,27 @@ impl App {
         }
     }
 
+    /// Ctrl-C: stops the sync job that runs (run once, resolve, remove, planning or creating a link); None when
+    /// none does. A stopped batch is rolled back by the server; a link stopped while being created stays in state
+    /// error, for `x` to take away.
+    pub(super) fn sync_interrupt(&mut self) -> Option<Vec<Effect>> {
+        let job = match (&self.sync.busy, &self.sync.add) {
+            (Some((job, _)), _) => *job,
+            (None, Some(Add::Preparing { job, .. } | Add::Creating { job })) => *job,
+            _ => return None,
+        };
+        let what = self.sync.busy.take().map(|(_, w)| w).unwrap_or_else(|| "planning the link".into());
+        if matches!(self.sync.add, Some(Add::Creating { .. })) {
+            self.info(Level::Warn, format!("{what}: stopped; the link stays in state error until x removes it"));
+        } else {
+            self.info(Level::Warn, format!("{what}: stopped"));
+        }
+        if matches!(self.sync.add, Some(Add::Preparing { .. } | Add::Creating { .. })) {
+            self.sync.add = None;
+        }
+        Some(vec![Effect::Cancel { job }])
+    }
+
     /// Confirmed: remove the link.
     pub(super) fn sync_remove(&mut self, name: String) -> Vec<Effect> {
         let job = self.job();
