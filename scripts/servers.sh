@@ -31,6 +31,8 @@ _install_missing() {
   command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || pkgs+=(pgbouncer)
   command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
   command -v psql >/dev/null 2>&1 || pkgs+=(postgresql-client)
+  [ -x /usr/sbin/sshd ] || pkgs+=(openssh-server)
+  command -v ssh-keygen >/dev/null 2>&1 && command -v ssh-agent >/dev/null 2>&1 || pkgs+=(openssh-client)
   if [ ${#pkgs[@]} -gt 0 ]; then
     echo "servers.sh: installing ${pkgs[*]}" >&2
     _apt_install "${pkgs[@]}"
@@ -148,6 +150,18 @@ INI
   DBC_PGB_PID=$(cat "$d/pgbouncer.pid" 2>/dev/null)
 }
 
+# SSH tunnel tests (tests/it/ssh.rs) start their own sshd instances on 127.0.0.1 with temporary host keys; they
+# need sshd's privilege-separation directory and a local account to log in as, with a password for the
+# password-authentication test. The account has no shell (nologin): it can only forward.
+_prepare_sshd() {
+  mkdir -p /run/sshd && chmod 755 /run/sshd
+  if ! id dbcssh >/dev/null 2>&1; then
+    useradd --create-home --shell /usr/sbin/nologin dbcssh
+  fi
+  echo 'dbcssh:dbc-ssh-secret-3391' | chpasswd
+  export DBC_TEST_SSHD=/usr/sbin/sshd DBC_TEST_SSH_USER=dbcssh DBC_TEST_SSH_PASSWORD='dbc-ssh-secret-3391'
+}
+
 servers_stop() {
   set +e
   if [ -n "${DBC_PGB_PID:-}" ]; then kill "$DBC_PGB_PID" 2>/dev/null; fi
@@ -166,6 +180,7 @@ servers_start() {
   _start_pg
   _start_pgbouncer
   _start_my
+  if [ "$(id -u)" -eq 0 ]; then _prepare_sshd; fi
   export DBC_TEST_PG_PORT=$DBC_PG_PORT DBC_TEST_MY_PORT=$DBC_MY_PORT
   export DBC_TEST_PG_PASSWORD='dbc-pg-secret-4417' DBC_TEST_MY_PASSWORD='dbc-my-secret-7731'
   export DBC_TEST_PG_TLS_PASSWORD='dbc-tls-secret-9931' DBC_TEST_PG_LIMITED_PASSWORD='dbc-limited-secret-2208'

@@ -26,6 +26,10 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Err(e) = cli::set_url_route(&cli.ssh, cli.ssh_identity.as_deref()) {
+        eprintln!("error: {e}");
+        return ExitCode::from(cli::EXIT_USAGE as u8);
+    }
     let code = rt.block_on(async move {
         match cli.command {
             Some(Commands::Profile { command }) => cli::profile::run(&paths, command).await,
@@ -37,15 +41,13 @@ fn main() -> ExitCode {
             None => {
                 let set = cli::load_profiles(&paths);
                 let (adhoc, profile) = match cli.target {
-                    Some(t) if dbconsole::core::profile::looks_like_url(&t) => {
-                        match dbconsole::core::profile::url::parse_url(&t) {
-                            Ok(p) => (Some(p), None),
-                            Err(e) => {
-                                eprintln!("error: {}: {e}", dbconsole::core::profile::url::mask_password(&t));
-                                return cli::EXIT_USAGE;
-                            }
+                    Some(t) if dbconsole::core::profile::looks_like_url(&t) => match cli::resolve_target(&set, &t) {
+                        Ok(p) => (Some(p), None),
+                        Err(e) => {
+                            eprintln!("error: {e}");
+                            return cli::EXIT_USAGE;
                         }
-                    }
+                    },
                     Some(name) if set.get(&name).is_none() && cli::bare_sqlite_path(&name).is_some() => {
                         (cli::bare_sqlite_path(&name), None)
                     }
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
             }
         }
     });
+    dbconsole::core::ssh::tunnel::shutdown();
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
     ExitCode::from(code.clamp(0, 255) as u8)
 }

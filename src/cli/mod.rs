@@ -42,6 +42,15 @@ pub struct Cli {
     #[arg(long, env = "DBCONSOLE_ROW_CAP", default_value_t = 10_000)]
     pub row_cap: usize,
 
+    /// An SSH hop `[user@]host[:port]` for every connection URL given on the command line (repeat for more hops,
+    /// in order; ~/.ssh/config aliases work). Profiles carry their own route (`ssh = [...]` in the file).
+    #[arg(long = "ssh", value_name = "HOP", global = true)]
+    pub ssh: Vec<String>,
+
+    /// A key file tried first on every hop of --ssh.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub ssh_identity: Option<String>,
+
     /// Draw the first frame, print how long it took, and exit (used by the startup benchmark).
     #[arg(long, hide = true)]
     pub first_frame_exit: bool,
@@ -102,10 +111,39 @@ pub fn bare_sqlite_path(target: &str) -> Option<Profile> {
     crate::core::profile::url::parse_url(&format!("sqlite:{target}")).ok()
 }
 
+/// The route `--ssh` gives every URL on the command line (set once by main).
+static URL_ROUTE: std::sync::OnceLock<crate::core::ssh::Route> = std::sync::OnceLock::new();
+
+/// Takes `--ssh` / `--ssh-identity`; an error names the bad hop.
+pub fn set_url_route(hops: &[String], identity: Option<&str>) -> Result<(), String> {
+    let route = crate::core::profile::raw::route_from(hops, identity)
+        .map_err(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))?;
+    let _ = URL_ROUTE.set(route);
+    Ok(())
+}
+
 pub fn resolve_target(set: &ProfileSet, target: &str) -> Result<Profile, String> {
+    let route = URL_ROUTE.get().filter(|r| !r.is_empty());
     if looks_like_url(target) {
         let shown = crate::core::profile::url::mask_password(target);
-        return crate::core::profile::url::parse_url(target).map_err(|e| format!("{shown}: {e}"));
+        let mut p = crate::core::profile::url::parse_url(target).map_err(|e| format!("{shown}: {e}"))?;
+        if let Some(r) = route {
+            if p.engine == crate::core::profile::Engine::Sqlite || p.host.starts_with('/') {
+                return Err(format!(
+                    "{shown}: --ssh is for a server reached over the network, not a local file or socket"
+                ));
+            }
+            p.ssh = r.clone();
+            if let Some(d) = p.direct.as_deref_mut() {
+                d.ssh = r.clone();
+            }
+        }
+        return Ok(p);
+    }
+    if route.is_some() {
+        return Err(format!(
+            "--ssh applies to connection URLs; profile `{target}` has its own route (`ssh = [...]` in the profiles file)"
+        ));
     }
     if set.get(target).is_none()
         && let Some(p) = bare_sqlite_path(target)
@@ -160,6 +198,73 @@ pub fn password_for(p: &Profile) -> Result<(Option<SecretString>, Option<String>
     }
 }
 
+/// Builds the profile's SSH tunnel first, asking on the terminal what a hop needs (an unknown host key, a key's
+/// passphrase, a password); without a terminal the question becomes a classified failure. Err is the exit code,
+/// the error already printed.
+pub async fn ssh_ready(p: &Profile) -> Result<(), i32> {
+    if p.ssh.is_empty() {
+        return Ok(());
+    }
+    for _ in 0..8 {
+        match crate::core::ssh::tunnel::ensure(p, &mut |_| {}, false).await {
+            Ok(_) => return Ok(()),
+            Err(e) => match e.ask() {
+                Some(ask) if std::io::stdin().is_terminal() => {
+                    if let Err(msg) = ask_on_terminal(&ask) {
+                        let e = e.into_connect_error();
+                        eprintln!("error ({}): {}\n  {msg}", e.class.as_str(), e.message);
+                        return Err(e.class.exit_code());
+                    }
+                }
+                _ => {
+                    let e = e.into_connect_error();
+                    eprintln!("error ({}): {}\n  check: {}", e.class.as_str(), e.message, e.hint);
+                    return Err(e.class.exit_code());
+                }
+            },
+        }
+    }
+    Err(1)
+}
+
+/// Puts an SSH question to the user on the terminal and records the answer. Err when refused.
+pub fn ask_on_terminal(ask: &crate::core::ssh::SshAsk) -> Result<(), String> {
+    use crate::core::ssh::{self, SshAsk};
+    match ask {
+        SshAsk::HostKey(k) => {
+            eprintln!(
+                "The authenticity of host {} can't be established.\n{} key fingerprint is {}.",
+                ssh::hostport(&k.host, k.port),
+                k.algorithm,
+                k.fingerprint
+            );
+            eprint!("Accept it? [y]es for this run, [s]ave to {}, [N]o: ", k.save_to.display());
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+            match line.trim().to_ascii_lowercase().as_str() {
+                "y" | "yes" => ssh::accept_host_key(k, false),
+                "s" | "save" => ssh::accept_host_key(k, true),
+                _ => Err("host key not accepted".into()),
+            }
+        }
+        SshAsk::Passphrase(file) => {
+            let pass = rpassword::prompt_password(format!("Passphrase for {}: ", file.display()))
+                .map_err(|e| format!("cannot read the passphrase: {e}"))?;
+            if !ssh::connect::passphrase_opens(file, &pass) {
+                return Err(format!("that passphrase does not open {}", file.display()));
+            }
+            ssh::answers().set_passphrase(file, SecretString::from(pass));
+            Ok(())
+        }
+        SshAsk::Password(who) => {
+            let pw = rpassword::prompt_password(format!("SSH password for {who}: "))
+                .map_err(|e| format!("cannot read the password: {e}"))?;
+            ssh::answers().set_password(who, SecretString::from(pw));
+            Ok(())
+        }
+    }
+}
+
 /// Connects a one-connection pool for a subcommand; on failure prints the classified error and returns the exit
 /// code to use.
 pub async fn connect(paths: &Paths, p: &Profile) -> Result<DbPool, i32> {
@@ -174,6 +279,7 @@ pub async fn connect(paths: &Paths, p: &Profile) -> Result<DbPool, i32> {
             return Err(e.class.exit_code());
         }
     };
+    ssh_ready(p).await?;
     let mut p = p.clone();
     // A few connections: catalog reads run their independent queries at once.
     p.pool.max_connections = p.pool.max_connections.min(4);

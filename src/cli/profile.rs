@@ -6,6 +6,7 @@ use crate::core::engine::{self, TestReport};
 use crate::core::paths::Paths;
 use crate::core::profile::raw::{RawPool, RawTls};
 use crate::core::profile::{self as prof, Engine, Environment, Origin, PasswordKind, Profile, RawProfile, TlsMode};
+use std::io::IsTerminal;
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
@@ -100,6 +101,12 @@ pub struct AddArgs {
     /// The profile's migrations folder (used by `dbconsole migrate`).
     #[arg(long)]
     pub migrations: Option<String>,
+    /// An SSH hop `[user@]host[:port]` (a ~/.ssh/config alias works); repeat for more hops, in order.
+    #[arg(long = "ssh", value_name = "HOP")]
+    pub ssh: Vec<String>,
+    /// A key file tried first on every hop.
+    #[arg(long, value_name = "FILE")]
+    pub ssh_identity: Option<String>,
 }
 
 /// Runs a profile subcommand; returns the exit code.
@@ -177,14 +184,32 @@ pub async fn run(paths: &Paths, cmd: ProfileCommand) -> i32 {
                 Err(e) => TestReport::failed_before(&p, e),
                 Ok((pw, note)) => {
                     let quiet = json;
-                    engine::test_connection(&p, pw.as_ref(), |s| {
-                        if !quiet {
-                            let mark = if s.ok { "ok  " } else { "FAIL" };
-                            println!("  {mark} {:<16} {:>9.1} ms  {}", s.title(), s.elapsed_ms, s.detail);
+                    let mut attempts = 0;
+                    loop {
+                        let report = engine::test_connection(&p, pw.as_ref(), |s| {
+                            if !quiet {
+                                let mark = if s.ok { "ok  " } else { "FAIL" };
+                                println!("  {mark} {:<20} {:>9.1} ms  {}", s.title(), s.elapsed_ms, s.detail);
+                            }
+                        })
+                        .await
+                        .with_auth_note(note.clone());
+                        // An SSH hop's question (unknown host key, passphrase, password): asked on a terminal, then
+                        // the test runs again.
+                        attempts += 1;
+                        match &report.ssh_ask {
+                            Some(ask) if attempts < 6 && !json && std::io::stdin().is_terminal() => {
+                                match super::ask_on_terminal(ask) {
+                                    Ok(()) => println!("  testing again…"),
+                                    Err(e) => {
+                                        eprintln!("  {e}");
+                                        break report;
+                                    }
+                                }
+                            }
+                            _ => break report,
                         }
-                    })
-                    .await
-                    .with_auth_note(note)
+                    }
                 }
             };
             if json {
@@ -355,6 +380,8 @@ fn add(set: &prof::ProfileSet, a: AddArgs) -> i32 {
         pool: (pool != RawPool::default()).then_some(pool),
         migrations: a.migrations,
         direct_url: a.direct_url,
+        ssh: (!a.ssh.is_empty()).then_some(a.ssh),
+        ssh_identity: a.ssh_identity,
     };
     let profile = match raw.into_profile(&a.name, Origin::File { line: 0 }) {
         Ok(p) => p,

@@ -11,6 +11,7 @@ pub mod paths;
 pub mod profile;
 pub mod query;
 pub mod sql;
+pub mod ssh;
 pub mod store;
 pub mod sync;
 pub mod text;

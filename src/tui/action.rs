@@ -42,12 +42,36 @@ pub enum Action {
 
 #[derive(Debug)]
 pub enum ProfilesMsg {
-    TestStep { job: JobId, profile: String, step: StepReport },
-    TestFinished { job: JobId, profile: String, report: Box<TestReport> },
-    NeedPassword { profile: String, purpose: Purpose, reason: String },
-    Connected { job: JobId, profile: String, result: Result<String, ConnectError> },
+    TestStep {
+        job: JobId,
+        profile: String,
+        step: StepReport,
+    },
+    TestFinished {
+        job: JobId,
+        profile: String,
+        report: Box<TestReport>,
+    },
+    NeedPassword {
+        profile: String,
+        purpose: Purpose,
+        reason: String,
+    },
+    /// A hop of the profile's SSH route needs an answer: an unknown host key, a key's passphrase, a password.
+    NeedSsh {
+        profile: String,
+        purpose: Purpose,
+        ask: crate::core::ssh::SshAsk,
+    },
+    Connected {
+        job: JobId,
+        profile: String,
+        result: Result<String, ConnectError>,
+    },
     Loaded(Box<ProfileSet>),
-    Saved { result: Result<String, String> },
+    Saved {
+        result: Result<String, String>,
+    },
     Discovered(Vec<Found>),
 }
 

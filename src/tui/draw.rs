@@ -57,6 +57,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 ConnState::Failed(e) => (format!("not connected: {}", e.class.title()), theme.danger()),
             };
             s.push(Span::styled(format!(" {text} "), style));
+            // The SSH tunnel's state: read from the core's tunnel registry at each frame (no redraw of its own: a
+            // drop shows at the next key or tick, and the next query rebuilds the tunnel anyway).
+            if let Some(t) = crate::core::ssh::tunnel::state_of(&sess.profile) {
+                use crate::core::ssh::tunnel::TunnelState;
+                let style = match t {
+                    TunnelState::Up { .. } => theme.ok(),
+                    TunnelState::Connecting => theme.warn(),
+                    TunnelState::Down { .. } => theme.danger(),
+                };
+                s.push(Span::styled(format!("{} ", t.label()), style));
+            }
         }
     }
     let help = format!("{} help ", keymap::hint(Scope::Global, Command::Help));

@@ -166,6 +166,15 @@ impl Tmux {
         t
     }
 
+    /// Any shell command line in a tmux session of its own (the caller sets what environment it needs).
+    pub fn start_raw(name: &str, width: u16, height: u16, cmd: &str) -> Tmux {
+        let t = Tmux { socket: format!("dbc-e2e-{}-{name}", std::process::id()), session: "e2e" };
+        let (w, h) = (width.to_string(), height.to_string());
+        let args = ["-L", &t.socket, "new-session", "-d", "-s", t.session, "-x", &w, "-y", &h, cmd];
+        assert!(Command::new("tmux").args(args).status().expect("tmux").success());
+        t
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["-L", &self.socket, "send-keys", "-t", self.session];
         args.extend_from_slice(keys);

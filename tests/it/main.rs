@@ -18,6 +18,7 @@ mod query_cli;
 mod query_pane;
 mod schema_pane;
 mod secrets;
+mod ssh;
 mod sync;
 mod transfer;
 mod tui_snapshots;

@@ -76,6 +76,7 @@ fn failed_test_shows_diagnosis_and_production_warning() {
         ],
         total_ms: 1.6,
         direct: None,
+        ssh_ask: None,
     };
     // Press t: the app asks for a test job; finish it with the report.
     let effects = app.update(Action::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE)));

@@ -20,11 +20,20 @@ pub enum FailureClass {
     NotADatabase,
     Locked,
     Readonly,
+    /// The first SSH hop (or a later one, through the one before) cannot be reached.
+    SshUnreachable,
+    SshHostKeyUnknown,
+    SshHostKeyChanged,
+    /// A `@revoked` known_hosts line names the key, or a host certificate is invalid.
+    SshHostKeyRevoked,
+    SshAuth,
+    /// The last hop refuses to forward to the database (`AllowTcpForwarding no`, `PermitOpen`).
+    SshForwardingRefused,
     Other,
 }
 
 impl FailureClass {
-    pub const ALL: [FailureClass; 12] = [
+    pub const ALL: [FailureClass; 18] = [
         FailureClass::Dns,
         FailureClass::Refused,
         FailureClass::Timeout,
@@ -36,6 +45,12 @@ impl FailureClass {
         FailureClass::NotADatabase,
         FailureClass::Locked,
         FailureClass::Readonly,
+        FailureClass::SshUnreachable,
+        FailureClass::SshHostKeyUnknown,
+        FailureClass::SshHostKeyChanged,
+        FailureClass::SshHostKeyRevoked,
+        FailureClass::SshAuth,
+        FailureClass::SshForwardingRefused,
         FailureClass::Other,
     ];
 
@@ -52,6 +67,12 @@ impl FailureClass {
             FailureClass::NotADatabase => "not_a_database",
             FailureClass::Locked => "locked",
             FailureClass::Readonly => "readonly",
+            FailureClass::SshUnreachable => "ssh_unreachable",
+            FailureClass::SshHostKeyUnknown => "ssh_host_key_unknown",
+            FailureClass::SshHostKeyChanged => "ssh_host_key_changed",
+            FailureClass::SshHostKeyRevoked => "ssh_host_key_revoked",
+            FailureClass::SshAuth => "ssh_auth",
+            FailureClass::SshForwardingRefused => "ssh_forwarding_refused",
             FailureClass::Other => "other",
         }
     }
@@ -71,6 +92,12 @@ impl FailureClass {
             FailureClass::NotADatabase => 18,
             FailureClass::Locked => 19,
             FailureClass::Readonly => 20,
+            FailureClass::SshUnreachable => 21,
+            FailureClass::SshHostKeyUnknown => 22,
+            FailureClass::SshHostKeyChanged => 23,
+            FailureClass::SshHostKeyRevoked => 24,
+            FailureClass::SshAuth => 25,
+            FailureClass::SshForwardingRefused => 26,
         }
     }
 
@@ -88,6 +115,12 @@ impl FailureClass {
             FailureClass::NotADatabase => "not a database",
             FailureClass::Locked => "database locked",
             FailureClass::Readonly => "read-only",
+            FailureClass::SshUnreachable => "SSH hop unreachable",
+            FailureClass::SshHostKeyUnknown => "SSH host key unknown",
+            FailureClass::SshHostKeyChanged => "SSH HOST KEY CHANGED",
+            FailureClass::SshHostKeyRevoked => "SSH host key revoked",
+            FailureClass::SshAuth => "SSH authentication failed",
+            FailureClass::SshForwardingRefused => "SSH forwarding refused",
             FailureClass::Other => "failed",
         }
     }

@@ -44,6 +44,11 @@ impl StepReport {
             "auth" => "authentication",
             "query" => "first query",
             "file" => "database file",
+            "ssh_resolve" => "SSH name resolution",
+            "ssh_tcp" => "SSH TCP connect",
+            "ssh_handshake" => "SSH handshake",
+            "ssh_auth" => "SSH authentication",
+            "ssh_forward" => "SSH forwarding",
             "open" => "open database",
             other => other,
         }
@@ -80,6 +85,10 @@ pub struct TestReport {
     pub total_ms: f64,
     /// The direct connection's own test, when the profile has one beside a pooled URL.
     pub direct: Option<Box<TestReport>>,
+    /// What an SSH hop needs the user to answer (an unknown host key, a passphrase, a password): the fronts ask,
+    /// then test again.
+    #[serde(skip)]
+    pub ssh_ask: Option<crate::core::ssh::SshAsk>,
 }
 
 impl TestReport {
@@ -104,6 +113,7 @@ impl TestReport {
             steps: Vec::new(),
             total_ms: 0.0,
             direct: None,
+            ssh_ask: None,
         }
     }
 
@@ -237,7 +247,66 @@ async fn test_one(p: &Profile, password: Option<&SecretString>, on_step: impl Fn
 async fn test_network<F: FnMut(&StepReport)>(p: &Profile, password: Option<&SecretString>, steps: &mut Steps<'_, F>) {
     let timeout = Duration::from_secs(p.pool.connect_timeout_secs);
     let mode = p.tls.effective_mode();
-    if !p.host.starts_with('/') {
+    let mut via = None;
+    if !p.ssh.is_empty() {
+        // Each hop's stages are steps of their own; then the database's, through the tunnel.
+        let tunnel = {
+            let mut seen: Vec<StepReport> = Vec::new();
+            let r = crate::core::ssh::tunnel::ensure(
+                p,
+                &mut |s: crate::core::ssh::connect::HopStep| {
+                    seen.push(StepReport { name: s.name, ok: s.ok, elapsed_ms: s.elapsed_ms, detail: s.detail });
+                },
+                true,
+            )
+            .await;
+            for s in seen {
+                (steps.on_step)(&s);
+                steps.report.steps.push(s);
+            }
+            match r {
+                Ok(t) => t,
+                Err(e) => {
+                    steps.report.ssh_ask = e.ask();
+                    steps.report.fail(e.into_connect_error());
+                    return;
+                }
+            }
+        };
+        via = Some(tunnel);
+    }
+    if let Some(tunnel) = &via {
+        let t = Instant::now();
+        let stream = tokio::net::UnixStream::connect(tunnel.socket_path()).await.map_err(|e| {
+            ConnectError::new(
+                FailureClass::Other,
+                format!("the tunnel's local socket {} refused: {e}", tunnel.socket_path().display()),
+                "a bug: please report it",
+            )
+        });
+        let Some(mut stream) = steps.check("tcp", t, stream, |_| {
+            format!("forwarded to {} through the tunnel", crate::core::ssh::hostport(&p.host, p.port))
+        }) else {
+            return;
+        };
+        let t = Instant::now();
+        let greeting = match p.engine {
+            Engine::Postgres if mode == crate::core::profile::TlsMode::Disable => Ok(probe::Greeting::default()),
+            Engine::Postgres => probe::pg_probe(&mut stream, timeout, p).await,
+            _ => probe::mysql_probe(&mut stream, timeout, p).await,
+        };
+        drop(stream);
+        let greeting = match greeting {
+            Err(e) => Err(crate::core::ssh::tunnel::last_forward_error(p).unwrap_or(e)),
+            Ok(g) if mode.requires_tls() && !g.tls_offered => Err(classify::tls_error(
+                p,
+                &format!("the server at {} does not support TLS, but tls mode is {}", p.target(), mode.as_str()),
+            )),
+            other => other,
+        };
+        let Some(greeting) = steps.check("tls", t, greeting, |g| tls_said(p, mode, g)) else { return };
+        steps.report.server_version = greeting.server_version.clone();
+    } else if !p.host.starts_with('/') {
         let t = Instant::now();
         let Some(addrs) = steps.check("resolve", t, probe::resolve(&p.host, p.port, timeout).await, |a| {
             a.iter().map(|a| a.ip().to_string()).collect::<Vec<_>>().join(", ")
@@ -264,23 +333,13 @@ async fn test_network<F: FnMut(&StepReport)>(p: &Profile, password: Option<&Secr
             )),
             other => other,
         };
-        let Some(greeting) = steps.check("tls", t, greeting, |g| {
-            if p.engine == Engine::Postgres && mode == crate::core::profile::TlsMode::Disable {
-                "not requested (tls mode disable)".to_string()
-            } else if g.tls_offered {
-                format!("server offers TLS; mode {}", mode.as_str())
-            } else {
-                format!("server does not offer TLS; mode {} continues without", mode.as_str())
-            }
-        }) else {
-            return;
-        };
+        let Some(greeting) = steps.check("tls", t, greeting, |g| tls_said(p, mode, g)) else { return };
         steps.report.server_version = greeting.server_version.clone();
     }
     let t = Instant::now();
     match p.engine {
         Engine::Postgres => {
-            let opts = super::pg_options(p, password);
+            let opts = super::pg_options(p, password, via.as_deref());
             let conn = match tokio::time::timeout(timeout, sqlx::PgConnection::connect_with(&opts)).await {
                 Err(_) => Err(classify::timed_out(p, timeout)),
                 Ok(r) => r.map_err(|e| classify::classify_sqlx(p, &e)),
@@ -304,7 +363,7 @@ async fn test_network<F: FnMut(&StepReport)>(p: &Profile, password: Option<&Secr
             let _ = conn.close().await;
         }
         _ => {
-            let opts = super::mysql_options(p, password);
+            let opts = super::mysql_options(p, password, via.as_deref());
             let conn = match tokio::time::timeout(timeout, sqlx::MySqlConnection::connect_with(&opts)).await {
                 Err(_) => Err(classify::timed_out(p, timeout)),
                 Ok(r) => r.map_err(|e| classify::classify_sqlx(p, &e)),
@@ -327,6 +386,16 @@ async fn test_network<F: FnMut(&StepReport)>(p: &Profile, password: Option<&Secr
             r.latency_ms = latency!(conn);
             let _ = conn.close().await;
         }
+    }
+}
+
+fn tls_said(p: &Profile, mode: crate::core::profile::TlsMode, g: &probe::Greeting) -> String {
+    if p.engine == Engine::Postgres && mode == crate::core::profile::TlsMode::Disable {
+        "not requested (tls mode disable)".to_string()
+    } else if g.tls_offered {
+        format!("server offers TLS; mode {}", mode.as_str())
+    } else {
+        format!("server does not offer TLS; mode {} continues without", mode.as_str())
     }
 }
 

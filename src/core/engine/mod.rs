@@ -12,13 +12,19 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 use crate::core::profile::{Engine, Profile, TlsMode};
+use crate::core::ssh;
 
 pub use classify::{ConnectError, FailureClass};
 pub use diagnose::{StepReport, TestReport, test_connection};
 
-pub fn pg_options(p: &Profile, password: Option<&SecretString>) -> PgConnectOptions {
+/// The options for a profile's PostgreSQL connections. `via` is the local socket of the profile's SSH tunnel: the
+/// driver connects there, and still checks the server's certificate against the profile's host.
+pub fn pg_options(p: &Profile, password: Option<&SecretString>, via: Option<&ssh::tunnel::Tunnel>) -> PgConnectOptions {
     let mut o = PgConnectOptions::new_without_pgpass().application_name("dbconsole");
     o = if p.host.starts_with('/') { o.socket(&p.host) } else { o.host(&p.host) };
+    if let Some(t) = via {
+        o = o.socket(t.socket_dir());
+    }
     o = o.port(p.port);
     let user = p.user.clone().unwrap_or_else(crate::core::profile::password::default_user);
     o = o.username(&user);
@@ -57,9 +63,17 @@ pub fn pg_options(p: &Profile, password: Option<&SecretString>) -> PgConnectOpti
     sqlx::ConnectOptions::disable_statement_logging(o)
 }
 
-pub fn mysql_options(p: &Profile, password: Option<&SecretString>) -> MySqlConnectOptions {
+/// The options for a profile's MySQL connections; `via` as for [`pg_options`].
+pub fn mysql_options(
+    p: &Profile,
+    password: Option<&SecretString>,
+    via: Option<&ssh::tunnel::Tunnel>,
+) -> MySqlConnectOptions {
     let mut o = MySqlConnectOptions::new();
     o = if p.host.starts_with('/') { o.socket(&p.host) } else { o.host(&p.host) };
+    if let Some(t) = via {
+        o = o.socket(t.socket_path());
+    }
     o = o.port(p.port);
     let user = p.user.clone().unwrap_or_else(crate::core::profile::password::default_user);
     o = o.username(&user);
@@ -124,10 +138,22 @@ impl DbPool {
     }
 }
 
+/// The tunnel a profile's connections go through, built now (None without a route). A hop that needs an answer
+/// (host key, passphrase, password) fails here classified: the fronts ask before, through
+/// [`ssh::tunnel::ensure`].
+pub async fn tunnel_for(p: &Profile) -> Result<Option<std::sync::Arc<ssh::tunnel::Tunnel>>, ConnectError> {
+    if p.ssh.is_empty() {
+        return Ok(None);
+    }
+    ssh::tunnel::ensure(p, &mut |_| {}, false).await.map(Some).map_err(ssh::SshError::into_connect_error)
+}
+
 /// Opens a pool with the profile's settings; the first connection is made now, so failures show at once.
 /// A read-only profile is read-only on the server: PostgreSQL `default_transaction_read_only`, MySQL
 /// `SET SESSION TRANSACTION READ ONLY`, SQLite opened read-only.
 pub async fn connect_pool(p: &Profile, password: Option<&SecretString>) -> Result<DbPool, ConnectError> {
+    let via = tunnel_for(p).await?;
+    let via = via.as_deref();
     let s = &p.pool;
     let connect_timeout = Duration::from_secs(s.connect_timeout_secs);
     macro_rules! opts {
@@ -142,7 +168,7 @@ pub async fn connect_pool(p: &Profile, password: Option<&SecretString>) -> Resul
     let fut = async {
         Ok::<_, sqlx::Error>(match p.engine {
             Engine::Postgres => {
-                DbPool::Postgres(opts!(PgPoolOptions::new()).connect_with(pg_options(p, password)).await?)
+                DbPool::Postgres(opts!(PgPoolOptions::new()).connect_with(pg_options(p, password, via)).await?)
             }
             Engine::Mysql => {
                 let read_only = p.read_only;
@@ -156,7 +182,7 @@ pub async fn connect_pool(p: &Profile, password: Option<&SecretString>) -> Resul
                                 Ok(())
                             })
                         })
-                        .connect_with(mysql_options(p, password))
+                        .connect_with(mysql_options(p, password, via))
                         .await?,
                 )
             }
@@ -165,7 +191,9 @@ pub async fn connect_pool(p: &Profile, password: Option<&SecretString>) -> Resul
     };
     match tokio::time::timeout(connect_timeout, fut).await {
         Ok(Ok(pool)) => Ok(pool),
-        Ok(Err(e)) => Err(classify::classify_sqlx(p, &e)),
+        Ok(Err(e)) => {
+            Err(via.and_then(|_| ssh::tunnel::last_forward_error(p)).unwrap_or_else(|| classify::classify_sqlx(p, &e)))
+        }
         Err(_) => Err(classify::timed_out(p, connect_timeout)),
     }
 }

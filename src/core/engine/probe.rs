@@ -84,8 +84,8 @@ fn no_answer(profile: &crate::core::profile::Profile, timeout: Duration, what: &
 }
 
 /// Sends PostgreSQL's SSLRequest and reads the one-byte answer ('S' or 'N').
-pub async fn pg_probe(
-    stream: &mut TcpStream,
+pub async fn pg_probe<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    stream: &mut S,
     timeout: Duration,
     profile: &crate::core::profile::Profile,
 ) -> Result<Greeting, ConnectError> {
@@ -117,8 +117,8 @@ pub async fn pg_probe(
 }
 
 /// Reads MySQL's initial handshake packet: server version and whether it offers TLS (CLIENT_SSL).
-pub async fn mysql_probe(
-    stream: &mut TcpStream,
+pub async fn mysql_probe<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    stream: &mut S,
     timeout: Duration,
     profile: &crate::core::profile::Profile,
 ) -> Result<Greeting, ConnectError> {

@@ -313,6 +313,9 @@ pub struct Profile {
     /// session of its own — migrations (advisory locks), transfers, sync — connects here; queries and the schema
     /// pane use the pooled one.
     pub direct: Option<Box<Profile>>,
+    /// The SSH route to the server (`ssh = ["user@bastion:22", …]`, `ssh_identity`); empty for a direct connection.
+    /// The host and port above are then as the last hop sees them.
+    pub ssh: crate::core::ssh::Route,
 }
 
 impl Profile {
@@ -387,6 +390,7 @@ impl Profile {
             pooler: false,
             notes: Vec::new(),
             direct: None,
+            ssh: Default::default(),
         }
     }
 

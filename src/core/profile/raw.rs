@@ -78,6 +78,12 @@ pub struct RawProfile {
     /// A direct connection beside a pooled `url` (Prisma's directUrl): sessions, locks, transfers go there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direct_url: Option<String>,
+    /// SSH hops in order, `[user@]host[:port]` (hosts may be ~/.ssh/config aliases).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<Vec<String>>,
+    /// A key file tried first on every hop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh_identity: Option<String>,
 }
 
 fn non_empty(s: &Option<String>) -> Option<String> {
@@ -225,6 +231,22 @@ impl RawProfile {
         if p.engine == Engine::Sqlite && !matches!(p.password, PasswordSource::None) {
             return Err(FieldError::new("password_source", "a SQLite database has no password"));
         }
+        p.ssh = route_from(self.ssh.as_deref().unwrap_or(&[]), non_empty(&self.ssh_identity).as_deref())?;
+        if !p.ssh.is_empty() {
+            if p.engine == Engine::Sqlite {
+                return Err(FieldError::new(
+                    "ssh",
+                    "a SQLite profile is a file on this machine: an SSH route does not apply (copy the file, or open it \
+                     on the server)",
+                ));
+            }
+            if p.host.starts_with('/') {
+                return Err(FieldError::new(
+                    "ssh",
+                    "through SSH the host must be a name or address the last hop can reach, not a Unix socket path",
+                ));
+            }
+        }
         if let Some(du) = non_empty(&self.direct_url) {
             let mut d = super::url::parse_url(&du).map_err(|m| FieldError::new("direct_url", m))?;
             if d.engine != p.engine || d.engine == Engine::Sqlite {
@@ -242,6 +264,7 @@ impl RawProfile {
             d.read_only = p.read_only;
             d.migrations = p.migrations.clone();
             d.pool = p.pool.clone();
+            d.ssh = p.ssh.clone();
             // Its own password when its URL holds one; else the profile's.
             if !matches!(d.password, PasswordSource::Plain(_)) {
                 d.password = p.password.clone();
@@ -275,6 +298,10 @@ impl RawProfile {
             r.read_only = Some(true);
         }
         r.migrations = p.migrations.as_ref().map(|m| m.display().to_string());
+        if !p.ssh.is_empty() {
+            r.ssh = Some(p.ssh.hops.iter().map(|h| h.to_string()).collect());
+            r.ssh_identity = p.ssh.identity.as_ref().map(|i| i.display().to_string());
+        }
         if let Some(d) = &p.direct {
             let url = d.url.clone().unwrap_or_default();
             r.direct_url = Some(match (&d.password, &p.password) {
@@ -336,6 +363,23 @@ impl RawProfile {
 }
 
 /// `~/x` → `$HOME/x`.
+/// An SSH route from the file's (or the command line's) hop strings; each bad hop is named.
+pub fn route_from(hops: &[String], identity: Option<&str>) -> Result<crate::core::ssh::Route, FieldError> {
+    let mut route = crate::core::ssh::Route::default();
+    for (i, h) in hops.iter().enumerate() {
+        let hop = crate::core::ssh::Hop::parse(h)
+            .map_err(|m| FieldError::new("ssh", format!("hop {} `{}`: {m}", i + 1, h.escape_debug())))?;
+        route.hops.push(hop);
+    }
+    if let Some(id) = identity {
+        if route.hops.is_empty() {
+            return Err(FieldError::new("ssh_identity", "ssh_identity is set but there is no ssh route"));
+        }
+        route.identity = Some(expand_home(id));
+    }
+    Ok(route)
+}
+
 pub fn expand_home(s: &str) -> PathBuf {
     if let Some(rest) = s.strip_prefix("~/")
         && let Some(home) = std::env::var_os("HOME")

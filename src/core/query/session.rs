@@ -170,7 +170,16 @@ pub struct Session {
     /// The profile is read-only: statements that would switch that off are refused, and the session checks
     /// after each statement that it still is (reconnecting if not).
     read_only: bool,
+    /// When the last statement ended: a connection idle for [`IDLE_CHECK`] is pinged before the next one.
+    last_used: Instant,
+    /// The last statement failed without an answer from the server (connection lost?): check before the next.
+    suspect: bool,
 }
+
+/// A session connection idle this long is checked (one round trip) before the next statement, and opened again
+/// if it dropped meanwhile (server restart, network, an SSH tunnel rebuilt): the statement then runs on the new
+/// one instead of failing. A statement already sent is never run twice.
+const IDLE_CHECK: Duration = Duration::from_secs(1);
 
 /// The session's transaction access mode (MariaDB before 11.1 and MySQL 5.7 call it tx_read_only). Read with
 /// SHOW, which answers for either name without an error a later SHOW WARNINGS would report.
@@ -215,6 +224,8 @@ impl Session {
                     }),
                     engine: Engine::Postgres,
                     read_only,
+                    last_used: Instant::now(),
+                    suspect: false,
                 }
             }
             DbPool::Mysql(p) => {
@@ -232,6 +243,8 @@ impl Session {
                     canceller: Canceller(CancelTarget::My { pool: p.clone(), id: Arc::new(AtomicI64::new(id as i64)) }),
                     engine: Engine::Mysql,
                     read_only,
+                    last_used: Instant::now(),
+                    suspect: false,
                 }
             }
             DbPool::Sqlite(p) => {
@@ -246,6 +259,8 @@ impl Session {
                     canceller: Canceller(CancelTarget::Lite { flag }),
                     engine: Engine::Sqlite,
                     read_only: false,
+                    last_used: Instant::now(),
+                    suspect: false,
                 }
             }
         })
@@ -371,9 +386,24 @@ impl Session {
         if let CancelTarget::Lite { flag } = &self.canceller.0 {
             flag.store(false, Ordering::SeqCst);
         }
+        let mut reconnected = None;
+        let check = self.suspect || self.last_used.elapsed() >= IDLE_CHECK;
+        if self.engine != Engine::Sqlite && check && self.ping().await.is_err() {
+            tracing::info!("the session's connection dropped while idle; reconnecting");
+            self.reconnect().await?;
+            reconnected = Some(Notice {
+                level: "INFO".into(),
+                code: None,
+                message: "the connection had dropped while idle (server restart, network, SSH tunnel): dbconsole \
+                          connected again before running this statement; a transaction that was open is gone"
+                    .into(),
+            });
+        }
         let collected = notices::Collector::default();
         let started = Instant::now();
         let result = notices::collect(collected.clone(), self.stream(sql, sink)).await;
+        self.last_used = Instant::now();
+        self.suspect = matches!(&result, Err(e) if e.code.is_none() && !e.cancelled);
         if self.engine == Engine::Mysql {
             let a = analyse(sql, self.engine);
             match a.txn {
@@ -395,6 +425,7 @@ impl Session {
         }
         let mut out = result?;
         out.elapsed = started.elapsed();
+        out.notices.extend(reconnected);
         if let Ok(mut n) = collected.lock() {
             out.notices.splice(0..0, n.drain(..));
         }

@@ -12,7 +12,14 @@ use crate::tui::panes::migrations::RunKind;
 
 pub enum Dialog {
     Confirm(Confirm),
-    Password { profile: String, purpose: Purpose, reason: String, input: SecretBox<String> },
+    Password {
+        profile: String,
+        purpose: Purpose,
+        reason: String,
+        input: SecretBox<String>,
+    },
+    /// A question of the profile's SSH route (src/tui/app/ssh.rs).
+    Ssh(super::ssh::SshDialog),
 }
 
 /// How a line of a confirmation reads.
@@ -144,6 +151,7 @@ impl App {
             Some(Dialog::Password { profile, purpose, reason, input }) => {
                 self.on_password_key(key, profile, purpose, reason, input)
             }
+            Some(Dialog::Ssh(d)) => self.on_ssh_key(key, d),
         }
     }
 

@@ -8,6 +8,7 @@ mod profiles;
 mod query;
 mod results;
 mod schema;
+mod ssh;
 mod sync;
 mod transfer;
 
@@ -18,6 +19,7 @@ use secrecy::SecretString;
 
 pub use dialog::{Confirm, ConfirmTarget, Dialog, Tone};
 pub use pane::PaneId;
+pub use ssh::SshDialog;
 
 use super::action::{Action, JobId};
 use super::effect::Effect;
@@ -369,6 +371,10 @@ impl App {
         if let Some(Dialog::Password { input, .. }) = &mut self.dialog {
             use secrecy::ExposeSecretMut;
             input.expose_secret_mut().push_str(&printable(&text));
+            return vec![];
+        }
+        if let Some(Dialog::Ssh(d)) = &mut self.dialog {
+            d.paste(&printable(&text));
             return vec![];
         }
         if let Some(Dialog::Confirm(c)) = &mut self.dialog {

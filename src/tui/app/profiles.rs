@@ -98,15 +98,21 @@ impl App {
                 }
             }
             ProfilesMsg::TestFinished { job, profile, report } => {
+                let mut ask = None;
                 if let Some(t) = self.profiles.tests.get_mut(&profile)
                     && t.job == job
                 {
                     let level = if report.ok { Level::Info } else { Level::Error };
                     self.message = Some((level, format!("{profile}: {}", report.message)));
                     t.steps = report.steps.clone();
+                    ask = report.ssh_ask.clone();
                     t.report = Some(*report);
                 }
+                if let Some(ask) = ask {
+                    self.ask_ssh(profile, crate::tui::action::Purpose::Test, ask);
+                }
             }
+            ProfilesMsg::NeedSsh { profile, purpose, ask } => self.ask_ssh(profile, purpose, ask),
             ProfilesMsg::NeedPassword { profile, purpose, reason } => {
                 self.dialog =
                     Some(Dialog::Password { profile, purpose, reason, input: SecretBox::new(Box::default()) });

@@ -61,6 +61,23 @@ pub(super) fn connect(r: &Runner, job: JobId, profile: Profile, remembered: Opti
                 "check that the data directory is writable",
             )));
         }
+        // The SSH route first: a hop's question (host key, passphrase, password) goes to a dialog, then this runs
+        // again.
+        if !profile.ssh.is_empty()
+            && let Err(e) = crate::core::ssh::tunnel::ensure(&profile, &mut |_| {}, false).await
+        {
+            match e.ask() {
+                Some(ask) => {
+                    let _ = tx.send(Action::Profiles(ProfilesMsg::NeedSsh {
+                        profile: name.clone(),
+                        purpose: Purpose::Connect,
+                        ask,
+                    }));
+                    return;
+                }
+                None => return send(Err(e.into_connect_error())),
+            }
+        }
         let pw = match password(&tx, &profile, remembered, Purpose::Connect).await {
             Err(None) => return,
             Err(Some(e)) => return send(Err(e)),

@@ -79,6 +79,7 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
                 Line::styled("Enter connect · Esc cancel · kept in memory only", theme.dim()),
             ],
         ),
+        Dialog::Ssh(d) => ssh_dialog(d, theme),
     };
     // Long lines wrap: the box is as tall as the wrapped text, so the keys line at the bottom always shows.
     let inner = 64u16.min(area.width).saturating_sub(2).max(1) as usize;
@@ -90,6 +91,52 @@ pub fn render_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &The
         .border_style(theme.border(true))
         .title(Line::styled(title, theme.title()));
     frame.render_widget(Paragraph::new(body).block(block).wrap(Wrap { trim: false }), popup);
+}
+
+/// An SSH route's question: the host key with its fingerprint, or a masked passphrase / password input.
+fn ssh_dialog(d: &crate::tui::app::SshDialog, theme: &Theme) -> (String, Vec<Line<'static>>) {
+    use crate::core::ssh::{SshAsk, hostport};
+    let key = |k: &str, what: &str| {
+        vec![Span::styled(k.to_string(), theme.key()), Span::styled(format!(" {what}   "), theme.dim())]
+    };
+    match &d.ask {
+        SshAsk::HostKey(k) => (
+            format!(" Unknown SSH host key — {} ", d.profile),
+            vec![
+                Line::styled(format!("The host key of {} is not known.", hostport(&k.host, k.port)), theme.warn()),
+                Line::raw(""),
+                Line::styled(format!("{} key fingerprint:", k.algorithm), theme.text()),
+                Line::styled(k.fingerprint.clone(), theme.title()),
+                Line::raw(""),
+                Line::styled("Check it with the server's administrator before accepting.", theme.dim()),
+                Line::styled(format!("Save writes it to {}.", k.save_to.display()), theme.dim()),
+                Line::raw(""),
+                Line::from([key("a", "accept once"), key("s", "accept and save"), key("Esc", "refuse")].concat()),
+            ],
+        ),
+        SshAsk::Passphrase(_) | SshAsk::Password(_) => {
+            let (title, what) = if let SshAsk::Passphrase(f) = &d.ask {
+                (format!(" SSH key passphrase — {} ", d.profile), format!("Passphrase for {}", f.display()))
+            } else if let SshAsk::Password(w) = &d.ask {
+                (format!(" SSH password — {} ", d.profile), format!("Password for {w}"))
+            } else {
+                (String::new(), String::new())
+            };
+            let mut body = vec![Line::styled(what, theme.text())];
+            if let Some(n) = &d.note {
+                body.push(Line::styled(n.clone(), theme.warn()));
+            }
+            body.push(Line::raw(""));
+            body.push(Line::from(vec![
+                Span::styled("> ", theme.text()),
+                Span::styled("•".repeat(d.input.expose_secret().chars().count()), theme.text()),
+                Span::styled("▏", theme.text()),
+            ]));
+            body.push(Line::raw(""));
+            body.push(Line::styled("Enter connect · Esc cancel · kept in memory only", theme.dim()));
+            (title, body)
+        }
+    }
 }
 
 /// Help for what is on screen: the global keys and the current pane's (the profile form and dialogs with the

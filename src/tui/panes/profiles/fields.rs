@@ -21,6 +21,9 @@ pub enum Field {
     TlsRootCert,
     TlsCert,
     TlsKey,
+    /// SSH hops, comma-separated: `user@bastion:22, user@inner:22`.
+    SshRoute,
+    SshIdentity,
     MaxConnections,
     ConnectTimeout,
     Save,
@@ -47,6 +50,8 @@ impl Field {
             Field::TlsRootCert => "TLS CA file",
             Field::TlsCert => "TLS client cert",
             Field::TlsKey => "TLS client key",
+            Field::SshRoute => "SSH via (hops)",
+            Field::SshIdentity => "SSH key file",
             Field::MaxConnections => "Max connections",
             Field::ConnectTimeout => "Timeout (s)",
             Field::Save => "[ Save ]",

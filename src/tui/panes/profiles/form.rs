@@ -114,6 +114,10 @@ impl ProfileForm {
         set(Field::TlsKey, p.tls.client_key.as_ref().map(|x| x.display().to_string()));
         set(Field::MaxConnections, Some(p.pool.max_connections.to_string()));
         set(Field::ConnectTimeout, Some(p.pool.connect_timeout_secs.to_string()));
+        if !p.ssh.is_empty() {
+            set(Field::SshRoute, Some(p.ssh.hops.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(", ")));
+            set(Field::SshIdentity, p.ssh.identity.as_ref().map(|x| x.display().to_string()));
+        }
         f.password_kind = p.password.kind();
         match &p.password {
             PasswordSource::Env(v) => set(Field::PasswordEnv, Some(v.clone())),
@@ -163,6 +167,10 @@ impl ProfileForm {
         let mut v = vec![Field::Name, Field::Engine];
         if self.engine == Engine::Sqlite {
             v.extend([Field::Path, Field::CreateFile, Field::Environment, Field::ReadOnly]);
+            // Shown only to say it does not apply, when a route was written before the engine became SQLite.
+            if self.t(Field::SshRoute).is_some() {
+                v.push(Field::SshRoute);
+            }
         } else {
             v.push(Field::Url);
             if !self.has_url() {
@@ -177,6 +185,7 @@ impl ProfileForm {
             if !self.has_url() {
                 v.extend([Field::TlsMode, Field::TlsRootCert, Field::TlsCert, Field::TlsKey]);
             }
+            v.extend([Field::SshRoute, Field::SshIdentity]);
         }
         v.extend([Field::MaxConnections, Field::ConnectTimeout, Field::Save]);
         v
@@ -382,6 +391,19 @@ impl ProfileForm {
                 }
             }
         }
+        if let Some(route) = self.t(Field::SshRoute) {
+            if self.engine == Engine::Sqlite {
+                self.errors.insert(
+                    Field::SshRoute,
+                    "a SQLite profile is a file on this machine: the SSH route does not apply (clear this field)"
+                        .into(),
+                );
+            }
+            raw.ssh = Some(route.split(',').map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect());
+            raw.ssh_identity = self.t(Field::SshIdentity);
+        } else if self.t(Field::SshIdentity).is_some() && self.engine != Engine::Sqlite {
+            self.errors.insert(Field::SshRoute, "a key file is set: name the SSH hop(s) it is for".into());
+        }
         let max: Option<u32> = self.number(Field::MaxConnections, "max connections");
         let timeout: Option<u64> = self.number(Field::ConnectTimeout, "timeout");
         let d = PoolSettings::default();
@@ -419,6 +441,8 @@ impl ProfileForm {
                     "pool" => Field::MaxConnections,
                     "engine" => Field::Engine,
                     "name" => Field::Name,
+                    "ssh" => Field::SshRoute,
+                    "ssh_identity" => Field::SshIdentity,
                     _ => Field::PasswordSource,
                 };
                 self.errors.insert(field, e.message);

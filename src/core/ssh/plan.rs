@@ -1,0 +1,160 @@
+//! A route made concrete: each hop's real host, port, user, keys, known_hosts files and keepalive, from the
+//! profile and ~/.ssh/config as OpenSSH reads it. A first hop whose config names a ProxyJump is reached through
+//! that jump (and its own ProxyJump, and so on), so a setup that works with `ssh` works here unchanged.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::config::{self, HostSettings, SshConfig, StrictHostKeyChecking};
+use super::{Hop, Route, SshEnv};
+use crate::core::engine::{ConnectError, FailureClass};
+
+/// One hop, ready to connect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HopPlan {
+    /// As the user or the config named it.
+    pub alias: String,
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    /// Key files to try, in order: the profile's `ssh_identity`, then IdentityFile lines, then OpenSSH's defaults
+    /// that exist (when no IdentityFile is given).
+    pub identity_files: Vec<PathBuf>,
+    /// IdentitiesOnly: of the agent's keys, only those of the files above.
+    pub identities_only: bool,
+    pub known_hosts: Vec<PathBuf>,
+    pub strict: StrictHostKeyChecking,
+    pub alive_interval: Option<Duration>,
+    pub alive_max: usize,
+    pub connect_timeout: Option<Duration>,
+}
+
+impl HopPlan {
+    /// `user@host:port`.
+    pub fn who(&self) -> String {
+        format!("{}@{}", self.user, super::hostport(&self.host, self.port))
+    }
+
+    /// The file an accepted key is saved to: the first known_hosts file.
+    pub fn save_to(&self) -> PathBuf {
+        self.known_hosts.first().cloned().unwrap_or_else(|| PathBuf::from("known_hosts"))
+    }
+}
+
+/// Keepalive when the config sets none: a tunnel idling behind a NAT or a firewall must not be dropped silently.
+const DEFAULT_ALIVE: Duration = Duration::from_secs(30);
+const MAX_JUMPS: usize = 16;
+
+fn config_error(e: impl std::fmt::Display) -> ConnectError {
+    ConnectError::new(
+        FailureClass::Other,
+        format!("~/.ssh/config: {e}"),
+        "fix that line; dbconsole reads the file as OpenSSH does",
+    )
+}
+
+/// Resolves the route's hops.
+pub fn plan(route: &Route, env: &SshEnv) -> Result<Vec<HopPlan>, ConnectError> {
+    let cfg = SshConfig::load(&env.config_file(), &env.ssh_dir()).map_err(config_error)?;
+    for w in &cfg.warnings {
+        tracing::warn!("ssh config: {w}");
+    }
+    let mut out = Vec::new();
+    // The profile's key file is tried first on every hop (config jumps included): one key for the whole route is
+    // the common case, and a hop that refuses it goes on to its own keys.
+    for (i, hop) in route.hops.iter().enumerate() {
+        if i == 0 {
+            jumps_before(&cfg, env, hop, &mut out, 0, &route.identity)?;
+        }
+        out.push(one(&cfg, env, hop, route.identity.clone())?);
+    }
+    Ok(out)
+}
+
+/// The hops a first hop's ProxyJump puts in front of it, recursively.
+fn jumps_before(
+    cfg: &SshConfig,
+    env: &SshEnv,
+    hop: &Hop,
+    out: &mut Vec<HopPlan>,
+    depth: usize,
+    identity: &Option<PathBuf>,
+) -> Result<(), ConnectError> {
+    let s = cfg.resolve(&hop.host);
+    let Some(pj) = s.proxy_jump.filter(|v| !v.eq_ignore_ascii_case("none")) else { return Ok(()) };
+    if depth >= MAX_JUMPS {
+        return Err(config_error(format!("ProxyJump of `{}` goes {MAX_JUMPS} deep: a loop?", hop.host)));
+    }
+    let jumps = config::parse_jumps(&pj).map_err(|m| config_error(format!("ProxyJump of `{}`: {m}", hop.host)))?;
+    for (k, (user, host, port)) in jumps.into_iter().enumerate() {
+        let j = Hop { user, host, port };
+        if k == 0 {
+            jumps_before(cfg, env, &j, out, depth + 1, identity)?;
+        }
+        out.push(one(cfg, env, &j, identity.clone())?);
+    }
+    Ok(())
+}
+
+fn one(cfg: &SshConfig, env: &SshEnv, hop: &Hop, identity: Option<PathBuf>) -> Result<HopPlan, ConnectError> {
+    let s: HostSettings = cfg.resolve(&hop.host);
+    let host = s.host_name.clone().unwrap_or_else(|| hop.host.clone());
+    let host = if host.contains("%h") { host.replace("%h", &hop.host) } else { host };
+    let port = hop.port.or(s.port).unwrap_or(22);
+    let user = hop.user.clone().or(s.user.clone()).unwrap_or_else(|| env.local_user.clone());
+    let exp = |v: &str| {
+        config::expand(v, &hop.host, &host, port, &user, &env.local_user, &env.home)
+            .map_err(|m| config_error(format!("`{v}`: {m}")))
+    };
+    let mut identity_files: Vec<PathBuf> = identity.into_iter().collect();
+    for f in &s.identity_files {
+        identity_files.push(PathBuf::from(exp(f)?));
+    }
+    if s.identity_files.is_empty() {
+        for name in ["id_ed25519", "id_ecdsa", "id_rsa"] {
+            let f = env.ssh_dir().join(name);
+            if f.is_file() && !identity_files.contains(&f) {
+                identity_files.push(f);
+            }
+        }
+    }
+    let mut known_hosts = Vec::new();
+    if s.user_known_hosts_files.is_empty() {
+        known_hosts.push(env.ssh_dir().join("known_hosts"));
+        known_hosts.push(env.ssh_dir().join("known_hosts2"));
+    } else {
+        for f in &s.user_known_hosts_files {
+            if f.eq_ignore_ascii_case("none") {
+                continue;
+            }
+            known_hosts.push(PathBuf::from(exp(f)?));
+        }
+    }
+    if s.global_known_hosts_files.is_empty() {
+        known_hosts.push(PathBuf::from("/etc/ssh/ssh_known_hosts"));
+        known_hosts.push(PathBuf::from("/etc/ssh/ssh_known_hosts2"));
+    } else {
+        for f in &s.global_known_hosts_files {
+            if !f.eq_ignore_ascii_case("none") {
+                known_hosts.push(PathBuf::from(exp(f)?));
+            }
+        }
+    }
+    let alive = match s.server_alive_interval {
+        Some(0) => None,
+        Some(n) => Some(Duration::from_secs(n)),
+        None => Some(DEFAULT_ALIVE),
+    };
+    Ok(HopPlan {
+        alias: hop.host.clone(),
+        host,
+        port,
+        user,
+        identity_files,
+        identities_only: s.identities_only.unwrap_or(false),
+        known_hosts,
+        strict: s.strict_host_key_checking.unwrap_or(StrictHostKeyChecking::Ask),
+        alive_interval: alive,
+        alive_max: s.server_alive_count_max.unwrap_or(3) as usize,
+        connect_timeout: s.connect_timeout.filter(|n| *n > 0).map(Duration::from_secs),
+    })
+}
