@@ -127,11 +127,10 @@ pub fn resolve_target(set: &ProfileSet, target: &str) -> Result<Profile, String>
     if looks_like_url(target) {
         let shown = crate::core::profile::url::mask_password(target);
         let mut p = crate::core::profile::url::parse_url(target).map_err(|e| format!("{shown}: {e}"))?;
-        if let Some(r) = route {
-            if p.engine == crate::core::profile::Engine::Sqlite || p.host.starts_with('/') {
-                return Err(format!(
-                    "{shown}: --ssh is for a server reached over the network, not a local file or socket"
-                ));
+        // A SQLite file stays local (a transfer from a server behind the bastion to a local file, say).
+        if let Some(r) = route.filter(|_| p.engine != crate::core::profile::Engine::Sqlite) {
+            if p.host.starts_with('/') {
+                return Err(format!("{shown}: --ssh needs a host the last hop can reach, not a Unix socket path"));
             }
             p.ssh = r.clone();
             if let Some(d) = p.direct.as_deref_mut() {

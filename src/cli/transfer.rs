@@ -28,7 +28,7 @@ pub struct PlanArgs {
     pub from: String,
     #[arg(long)]
     pub to: String,
-    /// Only these tables (comma-separated).
+    /// Only these tables (comma-separated; `SCHEMA.TABLE` picks one schema's when several have that name).
     #[arg(long, value_delimiter = ',')]
     pub tables: Vec<String>,
     /// Target schema (PostgreSQL; default public).

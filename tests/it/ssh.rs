@@ -624,4 +624,62 @@ fn tui_dialog_status_and_reconnect_after_the_bastion_restarts() {
     let s = t.wait_for("secondrun");
     assert!(s.contains("ssh: up"), "{s}");
     assert!(!s.contains("not connected"), "{s}");
+    // Server-side cancel goes through the tunnel too, on a forwarded connection of its own.
+    t.keys(&["C-a", "C-k"]);
+    t.text("select pg_sleep(60)");
+    t.keys(&["F5"]);
+    t.wait_for("running statement 1/1");
+    t.keys(&["Escape"]);
+    t.wait_for("query cancelled on the server");
+    t.keys(&["C-a", "C-k"]);
+    t.text("select 'after' || 'cancel' as r");
+    t.keys(&["F5"]);
+    t.wait_for("aftercancel");
+}
+
+/// A transfer reads through the tunnel with its parallel connections: a PostgreSQL table behind the bastion to a
+/// local SQLite file, verified.
+#[test]
+fn transfer_through_the_tunnel() {
+    let d = Sshd::start("");
+    let u = User::new();
+    let key = u.key("id_ed25519", "");
+    d.authorize(&u.public(&key));
+    u.trust(&d);
+    let admin = format!("postgres://dbc:{}@127.0.0.1:{}/dbc", env("DBC_TEST_PG_PASSWORD"), pg_port());
+    let schema = format!("ssh_xfer_{}", std::process::id());
+    let o = u.run(&[
+        "query",
+        &admin,
+        "-e",
+        &format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; \
+             CREATE TABLE {schema}.t (id int PRIMARY KEY, name text); \
+             INSERT INTO {schema}.t SELECT g, 'név ' || g FROM generate_series(1, 5000) g"
+        ),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let url = admin.clone();
+    let target = u.sb.dir.path().join("copy.db");
+    std::fs::write(&target, "").unwrap();
+    let o = u
+        .cmd()
+        .args(["transfer", "run", "--from", &url, "--to", &format!("sqlite:{}", target.display())])
+        .args(["--tables", &format!("{schema}.t"), "--yes", "--verify"])
+        .args(["--ssh", &hop(&d)])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
+    let o = u.run(&[
+        "query",
+        &format!("sqlite:{}", target.display()),
+        "-e",
+        "SELECT count(*) AS n, max(name) AS m FROM t",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(stdout(&o), "n,m\n5000,név 999\n", "{}", stderr(&o));
+    let _ = u.run(&["query", &admin, "-e", &format!("DROP SCHEMA {schema} CASCADE")]);
+    // More than one forwarded connection was opened for it.
+    assert!(d.log().matches(&format!("port {}", pg_port())).count() >= 2, "{}", d.log());
 }

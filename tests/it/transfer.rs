@@ -574,3 +574,49 @@ async fn views_over_views_are_made_in_dependency_order() {
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM a_top").fetch_one(p).await.unwrap();
     assert_eq!(n, 2);
 }
+
+/// A PostgreSQL source whose schemas hold tables of the same name: the target has one namespace, so the plan is
+/// refused before anything is written (it used to load both into one table, failing on the key halfway); picking
+/// one with `--tables SCHEMA.TABLE` moves exactly that one.
+#[tokio::test]
+async fn same_table_name_in_two_source_schemas_is_refused_then_picked_by_schema() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let pg_db = new_pg_db().await;
+    let pg = pg_pool(&pg_db).await;
+    exec(
+        &pg,
+        "CREATE SCHEMA sales; CREATE SCHEMA archive;\
+         CREATE TABLE sales.orders (id int PRIMARY KEY, v text); INSERT INTO sales.orders VALUES (1, 'new'), (2, 'new');\
+         CREATE TABLE archive.orders (id int PRIMARY KEY, v text); INSERT INTO archive.orders VALUES (1, 'old');",
+    )
+    .await;
+    pg.close().await;
+    let lite = sb.data().join("copy.db");
+    std::fs::write(&lite, "").unwrap();
+    profiles(&sb, &lite, &pg_db, "dbc");
+    let run = |extra: &[&str]| {
+        sb.cmd()
+            .current_dir(sb.data())
+            .args(["transfer", "run", "--from", "pg", "--to", "lite", "--yes"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    assert_ne!(o.status.code(), Some(0));
+    let e = stderr(&o);
+    assert!(e.contains("`orders` is in schemas") && e.contains("archive") && e.contains("sales"), "{e}");
+    assert!(e.contains("--tables SCHEMA.TABLE"), "{e}");
+    let l = sqlite_pool(&lite).await;
+    let dbconsole::core::engine::DbPool::Sqlite(p) = &l else { unreachable!() };
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_schema").fetch_one(p).await.unwrap();
+    assert_eq!(n, 0, "nothing was written");
+    l.close().await;
+    let o = run(&["--tables", "sales.orders"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let l = sqlite_pool(&lite).await;
+    let dbconsole::core::engine::DbPool::Sqlite(p) = &l else { unreachable!() };
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, v FROM orders ORDER BY id").fetch_all(p).await.unwrap();
+    assert_eq!(rows, vec![(1, "new".to_string()), (2, "new".to_string())]);
+}

@@ -441,9 +441,35 @@ pub async fn make_plan(
         s.tables
             .retain(|t| t.name != crate::core::migrate::state::TABLE && !crate::core::sync::capture::is_own(&t.name));
     }
-    if let Some(missing) = tables.iter().find(|n| cat.schemas.iter().all(|s| s.tables.iter().all(|t| &t.name != *n))) {
+    // `--tables` names a table, or `schema.table` to pick one schema's (a name may itself hold a dot: an exact
+    // name matches first).
+    let picks = |schema: &str, name: &str, n: &String| *n == name || *n == format!("{schema}.{name}");
+    if let Some(missing) =
+        tables.iter().find(|n| cat.schemas.iter().all(|s| s.tables.iter().all(|t| !picks(&s.name, &t.name, n))))
+    {
         return Err(TransferError::Refused(format!("no table `{missing}` in the source")));
     }
+    if !tables.is_empty() {
+        for s in cat.schemas.iter_mut() {
+            let schema = s.name.clone();
+            s.tables.retain(|t| tables.iter().any(|n| picks(&schema, &t.name, n)));
+        }
+    }
+    // The target has one namespace: the same name in two source schemas would load two tables into one.
+    let mut seen: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for s in &cat.schemas {
+        for t in &s.tables {
+            seen.entry(t.name.as_str()).or_default().push(s.name.as_str());
+        }
+    }
+    if let Some((name, schemas)) = seen.iter().find(|(_, v)| v.len() > 1) {
+        return Err(TransferError::Refused(format!(
+            "`{name}` is in schemas {} of the source, and they would all become one table `{name}` in the target: \
+             transfer one schema at a time (--tables SCHEMA.TABLE,…) or rename one; nothing was written",
+            schemas.join(", ")
+        )));
+    }
+    let tables: &[String] = &[];
     // A SQLite file is read directly (one pass per table, values checked in Rust); servers aggregate themselves.
     let probes = match (cat.engine, src_database) {
         (Engine::Sqlite, path) if std::path::Path::new(path).is_file() => {
