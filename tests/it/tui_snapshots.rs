@@ -275,3 +275,112 @@ fn ctrl_c_stops_a_running_sync_job_instead_of_quitting() {
     let effects = app.update(Action::Key(ctrl_c));
     assert!(effects.iter().any(|e| matches!(e, dbconsole::tui::effect::Effect::Quit)), "{effects:?}");
 }
+
+/// A connection test that stopped at an unknown SSH host key: the dialog shows the fingerprint and where `s` saves
+/// it; `s` saves it (owner-only file) and runs the test again. A passphrase typed in the next dialog shows as dots.
+#[test]
+fn ssh_host_key_and_passphrase_dialogs_80x24() {
+    use dbconsole::core::ssh::{SshAsk, UnknownKey, known_hosts};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(Theme::default(), fixture_set(), None);
+    key(&mut app, KeyCode::Down);
+    let effects = app.update(Action::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE)));
+    let [dbconsole::tui::effect::Effect::TestProfile { job, .. }] = &effects[..] else { panic!("{effects:?}") };
+    let pk = russh::keys::PublicKey::from_openssh(
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK6KjFua9MtBG/hrwWBrGaoh/b52XkMlHAgmF/WEz1Ng",
+    )
+    .unwrap();
+    let fingerprint = known_hosts::fingerprint(&pk);
+    assert_eq!(fingerprint, "SHA256:P287hZ0YyDKzMWfSKcOeqq+jomUVFGR0/S0g/D/P0OU", "as ssh-keygen -lf prints it");
+    let unknown = UnknownKey {
+        host: "bastion.example.com".into(),
+        port: 2222,
+        algorithm: "ssh-ed25519".into(),
+        fingerprint,
+        save_to: "/home/ada/.ssh/known_hosts".into(),
+        key: pk,
+    };
+    let save_to = dir.path().join(".ssh/known_hosts");
+    let mut elsewhere = unknown.clone();
+    elsewhere.save_to = save_to.clone();
+    let report = TestReport {
+        ok: false,
+        class: Some(FailureClass::SshHostKeyUnknown),
+        message: "the host key of bastion.example.com:2222 is not known".into(),
+        ssh_ask: Some(SshAsk::HostKey(Box::new(unknown))),
+        ..TestReport::failed_before(
+            &fixture_set().profiles[1],
+            dbconsole::core::engine::ConnectError::new(FailureClass::Other, "", ""),
+        )
+    };
+    app.update(Action::Profiles(ProfilesMsg::TestFinished {
+        job: *job,
+        profile: "prod".into(),
+        report: Box::new(report),
+    }));
+    insta::assert_snapshot!("ssh_host_key_dialog_80x24", screen(&app, 80, 24).backend());
+    // Any other key leaves the question open; Esc refuses, and nothing is written.
+    key(&mut app, KeyCode::Char('x'));
+    assert!(app.dialog.is_some());
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.dialog.is_none() && !save_to.exists());
+    app.update(Action::Profiles(ProfilesMsg::NeedSsh {
+        profile: "prod".into(),
+        purpose: dbconsole::tui::action::Purpose::Test,
+        ask: SshAsk::HostKey(Box::new(elsewhere)),
+    }));
+    let effects = key(&mut app, KeyCode::Char('s'));
+    assert!(matches!(&effects[..], [dbconsole::tui::effect::Effect::TestProfile { .. }]), "{effects:?}");
+    let saved = std::fs::read_to_string(&save_to).unwrap();
+    assert!(saved.starts_with("[bastion.example.com]:2222 ssh-ed25519 AAAAC3Nza"), "{saved}");
+    assert_eq!(crate::common::mode(&save_to), 0o600);
+    assert!(app.dialog.is_none());
+    // A passphrase: typed, shown as dots only.
+    app.update(Action::Profiles(ProfilesMsg::NeedSsh {
+        profile: "prod".into(),
+        purpose: dbconsole::tui::action::Purpose::Connect,
+        ask: SshAsk::Passphrase("/home/ada/.ssh/id_prod".into()),
+    }));
+    for c in "hunter2".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    let shown = format!("{:?}", screen(&app, 80, 24).backend());
+    assert!(!shown.contains("hunter2") && shown.contains("•••••••"), "{shown}");
+    insta::assert_snapshot!("ssh_passphrase_dialog_80x24", screen(&app, 80, 24).backend());
+    // Esc: nothing kept.
+    key(&mut app, KeyCode::Esc);
+    assert!(app.dialog.is_none());
+    assert!(dbconsole::core::ssh::answers().passphrase(std::path::Path::new("/home/ada/.ssh/id_prod")).is_none());
+}
+
+/// The profile form has the SSH route and key fields for a server profile; a SQLite profile with a route says it
+/// does not apply.
+#[test]
+fn profile_form_ssh_fields() {
+    use dbconsole::core::ssh::{Hop, Route};
+    let mut set = fixture_set();
+    set.profiles[1].ssh = Route {
+        hops: vec![Hop::parse("ada@bastion.example.com:22").unwrap(), Hop::parse("ada@10.0.0.7").unwrap()],
+        identity: Some("/home/ada/.ssh/id_prod".into()),
+    };
+    let mut app = App::new(Theme::default(), set, None);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('e'));
+    let form = app.form.as_mut().expect("edit form");
+    let fields = form.visible();
+    use dbconsole::tui::panes::profiles::fields::Field;
+    assert!(fields.contains(&Field::SshRoute) && fields.contains(&Field::SshIdentity));
+    assert_eq!(form.value(Field::SshRoute), "ada@bastion.example.com:22, ada@10.0.0.7");
+    assert!(form.validate().is_some_and(|p| p.ssh.hops.len() == 2));
+    form.focus = fields.iter().position(|f| *f == Field::SshRoute).unwrap();
+    for _ in 0..60 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    for c in "ada@:22".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    let form = app.form.as_mut().unwrap();
+    assert!(form.validate().is_none());
+    assert!(form.errors[&Field::SshRoute].contains("hop 1"), "{:?}", form.errors);
+    insta::assert_snapshot!("form_ssh_fields_80x24", screen(&app, 80, 24).backend());
+}

@@ -158,3 +158,79 @@ fn one(cfg: &SshConfig, env: &SshEnv, hop: &Hop, identity: Option<PathBuf>) -> R
         connect_timeout: s.connect_timeout.filter(|n| *n > 0).map(Duration::from_secs),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_with(config: &str) -> (tempfile::TempDir, SshEnv) {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".ssh")).unwrap();
+        std::fs::write(home.path().join(".ssh/config"), config).unwrap();
+        let env = SshEnv { home: home.path().to_path_buf(), local_user: "me".into() };
+        (home, env)
+    }
+
+    fn route(hops: &[&str]) -> Route {
+        Route { hops: hops.iter().map(|h| Hop::parse(h).unwrap()).collect(), identity: None }
+    }
+
+    #[test]
+    fn defaults_without_config() {
+        let (home, env) = env_with("");
+        std::fs::write(home.path().join(".ssh/id_rsa"), "x").unwrap();
+        let p = plan(&route(&["bastion"]), &env).unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!((p[0].host.as_str(), p[0].port, p[0].user.as_str()), ("bastion", 22, "me"));
+        assert_eq!(p[0].identity_files, vec![home.path().join(".ssh/id_rsa")]);
+        assert_eq!(p[0].known_hosts[0], home.path().join(".ssh/known_hosts"));
+        assert_eq!(p[0].alive_interval, Some(DEFAULT_ALIVE));
+        assert_eq!(p[0].strict, StrictHostKeyChecking::Ask);
+        assert_eq!(p[0].who(), "me@bastion:22");
+    }
+
+    #[test]
+    fn config_settings_and_the_profile_win_in_order() {
+        let (home, env) = env_with(
+            "Host db-*\n  User ops\n  Port 2200\n  IdentityFile ~/.ssh/ops_%r\n  ServerAliveInterval 0\n\
+             UserKnownHostsFile ~/.ssh/kh_one ~/.ssh/kh_two\n  StrictHostKeyChecking yes\n\
+             Host *\n  User fallback\n  HostName %h.example.net\n",
+        );
+        let mut r = route(&["admin@db-eu:2222"]);
+        r.identity = Some(home.path().join("mine"));
+        let p = plan(&r, &env).unwrap();
+        let h = &p[0];
+        assert_eq!((h.host.as_str(), h.port, h.user.as_str()), ("db-eu.example.net", 2222, "admin"));
+        assert_eq!(h.identity_files, vec![home.path().join("mine"), home.path().join(".ssh/ops_admin")]);
+        assert_eq!(h.known_hosts[..2], [home.path().join(".ssh/kh_one"), home.path().join(".ssh/kh_two")]);
+        assert_eq!(h.alive_interval, None);
+        assert_eq!(h.strict, StrictHostKeyChecking::Yes);
+        let p = plan(&route(&["db-us"]), &env).unwrap();
+        assert_eq!((p[0].user.as_str(), p[0].port), ("ops", 2200));
+    }
+
+    #[test]
+    fn a_first_hops_proxyjump_goes_in_front_recursively_and_later_hops_keep_their_own() {
+        let (_home, env) = env_with(
+            "Host inner\n  HostName 10.0.0.5\n  ProxyJump middle\nHost middle\n  ProxyJump jump@edge:2022\n\
+             Host second\n  ProxyJump nowhere\n",
+        );
+        let p = plan(&route(&["inner", "second"]), &env).unwrap();
+        let who: Vec<String> = p.iter().map(|h| h.who()).collect();
+        assert_eq!(who, ["jump@edge:2022", "me@middle:22", "me@10.0.0.5:22", "me@second:22"]);
+    }
+
+    #[test]
+    fn a_proxyjump_loop_is_an_error_not_a_hang() {
+        let (_home, env) = env_with("Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n");
+        let e = plan(&route(&["a"]), &env).unwrap_err();
+        assert!(e.message.contains("loop"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_bad_config_line_is_named() {
+        let (_home, env) = env_with("Host x\n  Port many\n");
+        let e = plan(&route(&["x"]), &env).unwrap_err();
+        assert!(e.message.contains(":2") && e.message.contains("Port"), "{}", e.message);
+    }
+}

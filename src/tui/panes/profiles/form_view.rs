@@ -52,23 +52,7 @@ pub fn render_form(frame: &mut Frame, area: Rect, form: &ProfileForm, theme: &Th
         let mark =
             if form.errors.contains_key(f) { Span::styled("✗ ", theme.field_error()) } else { Span::raw("  ") };
         let value = form.value(*f);
-        let choice = !matches!(
-            f,
-            Field::Name
-                | Field::Url
-                | Field::Host
-                | Field::Port
-                | Field::Database
-                | Field::User
-                | Field::Path
-                | Field::PasswordEnv
-                | Field::PasswordCommand
-                | Field::TlsRootCert
-                | Field::TlsCert
-                | Field::TlsKey
-                | Field::MaxConnections
-                | Field::ConnectTimeout
-        );
+        let choice = !f.is_text();
         let shown = if choice {
             format!("‹ {value} ›")
         } else if active {
