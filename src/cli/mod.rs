@@ -237,12 +237,16 @@ pub fn ask_on_terminal(ask: &crate::core::ssh::SshAsk) -> Result<(), String> {
                 k.algorithm,
                 k.fingerprint
             );
-            eprint!("Accept it? [y]es for this run, [s]ave to {}, [N]o: ", k.save_to.display());
+            // Whole words, as OpenSSH asks: a stray key press does not trust a host.
+            eprint!(
+                "Accept it? Type `yes` for this run, `save` to also add it to {}, anything else refuses: ",
+                k.save_to.display()
+            );
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
             match line.trim().to_ascii_lowercase().as_str() {
-                "y" | "yes" => ssh::accept_host_key(k, false),
-                "s" | "save" => ssh::accept_host_key(k, true),
+                "yes" => ssh::accept_host_key(k, false),
+                "save" => ssh::accept_host_key(k, true),
                 _ => Err("host key not accepted".into()),
             }
         }

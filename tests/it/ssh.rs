@@ -566,7 +566,7 @@ fn terminal_asks_for_host_key_passphrase_and_password() {
     let t = Tmux::start_raw("sshask", 120, 30, &run);
     let s = t.wait_for("Accept it?");
     assert!(s.contains(&d.fingerprint()), "{s}");
-    t.text("s");
+    t.text("save");
     t.keys(&["Enter"]);
     t.wait_for("Passphrase for");
     t.text("correct horse");
@@ -593,7 +593,8 @@ fn terminal_asks_for_host_key_passphrase_and_password() {
 }
 
 /// The TUI: connecting asks for the unknown host key in a dialog, the status bar shows the tunnel; sshd killed
-/// mid-session and started again, the next query reconnects.
+/// mid-session and started again: the next query finds the connection gone, connects again through a rebuilt
+/// tunnel and says so without sending the statement; the one after runs.
 #[test]
 fn tui_dialog_status_and_reconnect_after_the_bastion_restarts() {
     let mut d = Sshd::start("ClientAliveInterval 0");
@@ -604,7 +605,10 @@ fn tui_dialog_status_and_reconnect_after_the_bastion_restarts() {
     let t = Tmux::start_raw("sshtui", 100, 30, &u.shell("pg; echo DBCONSOLE-EXITED-$?; sleep 30"));
     let s = t.wait_for("Unknown SSH host key");
     assert!(s.contains(&d.fingerprint()) && s.contains("accept once"), "{s}");
+    // A letter answers nothing; → then Enter accepts once.
     t.keys(&["a"]);
+    t.keys(&["Right"]);
+    t.keys(&["Enter"]);
     let s = t.wait_for("ssh: up");
     assert!(s.contains("connected"), "{s}");
     t.keys(&["5"]);
@@ -620,6 +624,9 @@ fn tui_dialog_status_and_reconnect_after_the_bastion_restarts() {
     t.wait_for("i editor ·");
     t.keys(&["i", "C-a", "C-k"]);
     t.text("select 'second' || 'run' as r");
+    t.keys(&["F5"]);
+    // The dropped connection is noticed before anything is sent, and said; the next run goes through.
+    t.wait_for("the connection had dropped");
     t.keys(&["F5"]);
     let s = t.wait_for("secondrun");
     assert!(s.contains("ssh: up"), "{s}");

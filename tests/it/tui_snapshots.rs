@@ -319,17 +319,21 @@ fn ssh_host_key_and_passphrase_dialogs_80x24() {
         report: Box::new(report),
     }));
     insta::assert_snapshot!("ssh_host_key_dialog_80x24", screen(&app, 80, 24).backend());
-    // Any other key leaves the question open; Esc refuses, and nothing is written.
-    key(&mut app, KeyCode::Char('x'));
+    // Letters answer nothing (text typed elsewhere cannot accept a key); Enter on the default refuses.
+    for c in "yes save accept".chars() {
+        assert!(key(&mut app, KeyCode::Char(c)).is_empty());
+    }
     assert!(app.dialog.is_some());
-    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
     assert!(app.dialog.is_none() && !save_to.exists());
     app.update(Action::Profiles(ProfilesMsg::NeedSsh {
         profile: "prod".into(),
         purpose: dbconsole::tui::action::Purpose::Test,
         ask: SshAsk::HostKey(Box::new(elsewhere)),
     }));
-    let effects = key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Right);
+    let effects = key(&mut app, KeyCode::Enter);
     assert!(matches!(&effects[..], [dbconsole::tui::effect::Effect::TestProfile { .. }]), "{effects:?}");
     let saved = std::fs::read_to_string(&save_to).unwrap();
     assert!(saved.starts_with("[bastion.example.com]:2222 ssh-ed25519 AAAAC3Nza"), "{saved}");

@@ -177,8 +177,8 @@ pub struct Session {
 }
 
 /// A session connection idle this long is checked (one round trip) before the next statement, and opened again
-/// if it dropped meanwhile (server restart, network, an SSH tunnel rebuilt): the statement then runs on the new
-/// one instead of failing. A statement already sent is never run twice.
+/// if it dropped meanwhile (server restart, network, an SSH tunnel rebuilt). The statement is then not sent, and
+/// the user is told why: its transaction and session settings are gone. A statement is never sent twice.
 const IDLE_CHECK: Duration = Duration::from_secs(1);
 
 /// The session's transaction access mode (MariaDB before 11.1 and MySQL 5.7 call it tx_read_only). Read with
@@ -386,18 +386,20 @@ impl Session {
         if let CancelTarget::Lite { flag } = &self.canceller.0 {
             flag.store(false, Ordering::SeqCst);
         }
-        let mut reconnected = None;
         let check = self.suspect || self.last_used.elapsed() >= IDLE_CHECK;
         if self.engine != Engine::Sqlite && check && self.ping().await.is_err() {
+            // Connected again, but this statement is not sent: on the new connection an open transaction and the
+            // session's settings (SET, SET ROLE, USE) are gone, and the statement might mean something else there.
             tracing::info!("the session's connection dropped while idle; reconnecting");
             self.reconnect().await?;
-            reconnected = Some(Notice {
-                level: "INFO".into(),
-                code: None,
-                message: "the connection had dropped while idle (server restart, network, SSH tunnel): dbconsole \
-                          connected again before running this statement; a transaction that was open is gone"
-                    .into(),
-            });
+            self.mysql_begun = false;
+            self.suspect = false;
+            self.last_used = Instant::now();
+            return Err(QueryError::other(
+                "the connection had dropped (server restart, network, SSH tunnel) and dbconsole connected again; \
+                 nothing was sent: a transaction that was open and session settings (SET, SET ROLE, USE) are gone — \
+                 run the statement again if it still applies",
+            ));
         }
         let collected = notices::Collector::default();
         let started = Instant::now();
@@ -425,7 +427,6 @@ impl Session {
         }
         let mut out = result?;
         out.elapsed = started.elapsed();
-        out.notices.extend(reconnected);
         if let Ok(mut n) = collected.lock() {
             out.notices.splice(0..0, n.drain(..));
         }

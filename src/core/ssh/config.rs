@@ -72,6 +72,12 @@ pub struct HostSettings {
     pub identities_only: Option<bool>,
     /// `ProxyJump` as written; `"none"` is kept as `Some("none")` (see [`parse_jumps`]).
     pub proxy_jump: Option<String>,
+    /// `ProxyCommand` as written. Never run: the console refuses a hop that needs one, saying to use ProxyJump.
+    pub proxy_command: Option<String>,
+    /// Keywords that change how host keys are trusted and that the console does not implement (RevokedHostKeys,
+    /// KnownHostsCommand, HostKeyAlias), with their values: a hop they apply to is refused rather than checked
+    /// with less than the user asked for.
+    pub unsupported: Vec<(String, String)>,
     /// `UserKnownHostsFile`: the first line wins; it holds a space-separated list. Unexpanded.
     pub user_known_hosts_files: Vec<String>,
     /// `GlobalKnownHostsFile`: the first line wins; it holds a space-separated list. Unexpanded.
@@ -140,6 +146,9 @@ enum Setting {
     IdentityFile(String),
     IdentitiesOnly(bool),
     ProxyJump(String),
+    ProxyCommand(String),
+    /// A keyword that changes how host keys are trusted, which the console does not implement (refused on use).
+    Unsupported(&'static str, String),
     UserKnownHostsFiles(Vec<String>),
     GlobalKnownHostsFiles(Vec<String>),
     StrictHostKeyChecking(StrictHostKeyChecking),
@@ -248,6 +257,12 @@ impl Setting {
             Setting::IdentityFile(v) => s.identity_files.push(v.clone()),
             Setting::IdentitiesOnly(v) => first(&mut s.identities_only, v),
             Setting::ProxyJump(v) => first(&mut s.proxy_jump, v),
+            Setting::ProxyCommand(v) => first(&mut s.proxy_command, v),
+            Setting::Unsupported(k, v) => {
+                if !s.unsupported.iter().any(|(x, _)| x == k) {
+                    s.unsupported.push(((*k).to_string(), v.clone()));
+                }
+            }
             Setting::UserKnownHostsFiles(v) => {
                 if s.user_known_hosts_files.is_empty() {
                     s.user_known_hosts_files = v.clone();
@@ -497,6 +512,23 @@ fn tokens(rest: &str) -> Result<Vec<String>, String> {
 
 /// Parses the value of a keyword we use; `Ok(None)` for keywords we ignore.
 fn parse_setting(keyword: &str, rest: &str) -> Result<Option<Setting>, String> {
+    let unsupported = match keyword {
+        "revokedhostkeys" => Some("RevokedHostKeys"),
+        "knownhostscommand" => Some("KnownHostsCommand"),
+        "hostkeyalias" => Some("HostKeyAlias"),
+        _ => None,
+    };
+    if keyword == "proxycommand" || unsupported.is_some() {
+        // Kept whole (a ProxyCommand is a shell command line), never run or acted on: see HostSettings.
+        let v = rest.trim().trim_start_matches('=').trim();
+        if v.is_empty() {
+            return Err(format!("{} expects a value", unsupported.unwrap_or("ProxyCommand")));
+        }
+        return Ok(Some(match unsupported {
+            Some(k) => Setting::Unsupported(k, v.to_string()),
+            None => Setting::ProxyCommand(v.to_string()),
+        }));
+    }
     let name = match keyword {
         "hostname" => "HostName",
         "user" => "User",

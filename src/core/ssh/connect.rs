@@ -152,7 +152,9 @@ impl client::Handler for Client {
         _names: &russh::Names,
         session: &mut client::Session,
     ) -> Result<(), Self::Error> {
-        let id = String::from_utf8_lossy(session.remote_sshid()).trim().to_string();
+        // The server's words: control characters (terminal escapes) are not passed on to the screen.
+        let id: String =
+            String::from_utf8_lossy(session.remote_sshid()).trim().chars().filter(|c| !c.is_control()).collect();
         self.seen.lock().unwrap_or_else(|e| e.into_inner()).server_id = Some(id);
         Ok(())
     }
@@ -229,7 +231,7 @@ pub async fn connect_hop(
         port: plan.port,
         known_hosts: plan.known_hosts.clone(),
         strict: plan.strict,
-        save_to: plan.save_to(),
+        save_to: plan.save_to.clone(),
         seen: seen.clone(),
     };
     let hs = Instant::now();
@@ -386,7 +388,7 @@ pub fn channel_failure(e: &russh::Error) -> (FailureClass, String) {
             (FailureClass::Refused, "the SSH server could not connect there (refused or unreachable)".into())
         }
         russh::Error::ChannelOpenFailure(ChannelOpenFailure::Other { reason, .. }) => {
-            (FailureClass::SshForwardingRefused, format!("refused: {reason}"))
+            (FailureClass::SshForwardingRefused, format!("refused: {}", reason.escape_debug()))
         }
         russh::Error::ChannelOpenFailure(other) => (FailureClass::SshForwardingRefused, format!("refused: {other:?}")),
         other => (FailureClass::SshUnreachable, format!("the SSH connection failed: {other}")),

@@ -22,21 +22,21 @@ pub struct HopPlan {
     /// IdentitiesOnly: of the agent's keys, only those of the files above.
     pub identities_only: bool,
     pub known_hosts: Vec<PathBuf>,
+    /// Where an accepted key is saved: the first user known_hosts file, else ~/.ssh/known_hosts (never a global
+    /// file, never the current directory).
+    pub save_to: PathBuf,
     pub strict: StrictHostKeyChecking,
     pub alive_interval: Option<Duration>,
     pub alive_max: usize,
     pub connect_timeout: Option<Duration>,
+    /// The config's ProxyCommand for this host (refused for a hop reached directly: dbconsole runs no commands).
+    pub proxy_command: Option<String>,
 }
 
 impl HopPlan {
     /// `user@host:port`.
     pub fn who(&self) -> String {
         format!("{}@{}", self.user, super::hostport(&self.host, self.port))
-    }
-
-    /// The file an accepted key is saved to: the first known_hosts file.
-    pub fn save_to(&self) -> PathBuf {
-        self.known_hosts.first().cloned().unwrap_or_else(|| PathBuf::from("known_hosts"))
     }
 }
 
@@ -66,6 +66,20 @@ pub fn plan(route: &Route, env: &SshEnv) -> Result<Vec<HopPlan>, ConnectError> {
             jumps_before(&cfg, env, hop, &mut out, 0, &route.identity)?;
         }
         out.push(one(&cfg, env, hop, route.identity.clone())?);
+    }
+    if let Some(first) = out.first()
+        && let Some(cmd) = &first.proxy_command
+    {
+        return Err(ConnectError::new(
+            FailureClass::SshUnreachable,
+            format!(
+                "~/.ssh/config reaches `{}` with ProxyCommand `{}`, which dbconsole does not run",
+                first.alias,
+                cmd.escape_debug()
+            ),
+            "dbconsole runs no shell commands to connect: for jump hosts write ProxyJump (or list the hops in the \
+             profile's ssh = [...]); `ssh -W` style commands are exactly what ProxyJump does",
+        ));
     }
     Ok(out)
 }
@@ -98,7 +112,6 @@ fn jumps_before(
 fn one(cfg: &SshConfig, env: &SshEnv, hop: &Hop, identity: Option<PathBuf>) -> Result<HopPlan, ConnectError> {
     let s: HostSettings = cfg.resolve(&hop.host);
     let host = s.host_name.clone().unwrap_or_else(|| hop.host.clone());
-    let host = if host.contains("%h") { host.replace("%h", &hop.host) } else { host };
     let port = hop.port.or(s.port).unwrap_or(22);
     let user = hop.user.clone().or(s.user.clone()).unwrap_or_else(|| env.local_user.clone());
     let exp = |v: &str| {
@@ -117,6 +130,18 @@ fn one(cfg: &SshConfig, env: &SshEnv, hop: &Hop, identity: Option<PathBuf>) -> R
             }
         }
     }
+    if let Some((k, v)) = s.unsupported.first() {
+        return Err(ConnectError::new(
+            FailureClass::Other,
+            format!(
+                "~/.ssh/config sets {k} `{}` for `{}`, which dbconsole does not implement",
+                v.escape_debug(),
+                hop.host
+            ),
+            "dbconsole refuses rather than check host keys with less than the config asks: remove it for this host, \
+             or reach the server with OpenSSH's own tools",
+        ));
+    }
     let mut known_hosts = Vec::new();
     if s.user_known_hosts_files.is_empty() {
         known_hosts.push(env.ssh_dir().join("known_hosts"));
@@ -129,6 +154,7 @@ fn one(cfg: &SshConfig, env: &SshEnv, hop: &Hop, identity: Option<PathBuf>) -> R
             known_hosts.push(PathBuf::from(exp(f)?));
         }
     }
+    let user_count = known_hosts.len();
     if s.global_known_hosts_files.is_empty() {
         known_hosts.push(PathBuf::from("/etc/ssh/ssh_known_hosts"));
         known_hosts.push(PathBuf::from("/etc/ssh/ssh_known_hosts2"));
@@ -139,6 +165,7 @@ fn one(cfg: &SshConfig, env: &SshEnv, hop: &Hop, identity: Option<PathBuf>) -> R
             }
         }
     }
+    let save_to = known_hosts[..user_count].first().cloned().unwrap_or_else(|| env.ssh_dir().join("known_hosts"));
     let alive = match s.server_alive_interval {
         Some(0) => None,
         Some(n) => Some(Duration::from_secs(n)),
@@ -152,10 +179,14 @@ fn one(cfg: &SshConfig, env: &SshEnv, hop: &Hop, identity: Option<PathBuf>) -> R
         identity_files,
         identities_only: s.identities_only.unwrap_or(false),
         known_hosts,
+        save_to,
         strict: s.strict_host_key_checking.unwrap_or(StrictHostKeyChecking::Ask),
         alive_interval: alive,
         alive_max: s.server_alive_count_max.unwrap_or(3) as usize,
         connect_timeout: s.connect_timeout.filter(|n| *n > 0).map(Duration::from_secs),
+        proxy_command: s
+            .proxy_command
+            .filter(|c| !c.eq_ignore_ascii_case("none") && s.proxy_jump.as_deref().is_none_or(|j| j == "none")),
     })
 }
 
@@ -225,6 +256,27 @@ mod tests {
         let (_home, env) = env_with("Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n");
         let e = plan(&route(&["a"]), &env).unwrap_err();
         assert!(e.message.contains("loop"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_proxycommand_is_refused_not_run() {
+        let (home, env) = env_with("Host old\n  ProxyCommand touch /tmp/should-not-exist-%h; ssh -W %h:%p gw\n");
+        let e = plan(&route(&["old"]), &env).unwrap_err();
+        assert!(e.message.contains("ProxyCommand") && e.hint.contains("ProxyJump"), "{}", e.message);
+        let _ = home;
+        // Reached through an explicit earlier hop, its ProxyCommand does not apply (as with ssh -J).
+        assert!(plan(&route(&["gw", "old"]), &env).is_ok());
+    }
+
+    #[test]
+    fn host_key_keywords_it_does_not_implement_are_refused_and_keys_are_saved_to_a_user_file() {
+        let (home, env) =
+            env_with("Host krl\n  RevokedHostKeys ~/.ssh/revoked.krl\nHost nofile\n  UserKnownHostsFile none\n");
+        let e = plan(&route(&["krl"]), &env).unwrap_err();
+        assert!(e.message.contains("RevokedHostKeys"), "{}", e.message);
+        let p = plan(&route(&["nofile"]), &env).unwrap();
+        assert_eq!(p[0].save_to, home.path().join(".ssh/known_hosts"));
+        assert!(p[0].known_hosts.iter().all(|f| f.starts_with("/etc/ssh")), "{:?}", p[0].known_hosts);
     }
 
     #[test]

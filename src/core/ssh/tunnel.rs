@@ -299,6 +299,9 @@ impl Tunnel {
                     ));
                 }
                 Err(_) => {
+                    // A stalled session: built again by the next connection rather than after the keepalives.
+                    drop(g);
+                    *self.chain.lock().await = None;
                     return Err(ConnectError::new(
                         FailureClass::SshUnreachable,
                         format!(
@@ -316,8 +319,19 @@ impl Tunnel {
 
 async fn accept_loop(listener: UnixListener, tunnel: Weak<Tunnel>) {
     loop {
-        let Ok((mut local, _)) = listener.accept().await else { return };
+        let accepted = listener.accept().await;
         let Some(t) = tunnel.upgrade() else { return };
+        // An accept error (out of file descriptors under a parallel transfer, an aborted connection) is passing:
+        // the listener stays, after a pause.
+        let mut local = match accepted {
+            Ok((local, _)) => local,
+            Err(e) => {
+                tracing::warn!("SSH tunnel: accepting a local connection failed: {e}");
+                drop(t);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
         tokio::spawn(async move {
             match t.open_channel().await {
                 Ok(ch) => {

@@ -19,7 +19,7 @@ use secrecy::SecretString;
 
 pub use dialog::{Confirm, ConfirmTarget, Dialog, Tone};
 pub use pane::PaneId;
-pub use ssh::SshDialog;
+pub use ssh::{HOST_KEY_CHOICES, SshDialog};
 
 use super::action::{Action, JobId};
 use super::effect::Effect;

@@ -17,7 +17,13 @@ pub struct SshDialog {
     pub input: SecretBox<String>,
     /// Said above the input after a wrong passphrase.
     pub note: Option<String>,
+    /// For a host key: the answer Enter gives — 0 refuse (the default, so a stray Enter refuses), 1 accept once,
+    /// 2 accept and save. Moved with ←/→ or Tab; no letter answers, so text typed elsewhere cannot accept a key.
+    pub choice: usize,
 }
+
+/// The answers to an unknown host key, in the order ←/→ walks them.
+pub const HOST_KEY_CHOICES: [&str; 3] = ["refuse", "accept once", "accept and save"];
 
 impl SshDialog {
     pub fn paste(&mut self, text: &str) {
@@ -29,8 +35,17 @@ impl SshDialog {
 
 impl App {
     pub(super) fn ask_ssh(&mut self, profile: String, purpose: Purpose, ask: SshAsk) {
-        self.dialog =
-            Some(Dialog::Ssh(SshDialog { profile, purpose, ask, input: SecretBox::new(Box::default()), note: None }));
+        // Another question is open (a password, a confirmation): it is not replaced under the user's fingers; this
+        // one is asked again when the job runs again.
+        if self.dialog.is_some() {
+            self.info(
+                Level::Warn,
+                format!("{profile}: the SSH route needs an answer; test or connect again to see it"),
+            );
+            return;
+        }
+        let input = SecretBox::new(Box::default());
+        self.dialog = Some(Dialog::Ssh(SshDialog { profile, purpose, ask, input, note: None, choice: 0 }));
     }
 
     /// Runs again the job that asked.
@@ -60,9 +75,18 @@ impl App {
     pub(super) fn on_ssh_key(&mut self, key: KeyEvent, mut d: SshDialog) -> Vec<Effect> {
         if let SshAsk::HostKey(k) = &d.ask {
             let save = match key.code {
-                KeyCode::Char('a') => false,
-                KeyCode::Char('s') => true,
-                KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => {
+                KeyCode::Left | KeyCode::BackTab => {
+                    d.choice = (d.choice + HOST_KEY_CHOICES.len() - 1) % HOST_KEY_CHOICES.len();
+                    self.dialog = Some(Dialog::Ssh(d));
+                    return vec![];
+                }
+                KeyCode::Right | KeyCode::Tab => {
+                    d.choice = (d.choice + 1) % HOST_KEY_CHOICES.len();
+                    self.dialog = Some(Dialog::Ssh(d));
+                    return vec![];
+                }
+                KeyCode::Enter if d.choice > 0 => d.choice == 2,
+                KeyCode::Enter | KeyCode::Esc => {
                     self.ssh_refused(&d, "host key not accepted");
                     return vec![];
                 }

@@ -111,7 +111,19 @@ fn ssh_dialog(d: &crate::tui::app::SshDialog, theme: &Theme) -> (String, Vec<Lin
                 Line::styled("Check it with the server's administrator before accepting.", theme.dim()),
                 Line::styled(format!("Save writes it to {}.", k.save_to.display()), theme.dim()),
                 Line::raw(""),
-                Line::from([key("a", "accept once"), key("s", "accept and save"), key("Esc", "refuse")].concat()),
+                Line::from(
+                    crate::tui::app::HOST_KEY_CHOICES
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(i, c)| {
+                            let style = if i == d.choice { theme.selected() } else { theme.dim() };
+                            // A mark as well as the style: readable with NO_COLOR.
+                            let mark = if i == d.choice { "▸" } else { " " };
+                            [Span::styled(format!("{mark}[ {c} ]"), style), Span::raw(" ")]
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                Line::from([key("←/→", "choose"), key("Enter", "answer"), key("Esc", "refuse")].concat()),
             ],
         ),
         SshAsk::Passphrase(_) | SshAsk::Password(_) => {
