@@ -290,11 +290,7 @@ async fn test_network<F: FnMut(&StepReport)>(p: &Profile, password: Option<&Secr
             return;
         };
         let t = Instant::now();
-        let greeting = match p.engine {
-            Engine::Postgres if mode == crate::core::profile::TlsMode::Disable => Ok(probe::Greeting::default()),
-            Engine::Postgres => probe::pg_probe(&mut stream, timeout, p).await,
-            _ => probe::mysql_probe(&mut stream, timeout, p).await,
-        };
+        let greeting = greet(p, mode, timeout, &mut stream).await;
         drop(stream);
         let greeting = match greeting {
             Err(e) => Err(crate::core::ssh::tunnel::last_forward_error(p).unwrap_or(e)),
@@ -320,11 +316,7 @@ async fn test_network<F: FnMut(&StepReport)>(p: &Profile, password: Option<&Secr
             return;
         };
         let t = Instant::now();
-        let greeting = match p.engine {
-            Engine::Postgres if mode == crate::core::profile::TlsMode::Disable => Ok(probe::Greeting::default()),
-            Engine::Postgres => probe::pg_probe(&mut stream, timeout, p).await,
-            _ => probe::mysql_probe(&mut stream, timeout, p).await,
-        };
+        let greeting = greet(p, mode, timeout, &mut stream).await;
         drop(stream);
         let greeting = match greeting {
             Ok(g) if mode.requires_tls() && !g.tls_offered => Err(classify::tls_error(
@@ -386,6 +378,21 @@ async fn test_network<F: FnMut(&StepReport)>(p: &Profile, password: Option<&Secr
             r.latency_ms = latency!(conn);
             let _ = conn.close().await;
         }
+    }
+}
+
+/// What the server says before authentication (PostgreSQL's answer to SSLRequest, unless TLS is off; MySQL's
+/// greeting), on a stream opened directly or through a tunnel.
+async fn greet<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    p: &Profile,
+    mode: crate::core::profile::TlsMode,
+    timeout: Duration,
+    stream: &mut S,
+) -> Result<probe::Greeting, ConnectError> {
+    match p.engine {
+        Engine::Postgres if mode == crate::core::profile::TlsMode::Disable => Ok(probe::Greeting::default()),
+        Engine::Postgres => probe::pg_probe(stream, timeout, p).await,
+        _ => probe::mysql_probe(stream, timeout, p).await,
     }
 }
 

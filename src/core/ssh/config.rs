@@ -674,7 +674,7 @@ fn pattern_list_match(list: &str, host: &str) -> bool {
 
 /// Glob match with `*` (any run, possibly empty) and `?` (exactly one character); ASCII case-insensitive when
 /// `fold_case`. Iterative with single-star backtracking: O(pattern × text) at worst, no recursion.
-fn wildcard_match(pattern: &str, text: &str, fold_case: bool) -> bool {
+pub(super) fn wildcard_match(pattern: &str, text: &str, fold_case: bool) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
     let same = |a: char, b: char| if fold_case { a.eq_ignore_ascii_case(&b) } else { a == b };

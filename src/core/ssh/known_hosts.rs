@@ -391,35 +391,9 @@ fn hashed_matches(entry: &str, target: &str) -> bool {
     mac.verify_slice(&hash).is_ok()
 }
 
-/// Glob match with `*` (any run, possibly empty) and `?` (exactly one character), ASCII case-insensitive.
-///
-/// Iterative with single-star backtracking, so it is O(pattern × text) at worst and never recurses.
+/// Glob match as in ssh_config's Host lines, ASCII case-insensitive.
 fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0usize, 0usize);
-    let mut backtrack: Option<(usize, usize)> = None;
-    while let Some(&c) = text.get(t) {
-        match pattern.get(p) {
-            Some('*') => {
-                backtrack = Some((p, t));
-                p += 1;
-            }
-            Some(&pc) if pc == '?' || pc.eq_ignore_ascii_case(&c) => {
-                p += 1;
-                t += 1;
-            }
-            _ => match backtrack {
-                Some((star, from)) => {
-                    p = star + 1;
-                    t = from + 1;
-                    backtrack = Some((star, from + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern.get(p..).is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+    super::config::wildcard_match(pattern, text, true)
 }
 
 /// SHA256 fingerprint as OpenSSH prints it (`SHA256:...`).
