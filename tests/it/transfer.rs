@@ -620,3 +620,57 @@ async fn same_table_name_in_two_source_schemas_is_refused_then_picked_by_schema(
     let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, v FROM orders ORDER BY id").fetch_all(p).await.unwrap();
     assert_eq!(rows, vec![(1, "new".to_string()), (2, "new".to_string())]);
 }
+
+/// Columns sharing an application's own declared type (CODE) get one target type across the database, so a view
+/// that UNIONs them is created; CHECKs written for SQLite's loose typing (`length()` of a column now integer or
+/// date, `flag IN (0, 1)` on a column now boolean) are rewritten and enforced on PostgreSQL.
+#[tokio::test]
+async fn shared_declared_types_are_unified_and_checks_rewritten_for_the_mapped_types() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("codes.db");
+    let pool = sqlite_pool(&lite).await;
+    exec(
+        &pool,
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, code CODE CHECK (length(code) >= 1), \
+           flag BOOLEAN CHECK (flag IN (0, 1)), d DATE CHECK (length(d) = 10), n INTEGER CHECK (length(n) < 6));\
+         INSERT INTO a VALUES (1, 12, 1, '2024-01-01', 5), (2, 34, 0, '2024-02-02', 77);\
+         CREATE TABLE b (id INTEGER PRIMARY KEY, code CODE);\
+         INSERT INTO b VALUES (1, 'X1'), (2, 'Ÿ2');\
+         CREATE VIEW all_codes AS SELECT code FROM a UNION SELECT code FROM b;",
+    )
+    .await;
+    pool.close().await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, "dbc");
+    let plan =
+        sb.cmd().current_dir(sb.data()).args(["transfer", "plan", "--from", "lite", "--to", "pg"]).output().unwrap();
+    let text = stdout(&plan);
+    assert!(text.contains("one type for every column declared CODE (a.code, b.code): text"), "{text}");
+    let o = sb
+        .cmd()
+        .current_dir(sb.data())
+        .args(["transfer", "run", "--from", "lite", "--to", "pg", "--yes", "--verify"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "exit {:?}\n{}\n{}", o.status.code(), stdout(&o), stderr(&o));
+    let pg = pg_pool(&pg_db).await;
+    let dbconsole::core::engine::DbPool::Postgres(p) = &pg else { unreachable!() };
+    let codes: Vec<String> = sqlx::query_scalar("SELECT code FROM all_codes ORDER BY code").fetch_all(p).await.unwrap();
+    assert_eq!(codes, ["12", "34", "X1", "Ÿ2"]);
+    let checks: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_constraint WHERE contype = 'c' AND conrelid = 'public.a'::regclass",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    assert_eq!(checks, 4, "every CHECK carried over");
+    // And enforced as the source meant them.
+    for bad in [
+        "INSERT INTO a (id, code, flag, d, n) VALUES (10, '', true, '2024-01-01', 1)",
+        "INSERT INTO a (id, code, flag, d, n) VALUES (11, 'x', true, '2024-01-01', 123456)",
+    ] {
+        let e = sqlx::query(bad).execute(p).await.unwrap_err().to_string();
+        assert!(e.contains("check constraint"), "{bad}: {e}");
+    }
+}

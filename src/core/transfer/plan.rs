@@ -282,16 +282,21 @@ pub fn build(
     for v in plan.views.iter_mut() {
         let sql = v.source_sql.clone();
         let select = super::translate::view_select(&sql, src).trim_end_matches([';', ' ', '\n']).to_string();
-        match translate_expr_typed(&select, src, dst, &names, &booleans) {
+        match translate_expr_typed(&select, src, dst, &names, &booleans, &[]) {
             Ok(x) => v.target_sql = Some(x.trim_end_matches(';').to_string()),
             Err(e) => v.skip = Some(format!("not portable: {e}")),
         }
     }
+    if src == Engine::Sqlite {
+        unify_declared_types(&mut plan, dst);
+    }
     // A foreign key column takes the type of the column it references.
-    let types: Vec<(String, String, String)> = plan
+    let types: Vec<(String, String, String, Cast)> = plan
         .tables
         .iter()
-        .flat_map(|t| t.columns.iter().map(move |c| (t.source.clone(), c.source.clone(), c.target_type.clone())))
+        .flat_map(|t| {
+            t.columns.iter().map(move |c| (t.source.clone(), c.source.clone(), c.target_type.clone(), c.cast))
+        })
         .collect();
     for t in plan.tables.iter_mut() {
         let fks = t.foreign_keys.clone();
@@ -305,17 +310,143 @@ pub fn build(
                 f.referenced_columns.clone()
             };
             for (col, rcol) in f.columns.iter().zip(referenced.iter()) {
-                if let Some((_, _, ty)) = types.iter().find(|(tb, c, _)| *tb == f.references && c == rcol)
-                    && let Some(c) = t.columns.iter_mut().find(|c| &c.source == col)
-                    && c.cast == Cast::Int
-                    && &c.target_type != ty
-                {
+                let Some((_, _, ty, cast)) = types.iter().find(|(tb, c, _, _)| *tb == f.references && c == rcol) else {
+                    continue;
+                };
+                let Some(c) = t.columns.iter_mut().find(|c| &c.source == col) else { continue };
+                if c.cast == Cast::Int && *cast == Cast::Int && &c.target_type != ty {
                     c.target_type = ty.clone();
+                } else if *cast == Cast::Text && c.cast != Cast::Text {
+                    // The referenced column holds text (its values are not all of one type): so does this one, or
+                    // the key could not be created and joins would compare mixed types.
+                    c.target_type = ty.clone();
+                    c.cast = Cast::Text;
+                    c.identity = false;
+                    c.reason = format!("{} · text, as the column it references", c.reason);
                 }
             }
         }
     }
     plan
+}
+
+/// Declared type names that are SQL's own (or SQLite's usual spellings): columns sharing one of these are mapped
+/// each from its own values. Any other declared name is the application's own type (`CODE`, `MONEY_CENTS`), and
+/// every column declared with it gets one target type.
+const STANDARD_DECLARED: &[&str] = &[
+    "integer",
+    "int",
+    "bigint",
+    "smallint",
+    "tinyint",
+    "mediumint",
+    "int2",
+    "int4",
+    "int8",
+    "unsigned",
+    "text",
+    "varchar",
+    "char",
+    "character",
+    "nchar",
+    "nvarchar",
+    "varying",
+    "native",
+    "clob",
+    "string",
+    "real",
+    "double",
+    "float",
+    "numeric",
+    "decimal",
+    "number",
+    "boolean",
+    "bool",
+    "date",
+    "datetime",
+    "timestamp",
+    "time",
+    "blob",
+    "json",
+    "jsonb",
+    "uuid",
+    "bytea",
+    "serial",
+    "bigserial",
+];
+
+/// Columns that share an application-defined declared type across the database get one target type: the
+/// narrowest that holds every one's values (integers of several widths → the widest; integers with reals or
+/// decimals → those; anything mixed with text or other kinds → text). A view that UNIONs them and a join that
+/// compares them then see one type.
+fn unify_declared_types(plan: &mut Plan, dst: Engine) {
+    let mut groups: std::collections::BTreeMap<String, Vec<(usize, usize)>> = Default::default();
+    for (ti, t) in plan.tables.iter().enumerate() {
+        for (ci, c) in t.columns.iter().enumerate() {
+            let d = c.source_type.trim().to_ascii_lowercase();
+            let first = d.split(|ch: char| ch == '(' || ch.is_whitespace()).next().unwrap_or("");
+            if !first.is_empty() && !STANDARD_DECLARED.contains(&first) {
+                groups.entry(d).or_default().push((ti, ci));
+            }
+        }
+    }
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let cols: Vec<&ColumnPlan> = members.iter().map(|(t, c)| &plan.tables[*t].columns[*c]).collect();
+        if cols.iter().all(|c| c.target_type == cols[0].target_type && c.cast == cols[0].cast) {
+            continue;
+        }
+        let only = |allowed: &[Cast]| cols.iter().all(|c| allowed.contains(&c.cast));
+        let int_rank = |t: &str| match t.to_ascii_lowercase().as_str() {
+            "smallint" | "int2" | "tinyint" => 1,
+            "integer" | "int" | "int4" | "mediumint" => 2,
+            "bigint" | "int8" => 3,
+            _ => 0,
+        };
+        let pick = |cast: Cast| cols.iter().filter(|c| c.cast == cast).map(|c| c.target_type.clone()).next();
+        let (ty, cast) = if only(&[Cast::Int, Cast::Bool]) {
+            let widest = cols.iter().filter(|c| c.cast == Cast::Int).max_by_key(|c| int_rank(&c.target_type));
+            (widest.map(|c| c.target_type.clone()).unwrap_or_else(|| cols[0].target_type.clone()), Cast::Int)
+        } else if only(&[Cast::Int, Cast::Bool, Cast::Float]) {
+            (pick(Cast::Float).unwrap_or_default(), Cast::Float)
+        } else if only(&[Cast::Int, Cast::Bool, Cast::Decimal]) {
+            (pick(Cast::Decimal).unwrap_or_default(), Cast::Decimal)
+        } else {
+            let text = match dst {
+                Engine::Postgres => "text",
+                Engine::Mysql => "longtext",
+                Engine::Sqlite => "TEXT",
+            };
+            (pick(Cast::Text).unwrap_or_else(|| text.to_string()), Cast::Text)
+        };
+        let declared = cols[0].source_type.clone();
+        let names: Vec<String> = members
+            .iter()
+            .map(|(t, c)| format!("{}.{}", plan.tables[*t].source, plan.tables[*t].columns[*c].source))
+            .collect();
+        for (t, c) in members {
+            let col = &mut plan.tables[*t].columns[*c];
+            if col.target_type != ty || col.cast != cast {
+                col.reason = format!(
+                    "{} · one type for every column declared {declared} ({}): {ty}",
+                    col.reason,
+                    names.join(", ")
+                );
+                col.target_type = ty.clone();
+                col.cast = cast;
+                if cast != Cast::Int {
+                    col.identity = false;
+                }
+            }
+        }
+    }
+}
+
+/// A target type that holds text (text functions apply to it as they are).
+fn is_text_type(t: &str) -> bool {
+    let t = t.trim().to_ascii_lowercase();
+    ["text", "citext", "name", "longtext", "mediumtext", "tinytext", "clob"].contains(&t.as_str())
+        || ["varchar", "character", "char(", "char ", "nvarchar", "nchar"].iter().any(|p| t.starts_with(p))
+        || t == "char"
 }
 
 fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, probes: &[Probe]) -> TablePlan {
@@ -445,8 +576,10 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
     }
     let names: Vec<(String, String)> = columns.iter().map(|c| (c.source.clone(), c.target.clone())).collect();
     let booleans: Vec<String> = columns.iter().filter(|c| c.cast == Cast::Bool).map(|c| c.target.clone()).collect();
+    let non_text: Vec<String> =
+        columns.iter().filter(|c| !is_text_type(&c.target_type)).map(|c| c.target.clone()).collect();
     let translate_expr = |e: &str, src: Engine, dst: Engine, names: &[(String, String)]| {
-        translate_expr_typed(e, src, dst, names, &booleans)
+        translate_expr_typed(e, src, dst, names, &booleans, &non_text)
     };
     let mut indexes = Vec::new();
     if !nullable_key.is_empty() {

@@ -43,10 +43,28 @@ const KEYWORDS_BEFORE_PAREN: &[&str] = &[
 /// Rewrites an expression for `dst`: identifiers re-quoted (so case and reserved words survive), MySQL's
 /// double-quoted strings as standard strings. Functions outside a short portable list make it non-portable.
 pub fn translate_expr(expr: &str, src: Engine, dst: Engine, columns: &[(String, String)]) -> Result<String, String> {
-    translate_expr_typed(expr, src, dst, columns, &[])
+    translate_expr_typed(expr, src, dst, columns, &[], &[])
 }
 
-/// As `translate_expr`; `booleans` are target columns that became boolean, so `col = 1` reads `col = TRUE`.
+/// Text functions that PostgreSQL has for text only: a column of another type given to one (or to LIKE) is cast
+/// to text, as SQLite and MySQL convert it silently (`length(code) >= 1` on a code mapped to integer).
+const TEXT_FUNCTIONS: &[&str] = &[
+    "length",
+    "char_length",
+    "character_length",
+    "substr",
+    "substring",
+    "upper",
+    "lower",
+    "trim",
+    "ltrim",
+    "rtrim",
+    "replace",
+];
+
+/// As `translate_expr`; `booleans` are target columns that became boolean, so `col = 1` reads `col = TRUE`;
+/// `non_text` are target columns of a type other than text, cast to text where PostgreSQL wants text (see
+/// [`TEXT_FUNCTIONS`]).
 ///
 /// The expression is re-emitted token by token, never copied as text: string literals are decoded with the
 /// source's rules and quoted with the target's, identifiers re-quoted, comments dropped, and only punctuation
@@ -58,8 +76,35 @@ pub fn translate_expr_typed(
     dst: Engine,
     columns: &[(String, String)],
     booleans: &[String],
+    non_text: &[String],
 ) -> Result<String, String> {
     let toks = tokens(expr, src);
+    let code_at = |j: usize| {
+        let t: &crate::core::sql::lex::Token = &toks[j];
+        !matches!(t.kind, Tok::Space | Tok::Comment)
+    };
+    // A column token that PostgreSQL needs as text: the only argument before `,`/`)` of a text function, or
+    // followed by LIKE.
+    let wants_text = |i: usize| {
+        if dst != Engine::Postgres {
+            return false;
+        }
+        let before: Vec<String> =
+            (0..i).rev().filter(|j| code_at(*j)).take(2).map(|j| toks[j].text(expr).to_ascii_lowercase()).collect();
+        let after = (i + 1..toks.len()).find(|j| code_at(*j)).map(|j| toks[j].text(expr).to_ascii_lowercase());
+        let in_call = before.first().is_some_and(|b| b == "(")
+            && before.get(1).is_some_and(|f| TEXT_FUNCTIONS.contains(&f.as_str()))
+            && after.as_deref().is_some_and(|a| a == ")" || a == ",");
+        in_call || after.as_deref().is_some_and(|a| a == "like" || a == "ilike")
+    };
+    let emit_column = |out: &mut String, i: usize, target: &str| {
+        let q = quote::ident(dst, target);
+        if non_text.iter().any(|n| n == target) && wants_text(i) {
+            push(out, &format!("CAST({q} AS text)"));
+        } else {
+            push(out, &q);
+        }
+    };
     let mut skip = if src == Engine::Postgres && dst != Engine::Postgres { pg_casts(expr, &toks) } else { Vec::new() };
     // PostgreSQL writes `x IN ('a', 'b')` back as `x = ANY (ARRAY['a', 'b'])` (and NOT IN as `<> ALL (…)`): other
     // engines have no arrays, so it goes back to IN.
@@ -144,7 +189,7 @@ pub fn translate_expr_typed(
                     return Err("an identifier with a NUL character".into());
                 }
                 let target = columns.iter().find(|(s, _)| *s == name).map_or(name.clone(), |(_, t)| t.clone());
-                push(&mut out, &quote::ident(dst, &target));
+                emit_column(&mut out, i, &target);
             }
             Tok::Word if string_follows && matches!(text, "E" | "e" | "X" | "x" | "N" | "n" | "B" | "b") => {
                 prefix = Some(text.to_ascii_uppercase());
@@ -160,7 +205,7 @@ pub fn translate_expr_typed(
                 push(&mut out, text);
             }
             Tok::Word => match columns.iter().find(|(s, _)| s.eq_ignore_ascii_case(text)) {
-                Some((_, target)) => push(&mut out, &quote::ident(dst, target)),
+                Some((_, target)) => emit_column(&mut out, i, target),
                 None => push(&mut out, text),
             },
             Tok::String if src == Engine::Sqlite && text.starts_with('"') => {
@@ -406,7 +451,7 @@ mod tests {
     fn checks_on_columns_that_became_boolean_use_true_and_false() {
         let cols = [("flag".to_string(), "flag".to_string()), ("n".to_string(), "n".to_string())];
         let b = ["flag".to_string()];
-        let t = |e: &str| translate_expr_typed(e, Engine::Sqlite, Engine::Postgres, &cols, &b).unwrap();
+        let t = |e: &str| translate_expr_typed(e, Engine::Sqlite, Engine::Postgres, &cols, &b, &[]).unwrap();
         assert_eq!(t("flag IN (0, 1)"), r#""flag" IN (FALSE, TRUE)"#);
         assert_eq!(t("flag NOT IN (1) AND n IN (0, 1)"), r#""flag" NOT IN (TRUE) AND "n" IN (0, 1)"#);
         assert_eq!(t("flag = 1 OR n = 1"), r#""flag" = TRUE OR "n" = 1"#);
@@ -512,5 +557,20 @@ mod calls {
         assert!(translate_expr("a | b", Engine::Postgres, Engine::Mysql, &[]).is_ok());
         assert!(translate_expr("a ^ 2", Engine::Postgres, Engine::Mysql, &[]).is_err());
         assert!(translate_expr("a ~ 'x'", Engine::Postgres, Engine::Sqlite, &[]).is_err());
+    }
+
+    #[test]
+    fn non_text_columns_are_cast_where_postgresql_wants_text() {
+        let cols = vec![("code".to_string(), "code".to_string()), ("name".to_string(), "name".to_string())];
+        let non_text = vec!["code".to_string()];
+        let t = |e: &str, dst| translate_expr_typed(e, Engine::Sqlite, dst, &cols, &[], &non_text).unwrap();
+        assert_eq!(t("length(code) >= 1", Engine::Postgres), r#"length(CAST("code" AS text)) >= 1"#);
+        assert_eq!(t("substr(code, 1, 2) = 'AB'", Engine::Postgres), r#"substr(CAST("code" AS text), 1, 2) = 'AB'"#);
+        assert_eq!(t("code LIKE 'A%'", Engine::Postgres), r#"CAST("code" AS text) LIKE 'A%'"#);
+        // Text columns, other functions, and other targets are left as they are.
+        assert_eq!(t("length(name) > 0", Engine::Postgres), r#"length("name") > 0"#);
+        assert_eq!(t("abs(code) < 5", Engine::Postgres), r#"abs("code") < 5"#);
+        assert_eq!(t("length(code + 1) > 0", Engine::Postgres), r#"length("code" + 1) > 0"#);
+        assert_eq!(t("length(code) >= 1", Engine::Mysql), "length(`code`) >= 1");
     }
 }
