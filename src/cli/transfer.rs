@@ -270,6 +270,13 @@ async fn run_inner(paths: &Paths, cmd: TransferCommand) -> Result<i32, i32> {
                 for (what, e) in &report.failed_steps {
                     eprintln!("not created: {what}: {e}");
                 }
+                // What the plan said it would leave out (known before the run; not a loss of the run's own).
+                for n in &plan.not_migrated {
+                    eprintln!("not carried (as planned): {} {}: {}", n.kind, n.name, n.reason);
+                }
+                for v in plan.views.iter().filter(|v| v.skip.is_some()) {
+                    eprintln!("not carried (as planned): view {}: {}", v.name, v.skip.as_deref().unwrap_or(""));
+                }
                 if losses {
                     eprintln!(
                         "finished with losses (exit {}): the target does not hold everything the source has",

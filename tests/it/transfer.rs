@@ -645,7 +645,7 @@ async fn shared_declared_types_are_unified_and_checks_rewritten_for_the_mapped_t
     profiles(&sb, &lite, &pg_db, "dbc");
     let plan =
         sb.cmd().current_dir(sb.data()).args(["transfer", "plan", "--from", "lite", "--to", "pg"]).output().unwrap();
-    let text = stdout(&plan);
+    let text = format!("{}{}", stdout(&plan), stderr(&plan));
     assert!(text.contains("one type for every column declared CODE (a.code, b.code): text"), "{text}");
     let o = sb
         .cmd()
@@ -673,4 +673,55 @@ async fn shared_declared_types_are_unified_and_checks_rewritten_for_the_mapped_t
         let e = sqlx::query(bad).execute(p).await.unwrap_err().to_string();
         assert!(e.contains("check constraint"), "{bad}: {e}");
     }
+}
+
+/// SQLite rule triggers (SELECT RAISE(…) WHERE …, and the CASE form, with UPDATE OF and WHEN) become PL/pgSQL
+/// trigger functions that enforce the same rules on PostgreSQL, messages and all; a trigger that does more is
+/// reported with its SQL, in the plan and at the end of the run.
+#[tokio::test]
+async fn sqlite_rule_triggers_become_postgresql_trigger_functions() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("rules.db");
+    let pool = sqlite_pool(&lite).await;
+    exec(
+        &pool,
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, \"Qty\" INTEGER, price REAL, active BOOLEAN, log TEXT);\
+         INSERT INTO items VALUES (1, 5, 2.5, 1, ''), (2, 1, 10.0, 0, '');\
+         CREATE TRIGGER qty_positive BEFORE INSERT ON items \
+           BEGIN SELECT RAISE(ABORT, 'Qty must be positive — «ça»') WHERE NEW.\"Qty\" <= 0; END;\
+         CREATE TRIGGER price_rule BEFORE UPDATE OF price ON items FOR EACH ROW WHEN NEW.active = 1 \
+           BEGIN SELECT CASE WHEN NEW.price < 0 THEN RAISE(FAIL, 'no negative prices') END; END;\
+         CREATE TRIGGER keep_one BEFORE DELETE ON items \
+           BEGIN SELECT RAISE(ABORT, 'keep item 1') WHERE OLD.id = 1; END;\
+         CREATE TRIGGER touch AFTER UPDATE ON items BEGIN UPDATE items SET log = 'x' WHERE id = NEW.id; END;",
+    )
+    .await;
+    pool.close().await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, "dbc");
+    let plan =
+        sb.cmd().current_dir(sb.data()).args(["transfer", "plan", "--from", "lite", "--to", "pg"]).output().unwrap();
+    let text = format!("{}{}", stdout(&plan), stderr(&plan));
+    assert!(text.contains("trigger qty_positive on items: translated"), "{text}");
+    assert!(text.contains("trigger touch NOT MIGRATED") && text.contains("only SELECT RAISE"), "{text}");
+    let o = sb
+        .cmd()
+        .current_dir(sb.data())
+        .args(["transfer", "run", "--from", "lite", "--to", "pg", "--yes", "--verify"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "exit {:?}\n{}", o.status.code(), stderr(&o));
+    assert!(stderr(&o).contains("not carried (as planned): trigger touch"), "{}", stderr(&o));
+    let pg = pg_pool(&pg_db).await;
+    let dbconsole::core::engine::DbPool::Postgres(p) = &pg else { unreachable!() };
+    let err = |sql: &'static str| async move { sqlx::query(sql).execute(p).await.unwrap_err().to_string() };
+    assert!(err("INSERT INTO items (id, \"Qty\") VALUES (3, 0)").await.contains("Qty must be positive — «ça»"));
+    sqlx::query("INSERT INTO items (id, \"Qty\", price, active) VALUES (3, 2, 1, true)").execute(p).await.unwrap();
+    assert!(err("UPDATE items SET price = -1 WHERE id = 1").await.contains("no negative prices"));
+    // WHEN: an inactive item may take a negative price; UPDATE OF: another column does not fire it.
+    sqlx::query("UPDATE items SET price = -1 WHERE id = 2").execute(p).await.unwrap();
+    sqlx::query("UPDATE items SET \"Qty\" = 9 WHERE id = 1").execute(p).await.unwrap();
+    assert!(err("DELETE FROM items WHERE id = 1").await.contains("keep item 1"));
+    sqlx::query("DELETE FROM items WHERE id = 3").execute(p).await.unwrap();
 }

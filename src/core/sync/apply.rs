@@ -431,6 +431,7 @@ pub(super) mod tests {
             }],
             views: vec![],
             not_migrated: vec![],
+            triggers: vec![],
         }
     }
 

@@ -187,6 +187,14 @@ pub fn foreign_keys(plan: &Plan, t: &TablePlan) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The translated triggers' statements (each function, then its trigger), after the views.
+pub fn triggers(plan: &Plan) -> Vec<(String, String)> {
+    plan.triggers
+        .iter()
+        .flat_map(|t| t.target_sql.iter().map(move |sql| (format!("trigger {}", t.name), sql.clone())))
+        .collect()
+}
+
 /// The views' CREATE statements, each after the views it reads from (a view over a view fails if made first);
 /// views in a cycle, or naming a view that is not there, keep their place at the end.
 pub fn views(plan: &Plan) -> Vec<(String, String)> {
@@ -262,6 +270,7 @@ mod tests {
                 v("base", "SELECT 1 AS id"),
             ],
             not_migrated: vec![],
+            triggers: vec![],
         };
         let names: Vec<String> = views(&plan).into_iter().map(|(w, _)| w).collect();
         assert_eq!(names, ["view bottom", "view base", "view Middle", "view top", "view loop_a", "view loop_b"]);

@@ -12,6 +12,7 @@ pub mod probe;
 pub mod sqlite_raw;
 pub mod target;
 pub mod translate;
+pub mod triggers;
 pub mod typemap;
 pub mod verify;
 
@@ -337,6 +338,7 @@ pub async fn run(
         steps.extend(ddl::foreign_keys(plan, t));
     }
     steps.extend(ddl::views(plan));
+    steps.extend(ddl::triggers(plan));
     report.steps = steps.len();
     for (what, sql) in steps {
         let r = exec(target, &sql).await;

@@ -188,6 +188,19 @@ pub struct Plan {
     pub views: Vec<ViewPlan>,
     #[serde(default)]
     pub not_migrated: Vec<NotMigrated>,
+    /// Rule triggers translated for the target (created after the data; reported if refused).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<TriggerPlan>,
+}
+
+/// A source trigger carried to the target: the statements that make it (a function, then the trigger).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerPlan {
+    pub name: String,
+    pub table: String,
+    pub source_sql: String,
+    pub target_sql: Vec<String>,
 }
 
 impl Plan {
@@ -242,15 +255,31 @@ pub fn build(
         tables: Vec::new(),
         views: Vec::new(),
         not_migrated: Vec::new(),
+        triggers: Vec::new(),
     };
+    // Rule triggers (SQLite → PostgreSQL) wait for the tables' final column types; the rest are reported.
+    let mut rule_triggers: Vec<(String, String, super::triggers::RuleTrigger)> = Vec::new();
     let wanted = |t: &Table| only.is_empty() || only.iter().any(|o| o == &t.name);
     for s in &cat.schemas {
         for t in s.tables.iter().filter(|t| wanted(t)) {
             for tr in &t.triggers {
+                let reason = if src == Engine::Sqlite && dst == Engine::Postgres {
+                    match super::triggers::parse(&tr.definition) {
+                        Ok(rt) => {
+                            rule_triggers.push((t.name.clone(), tr.definition.clone(), rt));
+                            continue;
+                        }
+                        Err(e) => format!("not a rule trigger this translation carries: {e}"),
+                    }
+                } else {
+                    "triggers are code in the source's dialect: not migrated (SQLite rule triggers — SELECT \
+                     RAISE(…) WHERE … — are carried to PostgreSQL)"
+                        .into()
+                };
                 plan.not_migrated.push(NotMigrated {
                     kind: "trigger".into(),
                     name: tr.name.clone(),
-                    reason: "triggers are code in the source's dialect: not migrated".into(),
+                    reason,
                     sql: tr.definition.clone(),
                 });
             }
@@ -289,6 +318,36 @@ pub fn build(
     }
     if src == Engine::Sqlite {
         unify_declared_types(&mut plan, dst);
+    }
+    for (table, sql, rt) in rule_triggers {
+        let made = match plan.tables.iter().find(|t| t.source == table) {
+            None => Err("its table is not transferred".to_string()),
+            Some(tp) => {
+                let names: Vec<(String, String)> =
+                    tp.columns.iter().map(|c| (c.source.clone(), c.target.clone())).collect();
+                let booleans: Vec<String> =
+                    tp.columns.iter().filter(|c| c.cast == Cast::Bool).map(|c| c.target.clone()).collect();
+                let non_text: Vec<String> =
+                    tp.columns.iter().filter(|c| !is_text_type(&c.target_type)).map(|c| c.target.clone()).collect();
+                let translate = |e: &str| translate_expr_typed(e, src, dst, &names, &booleans, &non_text);
+                let column = |c: &str| names.iter().find(|(s, _)| s.eq_ignore_ascii_case(c)).map(|(_, t)| t.clone());
+                super::triggers::to_postgres(&rt, &plan.target_schema, &tp.target, &column, &translate)
+            }
+        };
+        match made {
+            Ok(target_sql) => plan.triggers.push(TriggerPlan {
+                name: rt.name.clone(),
+                table: table.clone(),
+                source_sql: sql,
+                target_sql: target_sql.to_vec(),
+            }),
+            Err(e) => plan.not_migrated.push(NotMigrated {
+                kind: "trigger".into(),
+                name: rt.name.clone(),
+                reason: format!("not translated: {e}"),
+                sql,
+            }),
+        }
     }
     // A foreign key column takes the type of the column it references.
     let types: Vec<(String, String, String, Cast)> = plan
@@ -767,6 +826,12 @@ pub fn report(plan: &Plan) -> String {
             }
         }
     }
+    for t in &plan.triggers {
+        s.push_str(&format!(
+            "\ntrigger {} on {}: translated to a PL/pgSQL function and trigger (created after the data)\n",
+            t.name, t.table
+        ));
+    }
     for n in &plan.not_migrated {
         s.push_str(&format!("\n{} {} NOT MIGRATED: {}\n  {}\n", n.kind, n.name, n.reason, n.sql));
     }
@@ -793,6 +858,9 @@ pub fn report(plan: &Plan) -> String {
         }
     }
     for (_, sql) in super::ddl::views(plan) {
+        s.push_str(&format!("{sql};\n"));
+    }
+    for (_, sql) in super::ddl::triggers(plan) {
         s.push_str(&format!("{sql};\n"));
     }
     s
