@@ -32,6 +32,7 @@ _install_missing() {
   command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
   command -v psql >/dev/null 2>&1 || pkgs+=(postgresql-client)
   [ -x /usr/sbin/sshd ] || pkgs+=(openssh-server)
+  command -v sqlite3 >/dev/null 2>&1 || pkgs+=(sqlite3)
   command -v ssh-keygen >/dev/null 2>&1 && command -v ssh-agent >/dev/null 2>&1 || pkgs+=(openssh-client)
   if [ ${#pkgs[@]} -gt 0 ]; then
     echo "servers.sh: installing ${pkgs[*]}" >&2

@@ -78,6 +78,9 @@ pub enum Commands {
         #[command(subcommand)]
         command: transfer::TransferCommand,
     },
+    /// The database as a SQL script in its own dialect (schema, data in one snapshot, indexes, keys, views):
+    /// restorable with psql, mariadb or sqlite3.
+    Dump(transfer::DumpArgs),
     /// Live sync between two databases: add a link, run it, status, pause/resume, conflicts, remove.
     Sync {
         #[command(subcommand)]

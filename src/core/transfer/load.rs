@@ -37,10 +37,10 @@ pub struct Batch {
 }
 
 impl Batch {
-    fn new(width: usize) -> Batch {
+    pub(crate) fn new(width: usize) -> Batch {
         Batch { rows: Rows::new(width), classes: Vec::new() }
     }
-    fn push(&mut self, row: &RowBuf, classes: &[Class]) {
+    pub(crate) fn push(&mut self, row: &RowBuf, classes: &[Class]) {
         self.rows.push(row);
         self.classes.extend_from_slice(classes);
     }
@@ -56,7 +56,7 @@ pub struct Rejects {
 }
 
 impl Rejects {
-    fn write(&mut self, lines: &[String]) -> Result<(), String> {
+    pub(crate) fn write(&mut self, lines: &[String]) -> Result<(), String> {
         let e = |e: std::io::Error| format!("reject file {}: {e}", self.path.display());
         if self.file.is_none() {
             // Owner-only: refused rows are the database's data.
@@ -222,16 +222,16 @@ pub(crate) fn convert_row<'a>(
     Ok(out)
 }
 
-struct Prepared {
-    payload: Payload,
-    written: usize,
-    rejects: Vec<String>,
+pub(crate) struct Prepared {
+    pub(crate) payload: Payload,
+    pub(crate) written: usize,
+    pub(crate) rejects: Vec<String>,
     /// Key (source values) of the last row written, and of the last row read.
     last_written: Option<Vec<KeyValue>>,
     last_read: Option<Vec<KeyValue>>,
 }
 
-fn prepare(plan: &Plan, t: &TablePlan, batch: &Batch) -> Result<Prepared, String> {
+pub(crate) fn prepare(plan: &Plan, t: &TablePlan, batch: &Batch) -> Result<Prepared, String> {
     let dst = plan.target_engine;
     let n = batch.rows.len();
     let mut rejects = Vec::new();

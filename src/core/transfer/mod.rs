@@ -9,6 +9,7 @@ pub mod load;
 mod pg_text;
 pub mod plan;
 pub mod probe;
+pub mod script;
 pub mod sqlite_raw;
 pub mod target;
 pub mod translate;

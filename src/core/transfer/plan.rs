@@ -573,7 +573,7 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
             c.identity,
             Some(Identity::Always | Identity::ByDefault | Identity::AutoIncrement | Identity::Rowid)
         ) && matches!(mp.cast, Cast::Int);
-        if identity && dst == Engine::Postgres && mp.target_type != "bigint" {
+        if identity && dst == Engine::Postgres && src != dst && mp.target_type != "bigint" {
             mp.target_type = "bigint".into();
         }
         if identity && dst == Engine::Sqlite {

@@ -5,14 +5,14 @@ use crate::core::catalog::quote;
 use crate::core::engine::DbPool;
 
 /// The target's rows for one batch, in the form its loader takes.
-pub(super) enum Payload {
+pub(crate) enum Payload {
     Copy(Vec<u8>),
     Inserts(Vec<String>),
     Rows(Vec<Vec<Option<String>>>),
 }
 
 /// Which target columns (the plan's, then the extra ones) hold bytes.
-pub(super) fn bytes_columns(t: &TablePlan) -> Vec<bool> {
+pub(crate) fn bytes_columns(t: &TablePlan) -> Vec<bool> {
     t.columns
         .iter()
         .map(|c| c.cast == super::typemap::Cast::Bytes)

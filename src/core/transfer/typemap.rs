@@ -105,6 +105,17 @@ pub fn map(src: Engine, dst: Engine, col: &Column, p: &Probe, indexed: bool, in_
         return map_sqlite(dst, col, &decl, p, non_null, indexed, in_pk);
     }
     let f = col.type_family;
+    // The same server engine (a dump, a copy): the declared type, values as they are (zero dates included).
+    if src == dst {
+        // Binary values arrive as `\x…` hex: written as bytes (MySQL X'…'), never as that text.
+        // Integers as integers: an identity or AUTO_INCREMENT column stays one.
+        let cast = match f {
+            TypeFamily::Binary => Cast::Bytes,
+            TypeFamily::Integer => Cast::Int,
+            _ => Cast::AsIs,
+        };
+        return m(&col.data_type, cast, "same engine: the declared type");
+    }
     if src == Engine::Mysql {
         if decl.starts_with("tinyint(1)") && p.not_bool == 0 {
             return to(dst, TypeFamily::Boolean, col, p, indexed)
@@ -154,9 +165,6 @@ pub fn map(src: Engine, dst: Engine, col: &Column, p: &Probe, indexed: bool, in_
             return to(dst, TypeFamily::TimestampTz, col, p, indexed)
                 .with_reason(format!("{declared}: every value a date and time (no offset read as UTC)"));
         }
-    }
-    if src == dst {
-        return m(&col.data_type, Cast::AsIs, "same engine: the declared type");
     }
     to(dst, f, col, p, indexed).with_reason(format!("{} ({:?}) → by type family", col.data_type, f))
 }
