@@ -647,6 +647,11 @@ async fn shared_declared_types_are_unified_and_checks_rewritten_for_the_mapped_t
         sb.cmd().current_dir(sb.data()).args(["transfer", "plan", "--from", "lite", "--to", "pg"]).output().unwrap();
     let text = format!("{}{}", stdout(&plan), stderr(&plan));
     assert!(text.contains("one type for every column declared CODE (a.code, b.code): text"), "{text}");
+    // Said first, among the warnings, with the CHECKs rewritten.
+    assert!(
+        text.contains("Warnings (") && text.contains("! a: check a_check1 rewritten for the mapped types"),
+        "{text}"
+    );
     let o = sb
         .cmd()
         .current_dir(sb.data())
@@ -705,6 +710,7 @@ async fn sqlite_rule_triggers_become_postgresql_trigger_functions() {
     let text = format!("{}{}", stdout(&plan), stderr(&plan));
     assert!(text.contains("trigger qty_positive on items: translated"), "{text}");
     assert!(text.contains("trigger touch NOT MIGRATED") && text.contains("only SELECT RAISE"), "{text}");
+    assert!(text.contains("! trigger touch not carried"), "{text}");
     let o = sb
         .cmd()
         .current_dir(sb.data())

@@ -485,11 +485,7 @@ fn unify_declared_types(plan: &mut Plan, dst: Engine) {
         for (t, c) in members {
             let col = &mut plan.tables[*t].columns[*c];
             if col.target_type != ty || col.cast != cast {
-                col.reason = format!(
-                    "{} · one type for every column declared {declared} ({}): {ty}",
-                    col.reason,
-                    names.join(", ")
-                );
+                col.reason = format!("{} · {UNIFIED} {declared} ({}): {ty}", col.reason, names.join(", "));
                 col.target_type = ty.clone();
                 col.cast = cast;
                 if cast != Cast::Int {
@@ -762,6 +758,54 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
 }
 
 /// The compatibility report: every mapping, what is lossy or not carried over, row counts.
+/// What the user should read before running: everything the plan changes or leaves out beyond a plain type
+/// mapping — lossy columns, types unified across tables, keys carried another way, CHECKs rewritten for the
+/// mapped types, indexes, checks, views and triggers not carried, and the notes.
+pub fn warnings(plan: &Plan) -> Vec<String> {
+    let mut w = Vec::new();
+    for t in &plan.tables {
+        for c in &t.columns {
+            if let Some(l) = &c.lossy {
+                w.push(format!("{}.{}: {l}", t.source, c.source));
+            }
+            if let Some(i) = c.reason.find(UNIFIED) {
+                w.push(format!("{}.{}: {}", t.source, c.source, &c.reason[i..]));
+            }
+        }
+        for k in &t.checks {
+            match (&k.skip, &k.expression) {
+                (Some(why), _) => w.push(format!("{}: check {} not carried: {why}", t.source, k.name)),
+                (None, Some(x)) if x.contains("CAST(") && !k.source_expression.contains("CAST(") => {
+                    w.push(format!("{}: check {} rewritten for the mapped types: {x}", t.source, k.name))
+                }
+                _ => {}
+            }
+        }
+        for i in t.indexes.iter().filter(|i| i.skip.is_some()) {
+            w.push(format!("{}: index {} not created: {}", t.source, i.name, i.skip.as_deref().unwrap_or("")));
+        }
+        for n in &t.notes {
+            w.push(format!("{}: {n}", t.source));
+        }
+    }
+    for v in plan.views.iter().filter(|v| v.skip.is_some()) {
+        w.push(format!("view {} not carried: {}", v.name, v.skip.as_deref().unwrap_or("")));
+    }
+    for t in &plan.triggers {
+        w.push(format!(
+            "trigger {} on {}: translated to a PL/pgSQL function (check it enforces the same rule)",
+            t.name, t.table
+        ));
+    }
+    for n in &plan.not_migrated {
+        w.push(format!("{} {} not carried: {}", n.kind, n.name, n.reason));
+    }
+    w
+}
+
+/// The words a unified column's reason carries (see `unify_declared_types`).
+const UNIFIED: &str = "one type for every column declared";
+
 pub fn report(plan: &Plan) -> String {
     let mut s = format!(
         "Transfer {} ({}) → {} ({}), {} table(s), {} row(s)\n",
@@ -772,6 +816,13 @@ pub fn report(plan: &Plan) -> String {
         plan.tables.len(),
         plan.tables.iter().map(|t| t.rows).sum::<i64>()
     );
+    let warnings = warnings(plan);
+    if !warnings.is_empty() {
+        s.push_str(&format!("\nWarnings ({}) — read these before running:\n", warnings.len()));
+        for x in &warnings {
+            s.push_str(&format!("  ! {}\n", x.replace('\n', " ")));
+        }
+    }
     for t in &plan.tables {
         s.push_str(&format!(
             "\n{} → {} ({} rows){}\n",
