@@ -129,16 +129,27 @@ async fn server_table(
         // Text that may hold UUIDs, dates and times, or JSON documents: checked on every value (the shape by a
         // regular expression; a value out of range is refused at load, to the reject file).
         if c.type_family == TypeFamily::Text && !d.starts_with("enum") {
-            exprs.push(sum_if(format!("{q} IS NOT NULL AND NOT ({})", re(UUID_RE))));
+            // Cheap tests first: OR and AND stop at the first that decides, so the regular expressions (and
+            // JSON_VALID) only run on values of a plausible length and first character — most text (names, notes,
+            // e-mail addresses) never reaches them. A UUID is 36 characters; a date or date-time 10 to 32, starting
+            // with a digit.
+            let len = match engine {
+                Engine::Mysql => format!("char_length({q})"),
+                _ => format!("length({q})"),
+            };
+            let ts_shape = format!("{len} BETWEEN 10 AND 32 AND LEFT({q}, 1) BETWEEN '0' AND '9'");
+            exprs.push(sum_if(format!("{q} IS NOT NULL AND ({len} <> 36 OR NOT ({}))", re(UUID_RE))));
             slots.push((i, "bad_uuid"));
-            exprs.push(sum_if(format!("{q} IS NOT NULL AND NOT ({})", re(TS_RE))));
+            exprs.push(sum_if(format!("{q} IS NOT NULL AND (NOT ({ts_shape}) OR NOT ({}))", re(TS_RE))));
             slots.push((i, "bad_timestamps"));
-            exprs.push(sum_if(re("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")));
+            exprs.push(sum_if(format!("{len} = 10 AND {}", re("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))));
             slots.push((i, "dates_only"));
-            exprs.push(sum_if(re("(Z|[+-][0-9]{2}(:?[0-9]{2})?)$")));
+            exprs.push(sum_if(format!("{ts_shape} AND {}", re("(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"))));
             slots.push((i, "with_zone"));
             if engine == Engine::Mysql {
-                exprs.push(sum_if(format!("{q} IS NOT NULL AND NOT JSON_VALID({q})")));
+                exprs.push(sum_if(format!(
+                    "{q} IS NOT NULL AND (LEFT({q}, 1) NOT IN ('{{', '[') OR NOT JSON_VALID({q}))"
+                )));
                 slots.push((i, "bad_json"));
                 exprs.push(sum_if(format!("LEFT({q}, 1) IN ('{{', '[')")));
                 slots.push((i, "json_like"));
