@@ -1,5 +1,8 @@
-//! Semantic theme roles. The default theme is embedded; a user `theme.toml` is a partial patch over it, and a
-//! broken one gives a warning while dbconsole starts on the defaults.
+//! Semantic theme roles. The built-in themes (dark — the default —, light, high-contrast, mono) are embedded; a user
+//! `theme.toml` in the config dir picks one with `base = "light"` (or a theme of the user's own in the config dir's
+//! `themes/NAME.toml`) and patches any role; `DBCONSOLE_THEME` picks the base too. NO_COLOR always means mono.
+//! Colours are degraded to what the terminal shows (truecolor → 256 → 16, from COLORTERM and TERM). A missing or
+//! broken file never stops start-up: a warning names the file and line, and the built-in theme is used.
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
@@ -12,6 +15,127 @@ use crate::core::profile::Environment;
 const DEFAULT: &str = include_str!("../../themes/default.toml");
 /// Used instead of the default when NO_COLOR is set: reverse video, bold and underline, no colour.
 const MONO: &str = include_str!("../../themes/mono.toml");
+const LIGHT: &str = include_str!("../../themes/light.toml");
+const HIGH_CONTRAST: &str = include_str!("../../themes/high-contrast.toml");
+
+/// The built-in themes by name.
+pub const BUILT_IN: [(&str, &str); 5] =
+    [("dark", DEFAULT), ("default", DEFAULT), ("light", LIGHT), ("high-contrast", HIGH_CONTRAST), ("mono", MONO)];
+
+/// How many colours the terminal shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    TrueColor,
+    Indexed256,
+    Ansi16,
+}
+
+impl Depth {
+    /// From COLORTERM (truecolor / 24bit) and TERM (`*-256color`).
+    pub fn detect() -> Depth {
+        let colorterm = std::env::var("COLORTERM").unwrap_or_default().to_ascii_lowercase();
+        let term = std::env::var("TERM").unwrap_or_default().to_ascii_lowercase();
+        Depth::from_env(&colorterm, &term)
+    }
+
+    pub fn from_env(colorterm: &str, term: &str) -> Depth {
+        if colorterm.contains("truecolor") || colorterm.contains("24bit") {
+            Depth::TrueColor
+        } else if term.contains("256color") || term.contains("direct") {
+            Depth::Indexed256
+        } else {
+            Depth::Ansi16
+        }
+    }
+}
+
+/// The 16 ANSI colours with the RGB values xterm gives them, for the nearest match.
+const ANSI16: [(Color, (u8, u8, u8)); 16] = [
+    (Color::Black, (0, 0, 0)),
+    (Color::Red, (205, 0, 0)),
+    (Color::Green, (0, 205, 0)),
+    (Color::Yellow, (205, 205, 0)),
+    (Color::Blue, (0, 0, 238)),
+    (Color::Magenta, (205, 0, 205)),
+    (Color::Cyan, (0, 205, 205)),
+    (Color::Gray, (229, 229, 229)),
+    (Color::DarkGray, (127, 127, 127)),
+    (Color::LightRed, (255, 0, 0)),
+    (Color::LightGreen, (0, 255, 0)),
+    (Color::LightYellow, (255, 255, 0)),
+    (Color::LightBlue, (92, 92, 255)),
+    (Color::LightMagenta, (255, 0, 255)),
+    (Color::LightCyan, (0, 255, 255)),
+    (Color::White, (255, 255, 255)),
+];
+
+fn dist(a: (u8, u8, u8), b: (u8, u8, u8)) -> u32 {
+    let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).unsigned_abs();
+    d(a.0, b.0).pow(2) + d(a.1, b.1).pow(2) + d(a.2, b.2).pow(2)
+}
+
+/// The RGB value of a 256-colour index (xterm's palette).
+fn indexed_rgb(n: u8) -> (u8, u8, u8) {
+    match n {
+        0..=15 => ANSI16[n as usize].1,
+        16..=231 => {
+            let i = n - 16;
+            let level = |v: u8| if v == 0 { 0 } else { 55 + v * 40 };
+            (level(i / 36), level((i / 6) % 6), level(i % 6))
+        }
+        _ => {
+            let g = 8 + (n - 232) * 10;
+            (g, g, g)
+        }
+    }
+}
+
+/// The nearest 256-colour index: the 6×6×6 cube or the grey ramp, whichever is closer.
+fn to_256(rgb: (u8, u8, u8)) -> u8 {
+    let step = |v: u8| {
+        if v < 48 {
+            0
+        } else if v < 115 {
+            1
+        } else {
+            (v - 35) / 40
+        }
+    };
+    let cube = 16 + 36 * step(rgb.0) + 6 * step(rgb.1) + step(rgb.2);
+    let avg = ((u32::from(rgb.0) + u32::from(rgb.1) + u32::from(rgb.2)) / 3) as u8;
+    let grey = if avg < 8 {
+        16
+    } else if avg > 238 {
+        231
+    } else {
+        232 + (avg - 8) / 10
+    };
+    if dist(indexed_rgb(grey), rgb) < dist(indexed_rgb(cube), rgb) { grey } else { cube }
+}
+
+fn to_16(rgb: (u8, u8, u8)) -> Color {
+    ANSI16.iter().min_by_key(|(_, c)| dist(*c, rgb)).map(|(c, _)| *c).unwrap_or(Color::Reset)
+}
+
+/// A colour the terminal can show at `depth`.
+pub fn degrade(c: Color, depth: Depth) -> Color {
+    match (c, depth) {
+        (Color::Rgb(r, g, b), Depth::Indexed256) => Color::Indexed(to_256((r, g, b))),
+        (Color::Rgb(r, g, b), Depth::Ansi16) => to_16((r, g, b)),
+        (Color::Indexed(n), Depth::Ansi16) if n >= 16 => to_16(indexed_rgb(n)),
+        (other, _) => other,
+    }
+}
+
+/// The 1-based line of `text` where `key` is set (for messages about a role).
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,32 +181,46 @@ const ROLES: [&str; 23] = [
     "null",
 ];
 
-fn parse(text: &str) -> Result<BTreeMap<String, Style>, String> {
-    let specs: BTreeMap<String, RoleSpec> = toml::from_str(text).map_err(|e| e.to_string())?;
-    let mut out = BTreeMap::new();
-    for (role, spec) in specs {
-        if !ROLES.contains(&role.as_str()) {
-            return Err(format!("unknown theme role `{role}` (known: {})", ROLES.join(", ")));
+/// A theme file: its `base` (another theme's name), and its roles.
+fn parse_file(text: &str) -> Result<(Option<String>, BTreeMap<String, Style>), String> {
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
+    let base = match table.remove("base") {
+        None => None,
+        Some(toml::Value::String(b)) => Some(b),
+        Some(_) => {
+            return Err(format!("line {}: base must be a theme's name", line_of(text, "base").unwrap_or(0)));
         }
-        let mut s = Style::default();
+    };
+    let at = |role: &str| line_of(text, role).map_or(String::new(), |n| format!("line {n}: "));
+    let mut out = BTreeMap::new();
+    for (role, value) in table {
+        if !ROLES.contains(&role.as_str()) {
+            return Err(format!("{}unknown theme role `{role}` (known: base, {})", at(&role), ROLES.join(", ")));
+        }
+        let spec: RoleSpec = value.try_into().map_err(|e: toml::de::Error| format!("{}{role}: {e}", at(&role)))?;
+        let mut st = Style::default();
         if let Some(fg) = &spec.fg {
-            s = s.fg(Color::from_str(fg).map_err(|_| format!("{role}: unknown colour `{fg}`"))?);
+            st = st.fg(Color::from_str(fg).map_err(|_| format!("{}{role}: unknown colour `{fg}`", at(&role)))?);
         }
         if let Some(bg) = &spec.bg {
-            s = s.bg(Color::from_str(bg).map_err(|_| format!("{role}: unknown colour `{bg}`"))?);
+            st = st.bg(Color::from_str(bg).map_err(|_| format!("{}{role}: unknown colour `{bg}`", at(&role)))?);
         }
         if spec.bold {
-            s = s.add_modifier(Modifier::BOLD);
+            st = st.add_modifier(Modifier::BOLD);
         }
         if spec.reverse {
-            s = s.add_modifier(Modifier::REVERSED);
+            st = st.add_modifier(Modifier::REVERSED);
         }
         if spec.underline {
-            s = s.add_modifier(Modifier::UNDERLINED);
+            st = st.add_modifier(Modifier::UNDERLINED);
         }
-        out.insert(role, s);
+        out.insert(role, st);
     }
-    Ok(out)
+    Ok((base, out))
+}
+
+fn parse(text: &str) -> Result<BTreeMap<String, Style>, String> {
+    parse_file(text).map(|(_, roles)| roles)
 }
 
 impl Default for Theme {
@@ -101,24 +239,72 @@ impl Theme {
         Theme { roles }
     }
 
-    /// The default theme (the monochrome one when NO_COLOR is set to anything) patched by the user's file, if
-    /// any; a bad file gives the base theme and a warning.
+    /// The built-in theme `name`, if there is one.
+    pub fn built_in(name: &str) -> Option<Theme> {
+        let text = BUILT_IN.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, t)| *t)?;
+        parse(text).ok().map(|roles| Theme { roles })
+    }
+
+    /// The theme the user asked for (see the module's words), for this terminal; a warning when something could not
+    /// be used.
     pub fn load(user: &Path) -> (Theme, Option<String>) {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Theme::load_with(user, no_color)
+        let chosen = std::env::var("DBCONSOLE_THEME").ok().filter(|v| !v.trim().is_empty());
+        let (mut theme, warning) = Theme::load_from(user, no_color, chosen.as_deref());
+        theme.degrade(Depth::detect());
+        (theme, warning)
     }
 
     pub fn load_with(user: &Path, no_color: bool) -> (Theme, Option<String>) {
-        let mut theme = if no_color { Theme::mono() } else { Theme::default() };
-        match std::fs::read_to_string(user) {
-            Err(_) => (theme, None),
-            Ok(text) => match parse(&text) {
-                Ok(patch) => {
-                    theme.roles.extend(patch);
-                    (theme, None)
-                }
-                Err(e) => (theme, Some(format!("{}: {e}; using the default theme", user.display()))),
+        Theme::load_from(user, no_color, None)
+    }
+
+    /// `user` is the config dir's theme.toml; its folder's `themes/NAME.toml` are the user's own themes.
+    pub fn load_from(user: &Path, no_color: bool, chosen: Option<&str>) -> (Theme, Option<String>) {
+        let dir = user.parent().map(|d| d.join("themes")).unwrap_or_default();
+        let (base_from_file, patch, mut warning) = match std::fs::read_to_string(user) {
+            Err(_) => (None, BTreeMap::new(), None),
+            Ok(text) => match parse_file(&text) {
+                Ok((b, p)) => (b, p, None),
+                Err(e) => (None, BTreeMap::new(), Some(format!("{}: {e}; using the built-in theme", user.display()))),
             },
+        };
+        let name = chosen.map(str::to_string).or(base_from_file);
+        let mut theme = Theme::default();
+        if let Some(name) = name.filter(|_| !no_color) {
+            let own = dir.join(format!("{name}.toml"));
+            let valid_name = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+            if valid_name && own.is_file() {
+                match std::fs::read_to_string(&own).map_err(|e| e.to_string()).and_then(|t| parse_file(&t)) {
+                    Ok((inner_base, roles)) => {
+                        if let Some(b) = inner_base.and_then(|b| Theme::built_in(&b)) {
+                            theme = b;
+                        }
+                        theme.roles.extend(roles);
+                    }
+                    Err(e) => warning = Some(format!("{}: {e}; using the built-in theme", own.display())),
+                }
+            } else if let Some(t) = Theme::built_in(&name) {
+                theme = t;
+            } else {
+                warning = Some(format!(
+                    "theme `{name}` is neither built in (dark, light, high-contrast, mono) nor a file {}; using dark",
+                    own.display()
+                ));
+            }
+        }
+        if no_color {
+            theme = Theme::mono();
+        }
+        theme.roles.extend(patch);
+        (theme, warning)
+    }
+
+    /// Every colour made one the terminal shows.
+    pub fn degrade(&mut self, depth: Depth) {
+        for st in self.roles.values_mut() {
+            st.fg = st.fg.map(|c| degrade(c, depth));
+            st.bg = st.bg.map(|c| degrade(c, depth));
         }
     }
 
@@ -192,7 +378,7 @@ mod tests {
 
     #[test]
     fn embedded_theme_defines_every_role() {
-        for text in [DEFAULT, MONO] {
+        for text in [DEFAULT, MONO, LIGHT, HIGH_CONTRAST] {
             let t = parse(text).unwrap();
             for r in ROLES {
                 assert!(t.contains_key(r), "{r}");
@@ -229,13 +415,82 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("theme.toml");
         std::fs::write(&f, "ok = { fg = \"#00ff00\" }\n").unwrap();
-        let (t, w) = Theme::load(&f);
+        let (t, w) = Theme::load_with(&f, false);
         assert!(w.is_none());
         assert_eq!(t.ok().fg, Some(Color::Rgb(0, 255, 0)));
         assert_eq!(t.danger(), Theme::default().danger());
         std::fs::write(&f, "ok = { fg = \"chartreuse-ish\" }\n").unwrap();
-        let (t, w) = Theme::load(&f);
-        assert!(w.unwrap().contains("unknown colour `chartreuse-ish`"));
+        let (t, w) = Theme::load_with(&f, false);
+        let w = w.unwrap();
+        assert!(w.contains("line 1: ok: unknown colour `chartreuse-ish`"), "{w}");
         assert_eq!(t.ok(), Theme::default().ok());
+        std::fs::write(&f, "# mine\n\ntitel = { bold = true }\n").unwrap();
+        let w = Theme::load_with(&f, false).1.unwrap();
+        assert!(w.contains("line 3: unknown theme role `titel`"), "{w}");
+        std::fs::write(&f, "ok = { fg = \"red\"\n").unwrap();
+        let w = Theme::load_with(&f, false).1.unwrap();
+        assert!(w.contains("line 1"), "{w}");
+    }
+
+    #[test]
+    fn bases_built_in_and_the_users_own_and_no_color_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("theme.toml");
+        std::fs::write(&f, "base = \"light\"\nkey = { fg = \"red\" }\n").unwrap();
+        let (t, w) = Theme::load_with(&f, false);
+        assert!(w.is_none(), "{w:?}");
+        assert_eq!(t.selected(), Theme::built_in("light").unwrap().selected());
+        assert_eq!(t.key().fg, Some(Color::Red), "the file's roles patch its base");
+        // The environment picks the base over the file's.
+        let (t, _) = Theme::load_from(&f, false, Some("high-contrast"));
+        assert_eq!(t.selected(), Theme::built_in("high-contrast").unwrap().selected());
+        // A theme of the user's own, over a built-in base of its own.
+        std::fs::create_dir_all(dir.path().join("themes")).unwrap();
+        std::fs::write(dir.path().join("themes/solar.toml"), "base = \"light\"\ntitle = { fg = \"#b58900\" }\n")
+            .unwrap();
+        let (t, w) = Theme::load_from(&f, false, Some("solar"));
+        assert!(w.is_none(), "{w:?}");
+        assert_eq!(t.title().fg, Some(Color::Rgb(0xb5, 0x89, 0x00)));
+        assert_eq!(t.selected(), Theme::built_in("light").unwrap().selected());
+        // Unknown names and path tricks say so and fall back.
+        for bad in ["nope", "../theme"] {
+            let (t, w) = Theme::load_from(&f, false, Some(bad));
+            assert!(w.unwrap().contains("neither built in"));
+            assert_eq!(t.selected(), Theme::default().selected());
+        }
+        // NO_COLOR: mono, whatever is chosen.
+        let (t, _) = Theme::load_from(&f, true, Some("light"));
+        assert_eq!(t.selected(), Theme::mono().selected());
+    }
+
+    #[test]
+    fn colours_degrade_to_the_terminals_depth() {
+        assert_eq!(Depth::from_env("truecolor", "xterm"), Depth::TrueColor);
+        assert_eq!(Depth::from_env("", "screen-256color"), Depth::Indexed256);
+        assert_eq!(Depth::from_env("", "linux"), Depth::Ansi16);
+        assert_eq!(degrade(Color::Rgb(255, 0, 0), Depth::Indexed256), Color::Indexed(196));
+        assert_eq!(degrade(Color::Rgb(128, 128, 128), Depth::Indexed256), Color::Indexed(244));
+        assert_eq!(degrade(Color::Rgb(250, 10, 10), Depth::Ansi16), Color::LightRed);
+        assert_eq!(degrade(Color::Rgb(0, 0, 0), Depth::Ansi16), Color::Black);
+        assert_eq!(degrade(Color::Indexed(196), Depth::Ansi16), Color::LightRed);
+        assert_eq!(degrade(Color::Blue, Depth::Ansi16), Color::Blue);
+        assert_eq!(degrade(Color::Rgb(1, 2, 3), Depth::TrueColor), Color::Rgb(1, 2, 3));
+        let mut t = Theme::default();
+        t.roles.insert("ok".into(), Style::default().fg(Color::Rgb(0, 200, 0)));
+        t.degrade(Depth::Ansi16);
+        assert_eq!(t.ok().fg, Some(Color::Green));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn theme_files_never_panic(s in "(?s).{0,300}") {
+            let _ = parse_file(&s);
+        }
+
+        #[test]
+        fn every_rgb_degrades_to_a_palette_colour(r in 0u8.., g in 0u8.., b in 0u8..) {
+            proptest::prop_assert!(matches!(degrade(Color::Rgb(r, g, b), Depth::Indexed256), Color::Indexed(16..)));
+            proptest::prop_assert!(!matches!(degrade(Color::Rgb(r, g, b), Depth::Ansi16), Color::Rgb(..) | Color::Indexed(_)));
+        }
     }
 }

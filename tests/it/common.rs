@@ -197,6 +197,15 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The screen with its colours and attributes as escape sequences (`capture-pane -e`).
+    pub fn capture_escaped(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-e", "-t", self.session, "-p"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// A tmux format of the pane, as `display -p` prints it (`#{pane_pid}`, `#{alternate_on}`, `#{cursor_flag}`).
     pub fn display(&self, format: &str) -> String {
         let out = Command::new("tmux")

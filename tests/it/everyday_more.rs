@@ -967,3 +967,40 @@ fn the_pane_bar_fits_narrow_terminals() {
     let t40 = top(40);
     assert!(t40.contains("5 Query") && t40.contains(" 1  2  3  4 "), "{t40}");
 }
+
+/// Themes end to end in the real binary: DBCONSOLE_THEME=light draws the selection white on blue; a theme of the
+/// user's own in the config dir (24-bit colours) is degraded to the 256-colour palette on a 256-colour terminal;
+/// a broken theme.toml starts on the built-in theme and says which file and line.
+#[test]
+fn themes_chosen_by_name_degraded_to_the_terminal_and_broken_files_named() {
+    let sb = Sandbox::new();
+    let run = |name: &str, env: &str| {
+        let t = Tmux::start_with(&sb, name, 80, 24, &format!("export TERM=screen-256color COLORTERM= {env}; "));
+        t.wait_for("Profiles");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let s = t.capture_escaped();
+        t.keys(&["q"]);
+        s
+    };
+    let light = run("light", "DBCONSOLE_THEME=light");
+    // The selected profile white on blue (tmux reports palette colours as indexes: 15 white, 4 blue).
+    assert!(light.contains("\u{1b}[38;5;15m\u{1b}[48;5;4m● demo"), "{light:?}");
+    std::fs::create_dir_all(sb.config().join("themes")).unwrap();
+    std::fs::write(
+        sb.config().join("themes/sunset.toml"),
+        "base = \"dark\"\nselected = { fg = \"#000000\", bg = \"#ff8700\" }\n",
+    )
+    .unwrap();
+    let own = run("own", "DBCONSOLE_THEME=sunset");
+    // #ff8700 is index 208 of the 256-colour palette; no 24-bit sequence is sent to a 256-colour terminal.
+    assert!(own.contains("48;5;208"), "{own:?}");
+    assert!(!own.contains("48;2;"), "{own:?}");
+    std::fs::write(sb.config().join("theme.toml"), "# mine\nselected = { fg = \"not-a-colour\" }\n").unwrap();
+    let t = Tmux::start_with(&sb, "broken", 100, 24, "");
+    t.wait_for("Profiles");
+    // In the message log (L): the connection's own message comes after it on the status bar.
+    t.keys(&["L"]);
+    let s = t.wait_for("theme.toml");
+    assert!(s.contains("line 2") && s.contains("not-a-colour"), "{s}");
+    t.keys(&["q"]);
+}
