@@ -88,6 +88,33 @@ pub enum Commands {
     },
     /// Run SQL and stream the rows to stdout (table, csv, json or sql INSERTs); errors on stderr, exit 1.
     Query(query::QueryArgs),
+    /// Print a shell completion script: `dbconsole completions bash > /etc/bash_completion.d/dbconsole`
+    /// (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff): `dbconsole man > dbconsole.1; man ./dbconsole.1`.
+    Man,
+}
+
+/// `dbconsole completions SHELL`: the script on stdout.
+pub fn completions(shell: clap_complete::Shell) -> i32 {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Into memory first: the generator panics on a closed stdout (`| head`).
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "dbconsole", &mut out);
+    use std::io::Write;
+    i32::from(std::io::stdout().write_all(&out).is_err())
+}
+
+/// `dbconsole man`: the manual page on stdout (options, subcommands, version).
+pub fn man() -> i32 {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(cmd).render(&mut out) {
+        eprintln!("error: {e}");
+        return 1;
+    }
+    use std::io::Write;
+    i32::from(std::io::stdout().write_all(&out).is_err())
 }
 
 /// Loads the profiles file, creating it with the demo profile on the very first run.

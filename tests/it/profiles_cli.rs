@@ -183,3 +183,26 @@ fn every_subcommand_takes_a_url() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("unknown URL scheme"));
 }
+
+/// Shell completions (clap_complete) and the manual page (clap_mangen) come from the same command definition:
+/// every subcommand is in them, and bash reads the script without a syntax error.
+#[test]
+fn completions_and_man_page() {
+    let sb = Sandbox::new();
+    let o = sb.run(&["completions", "bash"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let script = stdout(&o);
+    for sub in ["profile", "schema", "migrate", "transfer", "sync", "query", "dump", "completions"] {
+        assert!(script.contains(sub), "{sub} missing from the bash completions");
+    }
+    let f = sb.dir.path().join("dbconsole.bash");
+    std::fs::write(&f, &script).unwrap();
+    let check = std::process::Command::new("bash").arg("-n").arg(&f).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    for shell in ["zsh", "fish"] {
+        assert!(sb.run(&["completions", shell]).status.success());
+    }
+    assert_eq!(sb.run(&["completions", "tcsh"]).status.code(), Some(2));
+    let man = stdout(&sb.run(&["man"]));
+    assert!(man.contains(".TH dbconsole 1") && man.contains("transfer") && man.contains("\\-\\-ssh"), "{man}");
+}
