@@ -116,26 +116,35 @@ impl Default for SchemaPane {
     }
 }
 
-/// Case-insensitive subsequence match; a higher score for contiguous runs and early matches. None: no match.
-pub fn fuzzy_score(needle: &str, hay: &str) -> Option<i64> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    let mut score = 0i64;
-    let mut run = 0i64;
-    let mut it = hay.char_indices();
-    for n in needle.chars().flat_map(char::to_lowercase) {
-        loop {
-            let (i, h) = it.next()?;
-            if h.to_lowercase().eq(std::iter::once(n)) {
-                run += 1;
-                score += 10 * run - (i as i64).min(20) / 4;
-                break;
-            }
-            run = 0;
+/// Fuzzy matching on nucleo's matcher (the one helix uses): case-insensitive unless the query has capitals
+/// ("smart case"), accents folded, higher scores for contiguous runs and word starts. One per filter pass: the
+/// matcher keeps its buffers between candidates.
+pub struct Fuzzy {
+    matcher: nucleo_matcher::Matcher,
+    pattern: nucleo_matcher::pattern::Pattern,
+    buf: Vec<char>,
+}
+
+impl Fuzzy {
+    pub fn new(needle: &str) -> Fuzzy {
+        use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+        Fuzzy {
+            matcher: nucleo_matcher::Matcher::new(nucleo_matcher::Config::DEFAULT),
+            pattern: Pattern::parse(needle, CaseMatching::Smart, Normalization::Smart),
+            buf: Vec::new(),
         }
     }
-    Some(score)
+
+    /// The score of `hay`; None: no match.
+    pub fn score(&mut self, hay: &str) -> Option<i64> {
+        let h = nucleo_matcher::Utf32Str::new(hay, &mut self.buf);
+        self.pattern.score(h, &mut self.matcher).map(i64::from)
+    }
+}
+
+/// One-off score of `needle` in `hay` (see [`Fuzzy`]).
+pub fn fuzzy_score(needle: &str, hay: &str) -> Option<i64> {
+    Fuzzy::new(needle).score(hay)
 }
 
 /// The child lines of an expanded table: columns, then keys, indexes, foreign keys and triggers.
@@ -207,12 +216,13 @@ impl SchemaPane {
         self.rows.clear();
         let Some(c) = self.catalog.clone() else { return };
         let filtering = !self.filter.is_empty();
+        let mut fuzzy = Fuzzy::new(&self.filter);
         for (si, s) in c.schemas.iter().enumerate() {
             let mut tables: Vec<(i64, usize)> = Vec::new();
             for (ti, t) in s.tables.iter().enumerate() {
                 if filtering {
-                    let score = fuzzy_score(&self.filter, &t.name)
-                        .or_else(|| fuzzy_score(&self.filter, &format!("{}.{}", s.name, t.name)).map(|x| x - 50));
+                    let score =
+                        fuzzy.score(&t.name).or_else(|| fuzzy.score(&format!("{}.{}", s.name, t.name)).map(|x| x - 50));
                     if let Some(score) = score {
                         tables.push((score, ti));
                     }
@@ -427,6 +437,16 @@ mod tests {
         assert!(fuzzy_score("oi", "order_items").is_some());
         assert!(fuzzy_score("xyz", "order_items").is_none());
         assert!(fuzzy_score("ord", "orders").unwrap() > fuzzy_score("ord", "other_records_d").unwrap());
-        assert!(fuzzy_score("ÉT", "été").is_some());
+        assert!(fuzzy_score("et", "été").is_some(), "accents folded");
+        assert!(fuzzy_score("oi", "ORDER_ITEMS").is_some(), "lower case matches any case");
+        assert!(fuzzy_score("OI", "order_items").is_none(), "capitals ask for capitals (smart case)");
+        assert!(fuzzy_score("items", "order_items").unwrap() > fuzzy_score("items", "i_t_e_m_s").unwrap());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fuzzy_never_panics(n in "(?s).{0,20}", h in "(?s).{0,80}") {
+            let _ = fuzzy_score(&n, &h);
+        }
     }
 }
