@@ -1,5 +1,5 @@
 //! `dbconsole transfer plan|report|run|verify`: move a database between engines with a reviewed plan.
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -509,100 +509,94 @@ async fn verify_print(plan: &Plan, source: &Source, target: &DbPool, json: bool)
 }
 
 /// Progress on stderr: one line per table, redrawn at most 5 times a second on a terminal; plain lines otherwise.
+/// Progress on stderr: a bar per table and one overall (indicatif: redrawn in place, fitted to the terminal's
+/// width, at most a few times a second); plain lines when stderr is not a terminal.
 struct Progress {
-    bytes: u64,
     tty: bool,
-    tables: Vec<(String, u64, u64, f64)>,
-    started: Instant,
-    last: Instant,
-    drawn: usize,
+    bytes: u64,
+    multi: indicatif::MultiProgress,
+    tables: Vec<(String, indicatif::ProgressBar)>,
+    overall: indicatif::ProgressBar,
 }
 
 impl Progress {
     fn new(plan: &Plan) -> Progress {
-        Progress {
-            bytes: 0,
-            tty: std::io::stderr().is_terminal(),
-            tables: plan.tables.iter().map(|t| (t.source.clone(), 0, t.rows.max(0) as u64, 0.0)).collect(),
-            started: Instant::now(),
-            last: Instant::now(),
-            drawn: 0,
-        }
+        let tty = std::io::stderr().is_terminal();
+        let target = if tty {
+            indicatif::ProgressDrawTarget::stderr_with_hz(5)
+        } else {
+            indicatif::ProgressDrawTarget::hidden()
+        };
+        let multi = indicatif::MultiProgress::with_draw_target(target);
+        let width = plan.tables.iter().map(|t| t.source.chars().count()).max().unwrap_or(5).clamp(5, 24);
+        let style = indicatif::ProgressStyle::with_template(&format!(
+            "{{prefix:<{width}.bold}} [{{wide_bar}}] {{percent:>3}}% {{human_pos}}/{{human_len}} rows  ETA {{eta}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("#>-");
+        let tables = plan
+            .tables
+            .iter()
+            .map(|t| {
+                let bar = multi.add(indicatif::ProgressBar::new(t.rows.max(0) as u64));
+                bar.set_style(style.clone());
+                bar.set_prefix(t.source.clone());
+                (t.source.clone(), bar)
+            })
+            .collect();
+        let overall = multi.add(indicatif::ProgressBar::new(plan.tables.iter().map(|t| t.rows.max(0) as u64).sum()));
+        overall.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{prefix:<{width}.bold}} {{human_pos}}/{{human_len}} rows, {{msg}}  ETA {{eta}}"
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        overall.set_prefix("overall");
+        Progress { tty, bytes: 0, multi, tables, overall }
     }
+
     fn on(&mut self, e: &Event) {
         match e {
             Event::Progress { table, rows, bytes, .. } => {
                 self.bytes += bytes;
-                if let Some(t) = self.tables.iter_mut().find(|t| &t.0 == table) {
-                    t.1 = *rows;
+                if let Some((_, bar)) = self.tables.iter().find(|t| &t.0 == table) {
+                    let before = bar.position();
+                    bar.set_position(*rows);
+                    self.overall.inc(rows.saturating_sub(before));
                 }
-                if self.tty && self.last.elapsed().as_millis() >= 200 {
-                    self.draw();
-                }
+                let secs = self.overall.elapsed().as_secs_f64().max(0.001);
+                self.overall.set_message(format!(
+                    "{:.1} MB read, {:.0} rows/s",
+                    self.bytes as f64 / 1e6,
+                    self.overall.position() as f64 / secs
+                ));
             }
             Event::TableDone { table, rows, rejected, seconds } => {
-                if let Some(t) = self.tables.iter_mut().find(|t| &t.0 == table) {
-                    t.3 = *seconds;
-                    t.1 = t.1.max(*rows);
+                if let Some((_, bar)) = self.tables.iter().find(|t| &t.0 == table) {
+                    let before = bar.position();
+                    bar.set_position(before.max(*rows));
+                    self.overall.inc(rows.saturating_sub(before));
+                    bar.finish();
                 }
                 if !self.tty {
                     eprintln!(
                         "{table}: {rows} rows in {seconds:.1} s{}",
                         if *rejected > 0 { format!(", {rejected} refused") } else { String::new() }
                     );
-                } else {
-                    self.draw();
                 }
             }
             Event::Stage { stage } if !self.tty => eprintln!("stage: {stage}"),
-            Event::Step { what, error: Some(e) } if !self.tty => eprintln!("{what}: {e}"),
+            Event::Step { what, error: Some(e) } if !self.tty => {
+                eprintln!("{what}: {e}");
+            }
+            Event::Step { what, error: Some(e) } => {
+                let _ = self.multi.println(format!("{what}: {e}"));
+            }
             _ => {}
         }
     }
-    fn draw(&mut self) {
-        self.last = Instant::now();
-        let mut err = std::io::stderr();
-        if self.drawn > 0 {
-            let _ = write!(err, "\x1b[{}A", self.drawn);
-        }
-        let secs = self.started.elapsed().as_secs_f64().max(0.001);
-        for (name, rows, total, _) in &self.tables {
-            let frac = if *total > 0 { (*rows as f64 / *total as f64).min(1.0) } else { 1.0 };
-            let bar = (frac * 30.0) as usize;
-            let rate = *rows as f64 / secs;
-            let eta = if rate > 0.0 && total > rows {
-                format!("ETA {:.0}s", (*total - *rows) as f64 / rate)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                err,
-                "\x1b[2K{name:<20} [{}{}] {:>5.1}% {rows}/{total} rows {:.0} rows/s {eta}",
-                "#".repeat(bar),
-                " ".repeat(30 - bar),
-                frac * 100.0,
-                rate
-            );
-        }
-        let (done, total): (u64, u64) = self.tables.iter().fold((0, 0), |a, t| (a.0 + t.1, a.1 + t.2));
-        let rate = done as f64 / secs;
-        let eta = if rate > 0.0 && total > done {
-            format!("ETA {:.0}s", (total - done) as f64 / rate)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            err,
-            "\x1b[2K{:<20} {done}/{total} rows, {:.1} MB read, {:.0} rows/s {eta}",
-            "overall",
-            self.bytes as f64 / 1e6,
-            rate
-        );
-        self.drawn = self.tables.len() + 1;
-    }
+
     fn finish(&mut self) {
-        if self.tty {
-            self.draw();
-        }
+        self.overall.finish();
     }
 }

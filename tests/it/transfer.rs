@@ -856,3 +856,33 @@ async fn scripts_and_dumps_restore_with_each_engines_client_and_verify() {
     assert!(stdout(&o).starts_with("-- dbconsole: lite → sqlite dialect"), "{}", &stdout(&o)[..200]);
     assert!(stdout(&o).contains("CREATE VIEW"), "views come along");
 }
+
+/// On a terminal the CLI draws a bar per table and an overall line (indicatif), and still ends with the summary.
+#[tokio::test]
+async fn cli_progress_bars_on_a_terminal() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("notes.db");
+    let pool = sqlite_pool(&lite).await;
+    exec(&pool, NOTES).await;
+    exec(&pool, &fill_notes(200)).await;
+    pool.close().await;
+    let pg_db = new_pg_db().await;
+    profiles(&sb, &lite, &pg_db, "dbc");
+    let cmd = format!(
+        "cd '{}'; export DBCONSOLE_CONFIG_DIR='{}' DBCONSOLE_DATA_DIR='{}' DBC_TEST_PG_PASSWORD='{}'; '{}' transfer run \
+         --from lite --to pg --yes; echo RUN-EXIT-$?; sleep 30",
+        sb.data().display(),
+        sb.config().display(),
+        sb.data().display(),
+        env("DBC_TEST_PG_PASSWORD"),
+        env!("CARGO_BIN_EXE_dbconsole")
+    );
+    let t = Tmux::start_raw("xferbars", 110, 20, &cmd);
+    let s = t.wait_for("RUN-EXIT-");
+    assert!(s.contains("RUN-EXIT-0"), "{s}");
+    assert!(s.contains("notes") && s.contains("100%") && s.contains("200/200 rows"), "{s}");
+    assert!(s.contains("overall") && s.contains("rows/s") && s.contains("MB read"), "{s}");
+    assert!(s.contains("table        read     written   refused") || s.contains("read     written"), "{s}");
+    assert!(!s.contains("\u{1b}["), "no raw escape codes left on screen");
+}
