@@ -34,6 +34,8 @@ impl Scope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     Quit,
+    /// The next built-in theme, live.
+    NextTheme,
     Help,
     NextPane,
     PrevPane,
@@ -152,6 +154,7 @@ pub const BINDINGS: &[Binding] = &[
     ctrl(S::Global, 'c', C::Quit, "quit (also inside forms)"),
     b(S::Global, K::Char('?'), C::Help, "show or hide this help"),
     b(S::Global, K::Char('L'), C::Messages, "the last messages, with their time"),
+    ctrl(S::Global, 't', C::NextTheme, "switch theme: dark, light, high-contrast, mono"),
     b(S::Global, K::F(1), C::Help, "help (also inside the query editor)"),
     b(S::Global, K::Tab, C::NextPane, "next pane"),
     b(S::Global, K::BackTab, C::PrevPane, "previous pane"),

@@ -22,6 +22,23 @@ const HIGH_CONTRAST: &str = include_str!("../../themes/high-contrast.toml");
 pub const BUILT_IN: [(&str, &str); 5] =
     [("dark", DEFAULT), ("default", DEFAULT), ("light", LIGHT), ("high-contrast", HIGH_CONTRAST), ("mono", MONO)];
 
+/// The built-in theme after the one `current` is (dark → light → high-contrast → mono → dark), for this terminal.
+pub fn next_built_in(current: &Theme) -> (&'static str, Theme) {
+    const CYCLE: [&str; 4] = ["dark", "light", "high-contrast", "mono"];
+    let depth = Depth::detect();
+    let same = |name: &str| {
+        Theme::built_in(name).is_some_and(|mut t| {
+            t.degrade(depth);
+            t.roles == current.roles
+        })
+    };
+    let at = CYCLE.iter().position(|n| same(n));
+    let next = CYCLE[at.map_or(0, |i| (i + 1) % CYCLE.len())];
+    let mut t = Theme::built_in(next).unwrap_or_default();
+    t.degrade(depth);
+    (next, t)
+}
+
 /// How many colours the terminal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Depth {
@@ -461,6 +478,22 @@ mod tests {
         // NO_COLOR: mono, whatever is chosen.
         let (t, _) = Theme::load_from(&f, true, Some("light"));
         assert_eq!(t.selected(), Theme::mono().selected());
+    }
+
+    #[test]
+    fn ctrl_t_cycles_the_built_in_themes() {
+        let mut t = Theme::default();
+        t.degrade(Depth::detect());
+        let mut names = Vec::new();
+        for _ in 0..5 {
+            let (name, next) = next_built_in(&t);
+            names.push(name);
+            t = next;
+        }
+        assert_eq!(names, ["light", "high-contrast", "mono", "dark", "light"]);
+        let mut custom = Theme::default();
+        custom.roles.insert("ok".into(), Style::default().fg(Color::Rgb(1, 2, 3)));
+        assert_eq!(next_built_in(&custom).0, "dark");
     }
 
     #[test]

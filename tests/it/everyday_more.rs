@@ -1002,5 +1002,11 @@ fn themes_chosen_by_name_degraded_to_the_terminal_and_broken_files_named() {
     t.keys(&["L"]);
     let s = t.wait_for("theme.toml");
     assert!(s.contains("line 2") && s.contains("not-a-colour"), "{s}");
+    t.keys(&["Escape"]);
+    // Ctrl-T switches live.
+    t.keys(&["C-t"]);
+    t.wait_for("theme: light");
+    t.keys(&["C-t"]);
+    t.wait_for("theme: high-contrast");
     t.keys(&["q"]);
 }

@@ -295,6 +295,11 @@ impl App {
                 Command::Quit => return self.quit(),
                 Command::Help => self.help = true,
                 Command::Messages => self.log_open = true,
+                Command::NextTheme => {
+                    let (name, theme) = super::theme::next_built_in(&self.theme);
+                    self.theme = theme;
+                    self.info(Level::Info, format!("theme: {name} (theme.toml's base and roles apply at start)"));
+                }
                 Command::NextPane => self.pane = self.pane.next(),
                 Command::PrevPane => self.pane = self.pane.prev(),
                 Command::GoPane(i) => self.pane = PaneId::from_index(i),
