@@ -2,6 +2,7 @@
 //! Effects (run by the runner, results back as Actions) → draw when something changed.
 pub mod action;
 pub mod app;
+pub mod colour;
 pub mod draw;
 pub mod effect;
 pub mod keymap;

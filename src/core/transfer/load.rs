@@ -115,20 +115,39 @@ struct SessionSink {
     tx: mpsc::Sender<Batch>,
 }
 
+/// Which of a result's columns the session shows as hex (binary): their values are bytes.
+pub(crate) fn binary_columns(columns: &[Column]) -> Vec<bool> {
+    columns.iter().map(|c| c.kind == crate::core::query::Kind::Binary).collect()
+}
+
+/// The storage class of each cell of a row read through a session.
+pub(crate) fn classes_of(row: &RowBuf, binary: &[bool]) -> Vec<Class> {
+    (0..row.len())
+        .map(|i| match row.get(i) {
+            None => Class::Null,
+            Some(_) if binary.get(i) == Some(&true) => Class::Blob,
+            Some(_) => Class::Text,
+        })
+        .collect()
+}
+
+/// The target's column list of a table: the plan's columns, then the extra ones, quoted for `dst`.
+pub(crate) fn target_columns(t: &TablePlan, dst: Engine) -> Vec<String> {
+    t.columns
+        .iter()
+        .map(|c| quote::ident(dst, &c.target))
+        .chain(t.extra_columns.iter().map(|x| quote::ident(dst, &x.name)))
+        .collect()
+}
+
 impl Sink for SessionSink {
     fn columns(&mut self, columns: Vec<Column>) {
         self.width = columns.len();
-        self.binary = columns.iter().map(|c| c.kind == crate::core::query::Kind::Binary).collect();
+        self.binary = binary_columns(&columns);
         self.batch = Batch::new(self.width);
     }
     fn row(&mut self, row: &RowBuf) -> Flow {
-        let classes: Vec<Class> = (0..row.len())
-            .map(|i| match row.get(i) {
-                None => Class::Null,
-                Some(_) if self.binary.get(i) == Some(&true) => Class::Blob,
-                Some(_) => Class::Text,
-            })
-            .collect();
+        let classes = classes_of(row, &self.binary);
         self.batch.push(row, &classes);
         if self.batch.rows.len() >= self.size { Flow::Pause } else { Flow::Continue }
     }
@@ -237,12 +256,7 @@ pub(crate) fn prepare(plan: &Plan, t: &TablePlan, batch: &Batch) -> Result<Prepa
     let mut rejects = Vec::new();
     let mut written = 0;
     let mut last_written = None;
-    let cols: Vec<String> = t
-        .columns
-        .iter()
-        .map(|c| quote::ident(dst, &c.target))
-        .chain(t.extra_columns.iter().map(|x| quote::ident(dst, &x.name)))
-        .collect();
+    let cols = target_columns(t, dst);
     let bytes_kind = bytes_columns(t);
     let mut copy = Vec::with_capacity(batch.rows.bytes() + n * 16);
     let mut inserts: Vec<String> = Vec::new();

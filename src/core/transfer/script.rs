@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::load::{Batch, Rejects, Source, prepare, source_sql};
+use super::load::{Batch, Rejects, Source, binary_columns, classes_of, prepare, source_sql, target_columns};
 use super::plan::{Mode, Plan, TablePlan};
 use super::target::{Payload, bytes_columns};
 use super::{TransferError, ddl};
@@ -51,13 +51,7 @@ impl Out {
     fn begin_table(&mut self, t: &TablePlan) -> Result<(), String> {
         writeln!(self.w, "\n-- data: {}", t.target.replace(['\n', '\r'], " ")).map_err(io)?;
         if self.plan.target_engine == Engine::Postgres {
-            let d = Engine::Postgres;
-            let cols: Vec<String> = t
-                .columns
-                .iter()
-                .map(|c| quote::ident(d, &c.target))
-                .chain(t.extra_columns.iter().map(|x| quote::ident(d, &x.name)))
-                .collect();
+            let cols = target_columns(t, Engine::Postgres);
             writeln!(self.w, "COPY {} ({}) FROM stdin;", ddl::table_name(&self.plan, t), cols.join(", "))
                 .map_err(io)?;
         }
@@ -98,12 +92,7 @@ impl Out {
     fn sqlite_inserts(&mut self, t: &TablePlan, rows: Vec<Vec<Option<String>>>) -> Result<(), String> {
         let d = Engine::Sqlite;
         let bytes = bytes_columns(t);
-        let cols: Vec<String> = t
-            .columns
-            .iter()
-            .map(|c| quote::ident(d, &c.target))
-            .chain(t.extra_columns.iter().map(|x| quote::ident(d, &x.name)))
-            .collect();
+        let cols = target_columns(t, d);
         let head = format!("INSERT INTO {} ({}) VALUES\n", ddl::table_name(&self.plan, t), cols.join(", "));
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut s = head.clone();
@@ -151,18 +140,11 @@ struct ScriptSink<'a> {
 impl Sink for ScriptSink<'_> {
     fn columns(&mut self, columns: Vec<Column>) {
         self.width = columns.len();
-        self.binary = columns.iter().map(|c| c.kind == crate::core::query::Kind::Binary).collect();
+        self.binary = binary_columns(&columns);
         self.batch = Batch::new(self.width);
     }
     fn row(&mut self, row: &RowBuf) -> Flow {
-        use super::convert::Class;
-        let classes: Vec<Class> = (0..row.len())
-            .map(|i| match row.get(i) {
-                None => Class::Null,
-                Some(_) if self.binary.get(i) == Some(&true) => Class::Blob,
-                Some(_) => Class::Text,
-            })
-            .collect();
+        let classes = classes_of(row, &self.binary);
         self.batch.push(row, &classes);
         if self.batch.rows.len() >= self.size { Flow::Pause } else { Flow::Continue }
     }
