@@ -695,6 +695,13 @@ fn a_url_opens_on_its_tables() {
     let screen = t.wait_for("invoices");
     assert!(screen.contains("┌ Schema") && screen.contains("Ünï"), "{screen}");
     t.keys(&["q"]);
+    // Typed only once dbconsole is gone: while it runs, it would read the text as keys.
+    let start = Instant::now();
+    while t.capture().contains("┌ Schema") {
+        assert!(start.elapsed() < Duration::from_secs(10), "dbconsole did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
     t.text("echo FINISHED-$?");
     t.keys(&["Enter"]);
     t.wait_for("FINISHED-0");
