@@ -146,17 +146,23 @@ pub fn shutdown() {
 
 /// A directory only this user can enter, for the tunnels' sockets; old ones of processes that are gone are removed.
 fn socket_dir() -> Result<PathBuf, std::io::Error> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = unsafe { libc::geteuid() };
+    // XDG_RUNTIME_DIR only when it is ours and nobody else can write in it; else the temporary directory, where
+    // the random name below (made with mkdir, which never follows or reuses an existing path) does the job.
     let base = std::env::var_os("XDG_RUNTIME_DIR")
         .map(PathBuf::from)
-        .filter(|d| d.is_dir())
+        .filter(|d| std::fs::symlink_metadata(d).is_ok_and(|m| m.is_dir() && m.uid() == uid && m.mode() & 0o022 == 0))
         .unwrap_or_else(std::env::temp_dir);
     let pid = std::process::id();
     if let Ok(rd) = std::fs::read_dir(&base) {
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
+            // Ours (same owner), of a process that is gone.
             if let Some(rest) = name.strip_prefix("dbconsole-ssh-")
                 && let Some(other) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok())
                 && other as u32 != pid
+                && std::fs::symlink_metadata(e.path()).is_ok_and(|m| m.is_dir() && m.uid() == uid)
                 && unsafe { libc::kill(other, 0) } != 0
                 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
             {
@@ -164,12 +170,30 @@ fn socket_dir() -> Result<PathBuf, std::io::Error> {
             }
         }
     }
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir = base.join(format!("dbconsole-ssh-{pid}-{}", N.fetch_add(1, Ordering::Relaxed)));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
-    Ok(dir)
+    let mut last = None;
+    for _ in 0..16 {
+        let dir = base.join(format!("dbconsole-ssh-{pid}-{:016x}", random_u64()));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free directory name")))
+}
+
+/// 64 random bits from the kernel (a clock-and-counter mix if /dev/urandom cannot be read).
+fn random_u64() -> u64 {
+    use std::io::Read;
+    let mut b = [0u8; 8];
+    if std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut b)).is_ok() {
+        return u64::from_le_bytes(b);
+    }
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    t ^ N.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed).rotate_left(17)
 }
 
 use std::os::unix::fs::DirBuilderExt;
@@ -349,5 +373,27 @@ async fn accept_loop(listener: UnixListener, tunnel: Weak<Tunnel>) {
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn socket_dirs_are_private_unpredictable_and_never_reused() {
+        let a = socket_dir().unwrap();
+        let b = socket_dir().unwrap();
+        assert_ne!(a, b);
+        for d in [&a, &b] {
+            let m = std::fs::metadata(d).unwrap();
+            assert_eq!(m.permissions().mode() & 0o777, 0o700);
+            let name = d.file_name().unwrap().to_string_lossy().to_string();
+            let suffix = name.rsplit('-').next().unwrap();
+            assert_eq!(suffix.len(), 16, "{name}");
+        }
+        let _ = std::fs::remove_dir_all(&a);
+        let _ = std::fs::remove_dir_all(&b);
     }
 }
