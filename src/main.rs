@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             Some(Commands::Migrate { command }) => cli::migrate::run(&paths, command).await,
             Some(Commands::Query(args)) => cli::query::run(&paths, args).await,
             Some(Commands::Transfer { command }) => cli::transfer::run(&paths, command).await,
-            Some(Commands::Dump(args)) => cli::transfer::dump(&paths, args).await,
+            Some(Commands::Dump(args)) => cli::dump::dump(&paths, args).await,
             Some(Commands::Completions { shell }) => cli::completions(shell),
             Some(Commands::Man) => cli::man(),
             Some(Commands::Sync { command }) => cli::sync::run(&paths, command).await,

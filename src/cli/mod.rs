@@ -1,4 +1,5 @@
 //! The command line: a thin front over `core`. Every subcommand that takes a PROFILE also takes a connection URL.
+pub mod dump;
 pub mod migrate;
 pub mod profile;
 pub mod query;
@@ -80,7 +81,7 @@ pub enum Commands {
     },
     /// The database as a SQL script in its own dialect (schema, data in one snapshot, indexes, keys, views):
     /// restorable with psql, mariadb or sqlite3.
-    Dump(transfer::DumpArgs),
+    Dump(dump::DumpArgs),
     /// Live sync between two databases: add a link, run it, status, pause/resume, conflicts, remove.
     Sync {
         #[command(subcommand)]

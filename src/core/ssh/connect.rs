@@ -41,7 +41,8 @@ struct Seen {
 pub struct Client {
     host: String,
     port: u16,
-    known_hosts: Vec<PathBuf>,
+    /// The hop's known_hosts files, read once for the hop (key types to ask for, then the verdict).
+    known_hosts: KnownHosts,
     strict: StrictHostKeyChecking,
     save_to: PathBuf,
     seen: Arc<Mutex<Seen>>,
@@ -54,7 +55,7 @@ fn now_unix() -> u64 {
 impl Client {
     /// The verdict on a presented key: Ok(what to show) to go on, or the refusal.
     fn judge(&self, key: &PublicKeyOrCertificate) -> Result<String, SshError> {
-        let kh = KnownHosts::load(&self.known_hosts);
+        let kh = &self.known_hosts;
         for w in &kh.warnings {
             tracing::warn!("known_hosts {}:{}: {}", w.file.display(), w.line, w.message);
         }
@@ -229,7 +230,7 @@ pub async fn connect_hop(
     let handler = Client {
         host: plan.host.clone(),
         port: plan.port,
-        known_hosts: plan.known_hosts.clone(),
+        known_hosts: kh,
         strict: plan.strict,
         save_to: plan.save_to.clone(),
         seen: seen.clone(),

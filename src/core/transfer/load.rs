@@ -106,7 +106,8 @@ pub(crate) fn source_sql(plan: &Plan, t: &TablePlan, after: Option<&[KeyValue]>)
     sql
 }
 
-struct SessionSink {
+/// Rows read through a session, sent on in batches of `size` (the channel's receiver writes them).
+pub(crate) struct SessionSink {
     batch: Batch,
     /// Columns the session shows as hex (binary): their values are bytes.
     binary: Vec<bool>,
@@ -138,6 +139,20 @@ pub(crate) fn target_columns(t: &TablePlan, dst: Engine) -> Vec<String> {
         .map(|c| quote::ident(dst, &c.target))
         .chain(t.extra_columns.iter().map(|x| quote::ident(dst, &x.name)))
         .collect()
+}
+
+impl SessionSink {
+    pub(crate) fn new(width: usize, size: usize, tx: mpsc::Sender<Batch>) -> SessionSink {
+        SessionSink { batch: Batch::new(width), binary: Vec::new(), width, size, tx }
+    }
+
+    /// Sends what is left after the statement ended.
+    pub(crate) async fn flush(&mut self) {
+        if !self.batch.rows.is_empty() {
+            let rest = std::mem::replace(&mut self.batch, Batch::new(self.width));
+            let _ = self.tx.send(rest).await;
+        }
+    }
 }
 
 impl Sink for SessionSink {
@@ -188,10 +203,10 @@ pub(crate) fn spawn_reader(
         }),
         Source::Pool(pool) => tokio::spawn(async move {
             let mut s = Session::open(&pool).await.map_err(|e| e.to_string())?;
-            let mut sink = SessionSink { batch: Batch::new(width), binary: Vec::new(), width, size, tx: tx.clone() };
+            let mut sink = SessionSink::new(width, size, tx.clone());
             let r = s.run(&sql, &mut sink).await.map_err(|e| e.to_string());
-            if r.is_ok() && !sink.batch.rows.is_empty() {
-                let _ = tx.send(std::mem::replace(&mut sink.batch, Batch::new(width))).await;
+            if r.is_ok() {
+                sink.flush().await;
             }
             s.close().await;
             r.map(|_| ())

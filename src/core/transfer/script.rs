@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::load::{Batch, Rejects, Source, binary_columns, classes_of, prepare, source_sql, target_columns};
+use super::load::{Batch, Rejects, SessionSink, Source, prepare, source_sql, target_columns};
 use super::plan::{Mode, Plan, TablePlan};
 use super::target::{Payload, bytes_columns};
 use super::{TransferError, ddl};
@@ -123,40 +123,6 @@ impl Out {
             writeln!(self.w, "{s};").map_err(io)?;
         }
         Ok(())
-    }
-}
-
-/// Collects a table's rows into batches and writes each as it fills.
-struct ScriptSink<'a> {
-    out: &'a mut Out,
-    t: &'a TablePlan,
-    batch: Batch,
-    binary: Vec<bool>,
-    width: usize,
-    size: usize,
-    failed: Option<String>,
-}
-
-impl Sink for ScriptSink<'_> {
-    fn columns(&mut self, columns: Vec<Column>) {
-        self.width = columns.len();
-        self.binary = binary_columns(&columns);
-        self.batch = Batch::new(self.width);
-    }
-    fn row(&mut self, row: &RowBuf) -> Flow {
-        let classes = classes_of(row, &self.binary);
-        self.batch.push(row, &classes);
-        if self.batch.rows.len() >= self.size { Flow::Pause } else { Flow::Continue }
-    }
-    async fn more(&mut self) -> bool {
-        let full = std::mem::replace(&mut self.batch, Batch::new(self.width));
-        match self.out.batch(self.t, &full) {
-            Ok(()) => true,
-            Err(e) => {
-                self.failed = Some(e);
-                false
-            }
-        }
     }
 }
 
@@ -277,18 +243,27 @@ async fn read_tables(out: &mut Out, plan: &Plan, source: Source) -> Result<(), S
             s.run(begin, &mut none).await.map_err(|e| e.to_string())?;
             for t in &plan.tables {
                 out.begin_table(t)?;
-                let width = t.columns.len();
-                let mut sink =
-                    ScriptSink { out, t, batch: Batch::new(width), binary: Vec::new(), width, size, failed: None };
-                let r = s.run(&source_sql(plan, t, None), &mut sink).await.map_err(|e| e.to_string());
-                if let Some(e) = sink.failed.take() {
-                    return Err(e);
-                }
+                // The session reads while this writes: batches pass on a channel, at most two held.
+                let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(2);
+                let mut sink = SessionSink::new(t.columns.len(), size, tx);
+                let read = async {
+                    let r = s.run(&source_sql(plan, t, None), &mut sink).await.map_err(|e| e.to_string());
+                    if r.is_ok() {
+                        sink.flush().await;
+                    }
+                    drop(sink);
+                    r
+                };
+                let write = async {
+                    while let Some(b) = rx.recv().await {
+                        // A failed write stops the reading too (the receiver goes, so the session's sends fail).
+                        out.batch(t, &b)?;
+                    }
+                    Ok::<(), String>(())
+                };
+                let (r, w) = tokio::join!(read, write);
+                w?;
                 r?;
-                let rest = std::mem::replace(&mut sink.batch, Batch::new(width));
-                if !rest.rows.is_empty() {
-                    out.batch(t, &rest)?;
-                }
                 out.end_table()?;
             }
             let _ = s.run("COMMIT", &mut none).await;
