@@ -551,6 +551,14 @@ fn url_flag_and_profile_add() {
     let o = u.run(&["profile", "add", "bad", "--url", &url, "--ssh", "user@:22"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--ssh"), "{}", stderr(&o));
+    // Hostile hops and key paths are refused where they are written, named.
+    for (hop, identity) in [("u@h; DROP TABLE x", "k"), ("u@/*!50000 x*/", "k"), ("u@h", "/tmp/k\u{1}")] {
+        let o = u.run(&["profile", "add", "bad", "--url", &url, "--ssh", hop, "--ssh-identity", identity]);
+        assert_eq!(o.status.code(), Some(2), "{hop} {identity:?}: {}", stderr(&o));
+    }
+    u.sb.write_profiles("[profiles.nul]\nengine = \"postgres\"\nssh = [\"u@h\\u0000x\"]\n");
+    let o = u.run(&["profile", "list"]);
+    assert!(stderr(&o).contains("profiles.toml:3") && stderr(&o).contains("invalid host"), "{}", stderr(&o));
 }
 
 /// Interactive: an unknown host key shown with its fingerprint and saved on `s`; a key's passphrase and the

@@ -375,6 +375,12 @@ pub fn route_from(hops: &[String], identity: Option<&str>) -> Result<crate::core
         if route.hops.is_empty() {
             return Err(FieldError::new("ssh_identity", "ssh_identity is set but there is no ssh route"));
         }
+        if id.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                "ssh_identity",
+                format!("`{}`: a key file's path cannot hold control characters", id.escape_debug()),
+            ));
+        }
         route.identity = Some(expand_home(id));
     }
     Ok(route)
