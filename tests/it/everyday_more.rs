@@ -1009,7 +1009,13 @@ fn themes_chosen_by_name_degraded_to_the_terminal_and_broken_files_named() {
     t.keys(&["L"]);
     let s = t.wait_for("theme.toml");
     assert!(s.contains("line 2") && s.contains("not-a-colour"), "{s}");
-    t.keys(&["Escape"]);
+    // L closes the log (Esc followed at once by another key would read as Alt+key).
+    t.keys(&["L"]);
+    let start = Instant::now();
+    while t.capture().contains("Messages — newest first") {
+        assert!(start.elapsed() < Duration::from_secs(10), "the message log did not close");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     // Ctrl-T switches live.
     t.keys(&["C-t"]);
     t.wait_for("theme: light");
