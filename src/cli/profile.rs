@@ -61,7 +61,7 @@ pub struct AddArgs {
     /// A direct URL beside a pooled --url (Prisma's directUrl): migrations and transfers connect there.
     #[arg(long)]
     pub direct_url: Option<String>,
-    #[arg(long, value_parser = ["postgres", "postgresql", "mysql", "mariadb", "sqlite"])]
+    #[arg(long, value_parser = ["postgres", "postgresql", "mysql", "mariadb", "sqlite", "duckdb"])]
     pub engine: Option<String>,
     #[arg(long)]
     pub host: Option<String>,
@@ -71,9 +71,12 @@ pub struct AddArgs {
     pub database: Option<String>,
     #[arg(long)]
     pub user: Option<String>,
-    /// SQLite database file.
+    /// SQLite or DuckDB database file.
     #[arg(long)]
     pub path: Option<String>,
+    /// DuckDB: the `duckdb` shell to run (default: `duckdb` on PATH).
+    #[arg(long, value_name = "PROGRAM")]
+    pub duckdb_cli: Option<String>,
     #[arg(long, value_parser = ["development", "staging", "production"])]
     pub environment: Option<String>,
     #[arg(long)]
@@ -370,6 +373,7 @@ fn add(set: &prof::ProfileSet, a: AddArgs) -> i32 {
         database: a.database,
         user: a.user,
         path: a.path,
+        duckdb_cli: a.duckdb_cli,
         environment,
         read_only: a.read_only.then_some(true),
         password_source,

@@ -85,6 +85,7 @@ pub fn describe_catalog(c: &Catalog) -> String {
             Engine::Postgres => "PostgreSQL",
             Engine::Mysql => "MySQL/MariaDB",
             Engine::Sqlite => "SQLite",
+            Engine::Duckdb => "DuckDB",
         },
         c.server_version,
         c.database,

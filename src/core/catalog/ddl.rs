@@ -33,7 +33,7 @@ pub(crate) fn column_def(engine: Engine, t: &Table, c: &Column, inline_pk: bool)
         match engine {
             Engine::Postgres => s.push_str(&format!(" COLLATE {}", ident(engine, coll))),
             Engine::Mysql => s.push_str(&format!(" COLLATE {coll}")),
-            Engine::Sqlite => {}
+            Engine::Sqlite | Engine::Duckdb => {}
         }
     }
     if let Some(g) = &c.generated {
@@ -202,7 +202,7 @@ pub fn create_table(engine: Engine, schema: &str, t: &Table, fks_inline: bool) -
                 s.push_str(&opts.join(", "));
             }
         }
-        Engine::Postgres => {}
+        Engine::Postgres | Engine::Duckdb => {}
     }
     s.push(';');
     if engine == Engine::Postgres {

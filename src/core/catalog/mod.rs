@@ -4,6 +4,7 @@ pub mod compare;
 pub mod ddl;
 pub mod describe;
 pub mod diff;
+pub mod duckdb;
 pub mod model;
 pub mod mysql;
 pub mod postgres;
@@ -20,6 +21,8 @@ use crate::core::engine::DbPool;
 pub enum CatalogError {
     #[error("reading the catalog failed: {0}")]
     Query(#[from] sqlx::Error),
+    #[error("reading the catalog failed: {0}")]
+    Other(String),
 }
 
 /// Reports which kind of object is being read.
@@ -58,6 +61,7 @@ pub async fn introspect(
             let mut conn = p.acquire().await?;
             sqlite::introspect(&mut conn, database, &mut progress).await
         }
+        DbPool::Duckdb(d) => duckdb::introspect(d, &mut progress).await,
     }
 }
 
@@ -68,6 +72,7 @@ pub async fn names(pool: &DbPool, database: &str, only_schema: Option<&str>) -> 
         DbPool::Postgres(p) => postgres::names(&mut *p.acquire().await?).await,
         DbPool::Mysql(p) => mysql::names(p, only_schema).await,
         DbPool::Sqlite(p) => sqlite::names(&mut *p.acquire().await?, database).await,
+        DbPool::Duckdb(d) => duckdb::names(d).await,
     }
 }
 
@@ -92,6 +97,10 @@ pub async fn count_rows(pool: &DbPool, schema: &str, table: &str) -> Result<i64,
         DbPool::Postgres(p) => sqlx::query(sql).persistent(false).fetch_one(p).await?.try_get(0),
         DbPool::Mysql(p) => sqlx::query(sql).persistent(false).fetch_one(p).await?.try_get(0),
         DbPool::Sqlite(p) => sqlx::query(sql).persistent(false).fetch_one(p).await?.try_get(0),
+        DbPool::Duckdb(d) => {
+            let rows = d.rows(&sql.0).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+            Ok(rows.first().and_then(|r| r.first().cloned().flatten()).and_then(|v| v.parse().ok()).unwrap_or(0))
+        }
     }
 }
 

@@ -29,11 +29,13 @@ pub enum FailureClass {
     SshAuth,
     /// The last hop refuses to forward to the database (`AllowTcpForwarding no`, `PermitOpen`).
     SshForwardingRefused,
+    /// A program the profile needs is not there (the `duckdb` shell for a DuckDB file).
+    ToolMissing,
     Other,
 }
 
 impl FailureClass {
-    pub const ALL: [FailureClass; 18] = [
+    pub const ALL: [FailureClass; 19] = [
         FailureClass::Dns,
         FailureClass::Refused,
         FailureClass::Timeout,
@@ -51,6 +53,7 @@ impl FailureClass {
         FailureClass::SshHostKeyRevoked,
         FailureClass::SshAuth,
         FailureClass::SshForwardingRefused,
+        FailureClass::ToolMissing,
         FailureClass::Other,
     ];
 
@@ -73,6 +76,7 @@ impl FailureClass {
             FailureClass::SshHostKeyRevoked => "ssh_host_key_revoked",
             FailureClass::SshAuth => "ssh_auth",
             FailureClass::SshForwardingRefused => "ssh_forwarding_refused",
+            FailureClass::ToolMissing => "tool_missing",
             FailureClass::Other => "other",
         }
     }
@@ -98,6 +102,7 @@ impl FailureClass {
             FailureClass::SshHostKeyRevoked => 24,
             FailureClass::SshAuth => 25,
             FailureClass::SshForwardingRefused => 26,
+            FailureClass::ToolMissing => 27,
         }
     }
 
@@ -121,6 +126,7 @@ impl FailureClass {
             FailureClass::SshHostKeyRevoked => "SSH host key revoked",
             FailureClass::SshAuth => "SSH authentication failed",
             FailureClass::SshForwardingRefused => "SSH forwarding refused",
+            FailureClass::ToolMissing => "program missing",
             FailureClass::Other => "failed",
         }
     }
@@ -210,6 +216,7 @@ pub fn classify_sqlx(p: &Profile, e: &sqlx::Error) -> ConnectError {
                 let code: i32 = db.code().and_then(|c| c.parse().ok()).unwrap_or(0);
                 classify_sqlite(p, code, db.message())
             }
+            Engine::Duckdb => ConnectError::new(FailureClass::Other, db.message(), "see the log file for details"),
         },
         other => {
             let msg = other.to_string();

@@ -1,6 +1,7 @@
 //! Engines: connection options built from profiles, pools, and the classified connection test.
 pub mod classify;
 pub mod diagnose;
+pub mod duckdb;
 pub mod open;
 pub mod probe;
 
@@ -109,6 +110,28 @@ pub fn sqlite_options(p: &Profile) -> SqliteConnectOptions {
     sqlx::ConnectOptions::disable_statement_logging(o)
 }
 
+/// What a write path (migrations, sync, a transfer target) answers for a DuckDB file, which dbconsole only reads.
+/// Converts into the error type of whichever path met it.
+#[derive(Debug, Clone, Copy)]
+pub struct NotWritable;
+
+impl NotWritable {
+    pub const MESSAGE: &'static str =
+        "a DuckDB file is a read-only source here: transfer from it to PostgreSQL, MySQL or SQLite instead";
+}
+
+impl From<NotWritable> for String {
+    fn from(_: NotWritable) -> String {
+        NotWritable::MESSAGE.to_string()
+    }
+}
+
+impl From<NotWritable> for sqlx::Error {
+    fn from(_: NotWritable) -> sqlx::Error {
+        sqlx::Error::Configuration(NotWritable::MESSAGE.into())
+    }
+}
+
 /// The application name of connections made through a transaction pooler.
 pub const POOLED_APPLICATION_NAME: &str = "dbconsole (pooled)";
 
@@ -118,6 +141,8 @@ pub enum DbPool {
     Postgres(sqlx::PgPool),
     Mysql(sqlx::MySqlPool),
     Sqlite(sqlx::SqlitePool),
+    /// A DuckDB file, read through its shell (no pool: a process per statement).
+    Duckdb(std::sync::Arc<duckdb::Duck>),
 }
 
 impl DbPool {
@@ -126,6 +151,7 @@ impl DbPool {
             DbPool::Postgres(_) => Engine::Postgres,
             DbPool::Mysql(_) => Engine::Mysql,
             DbPool::Sqlite(_) => Engine::Sqlite,
+            DbPool::Duckdb(_) => Engine::Duckdb,
         }
     }
 
@@ -134,6 +160,7 @@ impl DbPool {
             DbPool::Postgres(p) => p.close().await,
             DbPool::Mysql(p) => p.close().await,
             DbPool::Sqlite(p) => p.close().await,
+            DbPool::Duckdb(_) => {}
         }
     }
 }
@@ -152,6 +179,13 @@ pub async fn tunnel_for(p: &Profile) -> Result<Option<std::sync::Arc<ssh::tunnel
 /// A read-only profile is read-only on the server: PostgreSQL `default_transaction_read_only`, MySQL
 /// `SET SESSION TRANSACTION READ ONLY`, SQLite opened read-only.
 pub async fn connect_pool(p: &Profile, password: Option<&SecretString>) -> Result<DbPool, ConnectError> {
+    if p.engine == Engine::Duckdb {
+        let timeout = Duration::from_secs(p.pool.connect_timeout_secs.max(10));
+        return match tokio::time::timeout(timeout, duckdb::Duck::open(p)).await {
+            Ok(r) => r.map(|d| DbPool::Duckdb(std::sync::Arc::new(d))),
+            Err(_) => Err(classify::timed_out(p, timeout)),
+        };
+    }
     let via = tunnel_for(p).await?;
     let via = via.as_deref();
     let s = &p.pool;
@@ -187,6 +221,7 @@ pub async fn connect_pool(p: &Profile, password: Option<&SecretString>) -> Resul
                 )
             }
             Engine::Sqlite => DbPool::Sqlite(opts!(SqlitePoolOptions::new()).connect_with(sqlite_options(p)).await?),
+            Engine::Duckdb => unreachable!("opened above"),
         })
     };
     match tokio::time::timeout(connect_timeout, fut).await {

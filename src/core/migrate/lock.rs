@@ -15,7 +15,7 @@ pub fn lock_id(database: &str) -> i64 {
 /// Takes the migration lock for the connection's database, reporting who holds it while waiting.
 pub(super) async fn lock(conn: &mut Conn, on_event: &mut (dyn FnMut(Event) + Send)) -> Result<(), MigrateError> {
     match conn.engine() {
-        Engine::Postgres => {
+        Engine::Postgres | Engine::Duckdb => {
             let id = lock_id(&conn.scalar_text("SELECT current_database()").await?.unwrap_or_default());
             let got =
                 conn.scalar_i64(&format!("SELECT CASE WHEN pg_try_advisory_lock({id}) THEN 1 ELSE 0 END")).await?;
@@ -98,7 +98,7 @@ fn is_busy(e: &sqlx::Error) -> bool {
 
 pub(super) async fn unlock(conn: &mut Conn, committed: bool) -> Result<(), sqlx::Error> {
     match conn.engine() {
-        Engine::Postgres => {
+        Engine::Postgres | Engine::Duckdb => {
             let id = lock_id(&conn.scalar_text("SELECT current_database()").await?.unwrap_or_default());
             conn.execute(&format!("SELECT pg_advisory_unlock({id})")).await
         }

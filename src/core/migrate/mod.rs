@@ -61,6 +61,7 @@ pub async fn lint_pending(pool: &DbPool, folder: &Folder, p: &Plan) -> Result<Ve
     let engine = pool.engine();
     let cat = catalog::introspect(pool, "", None, |_| {}).await.map_err(|e| match e {
         catalog::CatalogError::Query(q) => MigrateError::Db(q),
+        catalog::CatalogError::Other(m) => MigrateError::Db(sqlx::Error::Protocol(m)),
     })?;
     let mut facts = lint::Facts::from_catalog(&cat);
     // Whether a table has rows decides several findings: ask the tables the pending SQL alters.

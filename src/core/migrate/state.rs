@@ -57,6 +57,7 @@ impl Conn {
             DbPool::Postgres(p) => Conn::Postgres(p.acquire().await?),
             DbPool::Mysql(p) => Conn::Mysql(p.acquire().await?),
             DbPool::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            DbPool::Duckdb(_) => return Err(crate::core::engine::NotWritable.into()),
         })
     }
 
@@ -73,6 +74,7 @@ impl Conn {
             }
             DbPool::Mysql(p) => Conn::OwnMysql(p.acquire().await?.detach()),
             DbPool::Sqlite(p) => Conn::OwnSqlite(p.acquire().await?.detach()),
+            DbPool::Duckdb(_) => return Err(crate::core::engine::NotWritable.into()),
         })
     }
 
@@ -149,7 +151,9 @@ pub fn create_sql(engine: Engine) -> String {
 
 pub async fn table_exists(conn: &mut Conn) -> Result<bool, sqlx::Error> {
     let sql = match conn.engine() {
-        Engine::Postgres => format!("SELECT CASE WHEN to_regclass('{TABLE}') IS NULL THEN 0 ELSE 1 END"),
+        Engine::Postgres | Engine::Duckdb => {
+            format!("SELECT CASE WHEN to_regclass('{TABLE}') IS NULL THEN 0 ELSE 1 END")
+        }
         Engine::Mysql => format!(
             "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{TABLE}'"
         ),
@@ -169,7 +173,7 @@ pub async fn applied(conn: &mut Conn) -> Result<Vec<Applied>, sqlx::Error> {
         return Ok(Vec::new());
     }
     let installed = match conn.engine() {
-        Engine::Postgres => "installed_on::text",
+        Engine::Postgres | Engine::Duckdb => "installed_on::text",
         Engine::Mysql => "CAST(installed_on AS CHAR)",
         Engine::Sqlite => "CAST(installed_on AS TEXT)",
     };

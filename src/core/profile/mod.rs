@@ -24,16 +24,34 @@ pub enum Engine {
     Mysql,
     #[serde(alias = "sqlite3")]
     Sqlite,
+    /// A DuckDB file, read-only, read through the `duckdb` command-line shell.
+    Duckdb,
 }
 
 impl Engine {
-    pub const ALL: [Engine; 3] = [Engine::Postgres, Engine::Mysql, Engine::Sqlite];
+    pub const ALL: [Engine; 4] = [Engine::Postgres, Engine::Mysql, Engine::Sqlite, Engine::Duckdb];
+    /// The engines dbconsole writes to (DuckDB files are a source only).
+    pub const WRITABLE: [Engine; 3] = [Engine::Postgres, Engine::Mysql, Engine::Sqlite];
+
+    /// The SQL dialect its text is read in: DuckDB's is PostgreSQL's (quotes, dollar quoting, E'' strings).
+    pub fn dialect(self) -> Engine {
+        match self {
+            Engine::Duckdb => Engine::Postgres,
+            e => e,
+        }
+    }
+
+    /// A database in a file on this machine (no host, port, user, password, TLS or SSH).
+    pub fn is_file(self) -> bool {
+        matches!(self, Engine::Sqlite | Engine::Duckdb)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
             Engine::Postgres => "postgres",
             Engine::Mysql => "mysql",
             Engine::Sqlite => "sqlite",
+            Engine::Duckdb => "duckdb",
         }
     }
 
@@ -41,7 +59,7 @@ impl Engine {
         match self {
             Engine::Postgres => 5432,
             Engine::Mysql => 3306,
-            Engine::Sqlite => 0,
+            Engine::Sqlite | Engine::Duckdb => 0,
         }
     }
 
@@ -50,7 +68,10 @@ impl Engine {
             "postgres" | "postgresql" | "pg" => Ok(Engine::Postgres),
             "mysql" | "mariadb" => Ok(Engine::Mysql),
             "sqlite" | "sqlite3" => Ok(Engine::Sqlite),
-            other => Err(format!("unknown engine `{other}`: expected postgres, mysql (also for MariaDB) or sqlite")),
+            "duckdb" => Ok(Engine::Duckdb),
+            other => {
+                Err(format!("unknown engine `{other}`: expected postgres, mysql (also for MariaDB), sqlite or duckdb"))
+            }
         }
     }
 }
@@ -316,6 +337,8 @@ pub struct Profile {
     /// The SSH route to the server (`ssh = ["user@bastion:22", …]`, `ssh_identity`); empty for a direct connection.
     /// The host and port above are then as the last hop sees them.
     pub ssh: crate::core::ssh::Route,
+    /// DuckDB: the `duckdb` shell to run (`duckdb_cli`; default: `duckdb` on PATH).
+    pub duckdb_cli: Option<PathBuf>,
 }
 
 impl Profile {
@@ -332,7 +355,7 @@ impl Profile {
     /// A short "where": `user@host:port/db` or the SQLite path.
     pub fn target(&self) -> String {
         match self.engine {
-            Engine::Sqlite => self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            Engine::Sqlite | Engine::Duckdb => self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
             _ => {
                 let user = self.user.as_deref().map(|u| format!("{u}@")).unwrap_or_default();
                 let db = self.database.as_deref().map(|d| format!("/{d}")).unwrap_or_default();
@@ -391,6 +414,7 @@ impl Profile {
             notes: Vec::new(),
             direct: None,
             ssh: Default::default(),
+            duckdb_cli: None,
         }
     }
 
@@ -451,5 +475,5 @@ pub fn validate_name(name: &str) -> Result<(), FieldError> {
 
 /// True when `s` is a connection URL rather than a profile name.
 pub fn looks_like_url(s: &str) -> bool {
-    s.contains("://") || s.starts_with("sqlite:")
+    s.contains("://") || s.starts_with("sqlite:") || s.starts_with("duckdb:")
 }

@@ -40,7 +40,7 @@ pub fn resolve(profile: &Profile, remembered: Option<&SecretString>) -> Result<R
         let var = match profile.engine {
             super::Engine::Postgres => Some("PGPASSWORD"),
             super::Engine::Mysql => Some("MYSQL_PWD"),
-            super::Engine::Sqlite => None,
+            super::Engine::Sqlite | super::Engine::Duckdb => None,
         };
         if let Some(v) = var.and_then(|v| std::env::var(v).ok()).filter(|v| !v.is_empty()) {
             return Ok(Resolved::Password(SecretString::from(v)));

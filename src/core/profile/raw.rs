@@ -84,6 +84,9 @@ pub struct RawProfile {
     /// A key file tried first on every hop.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_identity: Option<String>,
+    /// DuckDB: the `duckdb` shell to run (default: `duckdb` on PATH).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duckdb_cli: Option<String>,
 }
 
 fn non_empty(s: &Option<String>) -> Option<String> {
@@ -121,19 +124,32 @@ impl RawProfile {
             parsed
         } else {
             let engine = self.engine.ok_or_else(|| {
-                FieldError::new("engine", "missing: set engine = \"postgres\", \"mysql\" or \"sqlite\" (or give a url)")
+                FieldError::new(
+                    "engine",
+                    "missing: set engine = \"postgres\", \"mysql\", \"sqlite\" or \"duckdb\" (or give a url)",
+                )
             })?;
             let mut p = Profile::sqlite(name, PathBuf::new());
             p.engine = engine;
             p.path = None;
             match engine {
-                Engine::Sqlite => {
-                    let path = non_empty(&self.path)
-                        .ok_or_else(|| FieldError::new("path", "a SQLite profile needs the database file's path"))?;
+                Engine::Sqlite | Engine::Duckdb => {
+                    let what = if engine == Engine::Sqlite { "SQLite" } else { "DuckDB" };
+                    let path = non_empty(&self.path).ok_or_else(|| {
+                        FieldError::new("path", format!("a {what} profile needs the database file's path"))
+                    })?;
+                    if path.contains('\0') {
+                        return Err(FieldError::new("path", "a file path cannot hold a NUL character"));
+                    }
                     p.path = Some(expand_home(&path));
-                    for (field, set) in [("host", self.host.is_some()), ("port", self.port.is_some())] {
+                    for (field, set) in [
+                        ("host", self.host.is_some()),
+                        ("port", self.port.is_some()),
+                        ("user", self.user.is_some()),
+                        ("database", self.database.is_some()),
+                    ] {
                         if set {
-                            return Err(FieldError::new(field, format!("a SQLite profile has no {field}")));
+                            return Err(FieldError::new(field, format!("a {what} profile has no {field}")));
                         }
                     }
                 }
@@ -141,7 +157,7 @@ impl RawProfile {
                     if self.path.is_some() {
                         return Err(FieldError::new(
                             "path",
-                            format!("`path` is for SQLite; a {engine} profile uses host"),
+                            format!("`path` is for SQLite and DuckDB; a {engine} profile uses host"),
                         ));
                     }
                     let host = non_empty(&self.host).unwrap_or_else(|| "localhost".to_string());
@@ -162,10 +178,34 @@ impl RawProfile {
         p.origin = origin;
         p.environment = self.environment.unwrap_or_default();
         p.read_only = self.read_only.unwrap_or(false);
+        if let Some(cli) = non_empty(&self.duckdb_cli) {
+            if p.engine != Engine::Duckdb {
+                return Err(FieldError::new(
+                    "duckdb_cli",
+                    format!("`duckdb_cli` is for DuckDB profiles, not {}", p.engine),
+                ));
+            }
+            if cli.chars().any(char::is_control) {
+                return Err(FieldError::new(
+                    "duckdb_cli",
+                    format!("`{}`: a program path cannot hold control characters", cli.escape_debug()),
+                ));
+            }
+            p.duckdb_cli = Some(expand_home(&cli));
+        }
+        if p.engine == Engine::Duckdb {
+            if self.read_only == Some(false) {
+                return Err(FieldError::new(
+                    "read_only",
+                    "a DuckDB file is opened read-only (dbconsole reads DuckDB as a source): remove read_only = false",
+                ));
+            }
+            p.read_only = true;
+        }
         p.migrations = non_empty(&self.migrations).map(|s| expand_home(&s));
         if let Some(tls) = self.tls {
-            if p.engine == Engine::Sqlite {
-                return Err(FieldError::new("tls", "a SQLite profile has no TLS settings"));
+            if p.engine.is_file() {
+                return Err(FieldError::new("tls", format!("a {} profile has no TLS settings", p.engine)));
             }
             p.tls = TlsSettings {
                 mode: tls.mode.or(p.tls.mode),
@@ -207,7 +247,7 @@ impl RawProfile {
             None if self.password.is_some() || url_password.is_some() => PasswordKind::Plain,
             None if self.password_env.is_some() => PasswordKind::Env,
             None if self.password_command.is_some() => PasswordKind::Command,
-            None if p.engine == Engine::Sqlite => PasswordKind::None,
+            None if p.engine.is_file() => PasswordKind::None,
             None => PasswordKind::Ask,
         };
         p.password = match kind {
@@ -228,15 +268,15 @@ impl RawProfile {
                     .ok_or_else(|| FieldError::new("password", "password_source = \"plain\" needs password = \"…\""))?,
             ),
         };
-        if p.engine == Engine::Sqlite && !matches!(p.password, PasswordSource::None) {
-            return Err(FieldError::new("password_source", "a SQLite database has no password"));
+        if p.engine.is_file() && !matches!(p.password, PasswordSource::None) {
+            return Err(FieldError::new("password_source", format!("a {} database file has no password", p.engine)));
         }
         p.ssh = route_from(self.ssh.as_deref().unwrap_or(&[]), non_empty(&self.ssh_identity).as_deref())?;
         if !p.ssh.is_empty() {
-            if p.engine == Engine::Sqlite {
+            if p.engine.is_file() {
                 return Err(FieldError::new(
                     "ssh",
-                    "a SQLite profile is a file on this machine: an SSH route does not apply (copy the file, or open it \
+                    "a SQLite or DuckDB profile is a file on this machine: an SSH route does not apply (copy the file, or open it \
                      on the server)",
                 ));
             }
@@ -249,7 +289,7 @@ impl RawProfile {
         }
         if let Some(du) = non_empty(&self.direct_url) {
             let mut d = super::url::parse_url(&du).map_err(|m| FieldError::new("direct_url", m))?;
-            if d.engine != p.engine || d.engine == Engine::Sqlite {
+            if d.engine != p.engine || d.engine.is_file() {
                 return Err(FieldError::new(
                     "direct_url",
                     format!(
@@ -283,8 +323,9 @@ impl RawProfile {
                 PasswordSource::Plain(pw) => super::url::with_password(url, pw.expose_secret()),
                 _ => url.clone(),
             });
-        } else if p.engine == Engine::Sqlite {
+        } else if p.engine.is_file() {
             r.path = p.path.as_ref().map(|p| p.display().to_string());
+            r.duckdb_cli = p.duckdb_cli.as_ref().map(|c| c.display().to_string());
         } else {
             r.host = Some(p.host.clone());
             r.port = Some(p.port);
@@ -294,7 +335,7 @@ impl RawProfile {
         if p.environment != Environment::Development {
             r.environment = Some(p.environment);
         }
-        if p.read_only {
+        if p.read_only && p.engine != Engine::Duckdb {
             r.read_only = Some(true);
         }
         r.migrations = p.migrations.as_ref().map(|m| m.display().to_string());
@@ -315,7 +356,7 @@ impl RawProfile {
         }
         let url_holds_password = p.url.is_some();
         match &p.password {
-            PasswordSource::None if p.engine == Engine::Sqlite => {}
+            PasswordSource::None if p.engine.is_file() => {}
             PasswordSource::Plain(pw) => {
                 if !url_holds_password {
                     r.password_source = Some(PasswordKind::Plain);

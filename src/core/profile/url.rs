@@ -1,4 +1,4 @@
-//! Connection URLs: `postgres://`, `postgresql://`, `mysql://`, `mariadb://`, `sqlite:PATH`.
+//! Connection URLs: `postgres://`, `postgresql://`, `mysql://`, `mariadb://`, `sqlite:PATH`, `duckdb:PATH`.
 use std::path::PathBuf;
 
 use secrecy::SecretString;
@@ -9,6 +9,31 @@ use super::{Engine, Origin, PasswordSource, Profile, TlsMode};
 /// [`PasswordSource::Plain`] and is removed from the stored URL.
 pub fn parse_url(input: &str) -> Result<Profile, String> {
     let input = input.trim();
+    if let Some(rest) = input.strip_prefix("duckdb:") {
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() {
+            return Err("a duckdb: URL needs a file path, as in duckdb:/path/to/analytics.duckdb".into());
+        }
+        let path = percent_decode(path);
+        if path.contains('\0') {
+            return Err("a duckdb: URL's path cannot hold a NUL character".into());
+        }
+        let mut p = Profile::sqlite("url", super::raw::expand_home(&path));
+        p.engine = Engine::Duckdb;
+        p.read_only = true;
+        p.origin = Origin::AdHoc;
+        for (k, v) in query.split('&').filter(|s| !s.is_empty()).map(|kv| kv.split_once('=').unwrap_or((kv, ""))) {
+            match k {
+                "cli" if !v.is_empty() => p.duckdb_cli = Some(super::raw::expand_home(&percent_decode(v))),
+                other => {
+                    return Err(format!("unknown duckdb: URL option `{other}` (known: cli=PATH of the duckdb shell)"));
+                }
+            }
+        }
+        p.url = Some(input.to_string());
+        return Ok(p);
+    }
     if let Some(rest) = input.strip_prefix("sqlite:") {
         let rest = rest.strip_prefix("//").unwrap_or(rest);
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -34,7 +59,7 @@ pub fn parse_url(input: &str) -> Result<Profile, String> {
         "mysql" | "mariadb" => Engine::Mysql,
         other => {
             return Err(format!(
-                "unknown URL scheme `{other}:`: expected postgres://, postgresql://, mysql://, mariadb:// or sqlite:"
+                "unknown URL scheme `{other}:`: expected postgres://, postgresql://, mysql://, mariadb://, sqlite: or duckdb:"
             ));
         }
     };
@@ -176,7 +201,7 @@ pub fn redact(input: &str) -> String {
 pub fn mask_password(input: &str) -> String {
     let scheme_end = match input.find("://") {
         Some(i) => i + 3,
-        None if input.starts_with("sqlite:") => return mask_options(input),
+        None if input.starts_with("sqlite:") || input.starts_with("duckdb:") => return mask_options(input),
         // No scheme: perhaps `user:password@host/db` typed without one.
         None => 0,
     };

@@ -1,6 +1,7 @@
 //! Running user SQL: sessions with server-side cancel, rows streamed and rendered as text, results held compactly,
 //! notices, export.
 pub mod browse;
+pub(crate) mod duck;
 pub mod edit;
 pub mod export;
 pub mod notices;

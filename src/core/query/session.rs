@@ -101,6 +101,8 @@ enum Conn {
     Pg(sqlx::PgConnection),
     My(sqlx::MySqlConnection),
     Lite(sqlx::SqliteConnection),
+    /// A DuckDB file: a shell per statement.
+    Duck(Arc<crate::core::engine::duckdb::Duck>),
 }
 
 /// The server-side id of the session's connection is shared with the cancellers handed out, so a session that
@@ -122,6 +124,10 @@ enum CancelTarget {
     },
     Lite {
         flag: Arc<AtomicBool>,
+    },
+    /// The running shell is killed.
+    Duck {
+        stop: (Arc<AtomicBool>, Arc<tokio::sync::Notify>),
     },
 }
 
@@ -148,6 +154,10 @@ impl Canceller {
                     .map_err(|e| QueryError::from_sqlx(&e))?;
             }
             CancelTarget::Lite { flag } => flag.store(true, Ordering::SeqCst),
+            CancelTarget::Duck { stop } => {
+                stop.0.store(true, Ordering::SeqCst);
+                stop.1.notify_waiters();
+            }
             CancelTarget::PgPooled { .. } => {
                 return Err(QueryError::other(
                     "not cancelled: behind a transaction pooler the statement's server process is not known, and \
@@ -263,6 +273,18 @@ impl Session {
                     suspect: false,
                 }
             }
+            DbPool::Duckdb(d) => Session {
+                mysql_begun: false,
+                conn: Conn::Duck(d.clone()),
+                canceller: Canceller(CancelTarget::Duck {
+                    stop: (Arc::new(AtomicBool::new(false)), Arc::new(tokio::sync::Notify::new())),
+                }),
+                engine: Engine::Duckdb,
+                // Opened read-only by the shell itself (`-readonly`): nothing in SQL can undo that.
+                read_only: false,
+                last_used: Instant::now(),
+                suspect: false,
+            },
         })
     }
 
@@ -296,7 +318,7 @@ impl Session {
                 }
             }
             Conn::My(c) => mysql_read_only(c).await,
-            Conn::Lite(_) => true,
+            Conn::Lite(_) | Conn::Duck(_) => true,
         };
         if ok {
             return Ok(());
@@ -386,8 +408,11 @@ impl Session {
         if let CancelTarget::Lite { flag } = &self.canceller.0 {
             flag.store(false, Ordering::SeqCst);
         }
+        if let CancelTarget::Duck { stop } = &self.canceller.0 {
+            stop.0.store(false, Ordering::SeqCst);
+        }
         let check = self.suspect || self.last_used.elapsed() >= IDLE_CHECK;
-        if self.engine != Engine::Sqlite && check && self.ping().await.is_err() {
+        if !self.engine.is_file() && check && self.ping().await.is_err() {
             // Connected again, but this statement is not sent: on the new connection an open transaction and the
             // session's settings (SET, SET ROLE, USE) are gone, and the statement might mean something else there.
             tracing::info!("the session's connection dropped while idle; reconnecting");
@@ -495,6 +520,24 @@ impl Session {
             Conn::Pg(c) => pump!(c, render::pg_columns, |r, _k: &[Kind], b| render::pg_row(r, b)),
             Conn::My(c) => pump!(c, render::mysql_columns, render::mysql_row),
             Conn::Lite(c) => super::sqlite_fast::stream(c, sql, sink, &mut out).await?,
+            Conn::Duck(d) => {
+                let CancelTarget::Duck { stop } = &self.canceller.0 else {
+                    unreachable!("a DuckDB session's canceller")
+                };
+                super::duck::stream(d, sql, sink, &mut out, stop).await?;
+                let a = analyse(sql, Engine::Duckdb);
+                if a.txn.is_some() || matches!(a.verb.as_str(), "SET" | "RESET" | "USE" | "ATTACH" | "LOAD" | "PRAGMA")
+                {
+                    out.notices.push(Notice {
+                        level: "NOTICE".into(),
+                        code: None,
+                        message: "each DuckDB statement runs in a read-only duckdb shell of its own: settings, \
+                                  transactions and attachments do not carry over to the next statement"
+                            .into(),
+                    });
+                }
+                return Ok(out);
+            }
         }
         if out.stopped {
             // The rest of the result is not wanted: stop it on the server rather than drain it.
@@ -522,6 +565,7 @@ impl Session {
             };
         }
         Ok(match &mut self.conn {
+            Conn::Duck(_) => Vec::new(),
             Conn::Pg(c) => cols!(
                 c.prepare(sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql))).await.map_err(err)?,
                 render::pg_kind
@@ -547,6 +591,7 @@ impl Session {
             Conn::Pg(c) => c.ping().await,
             Conn::My(c) => c.ping().await,
             Conn::Lite(c) => c.ping().await,
+            Conn::Duck(_) => Ok(()),
         }
         .map_err(err)
     }
@@ -580,6 +625,7 @@ impl Session {
                 }
                 Err(_) => TxnState::Idle,
             },
+            Conn::Duck(_) => TxnState::Idle,
         }
     }
 
@@ -625,6 +671,7 @@ impl Session {
             Conn::Pg(c) => sqlx::raw_sql(sql).execute(&mut *c).await.map(|_| ()),
             Conn::My(c) => sqlx::raw_sql(sql).execute(&mut *c).await.map(|_| ()),
             Conn::Lite(c) => sqlx::raw_sql(sql).execute(&mut *c).await.map(|_| ()),
+            Conn::Duck(_) => return Err(QueryError::other(crate::core::engine::NotWritable::MESSAGE)),
         }
         .map_err(err)
     }
@@ -632,6 +679,7 @@ impl Session {
     async fn exec_bound(&mut self, p: &super::edit::Planned) -> Result<u64, QueryError> {
         let sql = sqlx::AssertSqlSafe(p.sql.clone());
         match &mut self.conn {
+            Conn::Duck(_) => Err(sqlx::Error::from(crate::core::engine::NotWritable)),
             Conn::Pg(c) => {
                 let mut q = sqlx::query(sql).persistent(false);
                 for (v, _) in &p.binds {
@@ -668,6 +716,7 @@ impl Session {
             Conn::Pg(c) => c.close().await,
             Conn::My(c) => c.close().await,
             Conn::Lite(c) => c.close().await,
+            Conn::Duck(_) => Ok(()),
         };
     }
 }

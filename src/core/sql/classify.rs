@@ -44,6 +44,7 @@ pub struct Analysis {
 const DML: [&str; 6] = ["SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES"];
 
 pub fn analyse(sql: &str, engine: Engine) -> Analysis {
+    let engine = engine.dialect();
     let words = top_level_words(sql, engine);
     let first = words.first().cloned().unwrap_or_default();
     // WITH … <verb>, EXPLAIN [ANALYZE] <verb>: the verb is the first DML word at the top level.
@@ -134,6 +135,7 @@ const READ_ONLY_SETTINGS: &[&str] = &["DEFAULT_TRANSACTION_READ_ONLY", "TRANSACT
 /// `set_config('…read_only…')`. Executable comments count (MySQL runs them). The session also checks after each
 /// statement, for what text cannot show (a function that changes the setting).
 pub fn turns_off_read_only(sql: &str, engine: Engine) -> Option<String> {
+    let engine = engine.dialect();
     // Read under both string rules a session can have (see lex::tokens_in).
     read_only_switch(sql, engine, false).or_else(|| read_only_switch(sql, engine, true))
 }

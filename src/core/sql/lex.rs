@@ -51,6 +51,7 @@ pub fn tokens(s: &str, engine: Engine) -> Vec<Token> {
 /// and `ANSI_QUOTES` (no backslash escapes; `"` quotes names). A text that splits the same both ways cannot be
 /// made to split differently on the server by a session setting.
 pub fn tokens_in(s: &str, engine: Engine, other_rules: bool) -> Vec<Token> {
+    let engine = engine.dialect();
     let mut out = Vec::new();
     let b = s.as_bytes();
     let mut i = 0;
@@ -86,7 +87,7 @@ pub fn tokens_in(s: &str, engine: Engine, other_rules: bool) -> Vec<Token> {
         } else if c == '\'' || (c == '"' && engine == Engine::Mysql && !other_rules) {
             let backslash = match engine {
                 Engine::Mysql => !other_rules,
-                Engine::Postgres => other_rules || e_prefixed(b, start),
+                Engine::Postgres | Engine::Duckdb => other_rules || e_prefixed(b, start),
                 Engine::Sqlite => false,
             };
             i = super::split::skip_quoted(b, i, c as u8, backslash);

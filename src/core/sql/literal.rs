@@ -6,6 +6,7 @@ use crate::core::profile::Engine;
 /// The value of the string literal `token` (a `Tok::String`) as `engine` reads it; `escapes` is true for a
 /// PostgreSQL `E'…'` string (the `E` is not part of the token).
 pub fn decode(token: &str, engine: Engine, escapes: bool) -> Result<String, String> {
+    let engine = engine.dialect();
     if token.starts_with('$') {
         return decode_dollar(token);
     }

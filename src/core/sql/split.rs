@@ -37,6 +37,7 @@ pub fn split(script: &str, engine: Engine) -> Vec<Statement> {
 
 /// As `split`, under the other string rules a session can switch to (`lex::tokens_in`).
 pub fn split_in(script: &str, engine: Engine, other_rules: bool) -> Vec<Statement> {
+    let engine = engine.dialect();
     let mut out = Vec::new();
     let mut delimiter = ";".to_string();
     let mut pos = 0;
@@ -160,7 +161,7 @@ impl Blocks {
         }
         let at = |i: usize, kinds: &[&str]| w.get(i).is_some_and(|x| kinds.contains(x));
         match engine {
-            Engine::Postgres => {
+            Engine::Postgres | Engine::Duckdb => {
                 let kinds = ["FUNCTION", "PROCEDURE"];
                 at(1, &kinds) || (w.get(1..3) == Some(&["OR", "REPLACE"][..]) && at(3, &kinds))
             }

@@ -21,7 +21,7 @@ use crate::core::transfer::typemap::Cast;
 pub fn is_binary(engine: Engine, source_type: &str) -> bool {
     let t = source_type.to_ascii_lowercase();
     match engine {
-        Engine::Postgres => t == "bytea",
+        Engine::Postgres | Engine::Duckdb => t == "bytea",
         Engine::Mysql => t.contains("blob") || t.contains("binary"),
         Engine::Sqlite => false,
     }
@@ -333,7 +333,9 @@ fn classify(table: Option<&str>, e: sqlx::Error) -> ApplyError {
 pub async fn run(pool: &DbPool, link: &str, statements: &[Statement], tail: &[String]) -> Result<(), ApplyError> {
     let e = pool.engine();
     let (mark, unmark) = match e {
-        Engine::Postgres => (format!("SELECT set_config('{PG_ORIGIN_SETTING}', {}, true)", literal(e, link)), None),
+        Engine::Postgres | Engine::Duckdb => {
+            (format!("SELECT set_config('{PG_ORIGIN_SETTING}', {}, true)", literal(e, link)), None)
+        }
         Engine::Mysql => {
             (format!("SET @dbconsole_origin = {}", literal(e, link)), Some("SET @dbconsole_origin = NULL".to_string()))
         }
@@ -364,6 +366,7 @@ pub async fn run(pool: &DbPool, link: &str, statements: &[Statement], tail: &[St
         DbPool::Mysql(p) => go!(p.begin().await),
         // IMMEDIATE: take the write lock at once (a deferred transaction that upgrades can fail busy at once).
         DbPool::Sqlite(p) => go!(p.begin_with("BEGIN IMMEDIATE").await),
+        DbPool::Duckdb(_) => Err(classify(None, crate::core::engine::NotWritable.into())),
     }
 }
 

@@ -51,7 +51,7 @@ pub fn log_ddl(engine: Engine, schema: &str) -> Result<Vec<(String, String)>, St
     let readers = table(engine, schema, READERS);
     let mut out = Vec::new();
     match engine {
-        Engine::Postgres => {
+        Engine::Postgres | Engine::Duckdb => {
             out.push((
                 format!("table {CHANGES} (the change log)"),
                 format!(
@@ -226,7 +226,7 @@ pub fn row_json(engine: Engine, alias: &str, columns: &[CapturedColumn]) -> Stri
 
 fn now_us(engine: Engine) -> &'static str {
     match engine {
-        Engine::Postgres => "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
+        Engine::Postgres | Engine::Duckdb => "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
         Engine::Mysql => "CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)",
         Engine::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)",
     }
@@ -316,7 +316,9 @@ pub fn drop_log_ddl(engine: Engine, schema: &str) -> Vec<String> {
         .map(|t| format!("DROP TABLE IF EXISTS {}", table(engine, schema, t)))
         .collect();
     match engine {
-        Engine::Postgres => out.push(format!("DROP FUNCTION IF EXISTS {}()", table(engine, schema, PG_FUNCTION))),
+        Engine::Postgres | Engine::Duckdb => {
+            out.push(format!("DROP FUNCTION IF EXISTS {}()", table(engine, schema, PG_FUNCTION)))
+        }
         Engine::Sqlite => out.push(format!("DROP TABLE IF EXISTS {}", ident(engine, ORIGIN))),
         Engine::Mysql => {}
     }

@@ -131,6 +131,7 @@ macro_rules! on_pool {
             $crate::core::engine::DbPool::Postgres($p) => $body,
             $crate::core::engine::DbPool::Mysql($p) => $body,
             $crate::core::engine::DbPool::Sqlite($p) => $body,
+            $crate::core::engine::DbPool::Duckdb(_) => Err($crate::core::engine::NotWritable.into()),
         }
     };
 }
@@ -196,6 +197,7 @@ pub async fn gap_marker(pool: &DbPool) -> Result<i64, String> {
             sqlx::query_scalar::<_, i64>("SELECT CAST(UNIX_TIMESTAMP() AS SIGNED)").fetch_one(p).await.map_err(err)
         }
         DbPool::Sqlite(_) => Ok(0),
+        DbPool::Duckdb(_) => Err(crate::core::engine::NotWritable.into()),
     }
 }
 
@@ -235,6 +237,7 @@ pub async fn closed_gaps(pool: &DbPool, gaps: &[(i64, i64)]) -> Result<Vec<i64>,
             })
         }
         DbPool::Sqlite(_) => Ok(gaps.iter().map(|g| g.0).collect()),
+        DbPool::Duckdb(_) => Err(crate::core::engine::NotWritable.into()),
     }
 }
 
@@ -423,7 +426,7 @@ pub async fn table_columns(pool: &DbPool, schema: &str, table: &str) -> Result<V
     let e = pool.engine();
     let lit = |s: &str| crate::core::catalog::quote::literal(e, s);
     let sql = match e {
-        Engine::Postgres => format!(
+        Engine::Postgres | Engine::Duckdb => format!(
             "SELECT column_name::text FROM information_schema.columns WHERE table_schema = {} AND table_name = {} ORDER BY ordinal_position",
             lit(schema),
             lit(table)

@@ -138,6 +138,12 @@ impl Side {
 
 /// Connects a side for the sync (two connections: the runner reads one side while it writes the other).
 pub async fn connect(label: &str, profile: &Profile, password: Option<&SecretString>) -> Result<Side, String> {
+    if profile.engine == Engine::Duckdb {
+        return Err(format!(
+            "{label}: a DuckDB file cannot be a sync side (dbconsole reads DuckDB files only, and a sync writes \
+             change-capture triggers on both sides); move it once with `dbconsole transfer`"
+        ));
+    }
     let mut p = profile.session_profile();
     p.pool.max_connections = 2;
     p.pool.min_connections = 0;
@@ -162,6 +168,7 @@ pub async fn connect(label: &str, profile: &Profile, password: Option<&SecretStr
             })
         }
         crate::core::engine::DbPool::Sqlite(_) => Ok(None),
+        crate::core::engine::DbPool::Duckdb(_) => Err(sqlx::Error::from(crate::core::engine::NotWritable)),
     }
     .map_err(|e| format!("{label}: {e}"))?;
     if let Some(why) = rules {

@@ -35,6 +35,7 @@ async fn exec_together(side: &Side, stmts: &[String]) -> Result<(), SyncError> {
             }
             Ok(())
         }
+        crate::core::engine::DbPool::Duckdb(_) => Err(side.err(crate::core::engine::NotWritable::MESSAGE)),
     }
 }
 

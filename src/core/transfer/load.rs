@@ -304,7 +304,7 @@ pub(crate) fn prepare(plan: &Plan, t: &TablePlan, batch: &Batch) -> Result<Prepa
         written += 1;
         last_written = Some(r);
         match dst {
-            Engine::Postgres => {
+            Engine::Postgres | Engine::Duckdb => {
                 for (i, v) in values.iter().enumerate() {
                     if i > 0 {
                         copy.push(b'\t');
@@ -349,7 +349,7 @@ pub(crate) fn prepare(plan: &Plan, t: &TablePlan, batch: &Batch) -> Result<Prepa
         inserts.push(current);
     }
     let payload = match dst {
-        Engine::Postgres => Payload::Copy(copy),
+        Engine::Postgres | Engine::Duckdb => Payload::Copy(copy),
         Engine::Mysql => Payload::Inserts(inserts),
         Engine::Sqlite => Payload::Rows(rows),
     };

@@ -90,6 +90,7 @@ pub(crate) async fn exec(pool: &DbPool, sql: &str) -> Result<(), String> {
         DbPool::Postgres(p) => q!().execute(p).await.map(|_| ()),
         DbPool::Mysql(p) => q!().execute(p).await.map(|_| ()),
         DbPool::Sqlite(p) => q!().execute(p).await.map(|_| ()),
+        DbPool::Duckdb(_) => return Err(crate::core::engine::NotWritable.into()),
     }
     .map_err(|e| crate::core::query::QueryError::from_sqlx(&e).to_string())
 }
@@ -101,6 +102,13 @@ pub(crate) async fn scalar(pool: &DbPool, sql: &str) -> Result<i64, String> {
         DbPool::Postgres(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.map_err(e),
         DbPool::Mysql(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.map_err(e),
         DbPool::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.map_err(e),
+        DbPool::Duckdb(d) => {
+            let rows = d.rows(&sql.0).await.map_err(|e| e.to_string())?;
+            rows.first()
+                .and_then(|r| r.first().cloned().flatten())
+                .and_then(|v| v.parse::<i64>().ok())
+                .ok_or_else(|| format!("no number from: {}", sql.0))
+        }
     }
 }
 
@@ -108,7 +116,7 @@ pub(crate) async fn scalar(pool: &DbPool, sql: &str) -> Result<i64, String> {
 pub async fn target_table(plan: &Plan, target: &DbPool, table: &str) -> Result<Option<i64>, String> {
     let e = plan.target_engine;
     let sql = match e {
-        Engine::Postgres => format!(
+        Engine::Postgres | Engine::Duckdb => format!(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
             quote::literal(e, &plan.target_schema),
             quote::literal(e, table)

@@ -471,7 +471,7 @@ fn unify_declared_types(plan: &mut Plan, dst: Engine) {
             (pick(Cast::Decimal).unwrap_or_default(), Cast::Decimal)
         } else {
             let text = match dst {
-                Engine::Postgres => "text",
+                Engine::Postgres | Engine::Duckdb => "text",
                 Engine::Mysql => "longtext",
                 Engine::Sqlite => "TEXT",
             };

@@ -22,6 +22,10 @@ async fn row_of_ints(pool: &DbPool, sql: &str) -> Result<Vec<Option<i64>>, Strin
         DbPool::Postgres(p) => ints!(sqlx::query(sql).fetch_one(p).await.map_err(e)?),
         DbPool::Mysql(p) => ints!(sqlx::query(sql).fetch_one(p).await.map_err(e)?),
         DbPool::Sqlite(p) => ints!(sqlx::query(sql).fetch_one(p).await.map_err(e)?),
+        DbPool::Duckdb(d) => {
+            let rows = d.rows(&sql.0).await.map_err(|e| e.to_string())?;
+            rows.into_iter().next().unwrap_or_default().into_iter().map(|v| v.and_then(|s| s.parse().ok())).collect()
+        }
     })
 }
 

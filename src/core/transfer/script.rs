@@ -173,14 +173,14 @@ async fn write_all(out: &mut Out, source: Source) -> Result<(), String> {
         d,
         plan.tables.len(),
         match d {
-            Engine::Postgres => "psql -v ON_ERROR_STOP=1 -f FILE",
+            Engine::Postgres | Engine::Duckdb => "psql -v ON_ERROR_STOP=1 -f FILE",
             Engine::Mysql => "mariadb DATABASE < FILE (or mysql)",
             Engine::Sqlite => "sqlite3 NEW.db < FILE",
         }
     )
     .map_err(io)?;
     match d {
-        Engine::Postgres => {
+        Engine::Postgres | Engine::Duckdb => {
             out.statement("SET client_encoding = 'UTF8'")?;
             out.statement("SET standard_conforming_strings = on")?;
             // Date-times without an offset are UTC, as in a live run.
@@ -235,7 +235,7 @@ async fn read_tables(out: &mut Out, plan: &Plan, source: Source) -> Result<(), S
         Source::Pool(pool) => {
             let mut s = Session::open(&pool).await.map_err(|e| e.to_string())?;
             let begin = match pool.engine() {
-                Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                Engine::Postgres | Engine::Duckdb => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                 Engine::Mysql => "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
                 Engine::Sqlite => "BEGIN",
             };

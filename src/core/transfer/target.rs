@@ -54,6 +54,7 @@ impl TargetConn {
                 sqlx::raw_sql("PRAGMA foreign_keys = OFF").execute(&mut *c).await.map_err(e)?;
                 TargetConn::Lite(sqlx::Transaction::begin(c, None).await.map_err(e)?)
             }
+            DbPool::Duckdb(_) => return Err(crate::core::engine::NotWritable.into()),
         })
     }
 

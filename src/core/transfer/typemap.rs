@@ -196,7 +196,7 @@ fn to(dst: Engine, f: TypeFamily, col: &Column, p: &Probe, indexed: bool) -> Map
         }
     };
     match dst {
-        Engine::Postgres => match f {
+        Engine::Postgres | Engine::Duckdb => match f {
             F::Integer => {
                 let t = if decl.starts_with("bigint") || decl.starts_with("int8") {
                     "bigint"

@@ -74,6 +74,7 @@ fn short_engine(e: Engine) -> &'static str {
         Engine::Postgres => "pg",
         Engine::Mysql => "my",
         Engine::Sqlite => "lite",
+        Engine::Duckdb => "duck",
     }
 }
 
