@@ -157,14 +157,20 @@ pub async fn introspect(duck: &Duck, progress: &mut Progress<'_>) -> Result<Cata
     {
         let Some(t) = table(&mut schemas, &s(&r, 0), &s(&r, 1)) else { continue };
         let data_type = s(&r, 4);
+        let default = opt(&r, 6);
+        // A sequence behind the default: an identity on targets that have one.
+        let identity = default
+            .as_deref()
+            .filter(|d| d.trim_start().to_ascii_lowercase().starts_with("nextval("))
+            .map(|_| Identity::AutoIncrement);
         t.columns.push(Column {
             name: s(&r, 2),
             position: s(&r, 3).parse().unwrap_or(0),
             type_family: family(&data_type),
             data_type,
             nullable: s(&r, 5) != "false",
-            default: opt(&r, 6),
-            identity: None,
+            default,
+            identity,
             generated: None,
             collation: None,
             comment: opt(&r, 7),

@@ -130,7 +130,7 @@ pub fn convert<'a>(cast: Cast, class: Class, v: &'a str, dst: Engine) -> Result<
     }
     let owned = |s: String| Ok(Some(Cow::Owned(s)));
     match cast {
-        Cast::AsIs => Ok(Some(Cow::Borrowed(v))),
+        Cast::AsIs | Cast::Time => Ok(Some(Cow::Borrowed(v))),
         Cast::Text => Ok(Some(Cow::Borrowed(v))),
         Cast::Int => {
             let t = v.trim();

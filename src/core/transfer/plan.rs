@@ -209,7 +209,7 @@ impl Plan {
         Ok(format!(
             "# dbconsole transfer plan: {} → {}. Edit and run with `dbconsole transfer run FILE`.\n\
              # Per column: target, target_type and cast (as_is int float decimal bool timestamptz timestamp date json\n\
-             # uuid bytes text zero_date_null). Per table: target (rename), filter (a WHERE on the source),\n\
+             # uuid bytes text zero_date_null time). Per table: target (rename), filter (a WHERE on the source),\n\
              # [[tables.extra_columns]] name/target_type/value/in_key. mode: schema_and_data | data_only;\n\
              # existing: fail | truncate | append; on_error: continue | stop.\n\n{body}",
             self.from, self.to
@@ -579,6 +579,8 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
         let nullable = c.nullable && !in_pk;
         let default = match &c.default {
             None => None,
+            // The identity (or AUTO_INCREMENT) takes the sequence's place.
+            Some(d) if identity && d.trim_start().to_ascii_lowercase().starts_with("nextval(") => None,
             Some(d) => match default_for(d, src, dst) {
                 Ok(x) if mp.cast == Cast::Bool && dst == Engine::Postgres => match x.as_str() {
                     "0" | "'0'" | "FALSE" | "false" => Some("FALSE".into()),
@@ -616,9 +618,12 @@ fn table_plan(src: Engine, dst: Engine, schema: &str, t: &Table, rows: i64, prob
             reason: format!("{}{identity_note}", mp.reason),
             lossy: mp.lossy,
         });
-        if c.type_family == TypeFamily::Enum && dst != Engine::Mysql && src == Engine::Mysql {
-            // ENUM('a','b') → text with a CHECK on its values (decoded with MySQL's rules, quoted with the target's).
-            if let Ok(values) = super::translate::mysql_enum_values(&c.data_type) {
+        if c.type_family == TypeFamily::Enum
+            && ((dst != Engine::Mysql && src == Engine::Mysql) || src == Engine::Duckdb)
+        {
+            // ENUM('a','b') → text with a CHECK on its values (decoded with the source's rules, quoted with the
+            // target's).
+            if let Ok(values) = super::translate::enum_values(&c.data_type, src) {
                 let values: Vec<String> = values.iter().map(|v| quote::literal(dst, v)).collect();
                 enum_checks.push(CheckPlan {
                     name: format!("{}_{}_enum", t.name, c.name),

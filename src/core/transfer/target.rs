@@ -108,6 +108,9 @@ impl TargetConn {
             }
             (TargetConn::Lite(conn), Payload::Rows(rows)) => {
                 let bytes = bytes_columns(t);
+                // Numbers bound as numbers: SQLite's own reading of long decimal text is not always the nearest
+                // double (1.5e+300 became 1.4999999999999998e300), Rust's is.
+                let floats: Vec<bool> = t.columns.iter().map(|c| c.cast == super::typemap::Cast::Float).collect();
                 let sql = format!(
                     "INSERT INTO {} ({}) VALUES ({})",
                     super::ddl::table_name(plan, t),
@@ -121,6 +124,10 @@ impl TargetConn {
                             Some(s) if bytes[i] => {
                                 q = q.bind(crate::core::query::edit::unhex(&s).unwrap_or_else(|| s.into_bytes()))
                             }
+                            Some(s) if floats.get(i) == Some(&true) => match s.parse::<f64>() {
+                                Ok(f) if f.is_finite() => q = q.bind(f),
+                                _ => q = q.bind(s),
+                            },
                             other => q = q.bind(other),
                         }
                     }

@@ -322,6 +322,15 @@ pub(crate) fn default_for(d: &str, src: Engine, dst: Engine) -> Result<String, S
     if now {
         return Ok("CURRENT_TIMESTAMP".into());
     }
+    // A random UUID (DuckDB uuid()/gen_random_uuid()/uuidv4(), PostgreSQL gen_random_uuid(), MySQL uuid()).
+    // `uuid()` and `(uuid())` alike: outer parentheses off, then the call's own `(`.
+    if matches!(u.trim_start_matches('(').trim_end_matches(')'), "UUID(" | "GEN_RANDOM_UUID(" | "UUIDV4(") {
+        return match dst {
+            Engine::Postgres => Ok("gen_random_uuid()".into()),
+            Engine::Mysql => Ok("(uuid())".into()),
+            _ => Err(format!("default {t}: SQLite has no UUID function: dropped (give values on insert)")),
+        };
+    }
     let inner = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')).unwrap_or(t);
     let numeric = !inner.is_empty()
         && inner.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
@@ -337,7 +346,7 @@ pub(crate) fn default_for(d: &str, src: Engine, dst: Engine) -> Result<String, S
         [e, s, rest @ ..]
             if e.text(inner).eq_ignore_ascii_case("e") && s.kind == Tok::String && is_cast(inner, rest) =>
         {
-            (src == Engine::Postgres, s)
+            (src.dialect() == Engine::Postgres, s)
         }
         _ => return Err(format!("default {t} is an expression that may not mean the same on {dst}: dropped")),
     };
@@ -359,14 +368,19 @@ fn is_cast(text: &str, rest: &[crate::core::sql::lex::Token]) -> bool {
 
 /// The values of a MySQL `enum('a','b')` / `set(…)` column type, decoded.
 pub fn mysql_enum_values(column_type: &str) -> Result<Vec<String>, String> {
+    enum_values(column_type, Engine::Mysql)
+}
+
+/// The values of an `ENUM('a', 'b')` column type as `engine` writes it, decoded.
+pub fn enum_values(column_type: &str, engine: Engine) -> Result<Vec<String>, String> {
     let (Some(a), Some(b)) = (column_type.find('('), column_type.rfind(')')) else {
         return Err(format!("no value list in {column_type}"));
     };
     let list = &column_type[a + 1..b];
     let mut out = Vec::new();
-    for t in tokens(list, Engine::Mysql) {
+    for t in tokens(list, engine) {
         match t.kind {
-            Tok::String => out.push(crate::core::sql::literal::decode(t.text(list), Engine::Mysql, false)?),
+            Tok::String => out.push(crate::core::sql::literal::decode(t.text(list), engine, false)?),
             Tok::Space => {}
             Tok::Punct if t.text(list) == "," => {}
             _ => return Err(format!("unexpected `{}` in {column_type}", t.text(list))),

@@ -33,6 +33,8 @@ pub enum Cast {
     Text,
     /// MySQL zero dates (`0000-00-00…`) become NULL, counted in the report.
     ZeroDateNull,
+    /// A time of day, as it is (compared by its value: `10:00:00.5` is `10:00:00.500000`).
+    Time,
 }
 
 /// What the data in one column looks like (from one aggregate query per table).
@@ -104,6 +106,11 @@ pub fn map(src: Engine, dst: Engine, col: &Column, p: &Probe, indexed: bool, in_
     if src == Engine::Sqlite {
         return map_sqlite(dst, col, &decl, p, non_null, indexed, in_pk);
     }
+    if src == Engine::Duckdb
+        && let Some(x) = map_duckdb(dst, col, p, indexed)
+    {
+        return x;
+    }
     let f = col.type_family;
     // The same server engine (a dump, a copy): the declared type, values as they are (zero dates included).
     if src == dst {
@@ -169,6 +176,55 @@ pub fn map(src: Engine, dst: Engine, col: &Column, p: &Probe, indexed: bool, in_
     to(dst, f, col, p, indexed).with_reason(format!("{} ({:?}) → by type family", col.data_type, f))
 }
 
+/// DuckDB types with no same-named family on the targets; None leaves a column to the families.
+fn map_duckdb(dst: Engine, col: &Column, p: &Probe, indexed: bool) -> Option<Mapping> {
+    let u = col.data_type.trim().to_ascii_uppercase();
+    let declared = &col.data_type;
+    if u.ends_with(']') || u.starts_with("STRUCT") || u.starts_with("MAP") || u.starts_with("UNION") {
+        let mut x = to(dst, TypeFamily::Json, col, p, indexed);
+        x.cast = Cast::Json;
+        let t = x.target_type.clone();
+        return Some(x.with_reason(format!("{declared} → {t} (lists as JSON arrays, structs and maps as objects)")));
+    }
+    let pick = |pg: &str, my: &str, lite: &str| match dst {
+        Engine::Mysql => my.to_string(),
+        Engine::Sqlite => lite.to_string(),
+        _ => pg.to_string(),
+    };
+    let exact = |digits: u32| {
+        let t = pick(&format!("numeric({digits})"), &format!("decimal({digits})"), "TEXT");
+        m(&t, Cast::Decimal, format!("{declared} → {t} (every value exact)"))
+    };
+    Some(match u.as_str() {
+        "HUGEINT" | "UHUGEINT" => exact(39),
+        "UBIGINT" => exact(20),
+        "UINTEGER" => {
+            let t = pick("bigint", "int unsigned", "INTEGER");
+            m(&t, Cast::Int, format!("{declared} → {t} (holds every unsigned value)"))
+        }
+        "USMALLINT" => {
+            let t = pick("integer", "smallint unsigned", "INTEGER");
+            m(&t, Cast::Int, format!("{declared} → {t} (holds every unsigned value)"))
+        }
+        "UTINYINT" | "TINYINT" => {
+            let t = pick("smallint", if u == "TINYINT" { "tinyint" } else { "tinyint unsigned" }, "INTEGER");
+            m(&t, Cast::Int, format!("{declared} → {t}"))
+        }
+        "TIMESTAMP" | "TIMESTAMP_S" | "TIMESTAMP_MS" | "TIMESTAMP_NS" | "DATETIME" => {
+            let x = to(dst, TypeFamily::TimestampTz, col, p, indexed);
+            let t = x.target_type.clone();
+            let x = x.with_reason(format!("{declared} (no zone) → {t}, read as UTC"));
+            if u == "TIMESTAMP_NS" { lossy(x, "nanoseconds are cut to microseconds") } else { x }
+        }
+        "TIME WITH TIME ZONE" if dst == Engine::Postgres => m("timetz", Cast::AsIs, format!("{declared} → timetz")),
+        "BIT" => lossy(
+            m(&pick("varbit", "longtext", "TEXT"), Cast::AsIs, format!("{declared} → bits as text of 0 and 1")),
+            "kept as a string of 0 and 1 outside PostgreSQL",
+        ),
+        _ => return None,
+    })
+}
+
 trait Reason {
     fn with_reason(self, r: impl Into<String>) -> Mapping;
 }
@@ -223,7 +279,7 @@ fn to(dst: Engine, f: TypeFamily, col: &Column, p: &Probe, indexed: bool) -> Map
             ),
             F::Binary => m("bytea", Cast::Bytes, ""),
             F::Date => m("date", Cast::Date, ""),
-            F::Time => m("time", Cast::AsIs, ""),
+            F::Time => m("time", Cast::Time, ""),
             F::Timestamp => m("timestamp", Cast::Timestamp, ""),
             F::TimestampTz => m("timestamptz", Cast::Timestamptz, ""),
             F::Interval => m("interval", Cast::AsIs, ""),
@@ -256,7 +312,7 @@ fn to(dst: Engine, f: TypeFamily, col: &Column, p: &Probe, indexed: bool) -> Map
             F::Text | F::Enum | F::Interval | F::Network | F::Array => m("longtext", Cast::Text, ""),
             F::Binary => m(if indexed { "varbinary(255)" } else { "longblob" }, Cast::Bytes, ""),
             F::Date => m("date", Cast::Date, ""),
-            F::Time => m("time(6)", Cast::AsIs, ""),
+            F::Time => m("time(6)", Cast::Time, ""),
             F::Timestamp => m("datetime(6)", Cast::Timestamp, ""),
             F::TimestampTz => lossy(m("datetime(6)", Cast::Timestamp, ""), "MySQL keeps no offset: stored as UTC"),
             F::Json => m("json", Cast::Json, ""),

@@ -69,6 +69,16 @@ fn canon_decimal(s: &str) -> String {
     if t == "-0" || t.is_empty() { "0".into() } else { t.to_string() }
 }
 
+/// `HH:MM:SS[.fraction][zone]` with the fraction's trailing zeros (and a bare dot) dropped.
+fn canon_time(v: &str) -> String {
+    let t = v.trim();
+    let Some(dot) = t.find('.') else { return t.to_string() };
+    let digits = t[dot + 1..].bytes().take_while(u8::is_ascii_digit).count();
+    let (frac, rest) = t[dot + 1..].split_at(digits);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() { format!("{}{rest}", &t[..dot]) } else { format!("{}.{frac}{rest}", &t[..dot]) }
+}
+
 /// A value in a form both sides agree on.
 pub fn canonical(cast: Cast, v: &str) -> String {
     match cast {
@@ -92,6 +102,7 @@ pub fn canonical(cast: Cast, v: &str) -> String {
             Err(_) => v.to_string(),
         },
         Cast::Uuid | Cast::Bytes => v.to_ascii_lowercase(),
+        Cast::Time => canon_time(v),
         Cast::AsIs | Cast::Text => v.to_string(),
     }
 }
