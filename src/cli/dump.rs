@@ -128,6 +128,15 @@ async fn write_script_file(from: &Side, plan: Plan, path: &str, overwrite: bool,
 pub async fn dump(paths: &Paths, a: DumpArgs) -> i32 {
     let r = async {
         let from = open(paths, &a.profile).await?;
+        if from.profile.engine == Engine::Duckdb {
+            eprintln!(
+                "error: dbconsole writes no DuckDB dialect: for a copy in DuckDB's own form use `duckdb FILE -c \"EXPORT \
+                 DATABASE 'DIR'\"`; for a script another engine restores, `dbconsole transfer run --from {} --to-file \
+                 FILE --dialect postgres|mysql|sqlite`",
+                a.profile
+            );
+            return Err(2);
+        }
         let output = a.output.clone().unwrap_or_else(|| "-".into());
         let plan = script_plan(&from, from.profile.engine, &output, &a.tables, a.schema.as_deref()).await?;
         write_script_file(&from, plan, &output, a.yes, false).await

@@ -43,6 +43,7 @@ impl StepReport {
             "tls" => "TLS",
             "auth" => "authentication",
             "query" => "first query",
+            "duckdb_cli" => "duckdb shell",
             "file" => "database file",
             "ssh_resolve" => "SSH name resolution",
             "ssh_tcp" => "SSH TCP connect",
@@ -227,6 +228,7 @@ async fn test_one(p: &Profile, password: Option<&SecretString>, on_step: impl Fn
         let mut steps = Steps { report: &mut report, on_step };
         match p.engine {
             Engine::Sqlite => test_sqlite(p, &mut steps).await,
+            Engine::Duckdb => test_duckdb(p, &mut steps).await,
             _ => test_network(p, password, &mut steps).await,
         }
     }
@@ -518,6 +520,59 @@ async fn test_sqlite<F: FnMut(&StepReport)>(p: &Profile, steps: &mut Steps<'_, F
     let _ = tables;
     r.latency_ms = latency!(conn);
     let _ = conn.close().await;
+}
+
+/// A DuckDB file: the file, the shell (found, its version), then the file opened read-only and a query.
+async fn test_duckdb<F: FnMut(&StepReport)>(p: &Profile, steps: &mut Steps<'_, F>) {
+    let path = p.path.clone().unwrap_or_default();
+    let shown = path.display().to_string();
+    let t = Instant::now();
+    let file = match std::fs::metadata(&path) {
+        Ok(m) if m.is_file() => Ok(m.len()),
+        Ok(_) => Err(ConnectError::new(
+            FailureClass::NotADatabase,
+            format!("{shown} is a directory or a special file, not a DuckDB database"),
+            "check the path in the profile",
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ConnectError::new(
+            FailureClass::FileMissing,
+            format!("DuckDB database file {shown} does not exist"),
+            "check the path in the profile; dbconsole opens DuckDB files read-only and never creates one",
+        )),
+        Err(e) => Err(ConnectError::new(
+            FailureClass::Permission,
+            format!("cannot read {shown}: {e}"),
+            "check the permissions of the file and of its directories",
+        )),
+    };
+    let Some(_) = steps.check("file", t, file, |size| format!("{shown} ({size} bytes)")) else { return };
+    let t = Instant::now();
+    let cli = super::duckdb::locate(p);
+    let Some(cli) = steps.check("duckdb_cli", t, cli, |c| c.display().to_string()) else { return };
+    let t = Instant::now();
+    let duck = super::duckdb::Duck::open(p).await;
+    let Some(duck) = steps.check("open", t, duck, |d| format!("opened read-only with DuckDB {}", d.version)) else {
+        return;
+    };
+    let t = Instant::now();
+    let count = duck
+        .rows("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND NOT internal")
+        .await
+        .map_err(|e| ConnectError::new(FailureClass::Other, e.to_string(), "see the log file for details"));
+    let Some(rows) = steps.check("query", t, count, |r| {
+        format!(
+            "{} table(s) · shell {}",
+            r.first().and_then(|x| x.first().cloned().flatten()).unwrap_or_default(),
+            cli.display()
+        )
+    }) else {
+        return;
+    };
+    let _ = rows;
+    let r = &mut *steps.report;
+    r.server_product = Some("DuckDB".into());
+    r.server_version = Some(duck.version.clone());
+    r.current_database = Some(shown);
 }
 
 /// Checks the file before SQLite sees it: it exists, is a file, has SQLite's header, and is writable when the

@@ -443,6 +443,9 @@ pub async fn make_plan(
     target_schema: &str,
     tables: &[String],
 ) -> Result<Plan, TransferError> {
+    if dst == Engine::Duckdb {
+        return Err(TransferError::Refused(crate::core::engine::NotWritable::MESSAGE.into()));
+    }
     let cat = crate::core::catalog::introspect(src_pool, src_database, only_schema, |_| {})
         .await
         .map_err(|e| TransferError::Source(e.to_string()))?;

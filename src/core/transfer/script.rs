@@ -235,12 +235,17 @@ async fn read_tables(out: &mut Out, plan: &Plan, source: Source) -> Result<(), S
         Source::Pool(pool) => {
             let mut s = Session::open(&pool).await.map_err(|e| e.to_string())?;
             let begin = match pool.engine() {
-                Engine::Postgres | Engine::Duckdb => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                Engine::Mysql => "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
-                Engine::Sqlite => "BEGIN",
+                Engine::Postgres => Some("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+                Engine::Mysql => Some("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"),
+                Engine::Sqlite => Some("BEGIN"),
+                // A shell per statement, each opening the file read-only: no writer can hold the file meanwhile
+                // (DuckDB lets one process write, and only when no other has the file open).
+                Engine::Duckdb => None,
             };
             let mut none = NoRows;
-            s.run(begin, &mut none).await.map_err(|e| e.to_string())?;
+            if let Some(begin) = begin {
+                s.run(begin, &mut none).await.map_err(|e| e.to_string())?;
+            }
             for t in &plan.tables {
                 out.begin_table(t)?;
                 // The session reads while this writes: batches pass on a channel, at most two held.
