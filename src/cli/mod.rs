@@ -159,7 +159,7 @@ pub fn resolve_target(set: &ProfileSet, target: &str) -> Result<Profile, String>
         let shown = crate::core::profile::url::mask_password(target);
         let mut p = crate::core::profile::url::parse_url(target).map_err(|e| format!("{shown}: {e}"))?;
         // A SQLite file stays local (a transfer from a server behind the bastion to a local file, say).
-        if let Some(r) = route.filter(|_| p.engine != crate::core::profile::Engine::Sqlite) {
+        if let Some(r) = route.filter(|_| !p.engine.is_file()) {
             if p.host.starts_with('/') {
                 return Err(format!("{shown}: --ssh needs a host the last hop can reach, not a Unix socket path"));
             }

@@ -41,7 +41,8 @@ impl App {
         let mariadb =
             self.schema.catalog.as_ref().is_some_and(|c| c.server_version.to_ascii_lowercase().contains("mariadb"));
         match (scope, engine) {
-            (RunScope::Explain, Engine::Postgres | Engine::Mysql) => (format!("EXPLAIN {sql}"), None),
+            (RunScope::Explain, Engine::Postgres | Engine::Mysql | Engine::Duckdb) => (format!("EXPLAIN {sql}"), None),
+            (RunScope::ExplainAnalyze, Engine::Duckdb) => (format!("EXPLAIN ANALYZE {sql}"), None),
             (RunScope::ExplainAnalyze, Engine::Postgres) => (format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"), None),
             (RunScope::ExplainAnalyze, Engine::Mysql) if mariadb => (format!("ANALYZE {sql}"), None),
             (RunScope::ExplainAnalyze, Engine::Mysql) => (format!("EXPLAIN ANALYZE {sql}"), None),

@@ -101,7 +101,7 @@ impl ProfileForm {
         set(Field::Name, Some(name));
         if p.url.is_some() && p.origin != Origin::AdHoc {
             set(Field::Url, p.url.clone());
-        } else if p.engine == Engine::Sqlite {
+        } else if p.engine.is_file() {
             set(Field::Path, p.path.as_ref().map(|p| p.display().to_string()));
         } else {
             set(Field::Host, Some(p.host.clone()));
@@ -165,7 +165,10 @@ impl ProfileForm {
     /// The fields that apply to the current engine and choices, in order.
     pub fn visible(&self) -> Vec<Field> {
         let mut v = vec![Field::Name, Field::Engine];
-        if self.engine == Engine::Sqlite {
+        if self.engine == Engine::Duckdb {
+            // Read-only always: nothing to create, nothing to switch.
+            v.extend([Field::Path, Field::Environment]);
+        } else if self.engine.is_file() {
             v.extend([Field::Path, Field::CreateFile, Field::Environment, Field::ReadOnly]);
             // Shown only to say it does not apply, when a route was written before the engine became SQLite.
             if self.t(Field::SshRoute).is_some() {
@@ -205,14 +208,16 @@ impl ProfileForm {
         match self.focused() {
             Field::Engine => {
                 let old = self.engine;
-                self.engine = step(&Engine::ALL, self.engine, forward);
+                // SQLite stays one step left of PostgreSQL (the first), as before DuckDB came.
+                self.engine =
+                    step(&[Engine::Postgres, Engine::Mysql, Engine::Duckdb, Engine::Sqlite], self.engine, forward);
                 // Follow the engine's default port when the port was the old default.
                 if self.text.get(&Field::Port).map(|s| s.as_str()) == Some(old.default_port().to_string().as_str())
-                    && self.engine != Engine::Sqlite
+                    && !self.engine.is_file()
                 {
                     self.text.insert(Field::Port, self.engine.default_port().to_string());
                 }
-                if self.engine == Engine::Sqlite {
+                if self.engine.is_file() {
                     self.password_kind = PasswordKind::None;
                 } else if self.password_kind == PasswordKind::None {
                     self.password_kind = PasswordKind::Ask;
@@ -326,7 +331,7 @@ impl ProfileForm {
         }
         let mut raw = RawProfile { engine: Some(self.engine), ..Default::default() };
         let visible = self.visible();
-        if self.engine == Engine::Sqlite {
+        if self.engine.is_file() {
             raw.path = self.t(Field::Path);
             if raw.path.is_none() {
                 self.errors.insert(Field::Path, "the database file's path is required".into());
@@ -365,7 +370,7 @@ impl ProfileForm {
             raw.environment = Some(self.environment);
         }
         raw.read_only = self.read_only.then_some(true);
-        if self.engine != Engine::Sqlite {
+        if !self.engine.is_file() {
             raw.password_source = Some(self.password_kind);
             if visible.contains(&Field::PasswordEnv) {
                 raw.password_env = self.t(Field::PasswordEnv);
@@ -392,7 +397,7 @@ impl ProfileForm {
             }
         }
         if let Some(route) = self.t(Field::SshRoute) {
-            if self.engine == Engine::Sqlite {
+            if self.engine.is_file() {
                 self.errors.insert(
                     Field::SshRoute,
                     "a SQLite profile is a file on this machine: the SSH route does not apply (clear this field)"
@@ -401,7 +406,7 @@ impl ProfileForm {
             }
             raw.ssh = Some(route.split(',').map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect());
             raw.ssh_identity = self.t(Field::SshIdentity);
-        } else if self.t(Field::SshIdentity).is_some() && self.engine != Engine::Sqlite {
+        } else if self.t(Field::SshIdentity).is_some() && !self.engine.is_file() {
             self.errors.insert(Field::SshRoute, "a key file is set: name the SSH hop(s) it is for".into());
         }
         let max: Option<u32> = self.number(Field::MaxConnections, "max connections");
@@ -424,7 +429,7 @@ impl ProfileForm {
         if !self.errors.is_empty() {
             return None;
         }
-        if self.engine != Engine::Sqlite {
+        if !self.engine.is_file() {
             raw.direct_url = self.keep_direct.as_ref().map(|d| d.expose_secret().to_string());
         }
         match raw.into_profile(&name, Origin::File { line: 0 }) {

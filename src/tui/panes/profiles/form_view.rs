@@ -6,6 +6,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::fields::Field;
 use super::form::ProfileForm;
+use crate::core::profile::Engine;
 use crate::tui::keymap::{self, Command, Scope};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::popup::centered;
@@ -62,7 +63,13 @@ pub fn render_form(frame: &mut Frame, area: Rect, form: &ProfileForm, theme: &Th
         };
         lines.push(Line::from(vec![
             mark,
-            Span::styled(format!("{:<16}", f.label()), if active { theme.field_active() } else { theme.dim() }),
+            Span::styled(
+                format!(
+                    "{:<16}",
+                    if *f == Field::Path && form.engine == Engine::Duckdb { "DuckDB file" } else { f.label() }
+                ),
+                if active { theme.field_active() } else { theme.dim() },
+            ),
             Span::raw(" "),
             Span::styled(shown, theme.text()),
         ]));
