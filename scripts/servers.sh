@@ -44,6 +44,23 @@ _install_missing() {
   id mysql >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin mysql
 }
 
+# The duckdb shell (DuckDB files are a source; its C++ library is not built into dbconsole). From PyPI's duckdb-cli
+# when missing; DBC_TEST_DUCKDB is the binary itself (pip's `duckdb` on PATH is a Python launcher, 0.1 s a start).
+_install_duckdb() {
+  local py bin
+  py=$(command -v python3 || true)
+  if [ -z "$py" ]; then _apt_install python3 python3-pip; py=$(command -v python3); fi
+  bin=$("$py" -c 'import duckdb_cli, os; print(os.path.join(os.path.dirname(duckdb_cli.__file__), "duckdb"))' 2>/dev/null || true)
+  if [ ! -x "$bin" ]; then
+    echo "servers.sh: installing duckdb-cli from PyPI" >&2
+    "$py" -m pip --version >/dev/null 2>&1 || _apt_install python3-pip
+    "$py" -m pip install -q duckdb-cli 2>/dev/null || "$py" -m pip install -q --break-system-packages duckdb-cli
+    bin=$("$py" -c 'import duckdb_cli, os; print(os.path.join(os.path.dirname(duckdb_cli.__file__), "duckdb"))')
+  fi
+  [ -x "$bin" ] || { echo "servers.sh: no duckdb shell after installing duckdb-cli" >&2; return 1; }
+  export DBC_TEST_DUCKDB=$bin
+}
+
 _as() { local u=$1; shift; if [ "$(id -u)" -eq 0 ]; then runuser -u "$u" -- "$@"; else "$@"; fi; }
 
 _make_certs() {
@@ -173,6 +190,7 @@ servers_stop() {
 
 servers_start() {
   _install_missing
+  _install_duckdb
   DBC_TEST_DIR=$(mktemp -d /tmp/dbconsole-servers.XXXXXX)
   chmod 755 "$DBC_TEST_DIR"
   trap servers_stop EXIT

@@ -130,14 +130,25 @@ pub fn load_profiles(paths: &Paths) -> ProfileSet {
     crate::core::profile::file::load(&file)
 }
 
-/// A profile by name, or an ad-hoc profile from a URL.
+/// DuckDB's storage files carry `DUCK` at byte 8.
+fn is_duckdb_file(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head[8..12] == b"DUCK"
+}
+
 /// A bare path to a SQLite file (`dbconsole app.db`, as sqlite3 and litecli take it) when no profile has that name:
-/// an existing file, or a name ending in .db, .sqlite or .sqlite3.
+/// an existing file, or a name ending in .db, .sqlite or .sqlite3; a DuckDB file (.duckdb, .ddb, or its header).
 pub fn bare_sqlite_path(target: &str) -> Option<Profile> {
     let path = std::path::Path::new(target);
     let sqlite_name = path.extension().is_some_and(|e| matches!(e.to_str(), Some("db" | "sqlite" | "sqlite3")));
     if !(path.is_file() || sqlite_name) {
         return None;
+    }
+    // A DuckDB file (by its magic bytes, or its name when it is not there yet to say so).
+    let duck_name = path.extension().is_some_and(|e| matches!(e.to_str(), Some("duckdb" | "ddb")));
+    if duck_name || is_duckdb_file(path) {
+        return crate::core::profile::url::parse_url(&format!("duckdb:{target}")).ok();
     }
     crate::core::profile::url::parse_url(&format!("sqlite:{target}")).ok()
 }
@@ -153,6 +164,7 @@ pub fn set_url_route(hops: &[String], identity: Option<&str>) -> Result<(), Stri
     Ok(())
 }
 
+/// A profile by name, or an ad-hoc profile from a URL.
 pub fn resolve_target(set: &ProfileSet, target: &str) -> Result<Profile, String> {
     let route = URL_ROUTE.get().filter(|r| !r.is_empty());
     if looks_like_url(target) {

@@ -31,6 +31,7 @@ pub async fn exec(pool: &DbPool, sql: &str) {
         DbPool::Postgres(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(p).await.map(|_| ()),
         DbPool::Mysql(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(p).await.map(|_| ()),
         DbPool::Sqlite(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(p).await.map(|_| ()),
+        DbPool::Duckdb(_) => panic!("DuckDB files are written with the duckdb shell in tests"),
     };
     r.unwrap_or_else(|e| panic!("{e}\n--- SQL ---\n{sql}"));
 }

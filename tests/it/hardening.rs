@@ -33,6 +33,7 @@ async fn scalar(pool: &DbPool, sql: &str) -> Option<String> {
         DbPool::Postgres(p) => sqlx::query_scalar::<_, Option<String>>(sql).fetch_one(p).await.ok().flatten(),
         DbPool::Mysql(p) => sqlx::query_scalar::<_, Option<String>>(sql).fetch_one(p).await.ok().flatten(),
         DbPool::Sqlite(p) => sqlx::query_scalar::<_, Option<String>>(sql).fetch_one(p).await.ok().flatten(),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this test"),
     }
 }
 
@@ -42,6 +43,7 @@ async fn count(pool: &DbPool, sql: &str) -> i64 {
         DbPool::Postgres(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.unwrap(),
         DbPool::Mysql(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.unwrap(),
         DbPool::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.unwrap(),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this test"),
     }
 }
 

@@ -4,6 +4,7 @@ mod architecture;
 mod catalog;
 mod common;
 mod conn_test;
+mod duckdb;
 mod e2e_tmux;
 mod everyday;
 mod everyday_more;

@@ -38,6 +38,7 @@ async fn exists(pool: &DbPool, table: &str) -> bool {
             .await
             .unwrap()
             .get(0),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this test"),
     };
     n > 0
 }
@@ -56,6 +57,7 @@ async fn fresh(engine: Engine, dir: &Path) -> (DbPool, String) {
             let path = dir.join("target.db");
             (sqlite_pool(&path).await, path.display().to_string())
         }
+        Engine::Duckdb => unreachable!("no DuckDB in this test"),
     }
 }
 
@@ -242,6 +244,7 @@ async fn sqlx_run(m: &sqlx::migrate::Migrator, pool: &DbPool) {
         DbPool::Postgres(p) => m.run(p).await.unwrap(),
         DbPool::Mysql(p) => m.run(p).await.unwrap(),
         DbPool::Sqlite(p) => m.run(p).await.unwrap(),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this test"),
     }
 }
 
@@ -250,6 +253,7 @@ async fn sqlx_undo(m: &sqlx::migrate::Migrator, pool: &DbPool, target: i64) {
         DbPool::Postgres(p) => m.undo(p, target).await.unwrap(),
         DbPool::Mysql(p) => m.undo(p, target).await.unwrap(),
         DbPool::Sqlite(p) => m.undo(p, target).await.unwrap(),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this test"),
     }
 }
 
@@ -311,6 +315,7 @@ fn profiles_for(engine: Engine, db: &str) -> String {
             my_port()
         ),
         Engine::Sqlite => format!("[profiles.t]\nengine = \"sqlite\"\npath = \"{db}\"\n"),
+        Engine::Duckdb => unreachable!("no DuckDB in this test"),
     }
 }
 
@@ -329,6 +334,7 @@ async fn two_processes(engine: Engine) {
         Engine::Sqlite => {
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c;"
         }
+        Engine::Duckdb => unreachable!("no DuckDB in this test"),
     };
     write(&dir, "1_slow.sql", &format!("CREATE TABLE runs (n INT);\nINSERT INTO runs VALUES (1);\n{slow}\n"));
     write(&dir, "2_next.sql", "INSERT INTO runs VALUES (2);");
@@ -363,6 +369,7 @@ async fn two_processes(engine: Engine) {
         DbPool::Postgres(p) => sqlx::query("SELECT count(*) FROM runs").fetch_one(p).await.unwrap().get(0),
         DbPool::Mysql(p) => sqlx::query("SELECT count(*) FROM runs").fetch_one(p).await.unwrap().get(0),
         DbPool::Sqlite(p) => sqlx::query("SELECT count(*) FROM runs").fetch_one(p).await.unwrap().get(0),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this test"),
     };
     assert_eq!(runs, 2, "each migration ran once");
     let p = status(&pool, &dir).await;
@@ -565,6 +572,7 @@ async fn diff_round_trip(engine: Engine) {
         DbPool::Postgres(p) => sqlx::query("SELECT count(*) FROM orders").fetch_one(p).await.unwrap().get(0),
         DbPool::Mysql(p) => sqlx::query("SELECT count(*) FROM orders").fetch_one(p).await.unwrap().get(0),
         DbPool::Sqlite(p) => sqlx::query("SELECT count(*) FROM orders").fetch_one(p).await.unwrap().get(0),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this test"),
     };
     assert_eq!(n, 1, "{sql}");
     assert!(sql.contains("DROP TABLE") && sql.contains("obsolete"), "{sql}");

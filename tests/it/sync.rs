@@ -30,6 +30,7 @@ async fn text(pool: &DbPool, sql: &str) -> String {
         DbPool::Postgres(p) => sqlx::query_scalar(q).fetch_one(p).await,
         DbPool::Mysql(p) => sqlx::query_scalar(q).fetch_one(p).await,
         DbPool::Sqlite(p) => sqlx::query_scalar(q).fetch_one(p).await,
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this test"),
     }
     .unwrap_or_else(|e| panic!("{e}\n{sql}"));
     r.unwrap_or_else(|| "NULL".into())
