@@ -26,6 +26,7 @@ async fn exec(pool: &DbPool, sql: &str) {
         DbPool::Postgres(p) => q.execute(p).await.map(|_| ()),
         DbPool::Mysql(p) => q.execute(p).await.map(|_| ()),
         DbPool::Sqlite(p) => q.execute(p).await.map(|_| ()),
+        DbPool::Duckdb(_) => unreachable!("DuckDB files are written with the duckdb shell"),
     }
     .unwrap_or_else(|e| panic!("{e}: {sql}"));
 }
@@ -84,6 +85,9 @@ fn main() {
     }
     if engines.contains("mysql") {
         mysql_section();
+    }
+    if engines.contains("duckdb") {
+        duckdb_section();
     }
 }
 
@@ -448,4 +452,155 @@ fn sqlite_section() {
         );
     }
     println!("targets: dbconsole ≤ 1.25 × floor, clearly faster than pgloader, under 100 MB resident");
+}
+
+/// DuckDB → PostgreSQL, the same three tables in a DuckDB file (DuckDB types: TIMESTAMP, UUID, JSON, DECIMAL):
+/// floor `duckdb -csv | psql \copy` per table in parallel, then the same indexes and keys; dbconsole (which reads
+/// through the same shell). pgloader has no DuckDB source.
+fn duckdb_section() {
+    let rows: i64 = std::env::var("ROWS").ok().and_then(|r| r.parse().ok()).unwrap_or(1_000_000);
+    let (n_c, n_o) = (rows / 10, rows * 4 / 10);
+    let n_i = rows - n_c - n_o;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let cli = env("DBC_TEST_DUCKDB");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench_transfer");
+    std::fs::create_dir_all(&dir).unwrap();
+    let duck = dir.join(format!("source_{rows}.duckdb"));
+    let (pg_port, pw) = (env("DBC_TEST_PG_PORT"), env("DBC_TEST_PG_PASSWORD"));
+    if !duck.exists() {
+        let sql = format!(
+            "CREATE TABLE customers (id INTEGER PRIMARY KEY, uid UUID NOT NULL, name VARCHAR NOT NULL, email VARCHAR NOT NULL UNIQUE, created TIMESTAMP NOT NULL, active BOOLEAN NOT NULL DEFAULT true);
+             CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id), created TIMESTAMP NOT NULL, total DOUBLE NOT NULL, status VARCHAR NOT NULL CHECK (status IN ('new', 'paid', 'sent')), meta JSON);
+             CREATE TABLE items (order_id INTEGER NOT NULL REFERENCES orders(id), line INTEGER NOT NULL, sku VARCHAR NOT NULL, qty INTEGER NOT NULL, price DECIMAL(10,2) NOT NULL, PRIMARY KEY (order_id, line));
+             INSERT INTO customers SELECT i, uuid(), 'Customer ' || i, 'c' || i || '@example.com', TIMESTAMP '2020-01-01' + to_minutes(i * 37), i % 3 > 0 FROM range(1, {n_c} + 1) r(i);
+             INSERT INTO orders SELECT i, 1 + (i * 7) % {n_c}, TIMESTAMP '2021-01-01' + to_minutes(i), (i % 10000) / 100.0, CASE i % 3 WHEN 0 THEN 'new' WHEN 1 THEN 'paid' ELSE 'sent' END, CASE WHEN i % 4 = 0 THEN NULL ELSE '{{\"channel\": \"web\", \"n\": ' || (i % 100) || '}}' END FROM range(1, {n_o} + 1) r(i);
+             INSERT INTO items SELECT 1 + i // 2, i % 2, 'SKU-' || (i % 5000), 1 + i % 7, (i % 2000) / 100.0 FROM range(0, {n_i}) r(i);
+             CREATE INDEX orders_customer ON orders (customer_id); CREATE INDEX orders_created ON orders (created); CREATE INDEX items_sku ON items (sku);"
+        );
+        let st = Command::new(&cli).arg("-no-init").arg(&duck).arg("-c").arg(&sql).status().unwrap();
+        assert!(st.success(), "making the DuckDB source");
+    }
+    let size = std::fs::metadata(&duck).map(|m| m.len()).unwrap_or(0);
+    println!();
+    println!(
+        "DuckDB → PostgreSQL: {rows} rows ({n_c} customers, {n_o} orders, {n_i} items; {:.0} MB file), schema + data + indexes + keys",
+        size as f64 / 1e6
+    );
+    let admin = |sql: &str| {
+        let st = Command::new("psql")
+            .env("PGPASSWORD", &pw)
+            .args(["-X", "-q", "-h", "127.0.0.1", "-p", &pg_port, "-U", "dbc", "-d", "dbc", "-c", sql])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(st.success(), "{sql}");
+    };
+    let fresh = |db: &str| {
+        admin(&format!("DROP DATABASE IF EXISTS {db}"));
+        admin(&format!("CREATE DATABASE {db}"));
+    };
+    let cfg = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cfg.path().join("profiles.toml"),
+        format!(
+            "[profiles.duck]\nengine = \"duckdb\"\npath = \"{}\"\nduckdb_cli = \"{cli}\"\n\n[profiles.pg]\nengine = \"postgres\"\nhost = \"127.0.0.1\"\nport = {pg_port}\nuser = \"dbc\"\ndatabase = \"dbc_bench_ours\"\npassword_source = \"env\"\npassword_env = \"DBC_TEST_PG_PASSWORD\"\n",
+            duck.display()
+        ),
+    )
+    .unwrap();
+    let plan = rt.block_on(async {
+        let src = pool_for(&format!("duckdb:{}?cli={cli}", duck.display()), None).await;
+        let p = dbconsole::core::transfer::make_plan(
+            &src,
+            &duck.display().to_string(),
+            None,
+            "duck",
+            "pg",
+            dbconsole::core::profile::Engine::Postgres,
+            "public",
+            &[],
+        )
+        .await
+        .unwrap();
+        src.close().await;
+        p
+    });
+    let floor_tables: Vec<(String, String, String)> = plan
+        .tables
+        .iter()
+        .map(|t| {
+            let cols: Vec<String> = t.columns.iter().map(|c| format!("\"{}\"", c.source)).collect();
+            (t.source.clone(), dbconsole::core::transfer::ddl::create_table(&plan, t), cols.join(", "))
+        })
+        .collect();
+    let mut after: Vec<String> =
+        plan.tables.iter().flat_map(|t| dbconsole::core::transfer::ddl::after_load(&plan, t)).map(|(_, s)| s).collect();
+    after.extend(
+        plan.tables.iter().flat_map(|t| dbconsole::core::transfer::ddl::foreign_keys(&plan, t)).map(|(_, s)| s),
+    );
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_dbconsole"));
+    let runs = std::env::var("RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(2);
+    let (mut floor_t, mut ours_t, mut ours_rss) = (Vec::new(), Vec::new(), 0f64);
+    let (mut fid_floor, mut fid_ours) = (String::new(), String::new());
+    let psql = |db: &str, sql: &str| {
+        Command::new("psql")
+            .env("PGPASSWORD", &pw)
+            .args(["-X", "-q", "-h", "127.0.0.1", "-p", &pg_port, "-U", "dbc", "-d", db, "-c", sql])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    };
+    for run in 0..runs {
+        fresh("dbc_bench_floor");
+        let t = Instant::now();
+        for (_, ddl, _) in &floor_tables {
+            assert!(psql("dbc_bench_floor", ddl), "{ddl}");
+        }
+        let children: Vec<_> = floor_tables
+            .iter()
+            .map(|(name, _, cols)| {
+                let pipeline = format!(
+                    "'{cli}' -no-init -readonly -csv -noheader -nullvalue '' '{}' -c 'SELECT {cols} FROM \"{name}\"' | PGPASSWORD='{pw}' PGOPTIONS='-c TimeZone=UTC' psql -X -q -h 127.0.0.1 -p {pg_port} -U dbc -d dbc_bench_floor -c '\\copy \"{name}\" FROM STDIN CSV'",
+                    duck.display()
+                );
+                Command::new("bash").args(["-c", &pipeline]).spawn().unwrap()
+            })
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success(), "floor pipeline failed");
+        }
+        for sql in &after {
+            psql("dbc_bench_floor", sql);
+        }
+        floor_t.push(t.elapsed().as_secs_f64());
+        fresh("dbc_bench_ours");
+        let (secs, rss, ok) = measure(
+            Command::new(exe)
+                .env("DBCONSOLE_CONFIG_DIR", cfg.path())
+                .env("DBCONSOLE_DATA_DIR", cfg.path())
+                .current_dir(cfg.path())
+                .args(["transfer", "run", "--from", "duck", "--to", "pg", "--yes", "--restart"]),
+        );
+        assert!(ok, "dbconsole transfer failed");
+        ours_t.push(secs);
+        ours_rss = ours_rss.max(rss);
+        if run == runs - 1 {
+            rt.block_on(async {
+                for (db, out) in [("dbc_bench_ours", &mut fid_ours), ("dbc_bench_floor", &mut fid_floor)] {
+                    let p = pool_for(&format!("postgres://dbc@127.0.0.1:{pg_port}/{db}"), Some(pw.clone())).await;
+                    *out = fidelity(&p).await;
+                    p.close().await;
+                }
+            });
+        }
+    }
+    let floor = med(floor_t.clone());
+    println!("| tool | time (s, median of {runs}) | × floor | peak RSS (MB) | what PostgreSQL got |");
+    println!("|------|------|------|------|------|");
+    println!("| floor (duckdb -csv \\| psql \\copy, parallel) | {floor:.2} | 1.00 | - | {fid_floor} |");
+    let m = med(ours_t);
+    println!("| dbconsole transfer run | {m:.2} | {:.2} | {ours_rss:.0} | {fid_ours} |", m / floor);
+    println!("target: dbconsole ≤ 1.1 × floor, under 100 MB resident");
 }
