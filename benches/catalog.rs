@@ -21,6 +21,7 @@ async fn exec(pool: &DbPool, sql: String) {
         DbPool::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
         DbPool::Mysql(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
         DbPool::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this benchmark"),
     };
     r.expect("bench DDL");
 }
@@ -154,6 +155,7 @@ fn main() {
                         .unwrap()
                         .is_some(),
                     DbPool::Sqlite(_) => false,
+                    DbPool::Duckdb(_) => unreachable!("no DuckDB in this benchmark"),
                 };
                 if !exists {
                     exec(&admin, format!("CREATE DATABASE {db}")).await;

@@ -28,6 +28,7 @@ async fn exec(pool: &DbPool, sql: &str) {
         DbPool::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
         DbPool::Mysql(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
         DbPool::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this benchmark"),
     }
     .expect("bench SQL");
 }

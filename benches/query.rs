@@ -81,6 +81,7 @@ async fn exec(pool: &DbPool, sql: &str) {
         DbPool::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
         DbPool::Mysql(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
         DbPool::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this benchmark"),
     }
     .expect("bench SQL");
 }
@@ -91,6 +92,7 @@ async fn count(pool: &DbPool) -> i64 {
         DbPool::Postgres(p) => sqlx::query_scalar(q).fetch_one(p).await.unwrap_or(0),
         DbPool::Mysql(p) => sqlx::query_scalar(q).fetch_one(p).await.unwrap_or(0),
         DbPool::Sqlite(p) => sqlx::query_scalar(q).fetch_one(p).await.unwrap_or(0),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this benchmark"),
     }
 }
 
@@ -332,6 +334,7 @@ async fn browse_pages(lite: &std::path::Path, db: &str, engines: &str) {
                 (format!("mysql://dbc@127.0.0.1:{}/{db}", env("DBC_TEST_MY_PORT")), Some(env("DBC_TEST_MY_PASSWORD")))
             }
             Engine::Sqlite => (format!("sqlite:{}", lite.display()), None),
+            Engine::Duckdb => unreachable!("no DuckDB in this benchmark"),
         };
         let pool = pool_for(&url, pw).await;
         let mut s = Session::open(&pool).await.unwrap();

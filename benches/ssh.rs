@@ -81,6 +81,7 @@ async fn select_one(pool: &DbPool) -> Duration {
         DbPool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
         DbPool::Mysql(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
         DbPool::Sqlite(_) => unreachable!(),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this benchmark"),
     }
     .unwrap();
     t.elapsed()
@@ -108,6 +109,7 @@ async fn fetch(pool: &DbPool, rows: usize) -> Duration {
             n
         }
         DbPool::Sqlite(_) => unreachable!(),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this benchmark"),
     };
     assert_eq!(n, rows);
     t.elapsed()

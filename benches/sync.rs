@@ -30,6 +30,7 @@ async fn exec(pool: &DbPool, sql: &str) {
         DbPool::Postgres(p) => q.execute(p).await.map(|_| ()),
         DbPool::Mysql(p) => q.execute(p).await.map(|_| ()),
         DbPool::Sqlite(p) => q.execute(p).await.map(|_| ()),
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this benchmark"),
     }
     .unwrap_or_else(|e| panic!("{e}: {}", &sql[..sql.len().min(200)]));
 }
@@ -40,6 +41,7 @@ async fn count(pool: &DbPool, sql: &str) -> i64 {
         DbPool::Postgres(p) => sqlx::query_scalar::<_, i64>(q()).fetch_one(p).await,
         DbPool::Mysql(p) => sqlx::query_scalar::<_, i64>(q()).fetch_one(p).await,
         DbPool::Sqlite(p) => sqlx::query_scalar::<_, i64>(q()).fetch_one(p).await,
+        DbPool::Duckdb(_) => unreachable!("no DuckDB in this benchmark"),
     }
     .unwrap()
 }

@@ -348,3 +348,113 @@ fn the_tui_opens_a_duckdb_file_and_runs_a_query() {
     t.keys(&["F5"]);
     t.wait_for("still here");
 }
+
+#[test]
+fn a_hostile_file_reaches_no_environment_no_file_and_cannot_write() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let duck = sb.data().join("hostile.duckdb");
+    make_duck(
+        &duck,
+        "CREATE TABLE g (id INTEGER, secret VARCHAR GENERATED ALWAYS AS (getenv('DBC_TEST_PG_PASSWORD'))); \
+         INSERT INTO g (id) VALUES (1); \
+         CREATE VIEW leak AS SELECT * FROM read_text('/etc/hostname');",
+    );
+    let url = format!("duckdb:{}?cli={}", duck.display(), duckdb());
+    let q = |sql: &str| sb.cmd().current_dir(sb.data()).args(["query", &url, "-e", sql]).output().unwrap();
+    // A generated column and a view that read the environment and a local file: refused by the shell's settings.
+    for sql in ["SELECT secret FROM g", "SELECT * FROM leak", "SELECT getenv('HOME')"] {
+        let o = q(sql);
+        assert_eq!(o.status.code(), Some(1), "{sql}: {}", stdout(&o));
+        assert!(!stdout(&o).contains(&env("DBC_TEST_PG_PASSWORD")), "{sql}");
+        assert!(stderr(&o).contains("disabled") || stderr(&o).contains("Permission"), "{sql}: {}", stderr(&o));
+    }
+    // No way to write: a second attachment read-write, COPY to a file, EXPORT, or switching the settings back.
+    let other = sb.data().join("other.duckdb");
+    for sql in [
+        format!("ATTACH '{}' AS m (READ_WRITE)", other.display()),
+        "COPY (SELECT 1) TO 'out.csv'".to_string(),
+        "EXPORT DATABASE 'dumpdir'".to_string(),
+        "SET enable_external_access = true".to_string(),
+        "SET lock_configuration = false".to_string(),
+    ] {
+        let o = q(&sql);
+        assert_eq!(o.status.code(), Some(1), "{sql}: {}", stdout(&o));
+    }
+    assert!(!other.exists() && !sb.data().join("out.csv").exists() && !sb.data().join("dumpdir").exists());
+    // A file whose macros take the names of DuckDB's own functions is not read at all.
+    let shadow = sb.data().join("shadow.duckdb");
+    make_duck(&shadow, "CREATE TABLE t (x INTEGER); CREATE MACRO to_json(x) AS '{\"c1\":\"forged\"}';");
+    let o = sb.run(&["profile", "test", &format!("duckdb:{}?cli={}", shadow.display(), duckdb())]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("macros named like DuckDB's own functions (to_json)"), "{}", stdout(&o));
+    // The program run is named by an absolute path, never chosen by an imported variable.
+    let o = sb.run(&["profile", "test", &format!("duckdb:{}?cli=tools/duckdb", duck.display())]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("absolute path"), "{}", stderr(&o));
+    std::fs::write(sb.data().join(".env"), format!("DATABASE_URL=duckdb:{}?cli=/bin/sh\n", duck.display())).unwrap();
+    let o =
+        sb.cmd().current_dir(sb.data()).args(["profile", "import", "--write", "--env-file", ".env"]).output().unwrap();
+    let text = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(text.contains("not imported"), "{text}");
+    assert!(!std::fs::read_to_string(sb.profiles_file()).unwrap_or_default().contains("/bin/sh"));
+}
+
+struct Count(u64);
+impl dbconsole::core::query::Sink for Count {
+    fn columns(&mut self, _: Vec<dbconsole::core::query::Column>) {}
+    fn row(&mut self, _: &dbconsole::core::query::RowBuf) -> dbconsole::core::query::Flow {
+        self.0 += 1;
+        dbconsole::core::query::Flow::Continue
+    }
+    async fn more(&mut self) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn resuming_after_a_composite_blob_or_nul_key_reads_exactly_the_rest() {
+    use dbconsole::core::transfer::key::KeyValue;
+    let dir = tempfile::tempdir().unwrap();
+    let duck = dir.path().join("keys.duckdb");
+    make_duck(
+        &duck,
+        "CREATE TABLE grid (a INTEGER, b INTEGER, v VARCHAR, PRIMARY KEY (a, b)); \
+         INSERT INTO grid SELECT x, y, 'v' FROM range(10) r(x), range(10) s(y); \
+         CREATE TABLE bytes (k BLOB PRIMARY KEY, n INTEGER); \
+         INSERT INTO bytes SELECT ('A' || i::VARCHAR)::BLOB, i FROM range(100) r(i); \
+         CREATE TABLE words (k VARCHAR PRIMARY KEY); \
+         INSERT INTO words VALUES ('a'), ('a' || chr(0) || 'b'), ('a' || chr(0) || 'c'), ('b');",
+    );
+    let p = dbconsole::core::profile::url::parse_url(&format!("duckdb:{}?cli={}", duck.display(), duckdb())).unwrap();
+    let pool = dbconsole::core::engine::connect_pool(&p, None).await.unwrap();
+    let plan = dbconsole::core::transfer::make_plan(
+        &pool,
+        &duck.display().to_string(),
+        None,
+        "d",
+        "x",
+        dbconsole::core::profile::Engine::Postgres,
+        "public",
+        &[],
+    )
+    .await
+    .unwrap();
+    let count_after = |table: &str, after: Vec<KeyValue>| {
+        let t = plan.tables.iter().find(|t| t.source == table).unwrap().clone();
+        let sql = dbconsole::core::transfer::load::source_sql(&plan, &t, Some(&after));
+        let pool = pool.clone();
+        async move {
+            let mut s = dbconsole::core::query::Session::open(&pool).await.unwrap();
+            let mut c = Count(0);
+            s.run(&sql, &mut c).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            c.0
+        }
+    };
+    // (a, b) > (5, 5): the 4 rows of a = 5 after b = 5 and the 40 of a > 5.
+    assert_eq!(count_after("grid", vec![KeyValue::Int("5".into()), KeyValue::Int("5".into())]).await, 44);
+    // Bytes compare as bytes: 'A0' < 'A1' < 'A10' < … ; after 'A0' come the other 99.
+    assert_eq!(count_after("bytes", vec![KeyValue::Blob("\\x4130".into())]).await, 99);
+    // A key holding NUL is written with chr(0), not refused.
+    assert_eq!(count_after("words", vec![KeyValue::Text("a\0b".into())]).await, 2);
+}

@@ -22,6 +22,11 @@ pub fn qualified(engine: Engine, schema: &str, name: &str) -> String {
 pub fn literal(engine: Engine, s: &str) -> String {
     match engine {
         Engine::Mysql => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''").replace('\0', "\\0")),
+        // A NUL cannot travel in the shell's argument: written as chr(0) between the parts.
+        Engine::Duckdb if s.contains('\0') => {
+            let parts: Vec<String> = s.split('\0').map(|p| format!("'{}'", p.replace('\'', "''"))).collect();
+            format!("({})", parts.join(" || chr(0) || "))
+        }
         _ => format!("'{}'", s.replace('\'', "''")),
     }
 }
@@ -38,5 +43,7 @@ mod tests {
         assert_eq!(qualified(Engine::Sqlite, "main", "t"), "\"t\"");
         assert_eq!(qualified(Engine::Postgres, "Ünï", "Tâble"), "\"Ünï\".\"Tâble\"");
         assert_eq!(literal(Engine::Mysql, r"it's \x"), r"'it''s \\x'");
+        assert_eq!(literal(Engine::Duckdb, "a\0b'c"), "('a' || chr(0) || 'b''c')");
+        assert_eq!(literal(Engine::Duckdb, r"a\b"), r"'a\b'");
     }
 }

@@ -22,8 +22,21 @@ pub const INSTALL_HINT: &str = "install it with `pip install duckdb-cli` (or dow
 /// Linux allows one argument up to 128 KiB; a statement must fit in one.
 pub const MAX_STATEMENT: usize = 120_000;
 
-/// Settings every shell starts with: no extension is fetched from the network, times are shown in UTC.
-const PRELUDE: [&str; 2] = ["SET autoinstall_known_extensions = false", "SET TimeZone = 'UTC'"];
+/// Settings every shell starts with, before the file's SQL can run: no extension fetched or loaded, no file or
+/// network reached but standard output (so a view or generated column cannot read `getenv()`, local files or
+/// URLs, and `ATTACH`, `COPY … TO` and `EXPORT` cannot write), times in UTC, and the configuration locked so
+/// no statement can undo any of it.
+const PRELUDE: [&str; 6] = [
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+    "SET allowed_paths = ['/dev/stdout']",
+    "SET enable_external_access = false",
+    "SET TimeZone = 'UTC'",
+    "SET lock_configuration = true",
+];
+
+/// The environment a shell keeps (everything else, passwords in variables included, is not passed on).
+const KEPT_ENV: [&str; 6] = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE"];
 
 /// One DuckDB file and the shell that reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,9 +47,16 @@ pub struct Duck {
     pub version: String,
 }
 
-/// The shell a profile names, or `duckdb` on PATH.
+/// The shell a profile names (an absolute path, or a name looked up on PATH), or `duckdb` on PATH.
 pub fn locate(p: &Profile) -> Result<PathBuf, ConnectError> {
     if let Some(cli) = &p.duckdb_cli {
+        if cli.components().count() > 1 && !cli.is_absolute() {
+            return Err(ConnectError::new(
+                FailureClass::ToolMissing,
+                format!("duckdb_cli {} is a relative path", cli.display()),
+                "name the shell by an absolute path, or by its name alone to look it up on PATH",
+            ));
+        }
         if cli.components().count() > 1 {
             return if is_executable(cli) {
                 Ok(cli.clone())
@@ -124,6 +144,30 @@ impl Duck {
         match duck.rows("SELECT version()").await {
             Ok(rows) => {
                 duck.version = rows.first().and_then(|r| r.first().cloned().flatten()).unwrap_or_default();
+                // Macros stored in the file can take the names of DuckDB's own functions (version(), to_json(),
+                // which COPY … (FORMAT json) calls, duckdb_tables()…) and would then run in their place: such a
+                // file is not read.
+                let shadowing = duck
+                    .rows(
+                        "SELECT DISTINCT function_name FROM system.main.duckdb_functions() WHERE database_name = \
+                         current_database() AND function_name IN (SELECT function_name FROM \
+                         system.main.duckdb_functions() WHERE database_name = 'system') ORDER BY 1",
+                    )
+                    .await
+                    .map_err(|e| ConnectError::new(FailureClass::Other, format!("{shown}: {e}"), "see the log file"))?;
+                let names: Vec<String> = shadowing.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect();
+                if !names.is_empty() {
+                    return Err(ConnectError::new(
+                        FailureClass::Other,
+                        format!(
+                            "{shown} defines macros named like DuckDB's own functions ({}): they would run in place of \
+                             the built-ins when dbconsole reads the file, so it is not read",
+                            crate::core::text::escape_control(&names.join(", "))
+                        ),
+                        "open the file in duckdb yourself, look at those macros (SELECT * FROM duckdb_functions() WHERE \
+                         NOT internal), and drop or rename them in a copy",
+                    ));
+                }
                 Ok(duck)
             }
             Err(e) => {
@@ -137,7 +181,7 @@ impl Duck {
                     )
                 } else if lower.contains("permission denied") {
                     ConnectError::new(FailureClass::Permission, format!("{shown}: {m}"), "check the file's permissions")
-                } else if lower.contains("lock") {
+                } else if lower.contains("could not set lock") || lower.contains("conflicting lock") {
                     ConnectError::new(
                         FailureClass::Locked,
                         format!("{shown}: {m}"),
@@ -156,6 +200,12 @@ impl Duck {
             return Err(QueryError::other(format!("refused: {why}; nothing was run")));
         }
         let mut c = tokio::process::Command::new(&self.cli);
+        c.env_clear();
+        for k in KEPT_ENV {
+            if let Some(v) = std::env::var_os(k) {
+                c.env(k, v);
+            }
+        }
         c.arg("-no-init").arg("-readonly").arg("-batch").arg("-bail");
         for s in PRELUDE {
             c.arg("-cmd").arg(s);
@@ -178,11 +228,21 @@ impl Duck {
         let (a, b) = tokio::join!(stdout.read_to_string(&mut out), stderr.read_to_string(&mut err));
         a.and(b).map_err(|e| QueryError::other(format!("reading the duckdb shell: {e}")))?;
         let status = child.wait().await.map_err(|e| QueryError::other(format!("the duckdb shell: {e}")))?;
-        if !status.success() || !err.trim().is_empty() {
-            return Err(error_from(if err.trim().is_empty() { "the duckdb shell failed" } else { &err }));
-        }
+        check_exit(status, &err)?;
         out.lines().filter(|l| !l.trim().is_empty()).map(|l| parse_line(l).map(|(_, v)| v)).collect()
     }
+}
+
+/// The exit status decides (`-bail`: an error ends the shell with a failure); text on stderr after a success is
+/// logged, not taken as an error.
+fn check_exit(status: std::process::ExitStatus, err: &str) -> Result<(), QueryError> {
+    if !status.success() {
+        return Err(error_from(if err.trim().is_empty() { "the duckdb shell failed" } else { err }));
+    }
+    if !err.trim().is_empty() {
+        tracing::warn!(stderr = %crate::core::text::escape_control(err.trim()), "the duckdb shell wrote to stderr");
+    }
+    Ok(())
 }
 
 pub(crate) fn spawn_error(cli: &Path, e: &std::io::Error) -> QueryError {
@@ -213,6 +273,122 @@ pub fn parse_line(line: &str) -> Result<(Vec<String>, Vec<Option<String>>), Quer
     }
     let mut d = serde_json::Deserializer::from_str(line);
     d.deserialize_map(Row).map_err(|e| QueryError::other(format!("unreadable line from the duckdb shell: {e}")))
+}
+
+/// One row of the wrapped form (`{"c1":"text","c2":null,…}`: every value a string or null) straight into `out`,
+/// without building JSON values. None when the line is not of that form (then [`parse_line`] reads it).
+pub fn row_into(line: &str, out: &mut crate::core::query::RowBuf) -> Option<()> {
+    out.clear();
+    let b = line.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return Some(());
+    }
+    loop {
+        // The key: skipped (the columns are in order).
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        i = string_end(b, i + 1)?;
+        i = skip_ws(b, i);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        match b.get(i) {
+            Some(b'n') if b[i..].starts_with(b"null") => {
+                out.push_null();
+                i += 4;
+            }
+            Some(b'"') => {
+                i = decode_string(line, i + 1, out.cell_text())?;
+                out.end_cell();
+            }
+            _ => return None,
+        }
+        i = skip_ws(b, i);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => return (skip_ws(b, i + 1) == b.len()).then_some(()),
+            _ => return None,
+        }
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+        i += 1;
+    }
+    i
+}
+
+/// The index after the closing quote of a string whose content starts at `i`.
+fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    while i < b.len() {
+        match b[i] {
+            b'"' => return Some(i + 1),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Decodes a JSON string whose content starts at byte `i` into `out`; the index after its closing quote.
+fn decode_string(s: &str, mut i: usize, out: &mut String) -> Option<usize> {
+    let b = s.as_bytes();
+    loop {
+        // Plain runs are copied whole (they end on an ASCII byte, so on a character boundary).
+        let start = i;
+        while i < b.len() && b[i] != b'"' && b[i] != b'\\' && b[i] >= 0x20 {
+            i += 1;
+        }
+        out.push_str(&s[start..i]);
+        match b.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => {
+                let c = match *b.get(i + 1)? {
+                    b'"' => '"',
+                    b'\\' => '\\',
+                    b'/' => '/',
+                    b'b' => '\u{8}',
+                    b'f' => '\u{c}',
+                    b'n' => '\n',
+                    b'r' => '\r',
+                    b't' => '\t',
+                    b'u' => {
+                        let hex = |at: usize| u32::from_str_radix(s.get(at..at + 4)?, 16).ok();
+                        let hi = hex(i + 2)?;
+                        i += 6;
+                        let code = if (0xD800..0xDC00).contains(&hi) {
+                            if b.get(i..i + 2)? != b"\\u" {
+                                return None;
+                            }
+                            let lo = hex(i + 2)?;
+                            if !(0xDC00..0xE000).contains(&lo) {
+                                return None;
+                            }
+                            i += 6;
+                            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                        } else {
+                            hi
+                        };
+                        out.push(char::from_u32(code)?);
+                        continue;
+                    }
+                    _ => return None,
+                };
+                out.push(c);
+                i += 2;
+            }
+            // A raw control character: not JSON.
+            _ => return None,
+        }
+    }
 }
 
 /// Reads a running shell's JSON lines one at a time.
@@ -246,9 +422,7 @@ impl Lines {
                     Some(h) => h.await.unwrap_or_default(),
                     None => String::new(),
                 };
-                if !status.success() || !err.trim().is_empty() {
-                    return Err(error_from(if err.trim().is_empty() { "the duckdb shell failed" } else { &err }));
-                }
+                check_exit(status, &err)?;
                 Ok(None)
             }
             Err(e) => Err(QueryError::other(format!("reading the duckdb shell: {e}"))),
@@ -294,7 +468,48 @@ mod tests {
         assert!(!e.message.contains('\u{1b}'));
     }
 
+    #[test]
+    fn fast_rows_agree_with_serde() {
+        use crate::core::query::RowBuf;
+        let mut r = RowBuf::default();
+        let line = r#"{"c1":"a\"b\\c\u0000\u00e9\ud83d\ude00\n","c2":null, "c3" : "" }"#;
+        row_into(line, &mut r).unwrap();
+        let (_, v) = parse_line(line).unwrap();
+        assert_eq!(r.len(), 3);
+        for (i, x) in v.iter().enumerate() {
+            assert_eq!(r.get(i), x.as_deref());
+        }
+        assert!(row_into(r#"{"c1":1}"#, &mut r).is_none(), "a number is not the wrapped form");
+        assert!(row_into(r#"{"c1":"x"} trailing"#, &mut r).is_none());
+        assert!(row_into(r#"{"c1":"\ud800"}"#, &mut r).is_none(), "a lone surrogate");
+        row_into("{}", &mut r).unwrap();
+        assert_eq!(r.len(), 0);
+    }
+
     proptest::proptest! {
+        #[test]
+        fn fast_rows_match_serde_on_any_strings(v in proptest::collection::vec(proptest::option::of("\\PC{0,12}|[\\x00-\\x1f\"\\\\]{0,4}"), 0..5)) {
+            use crate::core::query::RowBuf;
+            let obj: serde_json::Map<String, serde_json::Value> = v
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("c{}", i + 1), x.clone().map_or(serde_json::Value::Null, serde_json::Value::String)))
+                .collect();
+            let line = serde_json::Value::Object(obj).to_string();
+            let mut r = RowBuf::default();
+            proptest::prop_assert!(row_into(&line, &mut r).is_some(), "{}", line);
+            let (_, parsed) = parse_line(&line).unwrap();
+            for (i, x) in parsed.iter().enumerate() {
+                proptest::prop_assert_eq!(r.get(i), x.as_deref());
+            }
+        }
+
+        #[test]
+        fn fast_rows_never_panic(s in "\\PC{0,80}") {
+            let mut r = crate::core::query::RowBuf::default();
+            let _ = row_into(&s, &mut r);
+        }
+
         #[test]
         fn any_line_parses_or_errs(s in "\\PC{0,80}") {
             let _ = parse_line(&s);

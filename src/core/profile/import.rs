@@ -28,6 +28,13 @@ pub fn discover(env: &BTreeMap<String, String>) -> Vec<Found> {
             None => pooled.to_string(),
         };
         let profile = super::url::parse_url(url).and_then(|mut p| {
+            if p.duckdb_cli.is_some() {
+                // A variable in a project's .env must not choose a program dbconsole runs.
+                return Err(format!(
+                    "{pooled}: a duckdb: URL with cli= names a program to run; not imported (set duckdb_cli in the \
+                     profiles file yourself)"
+                ));
+            }
             p.name = name.into();
             // The URL's password stays in the environment: read it from there at connect time.
             if matches!(p.password, PasswordSource::Plain(_)) {

@@ -185,6 +185,16 @@ impl RawProfile {
                     format!("`duckdb_cli` is for DuckDB profiles, not {}", p.engine),
                 ));
             }
+            let path = std::path::Path::new(&cli);
+            if path.components().count() > 1 && !cli.starts_with('~') && !path.is_absolute() {
+                return Err(FieldError::new(
+                    "duckdb_cli",
+                    format!(
+                        "`{}`: name the shell by an absolute path, or by its name alone (looked up on PATH)",
+                        cli.escape_debug()
+                    ),
+                ));
+            }
             if cli.chars().any(char::is_control) {
                 return Err(FieldError::new(
                     "duckdb_cli",

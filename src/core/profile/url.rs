@@ -25,7 +25,13 @@ pub fn parse_url(input: &str) -> Result<Profile, String> {
         p.origin = Origin::AdHoc;
         for (k, v) in query.split('&').filter(|s| !s.is_empty()).map(|kv| kv.split_once('=').unwrap_or((kv, ""))) {
             match k {
-                "cli" if !v.is_empty() => p.duckdb_cli = Some(super::raw::expand_home(&percent_decode(v))),
+                "cli" if !v.is_empty() => {
+                    let cli = super::raw::expand_home(&percent_decode(v));
+                    if !cli.is_absolute() || cli.as_os_str().to_string_lossy().chars().any(char::is_control) {
+                        return Err(format!("cli={v}: name the duckdb shell by an absolute path"));
+                    }
+                    p.duckdb_cli = Some(cli);
+                }
                 other => {
                     return Err(format!("unknown duckdb: URL option `{other}` (known: cli=PATH of the duckdb shell)"));
                 }

@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 use super::result::{Column, Kind, RowBuf};
 use super::session::{Flow, Outcome, QueryError, Sink};
 use crate::core::catalog::quote;
-use crate::core::engine::duckdb::{Duck, Lines, parse_line};
+use crate::core::engine::duckdb::{Duck, Lines, parse_line, row_into};
 use crate::core::profile::Engine;
 use crate::core::sql::lex::{Tok, tokens};
 
@@ -57,7 +57,7 @@ fn body(sql: &str) -> &str {
     let end = toks
         .iter()
         .rev()
-        .find(|t| !matches!(t.kind, Tok::Space | Tok::Comment) && !(t.kind == Tok::Punct && t.text(sql) == ";"))
+        .find(|t| !(matches!(t.kind, Tok::Space | Tok::Comment) || (t.kind == Tok::Punct && t.text(sql) == ";")))
         .map(|t| t.end)
         .unwrap_or(0);
     &sql[..end]
@@ -133,18 +133,24 @@ pub(super) async fn stream<S: Sink>(
         if line.trim().is_empty() {
             continue;
         }
-        let (keys, values) = parse_line(&line)?;
-        if !out.returned_rows {
-            sink.columns(
-                keys.iter().map(|k| Column { name: k.clone(), type_name: String::new(), kind: Kind::Text }).collect(),
-            );
-            out.returned_rows = true;
-        }
-        buf.clear();
-        for v in &values {
-            match v {
-                Some(s) => buf.push_str(s),
-                None => buf.push_null(),
+        // The wrapped form is read without building JSON values; anything else (statements run as they are)
+        // through serde_json.
+        if described.is_none() || row_into(&line, &mut buf).is_none() {
+            let (keys, values) = parse_line(&line)?;
+            if !out.returned_rows {
+                sink.columns(
+                    keys.iter()
+                        .map(|k| Column { name: k.clone(), type_name: String::new(), kind: Kind::Text })
+                        .collect(),
+                );
+                out.returned_rows = true;
+            }
+            buf.clear();
+            for v in &values {
+                match v {
+                    Some(s) => buf.push_str(s),
+                    None => buf.push_null(),
+                }
             }
         }
         out.rows += 1;

@@ -280,8 +280,9 @@ impl Session {
                     stop: (Arc::new(AtomicBool::new(false)), Arc::new(tokio::sync::Notify::new())),
                 }),
                 engine: Engine::Duckdb,
-                // Opened read-only by the shell itself (`-readonly`): nothing in SQL can undo that.
-                read_only: false,
+                // Read-only three times over: the shell opens the file `-readonly`, its configuration is locked
+                // with file access off (no ATTACH … READ_WRITE, no COPY … TO), and the session's own checks.
+                read_only: true,
                 last_used: Instant::now(),
                 suspect: false,
             },

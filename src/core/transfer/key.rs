@@ -71,6 +71,8 @@ fn numeric_type(t: &str) -> bool {
 pub(crate) fn bytes_literal(engine: Engine, hex: &str) -> String {
     match engine {
         Engine::Postgres => format!("'{hex}'::bytea"),
+        // DuckDB reads X'…' as text: from_hex gives the bytes.
+        Engine::Duckdb => format!("from_hex('{}')", &hex[2..]),
         _ => format!("X'{}'", &hex[2..]),
     }
 }

@@ -83,7 +83,8 @@ pub struct Ctx {
     pub on_event: Arc<dyn Fn(Event) + Send + Sync>,
 }
 
-pub(crate) fn source_sql(plan: &Plan, t: &TablePlan, after: Option<&[KeyValue]>) -> String {
+/// The SELECT that reads a table in key order, after `after` when resuming.
+pub fn source_sql(plan: &Plan, t: &TablePlan, after: Option<&[KeyValue]>) -> String {
     let e = plan.source_engine;
     let cols: Vec<String> = t.columns.iter().map(|c| quote::ident(e, &c.source)).collect();
     let mut sql = format!("SELECT {} FROM {}", cols.join(", "), quote::qualified(e, &t.source_schema, &t.source));
@@ -93,7 +94,19 @@ pub(crate) fn source_sql(plan: &Plan, t: &TablePlan, after: Option<&[KeyValue]>)
     }
     if let Some(k) = after {
         let keys: Vec<String> = t.key.iter().map(|c| quote::ident(e, c)).collect();
-        let vals: Vec<String> = k.iter().map(|v| v.literal(e)).collect();
+        let mut vals: Vec<String> = k.iter().map(|v| v.literal(e)).collect();
+        if e == Engine::Duckdb {
+            // Every DuckDB value arrives as text: a row of literals must be cast to the key's own types to compare
+            // with the key (DuckDB casts a lone literal itself, a row of them not).
+            for (v, name) in vals.iter_mut().zip(&t.key) {
+                if let Some(ty) = t.columns.iter().find(|c| &c.source == name).map(|c| c.source_type.as_str())
+                    && plain_type(ty)
+                    && *v != "NULL"
+                {
+                    *v = format!("CAST({v} AS {ty})");
+                }
+            }
+        }
         conds.push(format!("({}) > ({})", keys.join(", "), vals.join(", ")));
     }
     if !conds.is_empty() {
@@ -104,6 +117,14 @@ pub(crate) fn source_sql(plan: &Plan, t: &TablePlan, after: Option<&[KeyValue]>)
         sql.push_str(&format!(" ORDER BY {}", keys.join(", ")));
     }
     sql
+}
+
+/// A type name that can be written into SQL as it is: `INTEGER`, `DECIMAL(18,4)`, `TIMESTAMP WITH TIME ZONE`.
+fn plain_type(t: &str) -> bool {
+    let (name, params) = t.split_once('(').unwrap_or((t, ""));
+    !name.trim().is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'_')
+        && params.bytes().all(|b| b.is_ascii_digit() || matches!(b, b',' | b' ' | b')'))
 }
 
 /// Rows read through a session, sent on in batches of `size` (the channel's receiver writes them).

@@ -175,7 +175,31 @@ async fn server_table(
         Engine::Mysql => exprs.iter().map(|x| format!("CAST({x} AS SIGNED)")).collect(),
         _ => exprs.iter().map(|x| format!("CAST({x} AS bigint)")).collect(),
     };
-    let v = row_of_ints(pool, &format!("SELECT {} FROM {from}", exprs.join(", "))).await?;
+    // One scan, or a few for a table so wide that its statement would not fit one (the duckdb shell takes a
+    // statement as one command-line argument): each scan repeats count(*) first.
+    let limit = crate::core::engine::duckdb::MAX_STATEMENT - from.len() - 64;
+    let mut v: Vec<Option<i64>> = Vec::new();
+    let mut chunk: Vec<&str> = vec![&exprs[0]];
+    let mut len = 0;
+    for (i, x) in exprs.iter().enumerate().skip(1) {
+        chunk.push(x);
+        len += x.len() + 2;
+        let last = i + 1 == exprs.len();
+        let next_too_long = exprs.get(i + 1).is_some_and(|n| len + n.len() + 2 > limit);
+        if last || next_too_long {
+            let got = row_of_ints(pool, &format!("SELECT {} FROM {from}", chunk.join(", "))).await?;
+            if v.is_empty() {
+                v = got;
+            } else {
+                v.extend(got.into_iter().skip(1));
+            }
+            chunk = vec![&exprs[0]];
+            len = 0;
+        }
+    }
+    if v.is_empty() {
+        v = row_of_ints(pool, &format!("SELECT {} FROM {from}", exprs[0])).await?;
+    }
     let rows = v.first().copied().flatten().unwrap_or(0);
     let mut probes =
         vec![
