@@ -45,6 +45,10 @@ pub struct Duck {
     pub cli: PathBuf,
     /// `v1.5.6`, as `SELECT version()` says.
     pub version: String,
+    /// DuckDB's worker threads (its default, all cores, when None). A bulk read sets one: it is one of several
+    /// streams sharing the machine with the target, and DuckDB's threads spin while the reader drains the pipe
+    /// (measured: a 1,000,000-row transfer 4.3 → 3.7 s, its peak memory 148 → 72 MB).
+    pub threads: Option<u32>,
 }
 
 /// The shell a profile names (an absolute path, or a name looked up on PATH), or `duckdb` on PATH.
@@ -140,7 +144,7 @@ impl Duck {
         }
         let cli = locate(p)?;
         let path = std::path::absolute(&path).unwrap_or(path);
-        let mut duck = Duck { path, cli, version: String::new() };
+        let mut duck = Duck { path, cli, version: String::new(), threads: None };
         match duck.rows("SELECT version()").await {
             Ok(rows) => {
                 duck.version = rows.first().and_then(|r| r.first().cloned().flatten()).unwrap_or_default();
@@ -207,9 +211,14 @@ impl Duck {
             }
         }
         c.arg("-no-init").arg("-readonly").arg("-batch").arg("-bail");
-        for s in PRELUDE {
+        // Before the lock, which is last.
+        for s in &PRELUDE[..PRELUDE.len() - 1] {
             c.arg("-cmd").arg(s);
         }
+        if let Some(n) = self.threads {
+            c.arg("-cmd").arg(format!("SET threads = {}", n.max(1)));
+        }
+        c.arg("-cmd").arg(PRELUDE[PRELUDE.len() - 1]);
         c.arg("-jsonlines");
         // An absolute path: a relative one starting with `-` would be read as an option.
         c.arg(&self.path).arg("-c").arg(sql);

@@ -155,6 +155,17 @@ impl DbPool {
         }
     }
 
+    /// The pool a bulk read (a transfer's tables, a dump, verify) goes through: a DuckDB file read with one worker
+    /// thread per stream; others as they are.
+    pub fn for_bulk_read(&self) -> DbPool {
+        match self {
+            DbPool::Duckdb(d) => {
+                DbPool::Duckdb(std::sync::Arc::new(duckdb::Duck { threads: Some(1), ..(**d).clone() }))
+            }
+            other => other.clone(),
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             DbPool::Postgres(p) => p.close().await,

@@ -223,7 +223,7 @@ pub(crate) fn spawn_reader(
             Ok(())
         }),
         Source::Pool(pool) => tokio::spawn(async move {
-            let mut s = Session::open(&pool).await.map_err(|e| e.to_string())?;
+            let mut s = Session::open(&pool.for_bulk_read()).await.map_err(|e| e.to_string())?;
             let mut sink = SessionSink::new(width, size, tx.clone());
             let r = s.run(&sql, &mut sink).await.map_err(|e| e.to_string());
             if r.is_ok() {

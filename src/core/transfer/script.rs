@@ -233,7 +233,7 @@ async fn read_tables(out: &mut Out, plan: &Plan, source: Source) -> Result<(), S
     let size = plan.batch_rows.clamp(100, 20_000);
     match source {
         Source::Pool(pool) => {
-            let mut s = Session::open(&pool).await.map_err(|e| e.to_string())?;
+            let mut s = Session::open(&pool.for_bulk_read()).await.map_err(|e| e.to_string())?;
             let begin = match pool.engine() {
                 Engine::Postgres => Some("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
                 Engine::Mysql => Some("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"),
