@@ -886,3 +886,53 @@ async fn cli_progress_bars_on_a_terminal() {
     assert!(s.contains("table        read     written   refused") || s.contains("read     written"), "{s}");
     assert!(!s.contains("\u{1b}["), "no raw escape codes left on screen");
 }
+
+/// A PostgreSQL database whose columns use its own enum types: the dump makes the types before the tables, so it
+/// restores with psql; a live PostgreSQL → PostgreSQL transfer does the same (and uses a type already there).
+#[tokio::test]
+async fn postgres_enum_types_come_along_in_dumps_and_transfers() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.data()).unwrap();
+    let lite = sb.data().join("unused.db");
+    let (pg_db, my_db) = (new_pg_db().await, new_my_db().await);
+    let pool = pg_pool(&pg_db).await;
+    exec(
+        &pool,
+        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'it''s ✓'); CREATE TYPE \"Size\" AS ENUM ('S', 'M');\
+         CREATE TABLE people (id serial PRIMARY KEY, feel mood NOT NULL, sizes \"Size\"[], note text);\
+         INSERT INTO people (feel, sizes, note) SELECT (ARRAY['sad', 'ok', 'it''s ✓']::mood[])[1 + i % 3], \
+           ARRAY['S', 'M']::\"Size\"[], 'n' || i FROM generate_series(1, 50) i;",
+    )
+    .await;
+    pool.close().await;
+    profiles(&sb, &lite, &pg_db, &my_db);
+    let run = |args: &[&str]| sb.cmd().current_dir(sb.data()).args(args).output().unwrap();
+    let dump = sb.data().join("enums.sql");
+    let o = run(&["dump", "pg", "-o", dump.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&dump).unwrap();
+    assert!(text.contains("CREATE TYPE \"public\".\"mood\" AS ENUM ('sad', 'ok', 'it''s ✓')"), "{}", &text[..600]);
+    let pg2 = new_pg_db().await;
+    let o = std::process::Command::new("psql")
+        .args(["-q", "-h", "127.0.0.1", "-p", &pg_port().to_string(), "-U", "dbc", "-d", &pg2, "-v", "ON_ERROR_STOP=1"])
+        .env("PGPASSWORD", env("DBC_TEST_PG_PASSWORD"))
+        .stdin(std::fs::File::open(&dump).unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "psql: {}", String::from_utf8_lossy(&o.stderr));
+    let url = |db: &str| format!("postgres://dbc:{}@127.0.0.1:{}/{db}", env("DBC_TEST_PG_PASSWORD"), pg_port());
+    let o = run(&["transfer", "verify", "--from", "pg", "--to", &url(&pg2)]);
+    assert!(o.status.success() && stdout(&o).contains("OK   people: source 50 rows"), "{}{}", stdout(&o), stderr(&o));
+    // Live, into a database that already has one of the types.
+    let pg3 = new_pg_db().await;
+    let p3 = pg_pool(&pg3).await;
+    exec(&p3, "CREATE TYPE mood AS ENUM ('sad', 'ok', 'it''s ✓')").await;
+    let o = run(&["transfer", "run", "--from", "pg", "--to", &url(&pg3), "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["transfer", "verify", "--from", "pg", "--to", &url(&pg3)]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let dbconsole::core::engine::DbPool::Postgres(p) = &p3 else { unreachable!() };
+    let t: String = sqlx::query_scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'people'::regclass AND attname = 'sizes'").fetch_one(p).await.unwrap();
+    assert_eq!(t, "\"Size\"[]");
+    p3.close().await;
+}

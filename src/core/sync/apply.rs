@@ -435,6 +435,7 @@ pub(super) mod tests {
             views: vec![],
             not_migrated: vec![],
             triggers: vec![],
+            types: vec![],
         }
     }
 

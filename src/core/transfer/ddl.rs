@@ -22,6 +22,22 @@ pub fn primary_key(t: &TablePlan) -> Vec<String> {
     k
 }
 
+/// The enum types to make before the tables (PostgreSQL → PostgreSQL), in the target schema.
+pub fn types(plan: &Plan) -> Vec<String> {
+    let e = Engine::Postgres;
+    plan.types
+        .iter()
+        .map(|ty| {
+            let labels: Vec<String> = ty.labels.iter().map(|l| quote::literal(e, l)).collect();
+            format!(
+                "CREATE TYPE {} AS ENUM ({})",
+                quote::qualified(e, &plan.target_schema, &ty.name),
+                labels.join(", ")
+            )
+        })
+        .collect()
+}
+
 pub fn create_table(plan: &Plan, t: &TablePlan) -> String {
     let e = plan.target_engine;
     let q = |n: &str| quote::ident(e, n);
@@ -271,6 +287,7 @@ mod tests {
             ],
             not_migrated: vec![],
             triggers: vec![],
+            types: vec![],
         };
         let names: Vec<String> = views(&plan).into_iter().map(|(w, _)| w).collect();
         assert_eq!(names, ["view bottom", "view base", "view Middle", "view top", "view loop_a", "view loop_b"]);

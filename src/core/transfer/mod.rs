@@ -256,6 +256,27 @@ pub async fn run(
             .await
             .map_err(TransferError::Target)?;
     }
+    if plan.mode == Mode::SchemaAndData {
+        for (ty, sql) in plan.types.iter().zip(ddl::types(plan)) {
+            // A type already there (an earlier run, or made by hand) is used as it is.
+            let there = scalar(
+                target,
+                &format!(
+                    "SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typname = {} \
+                     AND n.nspname = {}",
+                    quote::literal(Engine::Postgres, &ty.name),
+                    quote::literal(Engine::Postgres, &plan.target_schema)
+                ),
+            )
+            .await
+            .map_err(TransferError::Target)?;
+            if there == 0 {
+                exec(target, &sql)
+                    .await
+                    .map_err(|e| TransferError::Target(format!("creating type {}: {e}", ty.name)))?;
+            }
+        }
+    }
     for t in &plan.tables {
         let exists = target_table(plan, target, &t.target).await.map_err(TransferError::Target)?;
         match (plan.mode, exists) {

@@ -191,6 +191,17 @@ pub struct Plan {
     /// Rule triggers translated for the target (created after the data; reported if refused).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<TriggerPlan>,
+    /// PostgreSQL → PostgreSQL: the enum types the planned columns use, made before the tables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<TypePlan>,
+}
+
+/// An enum type carried from PostgreSQL to PostgreSQL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypePlan {
+    pub name: String,
+    pub labels: Vec<String>,
 }
 
 /// A source trigger carried to the target: the statements that make it (a function, then the trigger).
@@ -256,6 +267,7 @@ pub fn build(
         views: Vec::new(),
         not_migrated: Vec::new(),
         triggers: Vec::new(),
+        types: Vec::new(),
     };
     // Rule triggers (SQLite → PostgreSQL) wait for the tables' final column types; the rest are reported.
     let mut rule_triggers: Vec<(String, String, super::triggers::RuleTrigger)> = Vec::new();
@@ -386,7 +398,30 @@ pub fn build(
             }
         }
     }
+    if src == Engine::Postgres && dst == Engine::Postgres {
+        // Enum types the columns are declared with (as format_type writes them: `mood`, `"Mood"`, `app.mood`).
+        for s in &cat.schemas {
+            for e in &s.enums {
+                let names =
+                    [quote_if_needed(&e.name), format!("{}.{}", quote_if_needed(&s.name), quote_if_needed(&e.name))];
+                let used = plan.tables.iter().flat_map(|t| &t.columns).any(|c| {
+                    let t = c.target_type.trim_end_matches("[]");
+                    names.iter().any(|n| n == t)
+                });
+                if used && !plan.types.iter().any(|x| x.name == e.name) {
+                    plan.types.push(TypePlan { name: e.name.clone(), labels: e.labels.clone() });
+                }
+            }
+        }
+    }
     plan
+}
+
+/// A name as PostgreSQL's format_type writes it: bare when it is a plain lower-case word, else quoted.
+fn quote_if_needed(name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain { name.to_string() } else { quote::ident(Engine::Postgres, name) }
 }
 
 /// Declared type names that are SQL's own (or SQLite's usual spellings): columns sharing one of these are mapped
@@ -898,6 +933,9 @@ pub fn report(plan: &Plan) -> String {
     }
     s.push_str(":\n");
     if plan.mode == Mode::SchemaAndData {
+        for ty in super::ddl::types(plan) {
+            s.push_str(&format!("{ty};\n"));
+        }
         for t in &plan.tables {
             s.push_str(&format!("{};\n", super::ddl::create_table(plan, t)));
         }

@@ -201,6 +201,9 @@ async fn write_all(out: &mut Out, source: Source) -> Result<(), String> {
         Engine::Sqlite => out.statement("PRAGMA foreign_keys = OFF")?,
     }
     if plan.mode == Mode::SchemaAndData {
+        for ty in ddl::types(&plan) {
+            out.statement(&ty)?;
+        }
         for t in &plan.tables {
             out.statement(&ddl::create_table(&plan, t))?;
         }
