@@ -91,6 +91,37 @@ fn main() {
     }
 }
 
+/// What the floor runs, from dbconsole's own plan so both build the same tables: per table its name, CREATE TABLE
+/// and column list; then the indexes, checks and foreign keys after the data.
+async fn floor_ddl(source_url: &str, database: &str) -> (Vec<(String, String, String)>, Vec<String>) {
+    use dbconsole::core::transfer::ddl;
+    let src = pool_for(source_url, None).await;
+    let plan = dbconsole::core::transfer::make_plan(
+        &src,
+        database,
+        None,
+        "source",
+        "pg",
+        dbconsole::core::profile::Engine::Postgres,
+        "public",
+        &[],
+    )
+    .await
+    .unwrap();
+    src.close().await;
+    let tables = plan
+        .tables
+        .iter()
+        .map(|t| {
+            let cols: Vec<String> = t.columns.iter().map(|c| format!("\"{}\"", c.source)).collect();
+            (t.source.clone(), ddl::create_table(&plan, t), cols.join(", "))
+        })
+        .collect();
+    let mut after: Vec<String> = plan.tables.iter().flat_map(|t| ddl::after_load(&plan, t)).map(|(_, s)| s).collect();
+    after.extend(plan.tables.iter().flat_map(|t| ddl::foreign_keys(&plan, t)).map(|(_, s)| s));
+    (tables, after)
+}
+
 fn med(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {
         return f64::NAN;
@@ -333,36 +364,8 @@ fn sqlite_section() {
             .args(args);
         c
     };
-    let plan = rt.block_on(async {
-        let src = pool_for(&format!("sqlite:{}", lite.display()), None).await;
-        let p = dbconsole::core::transfer::make_plan(
-            &src,
-            &lite.display().to_string(),
-            None,
-            "lite",
-            "pg",
-            dbconsole::core::profile::Engine::Postgres,
-            "public",
-            &[],
-        )
-        .await
-        .unwrap();
-        src.close().await;
-        p
-    });
-    let floor_tables: Vec<(String, String, String)> = plan
-        .tables
-        .iter()
-        .map(|t| {
-            let cols: Vec<String> = t.columns.iter().map(|c| format!("\"{}\"", c.source)).collect();
-            (t.source.clone(), dbconsole::core::transfer::ddl::create_table(&plan, t), cols.join(", "))
-        })
-        .collect();
-    let mut after: Vec<String> =
-        plan.tables.iter().flat_map(|t| dbconsole::core::transfer::ddl::after_load(&plan, t)).map(|(_, s)| s).collect();
-    after.extend(
-        plan.tables.iter().flat_map(|t| dbconsole::core::transfer::ddl::foreign_keys(&plan, t)).map(|(_, s)| s),
-    );
+    let (floor_tables, after) =
+        rt.block_on(floor_ddl(&format!("sqlite:{}", lite.display()), &lite.display().to_string()));
 
     let mut results: Vec<(String, Vec<f64>, f64, String)> = Vec::new();
     let runs = std::env::var("RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(2);
@@ -508,36 +511,8 @@ fn duckdb_section() {
         ),
     )
     .unwrap();
-    let plan = rt.block_on(async {
-        let src = pool_for(&format!("duckdb:{}?cli={cli}", duck.display()), None).await;
-        let p = dbconsole::core::transfer::make_plan(
-            &src,
-            &duck.display().to_string(),
-            None,
-            "duck",
-            "pg",
-            dbconsole::core::profile::Engine::Postgres,
-            "public",
-            &[],
-        )
-        .await
-        .unwrap();
-        src.close().await;
-        p
-    });
-    let floor_tables: Vec<(String, String, String)> = plan
-        .tables
-        .iter()
-        .map(|t| {
-            let cols: Vec<String> = t.columns.iter().map(|c| format!("\"{}\"", c.source)).collect();
-            (t.source.clone(), dbconsole::core::transfer::ddl::create_table(&plan, t), cols.join(", "))
-        })
-        .collect();
-    let mut after: Vec<String> =
-        plan.tables.iter().flat_map(|t| dbconsole::core::transfer::ddl::after_load(&plan, t)).map(|(_, s)| s).collect();
-    after.extend(
-        plan.tables.iter().flat_map(|t| dbconsole::core::transfer::ddl::foreign_keys(&plan, t)).map(|(_, s)| s),
-    );
+    let (floor_tables, after) =
+        rt.block_on(floor_ddl(&format!("duckdb:{}?cli={cli}", duck.display()), &duck.display().to_string()));
     let exe = std::path::Path::new(env!("CARGO_BIN_EXE_dbconsole"));
     let runs = std::env::var("RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(2);
     let (mut floor_t, mut ours_t, mut ours_rss) = (Vec::new(), Vec::new(), 0f64);

@@ -267,7 +267,11 @@ pub async fn introspect(duck: &Duck, progress: &mut Progress<'_>) -> Result<Cata
     {
         schema(&mut schemas, &s(&r, 0)).enums.push(EnumType { name: s(&r, 1), labels: list(&r, 2) });
     }
-    Ok(Catalog {
+    Ok(catalog(duck, schemas))
+}
+
+fn catalog(duck: &Duck, schemas: BTreeMap<String, Schema>) -> Catalog {
+    Catalog {
         engine: Engine::Duckdb,
         server_version: duck.version.clone(),
         database: duck.path.display().to_string(),
@@ -275,7 +279,7 @@ pub async fn introspect(duck: &Duck, progress: &mut Progress<'_>) -> Result<Cata
         extensions: Vec::new(),
         foreign_keys_enforced: Some(true),
         warnings: Vec::new(),
-    })
+    }
 }
 
 fn schema<'a>(schemas: &'a mut BTreeMap<String, Schema>, name: &str) -> &'a mut Schema {
@@ -302,15 +306,7 @@ pub async fn names(duck: &Duck) -> Result<Catalog, CatalogError> {
         let kind = if s(&r, 2) == "view" { TableKind::View } else { TableKind::Table };
         schema(&mut schemas, &s(&r, 0)).tables.push(Table::new(&s(&r, 1), kind));
     }
-    Ok(Catalog {
-        engine: Engine::Duckdb,
-        server_version: duck.version.clone(),
-        database: duck.path.display().to_string(),
-        schemas: schemas.into_values().collect(),
-        extensions: Vec::new(),
-        foreign_keys_enforced: Some(true),
-        warnings: Vec::new(),
-    })
+    Ok(catalog(duck, schemas))
 }
 
 #[cfg(test)]
