@@ -96,6 +96,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if app.help {
         popup::render_help(frame, main, theme, app.pane, app.help_scroll);
     }
+    if let Some(p) = &app.palette {
+        crate::tui::widgets::palette::render(frame, main, theme, p);
+    }
     if app.log_open {
         popup::render_messages(frame, main, theme, &app.messages);
     }

@@ -69,6 +69,19 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     if let Some(w) = theme_warning {
         app.message = Some((app::Level::Warn, w));
     }
+    // keymap.toml over the default keys; each problem (with its line) goes to the message log (L).
+    let (bindings, keymap_problems) = keymap::load(&opts.paths.config_dir.join("keymap.toml"));
+    keymap::install(bindings);
+    if !keymap_problems.is_empty() {
+        let time = chrono::Local::now().format("%H:%M:%S").to_string();
+        for p in &keymap_problems {
+            app.messages.push_back((time.clone(), app::Level::Warn, p.clone()));
+        }
+        app.message = Some((
+            app::Level::Warn,
+            format!("keymap.toml: {} problem(s), L lists them — {}", keymap_problems.len(), keymap_problems[0]),
+        ));
+    }
     let guard = terminal::TerminalGuard::enter()?;
     let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     // No `term.clear()`: it asks the terminal for the cursor position, a round trip (slow over SSH, and a hang on a

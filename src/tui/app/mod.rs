@@ -3,6 +3,7 @@
 //! each pane's part in its own file here.
 mod dialog;
 mod migrations;
+mod palette;
 mod pane;
 mod profiles;
 mod query;
@@ -77,6 +78,10 @@ pub struct App {
     pub messages: std::collections::VecDeque<(String, Level, String)>,
     /// The message log is open.
     pub log_open: bool,
+    /// The command palette, while open.
+    pub palette: Option<crate::tui::widgets::palette::Palette>,
+    /// Palette items used recently, most recent first.
+    pub recent: Vec<String>,
     /// Passwords typed in this session, in memory only.
     passwords: HashMap<String, SecretString>,
     next_job: JobId,
@@ -98,6 +103,8 @@ impl App {
             help_scroll: 0,
             messages: std::collections::VecDeque::new(),
             log_open: false,
+            palette: None,
+            recent: Vec::new(),
             schema: SchemaPane::default(),
             migrations: MigrationsPane::default(),
             sync: SyncPane::default(),
@@ -201,7 +208,11 @@ impl App {
         match action {
             // A terminal sends Esc then a key as Alt-key when both arrive in one read: no binding uses Alt, so it
             // is read as the two keys it was.
-            Action::Key(key) if key.modifiers == KeyModifiers::ALT && matches!(key.code, KeyCode::Char(_)) => {
+            Action::Key(key)
+                if key.modifiers == KeyModifiers::ALT
+                    && matches!(key.code, KeyCode::Char(_))
+                    && !keymap::binds_alt(key.code) =>
+            {
                 let mut effects = self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
                 effects.extend(self.on_key(KeyEvent::new(key.code, KeyModifiers::NONE)));
                 effects
@@ -252,6 +263,9 @@ impl App {
         if self.dialog.is_some() {
             return self.on_dialog_key(key);
         }
+        if self.palette.is_some() {
+            return self.on_palette_key(key);
+        }
         if let Some(form) = &mut self.form {
             return match form.handle_key(&key) {
                 FormOutcome::Continue => vec![],
@@ -295,6 +309,7 @@ impl App {
                 Command::Quit => return self.quit(),
                 Command::Help => self.help = true,
                 Command::Messages => self.log_open = true,
+                Command::Palette => self.open_palette(),
                 Command::NextTheme => {
                     let (name, theme) = super::theme::next_built_in(&self.theme);
                     self.theme = theme;

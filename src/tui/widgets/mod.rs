@@ -1,2 +1,3 @@
 pub mod chooser;
+pub mod palette;
 pub mod popup;

@@ -1,0 +1,155 @@
+//! The command palette on the app: its items gathered from the live keymap, the profiles, the catalog and the
+//! history; a chosen action runs as its key would (so it does exactly what the key does, wherever it is handled).
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{App, PaneId};
+use crate::tui::effect::Effect;
+use crate::tui::keymap::{self, Command, Scope};
+use crate::tui::widgets::palette::{Item, Palette, Target};
+
+/// Items used recently, most recent first (ranked first in the palette).
+const RECENT: usize = 50;
+
+impl App {
+    /// The scopes whose actions make sense now: the global ones and the pane's (the query pane's editor or grid,
+    /// whichever has the keys).
+    fn palette_scopes(&self) -> Vec<Scope> {
+        let pane = match self.pane {
+            PaneId::Profiles => Scope::Profiles,
+            PaneId::Schema => Scope::Schema,
+            PaneId::Migrations => Scope::Migrations,
+            PaneId::Sync => Scope::Sync,
+            PaneId::Query if self.query.captures_keys() => Scope::QueryEditor,
+            PaneId::Query => Scope::QueryGrid,
+        };
+        vec![pane, Scope::Global]
+    }
+
+    pub(super) fn palette_items(&self) -> Vec<Item> {
+        let mut items = Vec::new();
+        for scope in self.palette_scopes() {
+            let mut seen: Vec<Command> = Vec::new();
+            for b in keymap::bindings().iter().filter(|b| b.scope == scope) {
+                if seen.contains(&b.command) || b.command == Command::Palette {
+                    continue;
+                }
+                seen.push(b.command);
+                items.push(Item {
+                    id: format!("action:{}:{}", scope.name(), b.command.name()),
+                    kind: "action",
+                    label: b.command.name().replace('_', " "),
+                    key: keymap::hint(scope, b.command),
+                    detail: b.desc.to_string(),
+                    target: Target::Action { scope, command: b.command, code: b.code, mods: b.mods },
+                });
+            }
+        }
+        for (i, p) in self.all().iter().enumerate() {
+            items.push(Item {
+                id: format!("profile:{}", p.name),
+                kind: "profile",
+                label: p.name.clone(),
+                key: String::new(),
+                detail: format!("{} {}", p.engine, p.target()),
+                target: Target::Profile(i),
+            });
+        }
+        if let Some(c) = &self.schema.catalog {
+            for (si, s) in c.schemas.iter().enumerate() {
+                for (ti, t) in s.tables.iter().enumerate() {
+                    items.push(Item {
+                        id: format!("table:{}.{}", s.name, t.name),
+                        kind: if t.kind.is_view() { "view" } else { "table" },
+                        label: t.name.clone(),
+                        key: String::new(),
+                        detail: s.name.clone(),
+                        target: Target::Table { schema: si, table: ti },
+                    });
+                }
+            }
+        }
+        for h in self.query.history.iter().take(200) {
+            let first = h.sql.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+            items.push(Item {
+                id: format!("sql:{}", h.sql),
+                kind: "sql",
+                label: first.chars().take(120).collect(),
+                key: String::new(),
+                detail: h.executed_at.clone(),
+                target: Target::Statement(h.sql.clone()),
+            });
+        }
+        items
+    }
+
+    pub(super) fn open_palette(&mut self) {
+        self.palette = Some(Palette::new(self.palette_items(), &self.recent));
+    }
+
+    /// A key while the palette is open: typing filters, ↑/↓ (C-p/C-n) choose, Enter runs, Esc closes.
+    pub(super) fn on_palette_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(p) = &mut self.palette else { return vec![] };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => self.palette = None,
+            KeyCode::Char('c') if ctrl => self.palette = None,
+            KeyCode::Down | KeyCode::Tab => p.down(),
+            KeyCode::Char('n') if ctrl => p.down(),
+            KeyCode::Up | KeyCode::BackTab => p.up(),
+            KeyCode::Char('p') if ctrl => p.up(),
+            KeyCode::PageDown => (0..10).for_each(|_| p.down()),
+            KeyCode::PageUp => (0..10).for_each(|_| p.up()),
+            KeyCode::Backspace => {
+                p.query.pop();
+                p.refilter(&self.recent);
+            }
+            KeyCode::Char('u') if ctrl => {
+                p.query.clear();
+                p.refilter(&self.recent);
+            }
+            KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                p.query.push(c);
+                p.refilter(&self.recent);
+            }
+            KeyCode::Enter => {
+                let Some(item) = p.chosen().cloned() else { return vec![] };
+                self.palette = None;
+                self.recent.retain(|r| r != &item.id);
+                self.recent.insert(0, item.id.clone());
+                self.recent.truncate(RECENT);
+                return self.run_palette_item(item.target);
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn run_palette_item(&mut self, target: Target) -> Vec<Effect> {
+        match target {
+            Target::Action { code, mods, .. } => self.on_key(KeyEvent::new(code, mods)),
+            Target::Profile(i) => {
+                self.pane = PaneId::Profiles;
+                self.profiles.selected = i.min(self.all().len().saturating_sub(1));
+                self.connect_selected()
+            }
+            Target::Table { schema, table } => {
+                self.pane = PaneId::Schema;
+                let s = &mut self.schema;
+                s.filter.clear();
+                s.filtering = false;
+                s.collapsed_schemas.remove(&schema);
+                s.rebuild();
+                if let Some(i) = s.rows.iter().position(|r| *r == crate::tui::panes::schema::Row::Table(schema, table))
+                {
+                    s.selected = i;
+                }
+                vec![]
+            }
+            Target::Statement(sql) => {
+                self.pane = PaneId::Query;
+                self.query.open_text(&sql, None);
+                vec![]
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Look and feel: keymap.toml (rebinding end to end, problems named with their line) and the command palette
+//! (rendered, and driven in the real binary under tmux).
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use dbconsole::core::profile::{Origin, Profile, ProfileSet};
+use dbconsole::tui::app::App;
+use dbconsole::tui::theme::Theme;
+
+use crate::common::*;
+
+#[test]
+fn a_keymap_file_rebinds_a_key_end_to_end_and_names_its_problems() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.config()).unwrap();
+    std::fs::write(
+        sb.config().join("keymap.toml"),
+        "# my keys\n[profiles]\ntest = \"T\"\n\n[global]\nhelp = [\"?\", \"C-h\"]\nbogus = \"z\"\n",
+    )
+    .unwrap();
+    let t = Tmux::start(&sb, "keymap", 100, 30);
+    t.wait_for("connected");
+    // The old key does nothing now; the new one tests.
+    t.keys(&["t"]);
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(!t.capture().contains("Connection test"), "{}", t.capture());
+    t.keys(&["T"]);
+    t.wait_for("Connection test: OK");
+    // The help reads the live keymap: T for the test, C-h opens it.
+    t.keys(&["C-h"]);
+    t.wait_for("Keys —");
+    t.keys(&["PageDown"]);
+    t.wait_for("T           test the connection");
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    // The message log has the problem with its file and line.
+    t.keys(&["L"]);
+    let screen = t.wait_for("Messages");
+    assert!(screen.contains("keymap.toml:7: [global] has no action `bogus`"), "{screen}");
+}
+
+#[test]
+fn the_palette_runs_actions_opens_tables_and_connects_under_tmux() {
+    let sb = Sandbox::new();
+    let t = Tmux::start(&sb, "palette", 100, 30);
+    t.wait_for("connected");
+    // An action by its words, run as its key would.
+    t.keys(&["C-p"]);
+    t.wait_for("Palette —");
+    t.text("test conn");
+    let screen = t.wait_for("▶ action");
+    assert!(screen.contains("test the connection"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait_for("Connection test: OK");
+    // A table of the catalog: the schema pane, on that table.
+    t.keys(&[":"]);
+    t.wait_for("Palette —");
+    t.text("ordit");
+    t.wait_for("order_items");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("┌ Schema");
+    assert!(screen.contains("order_items"), "{screen}");
+    // Recently used first: the test action heads the list on the next opening.
+    t.keys(&["C-p"]);
+    let screen = t.wait_for("Palette —");
+    let first = screen.lines().find(|l| l.contains('▶')).unwrap_or_default().to_string();
+    assert!(first.contains("order_items"), "{screen}");
+    t.keys(&["Escape"]);
+}
+
+#[test]
+fn palette_snapshot_80x24() {
+    let mut demo = Profile::sqlite("demo", "/home/ada/.local/share/dbconsole/demo.sqlite".into());
+    demo.origin = Origin::File { line: 1 };
+    let set = ProfileSet {
+        path: "/home/ada/.config/dbconsole/profiles.toml".into(),
+        exists: true,
+        profiles: vec![demo],
+        problems: vec![],
+        broken: false,
+        default: None,
+    };
+    let mut app = App::new(Theme::default(), set, None);
+    key(&mut app, KeyCode::Char(':'));
+    for c in "te".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    insta::assert_snapshot!("palette_80x24", screen(&app, 80, 24).backend());
+    let p = app.palette.as_ref().unwrap();
+    assert!(p.chosen().is_some());
+    key(&mut app, KeyCode::Esc);
+    assert!(app.palette.is_none());
+}
