@@ -30,6 +30,8 @@ pub enum Action {
     Key(KeyEvent),
     /// Text the terminal pasted (bracketed paste): text, never keys.
     Paste(String),
+    /// A click or the wheel (when mouse reporting is on).
+    Mouse(crossterm::event::MouseEvent),
     /// Redraw: the terminal changed size, or time passed while something runs.
     Tick,
     Profiles(ProfilesMsg),

@@ -143,10 +143,17 @@ fn pane_bar(app: &App, width: u16) -> Line<'static> {
         (false, short)
     };
     let mut spans = Vec::new();
+    let mut x = 0u16;
     if show_brand {
         spans.push(Span::styled(brand, theme.title()));
+        x += brand.chars().count() as u16;
     }
+    let mut ranges = app.tab_ranges.borrow_mut();
+    ranges.clear();
     for (label, pane) in labels.into_iter().zip(PaneId::ALL.iter()) {
+        let w = label.chars().count() as u16;
+        ranges.push((x, x + w, *pane));
+        x += w;
         spans.push(Span::styled(label, theme.tab(*pane == app.pane)));
     }
     Line::from(spans)

@@ -8,6 +8,7 @@ pub mod effect;
 pub mod keymap;
 pub mod panes;
 
+pub mod settings;
 pub mod terminal;
 pub mod theme;
 pub mod widgets;
@@ -82,7 +83,15 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
             format!("keymap.toml: {} problem(s), L lists them — {}", keymap_problems.len(), keymap_problems[0]),
         ));
     }
-    let guard = terminal::TerminalGuard::enter()?;
+    let (settings, settings_problems) = settings::load(&opts.paths.config_dir.join("settings.toml"));
+    if !settings_problems.is_empty() {
+        let time = chrono::Local::now().format("%H:%M:%S").to_string();
+        for p in &settings_problems {
+            app.messages.push_back((time.clone(), app::Level::Warn, p.clone()));
+        }
+        app.message = Some((app::Level::Warn, settings_problems[0].clone()));
+    }
+    let guard = terminal::TerminalGuard::enter_with_mouse(settings.mouse)?;
     let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     // No `term.clear()`: it asks the terminal for the cursor position, a round trip (slow over SSH, and a hang on a
     // terminal that does not answer). The guard cleared the alternate screen already.
@@ -132,6 +141,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => action::Action::Key(k),
                 Some(Ok(Event::Resize(..))) => action::Action::Tick,
                 Some(Ok(Event::Paste(text))) => action::Action::Paste(text),
+                Some(Ok(Event::Mouse(m))) => action::Action::Mouse(m),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
                 None => break,

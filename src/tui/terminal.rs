@@ -5,7 +5,15 @@ use crossterm::{cursor, execute, terminal};
 
 pub struct TerminalGuard;
 
+/// Mouse reporting is on (settings.toml `mouse = false` leaves the terminal's own text selection alone).
+static MOUSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 impl TerminalGuard {
+    pub fn enter_with_mouse(mouse: bool) -> std::io::Result<TerminalGuard> {
+        MOUSE.store(mouse, std::sync::atomic::Ordering::SeqCst);
+        TerminalGuard::enter()
+    }
+
     pub fn enter() -> std::io::Result<TerminalGuard> {
         let prev = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -26,13 +34,20 @@ impl TerminalGuard {
             terminal::Clear(terminal::ClearType::All),
             cursor::Hide,
             crossterm::event::EnableBracketedPaste
-        )
+        )?;
+        if MOUSE.load(std::sync::atomic::Ordering::SeqCst) {
+            execute!(stdout(), crossterm::event::EnableMouseCapture)?;
+        }
+        Ok(())
     }
 
     /// Safe to call more than once.
     pub fn restore() {
         let _ = terminal::disable_raw_mode();
         let mut out = stdout();
+        if MOUSE.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = execute!(out, crossterm::event::DisableMouseCapture);
+        }
         let _ = execute!(out, crossterm::event::DisableBracketedPaste, terminal::LeaveAlternateScreen, cursor::Show);
         let _ = out.flush();
     }

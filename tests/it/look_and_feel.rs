@@ -91,3 +91,43 @@ fn palette_snapshot_80x24() {
     key(&mut app, KeyCode::Esc);
     assert!(app.palette.is_none());
 }
+
+/// A mouse report as a terminal sends it (SGR: button, 1-based column and row; M press, m release).
+fn click(t: &Tmux, column: u16, row: u16) {
+    t.text(&format!("\u{1b}[<0;{};{}M", column + 1, row + 1));
+    t.text(&format!("\u{1b}[<0;{};{}m", column + 1, row + 1));
+}
+
+#[test]
+fn the_mouse_picks_panes_and_rows_and_the_wheel_scrolls() {
+    let sb = Sandbox::new();
+    let t = Tmux::start(&sb, "mouse", 100, 30);
+    t.wait_for("connected");
+    // dbconsole asked the terminal for mouse reports (SGR).
+    assert_eq!(t.display("#{mouse_any_flag}#{mouse_sgr_flag}").trim(), "11");
+    // The pane bar: " dbconsole " then " 1 Profiles ", " 2 Schema " …
+    click(&t, 25, 0);
+    let screen = t.wait_for("▸ customers");
+    assert!(screen.contains("┌ Schema"), "{screen}");
+    // A row of the tree: the line under customers.
+    let row = screen.lines().position(|l| l.contains("▸ customers")).unwrap() as u16;
+    click(&t, 6, row + 1);
+    t.wait_for("table main.products");
+    // The wheel moves the selection as ↓ would.
+    t.text("\u{1b}[<65;6;8M");
+    t.wait_for("table main.orders");
+}
+
+#[test]
+fn settings_turn_the_mouse_off_and_name_their_problems() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.config()).unwrap();
+    std::fs::write(sb.config().join("settings.toml"), "mouse = false\nshiny = true\n").unwrap();
+    let t = Tmux::start(&sb, "nomouse", 100, 30);
+    t.wait_for("connected");
+    // No mouse reports asked for: the terminal's own selection works.
+    assert_eq!(t.display("#{mouse_any_flag}").trim(), "0");
+    t.keys(&["L"]);
+    let screen = t.wait_for("Messages");
+    assert!(screen.contains("settings.toml:2: unknown setting `shiny`"), "{screen}");
+}

@@ -3,6 +3,7 @@
 //! each pane's part in its own file here.
 mod dialog;
 mod migrations;
+mod mouse;
 mod palette;
 mod pane;
 mod profiles;
@@ -82,6 +83,8 @@ pub struct App {
     pub palette: Option<crate::tui::widgets::palette::Palette>,
     /// Palette items used recently, most recent first.
     pub recent: Vec<String>,
+    /// Where each pane's label was drawn in the pane bar (columns from, to): for clicks.
+    pub tab_ranges: std::cell::RefCell<Vec<(u16, u16, PaneId)>>,
     /// Passwords typed in this session, in memory only.
     passwords: HashMap<String, SecretString>,
     next_job: JobId,
@@ -105,6 +108,7 @@ impl App {
             log_open: false,
             palette: None,
             recent: Vec::new(),
+            tab_ranges: std::cell::RefCell::new(Vec::new()),
             schema: SchemaPane::default(),
             migrations: MigrationsPane::default(),
             sync: SyncPane::default(),
@@ -219,6 +223,7 @@ impl App {
             }
             Action::Key(key) => self.on_key(key),
             Action::Paste(text) => self.on_paste(text),
+            Action::Mouse(m) => self.on_mouse(m),
             Action::Tick => self.sync_tick(),
             Action::Profiles(m) => self.on_profiles(m),
             Action::Schema(m) => self.on_schema(m),

@@ -22,5 +22,8 @@ pub struct TestState {
 #[derive(Debug, Default)]
 pub struct ProfilesPane {
     pub selected: usize,
+    /// Where the list was drawn (inside its border) and its first visible row: for clicks.
+    pub list_area: std::cell::Cell<ratatui::layout::Rect>,
+    pub list_offset: std::cell::Cell<usize>,
     pub tests: HashMap<String, TestState>,
 }

@@ -67,6 +67,8 @@ fn render_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         state.select(Some(app.profiles.selected.min(all.len() - 1)));
     }
     frame.render_stateful_widget(list, area, &mut state);
+    app.profiles.list_area.set(area.inner(ratatui::layout::Margin { horizontal: 1, vertical: 1 }));
+    app.profiles.list_offset.set(state.offset());
 }
 
 fn short_engine(e: Engine) -> &'static str {

@@ -90,6 +90,8 @@ pub struct SchemaPane {
     pub rows: Vec<Row>,
     /// Height of the tree area at the last draw (for paging).
     pub page: std::cell::Cell<usize>,
+    /// Where the tree's rows were drawn at the last draw (for clicks).
+    pub tree_area: std::cell::Cell<ratatui::layout::Rect>,
     /// Only the names are read so far: how many, and how long that took.
     pub names_only: Option<(usize, Duration)>,
 }
@@ -112,6 +114,7 @@ impl Default for SchemaPane {
             offset: std::cell::Cell::new(0),
             rows: Vec::new(),
             page: std::cell::Cell::new(20),
+            tree_area: std::cell::Cell::new(ratatui::layout::Rect::default()),
         }
     }
 }

@@ -110,6 +110,7 @@ fn render_tree(frame: &mut Frame, area: Rect, pane: &SchemaPane, c: &Catalog, th
     let [list, filter] = Layout::vertical([Constraint::Min(1), Constraint::Length(u16::from(show_filter))]).areas(area);
     let height = list.height as usize;
     let offset = pane.scroll_into_view(height);
+    pane.tree_area.set(list);
     let w = list.width as usize;
     let mut lines = Vec::with_capacity(height);
     for (i, row) in pane.rows.iter().enumerate().skip(offset).take(height) {

@@ -1,0 +1,62 @@
+//! `settings.toml` in the config dir: the TUI's few switches. A missing file gives the defaults; a problem is
+//! named with its line and the default stands.
+/// The TUI's switches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Clicks and the wheel (on by default); `mouse = false` leaves the terminal's own text selection alone.
+    pub mouse: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { mouse: true }
+    }
+}
+
+pub fn load(path: &std::path::Path) -> (Settings, Vec<String>) {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let (s, problems) = parse(&text);
+            (s, problems.into_iter().map(|p| format!("{}:{p}", path.display())).collect())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Settings::default(), Vec::new()),
+        Err(e) => (Settings::default(), vec![format!("{}: {e}; the defaults apply", path.display())]),
+    }
+}
+
+/// The settings in `text`; problems start with their line.
+pub fn parse(text: &str) -> (Settings, Vec<String>) {
+    let mut s = Settings::default();
+    let line = |key: &str| text.lines().position(|l| l.trim_start().starts_with(key)).map_or(0, |i| i + 1);
+    let table: toml::Table = match text.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.span().map_or(0, |sp| text[..sp.start.min(text.len())].lines().count().max(1));
+            return (s, vec![format!("{at}: {}; the defaults apply", e.message())]);
+        }
+    };
+    let mut problems = Vec::new();
+    for (k, v) in &table {
+        match (k.as_str(), v) {
+            ("mouse", toml::Value::Boolean(b)) => s.mouse = *b,
+            ("mouse", _) => problems.push(format!("{}: mouse = true or false", line(k))),
+            _ => problems.push(format!("{}: unknown setting `{}` (known: mouse)", line(k), k.escape_debug())),
+        }
+    }
+    (s, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_and_their_problems() {
+        assert_eq!(parse("").0, Settings { mouse: true });
+        assert_eq!(parse("mouse = false\n").0, Settings { mouse: false });
+        let (s, p) = parse("# x\nmouse = \"no\"\ncolour = 1\n");
+        assert!(s.mouse);
+        assert_eq!(p, ["2: mouse = true or false", "3: unknown setting `colour` (known: mouse)"]);
+        assert!(parse("mouse = \n").1[0].starts_with("1:"));
+    }
+}
