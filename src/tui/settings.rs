@@ -43,6 +43,8 @@ pub fn parse(text: &str) -> (Settings, Vec<String>) {
             _ => problems.push(format!("{}: unknown setting `{}` (known: mouse)", line(k), k.escape_debug())),
         }
     }
+    // In the file's order (the table is sorted by name).
+    problems.sort_by_key(|p: &String| p.split(':').next().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0));
     (s, problems)
 }
 
