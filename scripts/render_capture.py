@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Draws a `tmux capture-pane -p -e` capture (ANSI colours) on a fixed cell grid as a PNG.
 
-usage: render_capture.py CAPTURE.ans OUT.png COLS ROWS
+usage: render_capture.py CAPTURE.ans OUT.png COLS ROWS [light]
+
+`light` draws the terminal's default background and text as a light terminal does (for the light theme).
 """
 import sys
 
@@ -22,7 +24,10 @@ def rgb(color, default):
 
 
 def main():
+    global BG, FG
     src, out, cols, rows = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    if len(sys.argv) > 5 and sys.argv[5] == "light":
+        BG, FG = (250, 250, 250), (30, 30, 30)
     size = 16
     font = ImageFont.truetype(FONT, size)
     bold = ImageFont.truetype(BOLD, size)

@@ -7,7 +7,11 @@ python3 -c 'import rich, PIL' 2>/dev/null || pip install --quiet rich pillow
 cargo build --release --quiet
 work=$(mktemp -d)
 trap 'tmux -L dbc-shots kill-server 2>/dev/null; rm -rf "$work"' EXIT
-export DBCONSOLE_CONFIG_DIR=$work/config DBCONSOLE_DATA_DIR=$work/data
+# A home of its own: config and data where a user's are (~/.config/dbconsole, ~/.local/share/dbconsole), and the
+# screen shows them as ~/… — no temporary path in a picture.
+mkdir -p "$work/home"
+export HOME=$work/home
+unset DBCONSOLE_CONFIG_DIR DBCONSOLE_DATA_DIR XDG_CONFIG_HOME XDG_DATA_HOME XDG_STATE_HOME DBCONSOLE_THEME
 # A migrations folder beside the demo database, for the migrations pane (the demo profile uses ./migrations).
 mkdir -p "$work/migrations"
 printf 'CREATE TABLE reviews (\n  id INTEGER PRIMARY KEY,\n  product_id INTEGER NOT NULL REFERENCES products(id),\n  stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),\n  body TEXT\n);\n' > "$work/migrations/1_create_reviews.sql"
@@ -18,7 +22,7 @@ bin=$(pwd)/target/release/dbconsole
 tmux -L dbc-shots new-session -d -s s -x 80 -y 24 -c "$work" "TERM=xterm-256color $bin"
 tmux -L dbc-shots set -s escape-time 0
 wait_for() { for _ in $(seq 1 200); do tmux -L dbc-shots capture-pane -t s -p | grep -q "$1" && return 0; sleep 0.05; done; echo "never saw $1" >&2; return 1; }
-shot() { tmux -L dbc-shots capture-pane -t s -p -e > "$work/$1.ans"; python3 scripts/render_capture.py "$work/$1.ans" "screenshots/$1.png" 80 24; echo "screenshots/$1.png"; }
+shot() { tmux -L dbc-shots capture-pane -t s -p -e > "$work/$1.ans"; python3 scripts/render_capture.py "$work/$1.ans" "screenshots/$1.png" 80 24 "${2:-dark}"; echo "screenshots/$1.png"; }
 wait_for connected
 tmux -L dbc-shots send-keys -t s t; wait_for "Connection test: OK"; shot profiles
 tmux -L dbc-shots send-keys -t s a; wait_for "New profile"; tmux -L dbc-shots send-keys -t s -l prod; shot profile-form
@@ -56,5 +60,18 @@ kill -TERM "$runner"; wait "$runner" || true
 tmux -L dbc-shots send-keys -t s 1; sleep 0.3; tmux -L dbc-shots send-keys -t s r; wait_for replica
 tmux -L dbc-shots send-keys -t s 4; wait_for "demo-replica"; sleep 2.5; shot sync
 tmux -L dbc-shots send-keys -t s c; wait_for "Conflicts of demo-replica"; shot sync-conflicts
+tmux -L dbc-shots send-keys -t s Escape; sleep 0.3
+tmux -L dbc-shots send-keys -t s q
+sleep 0.5
+# The same tour's first panes in the light theme (a light terminal), and the palette.
+tmux -L dbc-shots kill-server 2>/dev/null || true
+tmux -L dbc-shots new-session -d -s s -x 80 -y 24 -c "$work" "TERM=xterm-256color DBCONSOLE_THEME=light $bin"
+tmux -L dbc-shots set -s escape-time 0
+wait_for connected
+tmux -L dbc-shots send-keys -t s t; wait_for "Connection test: OK"; shot profiles-light light
+# (The sync link above added its own tables to the demo database: customers is still the first.)
+tmux -L dbc-shots send-keys -t s 2; wait_for "customers"
+tmux -L dbc-shots send-keys -t s j l; wait_for "PK (id)"; shot schema-light light
+tmux -L dbc-shots send-keys -t s :; wait_for "Palette"; tmux -L dbc-shots send-keys -t s -l "or"; sleep 0.3; shot palette-light light
 tmux -L dbc-shots send-keys -t s Escape; sleep 0.3
 tmux -L dbc-shots send-keys -t s q

@@ -13,6 +13,27 @@ enum Breaks {
     Arrows,
 }
 
+/// A path as a person reads it: under the home directory it starts with `~/` (shorter, and a screenshot or a
+/// screen shared does not show the account's home).
+pub fn tilde(path: &str) -> Cow<'_, str> {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let home = home.trim_end_matches('/');
+    match path.strip_prefix(home) {
+        Some(rest) if !home.is_empty() && rest.starts_with('/') => Cow::Owned(format!("~{rest}")),
+        _ => Cow::Borrowed(path),
+    }
+}
+
+/// [`tilde`] for every path under the home directory inside a text (a message naming a file).
+pub fn tilde_in(text: &str) -> Cow<'_, str> {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let home = home.trim_end_matches('/');
+    if home.is_empty() || !text.contains(&format!("{home}/")) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.replace(&format!("{home}/"), "~/"))
+}
+
 /// Multi-line text for a terminal: every control character but newline and tab as an escape — `\x1b` for ESC,
 /// `\x07` for BEL, `\x00` for NUL, `\x0d` for CR, `\u{9b}` for the C1 controls. Borrowed when nothing needs it.
 pub fn escape_control(s: &str) -> Cow<'_, str> {
@@ -74,6 +95,14 @@ pub fn human_bytes(b: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn home_becomes_a_tilde() {
+        let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+        assert_eq!(tilde(&format!("{home}/x/demo.sqlite")), "~/x/demo.sqlite");
+        assert_eq!(tilde(&format!("{home}x/other")), format!("{home}x/other"), "a sibling directory stays");
+        assert_eq!(tilde("/srv/app.db"), "/srv/app.db");
+    }
 
     #[test]
     fn control_characters_are_escaped_and_printable_text_kept() {

@@ -82,7 +82,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         // Cut to the room left, with an ellipsis, so it never runs into the help hint (`L` shows it whole).
         let used: usize = s.iter().map(|x| x.width()).sum();
         let room = (left.width as usize).saturating_sub(used + 2);
-        s.push(Span::styled(format!(" {}", ellipsis(msg, room)), style));
+        s.push(Span::styled(format!(" {}", ellipsis(&crate::core::text::tilde_in(msg), room)), style));
     }
     frame.render_widget(Paragraph::new(Line::from(s)).style(theme.status_bar()), left);
     frame.render_widget(Paragraph::new(Line::styled(help, theme.key())).style(theme.status_bar()), right);

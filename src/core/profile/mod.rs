@@ -370,6 +370,11 @@ impl Profile {
         }
     }
 
+    /// `target()` for the screen: a file under the home directory as `~/…`.
+    pub fn shown_target(&self) -> String {
+        crate::core::text::tilde(&self.target()).into_owned()
+    }
+
     /// True when the profiles file holds this profile's password in plain text (a password in a URL given on the
     /// command line is used for that run and stored nowhere).
     pub fn stores_plain_password(&self) -> bool {

@@ -50,7 +50,7 @@ impl App {
                 kind: "profile",
                 label: p.name.clone(),
                 key: String::new(),
-                detail: format!("{} {}", p.engine, p.target()),
+                detail: format!("{} {}", p.engine, p.shown_target()),
                 target: Target::Profile(i),
             });
         }

@@ -95,7 +95,7 @@ pub(super) fn connect(r: &Runner, job: JobId, profile: Profile, remembered: Opti
             Ok(pool) => {
                 let engine = pool.engine();
                 keep(name.clone(), pool);
-                let mut said = format!("connected to {} ({engine})", profile.target());
+                let mut said = format!("connected to {} ({engine})", profile.shown_target());
                 // The direct connection beside a pooled URL: opened now, with the same password unless its URL
                 // has its own, for migrations and transfers.
                 if profile.direct.is_some() {

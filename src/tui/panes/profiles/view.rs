@@ -106,7 +106,7 @@ fn render_details(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
             lines.push(Line::from(title));
             lines.push(kv("Engine", p.engine.to_string(), theme));
-            lines.push(kv("Target", p.target(), theme));
+            lines.push(kv("Target", p.shown_target(), theme));
             if let Some(d) = &p.direct {
                 let pooled = if p.pooler {
                     "the target above is the pooler (queries, schema)"
@@ -186,7 +186,7 @@ fn test_lines(lines: &mut Vec<Line>, test: Option<&TestState>, theme: &Theme) {
             Span::styled(format!(" {mark} "), style),
             Span::styled(format!("{:<16}", s.title()), theme.text()),
             Span::styled(format!("{:>9.1} ms  ", s.elapsed_ms), theme.dim()),
-            Span::styled(s.detail.clone(), theme.dim()),
+            Span::styled(crate::core::text::tilde_in(&s.detail).into_owned(), theme.dim()),
         ]));
     }
     if let Some(r) = &t.report {
@@ -200,7 +200,7 @@ fn test_lines(lines: &mut Vec<Line>, test: Option<&TestState>, theme: &Theme) {
                 server.push_str(&format!(" · user {u}"));
             }
             if let Some(d) = &r.current_database {
-                server.push_str(&format!(" · db {d}"));
+                server.push_str(&format!(" · db {}", crate::core::text::tilde(d)));
             }
             lines.push(Line::styled(server, theme.text()));
             let mut facts = Vec::new();
@@ -221,7 +221,7 @@ fn test_lines(lines: &mut Vec<Line>, test: Option<&TestState>, theme: &Theme) {
             }
             lines.push(Line::styled(facts.join(" · "), theme.dim()));
         } else {
-            lines.push(Line::styled(r.message.clone(), theme.field_error()));
+            lines.push(Line::styled(crate::core::text::tilde_in(&r.message).into_owned(), theme.field_error()));
             if !r.hint.is_empty() {
                 lines.push(Line::from(vec![
                     Span::styled("Check: ", theme.key()),

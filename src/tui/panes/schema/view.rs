@@ -90,7 +90,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &SchemaPane, theme: &Theme, c
                 elapsed.as_millis(),
                 c.engine,
                 c.server_version,
-                c.database,
+                crate::core::text::tilde(&c.database),
                 if c.warnings.is_empty() { String::new() } else { format!(" · ⚠ {}", c.warnings[0]) }
             ),
             theme.dim(),
