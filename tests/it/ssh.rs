@@ -627,9 +627,16 @@ fn tui_dialog_status_and_reconnect_after_the_bastion_restarts() {
     d.restart();
     // A while idle, as a user would be when the bastion restarts.
     std::thread::sleep(Duration::from_millis(1500));
-    // The accepted key is remembered for the session; the dropped hop is rebuilt by the next query.
+    // The accepted key is remembered for the session; the dropped hop is rebuilt by the next query. On a loaded
+    // machine the old sshd's end of the connection may take a moment to go: wait until the status bar (drawn on
+    // each key) says the tunnel is down.
     t.keys(&["Escape"]);
     t.wait_for("i editor ·");
+    let start = std::time::Instant::now();
+    while !t.capture().contains("ssh: down") && start.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(300));
+        t.keys(&["Down"]);
+    }
     t.keys(&["i", "C-a", "C-k"]);
     t.text("select 'second' || 'run' as r");
     t.keys(&["F5"]);
