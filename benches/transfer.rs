@@ -454,7 +454,9 @@ fn sqlite_section() {
             if rss.is_nan() { "-".to_string() } else { format!("{rss:.0}") }
         );
     }
-    println!("targets: dbconsole ≤ 1.1 × floor on a durable server, clearly faster than pgloader, under 100 MB resident");
+    println!(
+        "targets: dbconsole ≤ 1.1 × floor on a durable server, clearly faster than pgloader, under 100 MB resident"
+    );
 }
 
 /// DuckDB → PostgreSQL, the same three tables in a DuckDB file (DuckDB types: TIMESTAMP, UUID, JSON, DECIMAL):

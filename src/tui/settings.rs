@@ -14,6 +14,12 @@ impl Default for Settings {
 }
 
 pub fn load(path: &std::path::Path) -> (Settings, Vec<String>) {
+    // Only a regular file: a FIFO or a device would block start-up.
+    if let Ok(m) = std::fs::metadata(path)
+        && !m.is_file()
+    {
+        return (Settings::default(), vec![format!("{}: not a regular file; the defaults apply", path.display())]);
+    }
     match std::fs::read_to_string(path) {
         Ok(text) => {
             let (s, problems) = parse(&text);
@@ -27,11 +33,15 @@ pub fn load(path: &std::path::Path) -> (Settings, Vec<String>) {
 /// The settings in `text`; problems start with their line.
 pub fn parse(text: &str) -> (Settings, Vec<String>) {
     let mut s = Settings::default();
-    let line = |key: &str| text.lines().position(|l| l.trim_start().starts_with(key)).map_or(0, |i| i + 1);
+    let line = |key: &str| {
+        text.lines()
+            .position(|l| l.split_once('=').is_some_and(|(k, _)| k.trim().trim_matches('"') == key))
+            .map_or(0, |i| i + 1)
+    };
     let table: toml::Table = match text.parse() {
         Ok(t) => t,
         Err(e) => {
-            let at = e.span().map_or(0, |sp| text[..sp.start.min(text.len())].lines().count().max(1));
+            let at = e.span().map_or(0, |sp| text.get(..sp.start).map_or(0, |b| b.matches('\n').count() + 1));
             return (s, vec![format!("{at}: {}; the defaults apply", e.message())]);
         }
     };

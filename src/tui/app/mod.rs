@@ -325,15 +325,7 @@ impl App {
                 Command::GoPane(i) => self.pane = PaneId::from_index(i),
                 _ => {}
             }
-            // Entering the sync pane reads the links' status.
-            if self.pane == PaneId::Sync {
-                return self.sync_refresh();
-            }
-            // Entering the migrations pane plans the active profile's migrations the first time.
-            if self.pane == PaneId::Migrations && matches!(self.migrations.load, migrations_pane::Load::Idle) {
-                return self.migrations_request(migrations_pane::Request::Plan);
-            }
-            return vec![];
+            return self.entered_pane();
         }
         match self.pane {
             PaneId::Profiles => self.on_profiles_key(key),
@@ -354,6 +346,17 @@ impl App {
                 self.sync_request(req)
             }
         }
+    }
+
+    /// What entering the pane in view reads: the sync links' status; the migrations plan the first time.
+    pub(super) fn entered_pane(&mut self) -> Vec<Effect> {
+        if self.pane == PaneId::Sync {
+            return self.sync_refresh();
+        }
+        if self.pane == PaneId::Migrations && matches!(self.migrations.load, migrations_pane::Load::Idle) {
+            return self.migrations_request(migrations_pane::Request::Plan);
+        }
+        vec![]
     }
 
     /// Ctrl-C: stops what runs (the query on the server, a migration run, a transfer, a catalog read or row count);

@@ -12,11 +12,27 @@ impl App {
     pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
         let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
         match m.kind {
-            MouseEventKind::ScrollDown => self.on_key(key(KeyCode::Down)),
-            MouseEventKind::ScrollUp => self.on_key(key(KeyCode::Up)),
+            MouseEventKind::ScrollDown => self.on_key(self.wheel_key(Command::Down).unwrap_or(key(KeyCode::Down))),
+            MouseEventKind::ScrollUp => self.on_key(self.wheel_key(Command::Up).unwrap_or(key(KeyCode::Up))),
             MouseEventKind::Down(MouseButton::Left) => self.on_click(m.column, m.row),
             _ => vec![],
         }
+    }
+
+    /// The key the keymap gives ↓/↑ where the keys go now (the wheel follows a rebinding); None: the arrow.
+    fn wheel_key(&self, command: Command) -> Option<KeyEvent> {
+        let scope = match self.pane {
+            PaneId::Profiles => Scope::Profiles,
+            PaneId::Schema => Scope::Schema,
+            PaneId::Migrations => Scope::Migrations,
+            PaneId::Sync => Scope::Sync,
+            PaneId::Query if self.query.captures_keys() => return None,
+            PaneId::Query => Scope::QueryGrid,
+        };
+        keymap::bindings()
+            .iter()
+            .find(|b| b.scope == scope && b.command == command)
+            .map(|b| KeyEvent::new(b.code, b.mods))
     }
 
     fn on_click(&mut self, column: u16, row: u16) -> Vec<Effect> {
@@ -27,18 +43,10 @@ impl App {
         if row == 0 {
             let hit = self.tab_ranges.borrow().iter().find(|(a, b, _)| (*a..*b).contains(&column)).map(|t| t.2);
             let Some(pane) = hit else { return vec![] };
-            let i = PaneId::ALL.iter().position(|p| *p == pane).unwrap_or(0);
-            // As its key would (entering a pane may read something: the sync status, the migrations plan).
-            return match keymap::bindings().iter().find(|b| b.scope == Scope::Global && b.command == Command::GoPane(i))
-            {
-                Some(b) if !(self.pane == PaneId::Query && self.query.captures_keys()) => {
-                    self.on_key(KeyEvent::new(b.code, b.mods))
-                }
-                _ => {
-                    self.pane = pane;
-                    vec![]
-                }
-            };
+            // A filter being typed ends as Enter would end it (kept); then the pane, read as on entering it.
+            self.schema.filtering = false;
+            self.pane = pane;
+            return self.entered_pane();
         }
         let at = Position { x: column, y: row };
         match self.pane {

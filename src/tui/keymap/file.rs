@@ -97,20 +97,27 @@ pub fn parse_key(text: &str) -> Result<(KeyCode, KeyModifiers), String> {
 }
 
 /// The line of `key` inside `[section]` of a TOML text (1-based; 0 when not found).
-fn line_of(text: &str, section: &str, key: &str) -> usize {
+fn line_of(lines: &std::collections::HashMap<(String, String), usize>, section: &str, key: &str) -> usize {
+    lines.get(&(section.to_string(), key.to_string())).copied().unwrap_or(0)
+}
+
+/// Where each `[section]` (key "") and each `key` inside one starts, read once (a big file is read in one pass).
+fn line_index(text: &str) -> std::collections::HashMap<(String, String), usize> {
+    let mut out = std::collections::HashMap::new();
     let mut current = String::new();
     for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
+        // A comment after the header or the key does not count.
+        let t = line.split('#').next().unwrap_or("").trim();
         if let Some(name) = t.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
             current = name.trim().trim_matches('"').to_string();
+            out.entry((current.clone(), String::new())).or_insert(i + 1);
             continue;
         }
-        let k = t.split('=').next().unwrap_or("").trim().trim_matches('"');
-        if current == section && k == key {
-            return i + 1;
+        if let Some((k, _)) = t.split_once('=') {
+            out.entry((current.clone(), k.trim().trim_matches('"').to_string())).or_insert(i + 1);
         }
     }
-    0
+    out
 }
 
 /// Reads `keymap.toml` over the defaults: each `[scope]` table names actions and the keys that replace their
@@ -120,6 +127,12 @@ fn line_of(text: &str, section: &str, key: &str) -> usize {
 /// that is not TOML gives the defaults and says why.
 pub fn load(path: &std::path::Path) -> (Vec<Binding>, Vec<String>) {
     let defaults = BINDINGS.to_vec();
+    // Only a regular file: a FIFO or a device would block start-up.
+    if let Ok(m) = std::fs::metadata(path)
+        && !m.is_file()
+    {
+        return (defaults, vec![format!("{}: not a regular file; the default keys apply", path.display())]);
+    }
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (defaults, Vec::new()),
@@ -135,7 +148,7 @@ pub fn apply(text: &str, defaults: Vec<Binding>) -> (Vec<Binding>, Vec<String>) 
     let table: toml::Table = match text.parse() {
         Ok(t) => t,
         Err(e) => {
-            let line = e.span().map_or(0, |s| text[..s.start.min(text.len())].lines().count().max(1));
+            let line = e.span().map_or(0, |s| text.get(..s.start).map_or(0, |b| b.matches('\n').count() + 1));
             return (defaults, vec![format!("{line}: {}; the default keys apply", e.message())]);
         }
     };
@@ -144,9 +157,11 @@ pub fn apply(text: &str, defaults: Vec<Binding>) -> (Vec<Binding>, Vec<String>) 
     // (scope, key) → the line of the file's binding that holds it.
     let mut taken: Vec<(Scope, KeyCode, KeyModifiers, usize, Command)> = Vec::new();
     // In the file's order (the table is sorted by name): the first of two bindings of one key wins.
-    let section_line = |name: &str| text.lines().position(|l| l.trim() == format!("[{name}]")).map_or(0, |i| i + 1);
+    let index = line_index(text);
+    let section_line = |name: &str| line_of(&index, name, "");
     let mut sections: Vec<(&String, &toml::Value)> = table.iter().collect();
-    sections.sort_by_key(|(name, _)| section_line(name));
+    // [global] first: pane bindings are checked against the global keys as the file leaves them.
+    sections.sort_by_key(|(name, _)| (name.as_str() != "global", section_line(name)));
     for (section, value) in sections {
         let Some(scope) = Scope::ALL.iter().copied().find(|s| s.name() == section) else {
             let names: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
@@ -163,9 +178,9 @@ pub fn apply(text: &str, defaults: Vec<Binding>) -> (Vec<Binding>, Vec<String>) 
             continue;
         };
         let mut entries: Vec<(&String, &toml::Value)> = actions.iter().collect();
-        entries.sort_by_key(|(action, _)| line_of(text, section, action));
+        entries.sort_by_key(|(action, _)| line_of(&index, section, action));
         for (action, keys) in entries {
-            let line = line_of(text, section, action);
+            let line = line_of(&index, section, action);
             let mut known: Vec<Command> = Vec::new();
             for b in BINDINGS.iter().filter(|b| b.scope == scope) {
                 if !known.contains(&b.command) {
@@ -183,7 +198,18 @@ pub fn apply(text: &str, defaults: Vec<Binding>) -> (Vec<Binding>, Vec<String>) 
             };
             let list: Vec<&str> = match keys {
                 toml::Value::String(k) => vec![k.as_str()],
-                toml::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
+                toml::Value::Array(a) if a.is_empty() => {
+                    problems.push(format!(
+                        "{line}: {action}: an empty list unbinds nothing (every action keeps a key): the defaults stay"
+                    ));
+                    continue;
+                }
+                toml::Value::Array(a) => {
+                    if a.iter().any(|v| !v.is_str()) {
+                        problems.push(format!("{line}: {action}: keys are strings (\"5\", not 5); others skipped"));
+                    }
+                    a.iter().filter_map(|v| v.as_str()).collect()
+                }
                 _ => {
                     problems.push(format!("{line}: {action}: give a key as a string, or several as a list"));
                     continue;
@@ -203,6 +229,28 @@ pub fn apply(text: &str, defaults: Vec<Binding>) -> (Vec<Binding>, Vec<String>) 
             // Keys another of the file's bindings holds stay there; with none left, the defaults stay.
             let mut accepted = Vec::new();
             for (code, mods) in parsed {
+                let ctrl = mods.contains(KeyModifiers::CONTROL);
+                if ctrl && matches!(code, K::Char('c') | K::Char('z')) && command != Command::Quit {
+                    problems.push(format!(
+                        "{line}: {action}: C-c (stop or quit) and C-z (suspend) are dbconsole's own; not bound"
+                    ));
+                    continue;
+                }
+                // Global keys are read before a pane's (outside the editor, forms and dialogs): a pane binding on
+                // one would never be reached.
+                let reads_global_first =
+                    !matches!(scope, Scope::Global | Scope::Form | Scope::Dialog | Scope::QueryEditor);
+                if reads_global_first
+                    && let Some(g) = out.iter().find(|b| b.scope == Scope::Global && b.code == code && b.mods == mods)
+                {
+                    problems.push(format!(
+                        "{line}: `{}` in [{section}] is the global {} key, which is read first: not bound (rebind \
+                         the global one in [global] to free it)",
+                        key_label(code, mods),
+                        g.command.name()
+                    ));
+                    continue;
+                }
                 match taken.iter().find(|t| t.0 == scope && t.1 == code && t.2 == mods) {
                     Some(t) => problems.push(format!(
                         "{line}: `{}` in [{section}] is already {} (line {}): kept there",
@@ -218,6 +266,21 @@ pub fn apply(text: &str, defaults: Vec<Binding>) -> (Vec<Binding>, Vec<String>) 
             }
             out.retain(|b| !(b.scope == scope && b.command == command));
             for (code, mods) in accepted {
+                if scope == Scope::Global {
+                    for b in out.iter().filter(|b| {
+                        b.code == code
+                            && b.mods == mods
+                            && !matches!(b.scope, Scope::Global | Scope::Form | Scope::Dialog | Scope::QueryEditor)
+                    }) {
+                        problems.push(format!(
+                            "{line}: `{}` for the global {} is read before [{}] {}, which no longer gets it",
+                            key_label(code, mods),
+                            command.name(),
+                            b.scope.name(),
+                            b.command.name()
+                        ));
+                    }
+                }
                 if let Some(old) = out.iter().position(|b| b.scope == scope && b.code == code && b.mods == mods) {
                     problems.push(format!(
                         "{line}: `{}` in [{section}] was {}; now {} (that default is dropped)",
@@ -285,6 +348,56 @@ mod tests {
         let (b, problems) = apply("[global]\nquit = [\n", BINDINGS.to_vec());
         assert_eq!(b.len(), BINDINGS.len());
         assert!(problems[0].starts_with("2:") || problems[0].starts_with("3:"), "{problems:?}");
+    }
+
+    #[test]
+    fn keys_the_global_scope_reads_first_are_refused_in_panes_and_said() {
+        let (b, p) = apply("[profiles]\ntest = \"q\"\n", BINDINGS.to_vec());
+        assert!(p[0].contains("`q` in [profiles] is the global quit key"), "{p:?}");
+        assert!(b.iter().any(|x| x.scope == S::Profiles && x.command == C::Test && x.code == K::Char('t')));
+        // Freed in [global] (wherever it stands in the file), the pane gets it.
+        let (b, p) = apply("[profiles]\ntest = \"q\"\n[global]\nquit = \"Q\"\n", BINDINGS.to_vec());
+        assert!(p.is_empty(), "{p:?}");
+        assert!(b.iter().any(|x| x.scope == S::Profiles && x.command == C::Test && x.code == K::Char('q')));
+        let (_, p) = apply("[global]\nmessages = \"t\"\n", BINDINGS.to_vec());
+        assert!(p.iter().any(|x| x.contains("read before [profiles] test")), "{p:?}");
+        let (_, p) = apply("[query_grid]\nrun = \"C-c\"\n", BINDINGS.to_vec());
+        assert!(p[0].contains("dbconsole's own"), "{p:?}");
+        let (b, p) = apply("[global]\nquit = []\n", BINDINGS.to_vec());
+        assert!(p[0].contains("empty list"), "{p:?}");
+        assert!(b.iter().any(|x| x.command == C::Quit));
+        let (_, p) = apply("[global]\nquit = [\"Q\", 5]\n", BINDINGS.to_vec());
+        assert!(p[0].contains("keys are strings"), "{p:?}");
+        // Lines: a header with a comment, and a TOML error at the start of a line.
+        let (_, p) = apply("# x\n[profiles]  # mine\nbogus = \"x\"\n", BINDINGS.to_vec());
+        assert!(p[0].starts_with("3:"), "{p:?}");
+        let (_, p) = apply("[global]\n= \"x\"\n", BINDINGS.to_vec());
+        assert!(p[0].starts_with("2:"), "{p:?}");
+    }
+
+    #[test]
+    fn a_big_keymap_file_reads_in_one_pass() {
+        let mut text = String::from("[global]\n");
+        for i in 0..5000 {
+            text.push_str(&format!("nope_{i} = \"x\"\n"));
+        }
+        let (_, p) = apply(&text, BINDINGS.to_vec());
+        assert_eq!(p.len(), 5000);
+        assert!(p[4999].starts_with("5001:"), "{}", p[4999]);
+    }
+
+    #[test]
+    fn a_fifo_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("keymap.toml");
+        let c = std::ffi::CString::new(f.to_str().unwrap()).unwrap();
+        // SAFETY: a NUL-terminated path and a mode.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let (b, p) = load(&f);
+        assert_eq!(b.len(), BINDINGS.len());
+        assert!(p[0].contains("not a regular file"), "{p:?}");
+        let (s, p) = crate::tui::settings::load(&f);
+        assert!(s.mouse && p[0].contains("not a regular file"), "{p:?}");
     }
 
     proptest::proptest! {

@@ -212,7 +212,10 @@ pub fn render_messages(
                     Level::Warn => theme.warn(),
                     Level::Error => theme.field_error(),
                 };
-                Line::from(vec![Span::styled(format!("{time} "), theme.dim()), Span::styled(text.clone(), style)])
+                Line::from(vec![
+                    Span::styled(format!("{time} "), theme.dim()),
+                    Span::styled(crate::core::text::tilde_in(text).into_owned(), style),
+                ])
             })
             .collect()
     };
