@@ -277,61 +277,46 @@ fn main() {
     let press = |app: &mut dbconsole::tui::app::App, code: KeyCode| {
         app.update(dbconsole::tui::action::Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     };
+    // Five rounds of typing "t_0999" and erasing it: each keystroke's update and full redraw, timed.
+    let mut type_and_erase = |app: &mut dbconsole::tui::app::App| -> Vec<f64> {
+        let mut keys = Vec::new();
+        for _ in 0..5 {
+            let typed = "t_0999".chars().map(KeyCode::Char);
+            for code in typed.chain(std::iter::repeat_n(KeyCode::Backspace, 6)) {
+                let t = Instant::now();
+                press(app, code);
+                term.draw(|f| dbconsole::tui::draw::draw(f, app)).unwrap();
+                keys.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        keys
+    };
+    let report = |what: &str, keys: Vec<f64>, target: u32| {
+        let mut sorted = keys.clone();
+        sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let p99 = sorted[(sorted.len() as f64 * 0.99) as usize - 1];
+        println!();
+        println!("{what}, {} keystrokes", keys.len());
+        println!("| median (ms) | p99 (ms) | max (ms) | target (ms) |");
+        println!("|-------------|----------|----------|-------------|");
+        println!(
+            "| {:>11.2} | {:>8.2} | {:>8.2} | {:>11} |",
+            median(keys.clone()),
+            p99,
+            sorted.last().unwrap(),
+            target
+        );
+    };
     press(&mut app, KeyCode::Char('/'));
-    let mut keys = Vec::new();
-    for round in 0..5 {
-        for ch in "t_0999".chars() {
-            let t = Instant::now();
-            press(&mut app, KeyCode::Char(ch));
-            term.draw(|f| dbconsole::tui::draw::draw(f, &app)).unwrap();
-            keys.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        for _ in 0..6 {
-            let t = Instant::now();
-            press(&mut app, KeyCode::Backspace);
-            term.draw(|f| dbconsole::tui::draw::draw(f, &app)).unwrap();
-            keys.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        let _ = round;
-    }
-    let mut sorted = keys.clone();
-    sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let p99 = sorted[(sorted.len() as f64 * 0.99) as usize - 1];
-
-    println!();
-    println!("schema pane filter keystroke (update + redraw 120x40) on {tables} tables, {} keystrokes", keys.len());
-    println!("| median (ms) | p99 (ms) | max (ms) | target (ms) |");
-    println!("|-------------|----------|----------|-------------|");
-    println!("| {:>11.2} | {:>8.2} | {:>8.2} | {:>11} |", median(keys.clone()), p99, sorted.last().unwrap(), 16);
-    // The command palette over the same catalog (its tables, the actions, the profiles): a search per keystroke,
-    // update + redraw.
+    let keys = type_and_erase(&mut app);
+    report(&format!("schema pane filter keystroke (update + redraw 120x40) on {tables} tables"), keys, 16);
+    // The command palette over the same catalog (its tables, the actions, the profiles).
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char(':'));
     assert!(app.palette.is_some(), "the palette opens");
-    let mut keys = Vec::new();
-    for _ in 0..5 {
-        for ch in "t_0999".chars() {
-            let t = Instant::now();
-            press(&mut app, KeyCode::Char(ch));
-            term.draw(|f| dbconsole::tui::draw::draw(f, &app)).unwrap();
-            keys.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        for _ in 0..6 {
-            let t = Instant::now();
-            press(&mut app, KeyCode::Backspace);
-            term.draw(|f| dbconsole::tui::draw::draw(f, &app)).unwrap();
-            keys.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-    }
+    let keys = type_and_erase(&mut app);
     let items = app.palette.as_ref().map_or(0, |p| p.items.len());
-    let mut sorted = keys.clone();
-    sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let p99 = sorted[(sorted.len() as f64 * 0.99) as usize - 1];
-    println!();
-    println!("command palette search (update + redraw 120x40) over {items} items, {} keystrokes", keys.len());
-    println!("| median (ms) | p99 (ms) | max (ms) | target (ms) |");
-    println!("|-------------|----------|----------|-------------|");
-    println!("| {:>11.2} | {:>8.2} | {:>8.2} | {:>11} |", median(keys.clone()), p99, sorted.last().unwrap(), 50);
+    report(&format!("command palette search (update + redraw 120x40) over {items} items"), keys, 50);
 }
 
 fn print_catalog_table(tables: usize, rows: &[Row]) {
