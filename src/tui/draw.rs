@@ -100,7 +100,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         crate::tui::widgets::palette::render(frame, main, theme, p);
     }
     if app.log_open {
-        popup::render_messages(frame, main, theme, &app.messages);
+        popup::render_messages(frame, main, theme, &app.messages, app.log_scroll);
     }
 }
 

@@ -131,3 +131,21 @@ fn settings_turn_the_mouse_off_and_name_their_problems() {
     let screen = t.wait_for("Messages");
     assert!(screen.contains("settings.toml:2: unknown setting `shiny`"), "{screen}");
 }
+
+#[test]
+fn the_message_log_scrolls_to_its_oldest_line() {
+    let mut app = App::new(Theme::default(), ProfileSet::default(), None);
+    for i in 0..40 {
+        app.messages.push_back(("12:00:00".into(), dbconsole::tui::app::Level::Warn, format!("problem number {i:02}")));
+    }
+    key(&mut app, KeyCode::Char('L'));
+    let top = format!("{}", screen(&app, 80, 24).backend());
+    assert!(top.contains("problem number 39") && !top.contains("problem number 00"), "{top}");
+    key(&mut app, KeyCode::End);
+    let bottom = format!("{}", screen(&app, 80, 24).backend());
+    assert!(bottom.contains("problem number 00") && !bottom.contains("problem number 39"), "{bottom}");
+    key(&mut app, KeyCode::Home);
+    assert!(format!("{}", screen(&app, 80, 24).backend()).contains("problem number 39"));
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.log_open);
+}

@@ -79,6 +79,8 @@ pub struct App {
     pub messages: std::collections::VecDeque<(String, Level, String)>,
     /// The message log is open.
     pub log_open: bool,
+    /// Lines scrolled in the message log.
+    pub log_scroll: u16,
     /// The command palette, while open.
     pub palette: Option<crate::tui::widgets::palette::Palette>,
     /// Palette items used recently, most recent first.
@@ -106,6 +108,7 @@ impl App {
             help_scroll: 0,
             messages: std::collections::VecDeque::new(),
             log_open: false,
+            log_scroll: 0,
             palette: None,
             recent: Vec::new(),
             tab_ranges: std::cell::RefCell::new(Vec::new()),
@@ -242,8 +245,16 @@ impl App {
             return vec![Effect::Suspend];
         }
         if self.log_open {
-            if matches!(key.code, KeyCode::Esc | KeyCode::Char('L') | KeyCode::Char('q')) {
-                self.log_open = false;
+            // The drawing keeps the last page in view, however far this goes.
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('L') | KeyCode::Char('q') => self.log_open = false,
+                KeyCode::Down | KeyCode::Char('j') => self.log_scroll = self.log_scroll.saturating_add(1),
+                KeyCode::Up | KeyCode::Char('k') => self.log_scroll = self.log_scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => self.log_scroll = self.log_scroll.saturating_add(10),
+                KeyCode::PageUp => self.log_scroll = self.log_scroll.saturating_sub(10),
+                KeyCode::Home | KeyCode::Char('g') => self.log_scroll = 0,
+                KeyCode::End | KeyCode::Char('G') => self.log_scroll = u16::MAX,
+                _ => {}
             }
             return vec![];
         }
@@ -313,7 +324,10 @@ impl App {
             match cmd {
                 Command::Quit => return self.quit(),
                 Command::Help => self.help = true,
-                Command::Messages => self.log_open = true,
+                Command::Messages => {
+                    self.log_open = true;
+                    self.log_scroll = 0;
+                }
                 Command::Palette => self.open_palette(),
                 Command::NextTheme => {
                     let (name, theme) = super::theme::next_built_in(&self.theme);

@@ -198,6 +198,7 @@ pub fn render_messages(
     area: Rect,
     theme: &Theme,
     messages: &std::collections::VecDeque<(String, crate::tui::app::Level, String)>,
+    scroll: u16,
 ) {
     use crate::tui::app::Level;
     let lines: Vec<Line> = if messages.is_empty() {
@@ -225,6 +226,11 @@ pub fn render_messages(
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
-        .title(Line::styled(" Messages — newest first, Esc or L close ", theme.title()));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
+        .title(Line::styled(" Messages — newest first · ↑↓ PgUp PgDn scroll · Esc or L close ", theme.title()));
+    // Scrolled no further than the last page (a line wraps into as many rows as its width takes).
+    let inner = usize::from(popup.width.saturating_sub(2)).max(1);
+    let total: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let last = (total as u16).saturating_sub(popup.height.saturating_sub(2));
+    let p = Paragraph::new(lines).block(block).wrap(Wrap { trim: false });
+    frame.render_widget(p.scroll((scroll.min(last), 0)), popup);
 }
