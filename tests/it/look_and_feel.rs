@@ -66,6 +66,21 @@ fn the_palette_runs_actions_opens_tables_and_connects_under_tmux() {
     let first = screen.lines().find(|l| l.contains('▶')).unwrap_or_default().to_string();
     assert!(first.contains("order_items"), "{screen}");
     t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    // A statement run in the editor is in the palette at once (the history is read when it opens).
+    t.keys(&["5"]);
+    t.wait_for("Type SQL above");
+    t.text("select 'from the palette' as x");
+    t.keys(&["F5"]);
+    t.wait_for("1 rows");
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["C-p"]);
+    t.wait_for("Palette —");
+    t.text("from the pal");
+    let screen = t.wait_for("▶ sql");
+    assert!(screen.contains("select 'from the palette' as x"), "{screen}");
+    t.keys(&["Escape"]);
 }
 
 #[test]

@@ -328,7 +328,7 @@ impl App {
                     self.log_open = true;
                     self.log_scroll = 0;
                 }
-                Command::Palette => self.open_palette(),
+                Command::Palette => return self.open_palette(),
                 Command::NextTheme => {
                     let (name, theme) = super::theme::next_built_in(&self.theme);
                     self.theme = theme;

@@ -82,8 +82,22 @@ impl App {
         items
     }
 
-    pub(super) fn open_palette(&mut self) {
+    /// Opens the palette, and reads the profile's recent statements for it (they join the list when read).
+    pub(super) fn open_palette(&mut self) -> Vec<Effect> {
         self.palette = Some(Palette::new(self.palette_items(), &self.recent));
+        match self.connected_profile() {
+            Some(p) => vec![Effect::LoadHistory { profile: p.name, filter: String::new() }],
+            None => vec![],
+        }
+    }
+
+    /// The palette's items again (the history arrived), keeping what was typed.
+    pub(super) fn refresh_palette(&mut self) {
+        let Some(query) = self.palette.as_ref().map(|p| p.query.clone()) else { return };
+        let mut p = Palette::new(self.palette_items(), &self.recent);
+        p.query = query;
+        p.refilter(&self.recent);
+        self.palette = Some(p);
     }
 
     /// A key while the palette is open: typing filters, ↑/↓ (C-p/C-n) choose, Enter runs, Esc closes.

@@ -383,6 +383,7 @@ impl App {
                     if let Some(q::Prompt::History { selected, .. }) = &mut self.query.prompt {
                         *selected = (*selected).min(self.query.history.len().saturating_sub(1));
                     }
+                    self.refresh_palette();
                 }
                 Err(e) => self.info(Level::Error, format!("history: {e}")),
             },
