@@ -13,11 +13,16 @@ enum Breaks {
     Arrows,
 }
 
+/// $HOME without its trailing `/`, read once (paths are shown on every frame).
+fn home() -> &'static str {
+    static HOME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| std::env::var("HOME").unwrap_or_default().trim_end_matches('/').to_string())
+}
+
 /// A path as a person reads it: under the home directory it starts with `~/` (shorter, and a screenshot or a
 /// screen shared does not show the account's home).
 pub fn tilde(path: &str) -> Cow<'_, str> {
-    let home = std::env::var("HOME").unwrap_or_default();
-    let home = home.trim_end_matches('/');
+    let home = home();
     match path.strip_prefix(home) {
         Some(rest) if !home.is_empty() && rest.starts_with('/') => Cow::Owned(format!("~{rest}")),
         _ => Cow::Borrowed(path),
@@ -26,8 +31,7 @@ pub fn tilde(path: &str) -> Cow<'_, str> {
 
 /// [`tilde`] for every path under the home directory inside a text (a message naming a file).
 pub fn tilde_in(text: &str) -> Cow<'_, str> {
-    let home = std::env::var("HOME").unwrap_or_default();
-    let home = home.trim_end_matches('/');
+    let home = home();
     if home.is_empty() || !text.contains(&format!("{home}/")) {
         return Cow::Borrowed(text);
     }

@@ -98,8 +98,8 @@ pub async fn count_rows(pool: &DbPool, schema: &str, table: &str) -> Result<i64,
         DbPool::Mysql(p) => sqlx::query(sql).persistent(false).fetch_one(p).await?.try_get(0),
         DbPool::Sqlite(p) => sqlx::query(sql).persistent(false).fetch_one(p).await?.try_get(0),
         DbPool::Duckdb(d) => {
-            let rows = d.rows(&sql.0).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-            Ok(rows.first().and_then(|r| r.first().cloned().flatten()).and_then(|v| v.parse().ok()).unwrap_or(0))
+            let n = d.first(&sql.0).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+            Ok(n.and_then(|v| v.parse().ok()).unwrap_or(0))
         }
     }
 }

@@ -145,28 +145,28 @@ impl Duck {
         let cli = locate(p)?;
         let path = std::path::absolute(&path).unwrap_or(path);
         let mut duck = Duck { path, cli, version: String::new(), threads: None };
-        match duck.rows("SELECT version()").await {
+        // One shell: the version, and the macros stored in the file that take the names of DuckDB's own functions
+        // (version(), to_json() — which COPY … (FORMAT json) calls —, duckdb_tables()…): they would run in place of
+        // the built-ins, so such a file is not read.
+        let opening = duck
+            .rows(
+                "SELECT system.main.version(), (SELECT string_agg(DISTINCT function_name, ', ' ORDER BY \
+                 function_name) FROM system.main.duckdb_functions() WHERE database_name = current_database() AND \
+                 function_name IN (SELECT function_name FROM system.main.duckdb_functions() WHERE database_name = \
+                 'system'))",
+            )
+            .await;
+        match opening {
             Ok(rows) => {
-                duck.version = rows.first().and_then(|r| r.first().cloned().flatten()).unwrap_or_default();
-                // Macros stored in the file can take the names of DuckDB's own functions (version(), to_json(),
-                // which COPY … (FORMAT json) calls, duckdb_tables()…) and would then run in their place: such a
-                // file is not read.
-                let shadowing = duck
-                    .rows(
-                        "SELECT DISTINCT function_name FROM system.main.duckdb_functions() WHERE database_name = \
-                         current_database() AND function_name IN (SELECT function_name FROM \
-                         system.main.duckdb_functions() WHERE database_name = 'system') ORDER BY 1",
-                    )
-                    .await
-                    .map_err(|e| ConnectError::new(FailureClass::Other, format!("{shown}: {e}"), "see the log file"))?;
-                let names: Vec<String> = shadowing.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect();
-                if !names.is_empty() {
+                let row = rows.into_iter().next().unwrap_or_default();
+                duck.version = row.first().cloned().flatten().unwrap_or_default();
+                if let Some(names) = row.get(1).cloned().flatten() {
                     return Err(ConnectError::new(
                         FailureClass::Other,
                         format!(
                             "{shown} defines macros named like DuckDB's own functions ({}): they would run in place of \
                              the built-ins when dbconsole reads the file, so it is not read",
-                            crate::core::text::escape_control(&names.join(", "))
+                            crate::core::text::escape_control(&names)
                         ),
                         "open the file in duckdb yourself, look at those macros (SELECT * FROM duckdb_functions() WHERE \
                          NOT internal), and drop or rename them in a copy",
@@ -224,6 +224,11 @@ impl Duck {
         c.arg(&self.path).arg("-c").arg(sql);
         c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
         Ok(c)
+    }
+
+    /// The first value of the first row (None for no row or NULL): a count, a setting.
+    pub async fn first(&self, sql: &str) -> Result<Option<String>, QueryError> {
+        Ok(self.rows(sql).await?.into_iter().next().and_then(|r| r.into_iter().next().flatten()))
     }
 
     /// Runs one statement and returns its rows, every value as text (numbers and booleans as the shell wrote

@@ -204,23 +204,7 @@ pub(crate) fn spawn_reader(
     let handle = match source {
         Source::Sqlite(path) => tokio::task::spawn_blocking(move || {
             let db = super::sqlite_raw::RawDb::open_read_only(&path)?;
-            let mut batch = Batch::new(width);
-            let mut closed = false;
-            db.each(&sql, &[], |row, classes| {
-                batch.push(row, classes);
-                if batch.rows.len() >= size {
-                    let full = std::mem::replace(&mut batch, Batch::new(width));
-                    if tx.blocking_send(full).is_err() {
-                        closed = true;
-                        return false;
-                    }
-                }
-                true
-            })?;
-            if !closed && !batch.rows.is_empty() {
-                let _ = tx.blocking_send(batch);
-            }
-            Ok(())
+            sqlite_batches(&db, &sql, width, size, |b| tx.blocking_send(b).is_ok()).map(|_| ())
         }),
         Source::Pool(pool) => tokio::spawn(async move {
             let mut s = Session::open(&pool.for_bulk_read()).await.map_err(|e| e.to_string())?;
@@ -234,6 +218,27 @@ pub(crate) fn spawn_reader(
         }),
     };
     (rx, handle)
+}
+
+/// Reads `sql` through SQLite's C API in batches of `size` rows, each handed to `send` (false: the receiver is
+/// gone, stop). Returns whether every batch was taken.
+pub(crate) fn sqlite_batches(
+    db: &super::sqlite_raw::RawDb,
+    sql: &str,
+    width: usize,
+    size: usize,
+    mut send: impl FnMut(Batch) -> bool,
+) -> Result<bool, String> {
+    let mut batch = Batch::new(width);
+    let mut open = true;
+    db.each(sql, &[], |row, classes| {
+        batch.push(row, classes);
+        if batch.rows.len() >= size {
+            open = send(std::mem::replace(&mut batch, Batch::new(width)));
+        }
+        open
+    })?;
+    Ok(open && (batch.rows.is_empty() || send(batch)))
 }
 
 /// PostgreSQL COPY text format: backslash, tab, newline and carriage return escaped; NULL is `\N`.

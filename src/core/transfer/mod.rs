@@ -102,13 +102,12 @@ pub(crate) async fn scalar(pool: &DbPool, sql: &str) -> Result<i64, String> {
         DbPool::Postgres(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.map_err(e),
         DbPool::Mysql(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.map_err(e),
         DbPool::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.map_err(e),
-        DbPool::Duckdb(d) => {
-            let rows = d.rows(&sql.0).await.map_err(|e| e.to_string())?;
-            rows.first()
-                .and_then(|r| r.first().cloned().flatten())
-                .and_then(|v| v.parse::<i64>().ok())
-                .ok_or_else(|| format!("no number from: {}", sql.0))
-        }
+        DbPool::Duckdb(d) => d
+            .first(&sql.0)
+            .await
+            .map_err(|e| e.to_string())?
+            .and_then(|v| v.parse::<i64>().ok())
+            .ok_or_else(|| format!("no number from: {}", sql.0)),
     }
 }
 

@@ -287,26 +287,10 @@ async fn read_tables(out: &mut Out, plan: &Plan, source: Source) -> Result<(), S
                 let db = super::sqlite_raw::RawDb::open_read_only(&path)?;
                 db.each("BEGIN", &[], |_, _| true)?;
                 for (i, (sql, width)) in tables.into_iter().enumerate() {
-                    let mut batch = Batch::new(width);
-                    let mut closed = false;
-                    db.each(&sql, &[], |row, classes| {
-                        batch.push(row, classes);
-                        if batch.rows.len() >= size {
-                            let full = std::mem::replace(&mut batch, Batch::new(width));
-                            if tx.blocking_send((i, Some(full))).is_err() {
-                                closed = true;
-                                return false;
-                            }
-                        }
-                        true
+                    let sent = super::load::sqlite_batches(&db, &sql, width, size, |b| {
+                        tx.blocking_send((i, Some(b))).is_ok()
                     })?;
-                    if closed {
-                        return Ok(());
-                    }
-                    if !batch.rows.is_empty() && tx.blocking_send((i, Some(batch))).is_err() {
-                        return Ok(());
-                    }
-                    if tx.blocking_send((i, None)).is_err() {
+                    if !sent || tx.blocking_send((i, None)).is_err() {
                         return Ok(());
                     }
                 }
