@@ -11,39 +11,18 @@ use super::widgets::popup;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let theme = &app.theme;
-    let [tabs, main, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(frame.area());
+    let screen = super::layout::screen(frame.area(), app.pane, &app.layout);
+    let (tabs, main, status) = (screen.tabs, screen.body, screen.status);
+    let shown: Vec<PaneId> = screen.panes.iter().map(|p| p.0).collect();
+    frame.render_widget(Paragraph::new(pane_bar(app, tabs.width, &shown)), tabs);
 
-    frame.render_widget(Paragraph::new(pane_bar(app, tabs.width)), tabs);
-
-    match app.pane {
-        PaneId::Profiles => panes::profiles::render(frame, main, app, theme),
-        PaneId::Schema => {
-            let connected = app
-                .session
-                .as_ref()
-                .filter(|s| matches!(s.state, ConnState::Connected(_)))
-                .map(|s| s.profile.name.as_str());
-            panes::schema::view::render(frame, main, &app.schema, theme, connected)
-        }
-        PaneId::Migrations => {
-            let connected = app
-                .session
-                .as_ref()
-                .filter(|s| matches!(s.state, ConnState::Connected(_)))
-                .map(|s| s.profile.name.as_str());
-            panes::migrations::render(frame, main, &app.migrations, theme, connected);
-            if app.migrations.transfer.active() {
-                panes::migrations::transfer_view::render(frame, main, &app.migrations.transfer, theme, connected);
-            }
-        }
-        PaneId::Query => {
-            let connected =
-                app.session.as_ref().filter(|s| matches!(s.state, ConnState::Connected(_))).map(|s| &s.profile);
-            panes::query::view::render(frame, main, &app.query, theme, connected)
-        }
-        PaneId::Sync => panes::sync::view::render(frame, main, &app.sync, theme),
+    // The pane without the keys (when two show) is drawn with plain borders.
+    let blurred = (screen.panes.len() > 1).then(|| theme.blurred());
+    for (pane, area) in &screen.panes {
+        let theme = if *pane == app.pane { theme } else { blurred.as_ref().unwrap_or(theme) };
+        draw_pane(frame, *area, app, *pane, theme);
     }
+    *app.screen.borrow_mut() = screen;
 
     // Status bar: active profile (coloured by environment), connection state, last message, help key.
     let mut s: Vec<Span> = Vec::new();
@@ -104,6 +83,27 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
+fn draw_pane(frame: &mut Frame, main: ratatui::layout::Rect, app: &App, pane: PaneId, theme: &super::theme::Theme) {
+    let connected =
+        || app.session.as_ref().filter(|s| matches!(s.state, ConnState::Connected(_))).map(|s| s.profile.name.as_str());
+    match pane {
+        PaneId::Profiles => panes::profiles::render(frame, main, app, theme),
+        PaneId::Schema => panes::schema::view::render(frame, main, &app.schema, theme, connected()),
+        PaneId::Migrations => {
+            panes::migrations::render(frame, main, &app.migrations, theme, connected());
+            if app.migrations.transfer.active() {
+                panes::migrations::transfer_view::render(frame, main, &app.migrations.transfer, theme, connected());
+            }
+        }
+        PaneId::Query => {
+            let connected =
+                app.session.as_ref().filter(|s| matches!(s.state, ConnState::Connected(_))).map(|s| &s.profile);
+            panes::query::view::render(frame, main, &app.query, theme, connected)
+        }
+        PaneId::Sync => panes::sync::view::render(frame, main, &app.sync, theme),
+    }
+}
+
 /// `text` in at most `room` columns, an ellipsis marking a cut.
 fn ellipsis(text: &str, room: usize) -> String {
     let width = |t: &str| Span::raw(t).width();
@@ -125,7 +125,7 @@ fn ellipsis(text: &str, room: usize) -> String {
 
 /// The pane bar, fitted to the width: the name and every pane's title when they fit (64 columns); else without
 /// the name; else the active pane's title and the others' numbers, so no label is ever cut mid-word.
-fn pane_bar(app: &App, width: u16) -> Line<'static> {
+fn pane_bar(app: &App, width: u16, shown: &[PaneId]) -> Line<'static> {
     let theme = &app.theme;
     let full: Vec<String> = PaneId::ALL.iter().enumerate().map(|(i, p)| format!(" {} {} ", i + 1, p.title())).collect();
     let brand = " dbconsole ";
@@ -154,7 +154,12 @@ fn pane_bar(app: &App, width: u16) -> Line<'static> {
         let w = label.chars().count() as u16;
         ranges.push((x, x + w, *pane));
         x += w;
-        spans.push(Span::styled(label, theme.tab(*pane == app.pane)));
+        // The pane beside the one with the keys is underlined: it is on screen too.
+        let style = match theme.tab(*pane == app.pane) {
+            s if *pane != app.pane && shown.contains(pane) => s.add_modifier(ratatui::style::Modifier::UNDERLINED),
+            s => s,
+        };
+        spans.push(Span::styled(label, style));
     }
     Line::from(spans)
 }

@@ -6,6 +6,7 @@ pub mod colour;
 pub mod draw;
 pub mod effect;
 pub mod keymap;
+pub mod layout;
 pub mod panes;
 
 pub mod settings;
@@ -141,6 +142,8 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => action::Action::Key(k),
                 Some(Ok(Event::Resize(..))) => action::Action::Tick,
                 Some(Ok(Event::Paste(text))) => action::Action::Paste(text),
+                // Moves without a button draw nothing new.
+                Some(Ok(Event::Mouse(m))) if m.kind == crossterm::event::MouseEventKind::Moved => continue,
                 Some(Ok(Event::Mouse(m))) => action::Action::Mouse(m),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),

@@ -232,6 +232,12 @@ impl Theme {
     pub fn dim(&self) -> Style {
         self.role("dim")
     }
+    /// This theme for a pane on screen without the keys: its border drawn as an unfocused one.
+    pub fn blurred(&self) -> Theme {
+        let mut t = self.clone();
+        t.roles.insert("border_focused".into(), self.border(false));
+        t
+    }
     pub fn border(&self, focused: bool) -> Style {
         self.role(if focused { "border_focused" } else { "border" })
     }

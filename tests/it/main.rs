@@ -10,6 +10,7 @@ mod everyday;
 mod everyday_more;
 mod hardening;
 mod hardening_files;
+mod layouts;
 mod look_and_feel;
 mod migrate;
 mod migrations_pane;

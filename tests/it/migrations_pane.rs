@@ -15,7 +15,7 @@ use dbconsole::tui::theme::Theme;
 use crate::catalog::{exec, sqlite_pool};
 use crate::common::{key, screen, stderr, stdout};
 
-fn write_folder(dir: &Path) {
+pub(crate) fn write_folder(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("1_create_notes.sql"), "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n")
         .unwrap();
@@ -24,7 +24,7 @@ fn write_folder(dir: &Path) {
     std::fs::write(dir.join("3_drop_old.sql"), "DROP TABLE old_notes;\n").unwrap();
 }
 
-async fn planned(pool: &DbPool, dir: &Path) -> Planned {
+pub(crate) async fn planned(pool: &DbPool, dir: &Path) -> Planned {
     let folder = migrate::load(dir, pool.engine()).unwrap();
     let plan = migrate::status(pool, &folder).await.unwrap();
     let findings = migrate::lint_pending(pool, &folder, &plan).await.unwrap();

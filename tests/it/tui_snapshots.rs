@@ -8,7 +8,7 @@ use dbconsole::tui::theme::Theme;
 
 use crate::common::{key, screen};
 
-fn fixture_set() -> ProfileSet {
+pub(crate) fn fixture_set() -> ProfileSet {
     let mut demo = Profile::sqlite("demo", "/home/ada/.local/share/dbconsole/demo.sqlite".into());
     demo.origin = Origin::File { line: 8 };
     let mut prod = Profile::sqlite("prod", "".into());
@@ -140,7 +140,7 @@ fn placeholder_panes_say_what_they_will_hold_and_schema_asks_for_a_connection() 
     insta::assert_snapshot!("sync_empty", screen(&app, 80, 24).backend());
 }
 
-fn link_view() -> dbconsole::tui::panes::sync::LinkView {
+pub(crate) fn link_view() -> dbconsole::tui::panes::sync::LinkView {
     use dbconsole::core::sync::state::Conflict;
     use dbconsole::core::sync::status::{LinkStatus, Pending, SideStatus, TableStatus};
     let table = |name: &str, state: &str, fwd: i64, back: i64, error: Option<&str>| TableStatus {

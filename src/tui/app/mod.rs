@@ -87,6 +87,9 @@ pub struct App {
     pub recent: Vec<String>,
     /// Where each pane's label was drawn in the pane bar (columns from, to): for clicks.
     pub tab_ranges: std::cell::RefCell<Vec<(u16, u16, PaneId)>>,
+    /// The panes' places in the last frame (for clicks and drags), and what the user changed about them.
+    pub screen: std::cell::RefCell<crate::tui::layout::Screen>,
+    pub layout: crate::tui::layout::LayoutState,
     /// Passwords typed in this session, in memory only.
     passwords: HashMap<String, SecretString>,
     next_job: JobId,
@@ -112,6 +115,12 @@ impl App {
             palette: None,
             recent: Vec::new(),
             tab_ranges: std::cell::RefCell::new(Vec::new()),
+            screen: std::cell::RefCell::new(crate::tui::layout::screen(
+                ratatui::layout::Rect::new(0, 0, 80, 24),
+                PaneId::Profiles,
+                &Default::default(),
+            )),
+            layout: Default::default(),
             schema: SchemaPane::default(),
             migrations: MigrationsPane::default(),
             sync: SyncPane::default(),
@@ -194,6 +203,9 @@ impl App {
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let effects = self.route(action);
+        if matches!(self.pane, PaneId::Query | PaneId::Migrations | PaneId::Sync) {
+            self.layout.work = self.pane;
+        }
         self.keep_message();
         effects
     }

@@ -1,12 +1,16 @@
-//! Clicks and the wheel: a click on the pane bar goes to that pane, a click in the profiles list or the schema tree
-//! selects that row, the wheel scrolls whatever has the keys (as ↓/↑ would). Where the things were drawn is kept
-//! by the drawing (the pane bar's ranges, the lists' areas and first rows).
+//! Clicks, drags and the wheel: a click on the pane bar goes to that pane; a click in a pane gives it the keys (two
+//! show on a wide terminal) and selects the row there (profiles list, schema tree, results grid) or puts the
+//! editor's cursor there; the border between two panes and the line between the editor and the results are
+//! dragged; the wheel scrolls whatever has the keys (as ↓/↑ would). Where the things were drawn is kept by the
+//! drawing (the screen's layout, the pane bar's ranges, the lists' areas and first rows).
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
 
 use super::{App, PaneId};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{self, Command, Scope};
+use crate::tui::layout::Drag;
+use crate::tui::panes::query::Click;
 
 impl App {
     pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
@@ -15,6 +19,14 @@ impl App {
             MouseEventKind::ScrollDown => self.on_key(self.wheel_key(Command::Down).unwrap_or(key(KeyCode::Down))),
             MouseEventKind::ScrollUp => self.on_key(self.wheel_key(Command::Up).unwrap_or(key(KeyCode::Up))),
             MouseEventKind::Down(MouseButton::Left) => self.on_click(m.column, m.row),
+            MouseEventKind::Drag(MouseButton::Left) => {
+                self.on_drag(m.column, m.row);
+                vec![]
+            }
+            MouseEventKind::Up(_) => {
+                self.layout.drag = None;
+                vec![]
+            }
             _ => vec![],
         }
     }
@@ -40,7 +52,7 @@ impl App {
         if self.form.is_some() || self.dialog.is_some() || self.help || self.log_open || self.palette.is_some() {
             return vec![];
         }
-        if row == 0 {
+        if row == self.screen.borrow().tabs.y {
             let hit = self.tab_ranges.borrow().iter().find(|(a, b, _)| (*a..*b).contains(&column)).map(|t| t.2);
             let Some(pane) = hit else { return vec![] };
             // A filter being typed ends as Enter would end it (kept); then the pane, read as on entering it.
@@ -49,6 +61,18 @@ impl App {
             return self.entered_pane();
         }
         let at = Position { x: column, y: row };
+        let screen = self.screen.borrow().clone();
+        if screen.divider().is_some_and(|(a, b)| column == a || column == b) && screen.body.contains(at) {
+            self.layout.drag = Some(Drag::Side);
+            return vec![];
+        }
+        let Some(pane) = screen.pane_at(column, row) else { return vec![] };
+        let mut effects = vec![];
+        if pane != self.pane {
+            self.schema.filtering = false;
+            self.pane = pane;
+            effects = self.entered_pane();
+        }
         match self.pane {
             PaneId::Profiles => {
                 let area = self.profiles.list_area.get();
@@ -68,8 +92,20 @@ impl App {
                     }
                 }
             }
+            PaneId::Query if self.query.click(column, row) == Click::Divider => self.layout.drag = Some(Drag::Editor),
             _ => {}
         }
-        vec![]
+        effects
+    }
+
+    fn on_drag(&mut self, column: u16, row: u16) {
+        match self.layout.drag {
+            Some(Drag::Side) => {
+                let body = self.screen.borrow().body;
+                self.layout.side_width = Some(column.saturating_sub(body.x) + 1);
+            }
+            Some(Drag::Editor) => self.query.drag_divider(row),
+            None => {}
+        }
     }
 }

@@ -128,6 +128,8 @@ pub enum Command {
     BrowseFilter,
     /// The command palette.
     Palette,
+    /// The query pane's editor/results split: results large, editor large, automatic.
+    ToggleSplit,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -267,8 +269,10 @@ pub const BINDINGS: &[Binding] = &[
     ctrl(S::QueryEditor, 's', C::Save, "save the buffer to its file"),
     ctrl(S::QueryEditor, 'f', C::Filter, "search the editor (F3: next match)"),
     b(S::QueryEditor, K::F(3), C::SearchNext, "next match of the last search"),
+    ctrl(S::QueryEditor, 'o', C::ToggleSplit, "editor/results: results large, editor large, automatic"),
     b(S::QueryEditor, K::Esc, C::Cancel, "cancel the running query; else go to the results (pane keys work there)"),
     b(S::QueryGrid, K::Char('i'), C::Editor, "back to the editor"),
+    b(S::QueryGrid, K::Char('z'), C::ToggleSplit, "editor/results: results large, editor large, automatic"),
     b(S::QueryGrid, K::F(5), C::Run, "run the statement under the cursor"),
     b(S::QueryGrid, K::F(6), C::RunAll, "run the whole buffer"),
     b(S::QueryGrid, K::F(7), C::Explain, "EXPLAIN the statement"),

@@ -1,3 +1,6 @@
 pub mod chooser;
 pub mod palette;
 pub mod popup;
+pub mod text;
+
+pub use text::fit;

@@ -142,7 +142,7 @@ pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, p: &Palette) {
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Line::styled(cut(&title, inner_w), theme.title()));
-    frame.render_widget(Paragraph::new(lines).block(block), popup);
+    frame.render_widget(Paragraph::new(super::fit(lines, popup.width.saturating_sub(2))).block(block), popup);
 }
 
 /// `s` in at most `n` columns, with an ellipsis when cut.

@@ -189,6 +189,7 @@ pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: PaneId, s
         .title(Line::styled(" Keys — ↑↓ PgUp PgDn Home End scroll, ? or Esc close ", theme.title()));
     // Scrolled no further than the last page.
     let last = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
+    let lines = super::fit(lines, popup.width.saturating_sub(2));
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll.min(last), 0)), popup);
 }
 

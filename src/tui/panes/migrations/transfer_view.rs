@@ -1,4 +1,5 @@
 //! Drawing the transfer view: the chooser, the compatibility report, the gauges, the result and the verify table.
+use crate::tui::widgets::fit;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -32,7 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, v: &TransferView, theme: &Theme, fr
             lines.extend(chooser.lines(theme));
             lines.push(Line::raw(""));
             lines.push(hint(&[(Command::Confirm, "plan"), (Command::Cancel, "close")]));
-            frame.render_widget(Paragraph::new(lines), inner);
+            frame.render_widget(Paragraph::new(fit(lines, inner.width)), inner);
         }
         Stage::Planning(_) => frame.render_widget(
             Paragraph::new(Line::styled("reading the source and probing its data…", theme.warn())),

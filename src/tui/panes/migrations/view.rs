@@ -1,5 +1,6 @@
 //! Drawing the migrations pane: the plan with statuses and lint, the selected migration's file and SQL, the
 //! running gauge and log, the diff chooser.
+use crate::tui::widgets::fit;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -96,7 +97,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &MigrationsPane, theme: &Them
             if danger > 0 { theme.danger() } else { theme.warn() },
         ));
     }
-    frame.render_widget(Paragraph::new(Line::from(head_spans)), head);
+    frame.render_widget(Paragraph::new(fit(Line::from(head_spans), head.width)), head);
 
     let [list_area, detail_area] =
         Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(body);
@@ -109,11 +110,14 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &MigrationsPane, theme: &Them
             } else {
                 " "
             };
-            ListItem::new(Line::from(vec![
-                Span::styled(flag, theme.danger()),
-                Span::styled(format!("{:<8}", e.status.label()), status_style(theme, e.status)),
-                Span::styled(format!(" {} {}", e.version, e.description), theme.text()),
-            ]))
+            ListItem::new(fit(
+                Line::from(vec![
+                    Span::styled(flag, theme.danger()),
+                    Span::styled(format!("{:<8}", e.status.label()), status_style(theme, e.status)),
+                    Span::styled(format!(" {} {}", e.version, e.description), theme.text()),
+                ]),
+                list_area.width.saturating_sub(1),
+            ))
         })
         .collect();
     if items.is_empty() {
@@ -246,7 +250,7 @@ fn render_log(frame: &mut Frame, area: Rect, theme: &Theme, pane: &MigrationsPan
     let h = area.height as usize;
     let start = pane.log.len().saturating_sub(h);
     let lines: Vec<Line> = pane.log[start..].iter().map(|l| Line::styled(l.clone(), theme.dim())).collect();
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Paragraph::new(fit(lines, area.width)), area);
 }
 
 fn render_hints(frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -262,5 +266,5 @@ fn render_hints(frame: &mut Frame, area: Rect, theme: &Theme) {
         spans.push(Span::styled(keymap::hint(Scope::Migrations, cmd), theme.key()));
         spans.push(Span::styled(format!(" {what}  "), theme.dim()));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Paragraph::new(fit(Line::from(spans), area.width)), area);
 }

@@ -1,4 +1,5 @@
 //! Drawing the profile form over the panes.
+use crate::tui::widgets::fit;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -80,5 +81,5 @@ pub fn render_form(frame: &mut Frame, area: Rect, form: &ProfileForm, theme: &Th
     let visible = inner.height as usize;
     let skip = (focus_line + 2).saturating_sub(visible);
     let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(fit(lines, inner.width)), inner);
 }

@@ -21,18 +21,48 @@ fn env_badge(p: &Profile, theme: &Theme) -> Span<'static> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let narrow = area.width < 100;
-    let [list_area, detail_area] =
-        Layout::horizontal([Constraint::Length(if narrow { 28 } else { 36 }), Constraint::Min(20)]).areas(area);
-    render_list(frame, list_area, app, theme);
+    // The list as wide as its longest entry (and its title), within 20 columns and two fifths of the width (48 at
+    // most); the details get the rest.
+    let lines = list_lines(app, theme);
+    let longest = lines.iter().map(Line::width).max().unwrap_or(0).max(title(app).chars().count()) as u16;
+    let list_w = (longest + 3).clamp(20, (area.width * 2 / 5).clamp(20, 48));
+    let [list_area, detail_area] = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(20)]).areas(area);
+    render_list(frame, list_area, app, theme, lines);
     render_details(frame, detail_area, app, theme);
 }
 
-fn render_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+fn title(app: &App) -> String {
+    let n = app.all().len();
+    match app.set.problems.len() {
+        0 => format!(" Profiles ({n}) "),
+        k => format!(" Profiles ({n}) · {k} problem(s) "),
+    }
+}
+
+fn render_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, lines: Vec<Line<'static>>) {
+    let all = app.all();
+    let room = area.width.saturating_sub(2);
+    let items: Vec<ListItem> = lines.into_iter().map(|l| ListItem::new(crate::tui::widgets::fit(l, room))).collect();
+    let title = title(app);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Line::styled(title, theme.title()));
+    let list = List::new(items).block(block).highlight_style(theme.selected());
+    let mut state = ListState::default();
+    if !all.is_empty() {
+        state.select(Some(app.profiles.selected.min(all.len() - 1)));
+    }
+    frame.render_stateful_widget(list, area, &mut state);
+    app.profiles.list_area.set(area.inner(ratatui::layout::Margin { horizontal: 1, vertical: 1 }));
+    app.profiles.list_offset.set(state.offset());
+}
+
+/// One line per profile: the active one marked, name, engine, environment, warnings.
+fn list_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     let all = app.all();
     let active = app.session.as_ref().map(|s| s.profile.name.as_str());
-    let items: Vec<ListItem> = all
-        .iter()
+    all.iter()
         .map(|p| {
             let marker = if Some(p.name.as_str()) == active { "● " } else { "  " };
             let mut spans = vec![
@@ -50,25 +80,9 @@ fn render_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Origin::AdHoc => spans.push(Span::styled(" (url)", theme.dim())),
                 _ => {}
             }
-            ListItem::new(Line::from(spans))
+            Line::from(spans)
         })
-        .collect();
-    let mut title = format!(" Profiles ({}) ", all.len());
-    if !app.set.problems.is_empty() {
-        title = format!(" Profiles ({}) · {} problem(s) ", all.len(), app.set.problems.len());
-    }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Line::styled(title, theme.title()));
-    let list = List::new(items).block(block).highlight_style(theme.selected());
-    let mut state = ListState::default();
-    if !all.is_empty() {
-        state.select(Some(app.profiles.selected.min(all.len() - 1)));
-    }
-    frame.render_stateful_widget(list, area, &mut state);
-    app.profiles.list_area.set(area.inner(ratatui::layout::Margin { horizontal: 1, vertical: 1 }));
-    app.profiles.list_offset.set(state.offset());
+        .collect()
 }
 
 fn short_engine(e: Engine) -> &'static str {

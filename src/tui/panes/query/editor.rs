@@ -74,6 +74,8 @@ pub fn render(
     } else if crow >= top + h {
         top = crow + 1 - h;
     }
+    // No empty rows below the text while lines above it are out of view (after the editor grew).
+    top = top.min(lines.len().saturating_sub(h));
     b.top.set(top);
     let mut left = b.left.get();
     if ccol < left {

@@ -108,10 +108,15 @@ pub fn render(frame: &mut Frame, area: Rect, view: &ResultView, theme: &Theme, f
             if selected_rows.is_some_and(|(a, b)| r >= a && r <= b) {
                 style = theme.selected();
             }
+            // The row with the cursor is a bar in the selection's style while the grid has the keys (reverse
+            // video in the monochrome theme), its cell standing out in it; without the keys, bold.
             if r == view.row {
+                if focused {
+                    style = theme.selected();
+                }
                 style = style.add_modifier(Modifier::BOLD);
                 if c == view.col && focused {
-                    style = theme.field_active();
+                    style = theme.field_active().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
                 } else if c == view.col {
                     style = style.add_modifier(Modifier::UNDERLINED);
                 }

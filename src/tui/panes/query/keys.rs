@@ -185,6 +185,7 @@ impl QueryPane {
             Some(Command::Explain) => return Request::Run(RunScope::Explain),
             Some(Command::ExplainAnalyze) => return Request::Run(RunScope::ExplainAnalyze),
             Some(Command::Complete) => return Request::Complete,
+            Some(Command::ToggleSplit) => return self.toggle_split(),
             Some(Command::Save) => return self.save_request(),
             Some(Command::Filter) => {
                 self.prompt = Some(Prompt::Search(String::new()));
@@ -223,6 +224,11 @@ impl QueryPane {
         Request::None
     }
 
+    fn toggle_split(&mut self) -> Request {
+        self.split = self.split.next();
+        Request::Say(self.split.label().to_string())
+    }
+
     fn save_request(&mut self) -> Request {
         if self.buffer().path.is_some() {
             Request::Save { tab: self.tab, path: None }
@@ -241,6 +247,7 @@ impl QueryPane {
         }
         match cmd {
             Some(Command::Editor) => self.focus = Focus::Editor,
+            Some(Command::ToggleSplit) => return self.toggle_split(),
             Some(Command::Run) => return Request::Run(RunScope::Statement),
             Some(Command::RunAll) => return Request::Run(RunScope::Buffer),
             Some(Command::Explain) => return Request::Run(RunScope::Explain),

@@ -7,7 +7,10 @@ pub mod editor;
 mod edits;
 pub mod grid;
 mod keys;
+mod mouse;
 pub mod result;
+pub mod split;
+pub use mouse::Click;
 pub mod view;
 
 use std::path::PathBuf;
@@ -221,6 +224,10 @@ pub struct QueryPane {
     pub last_find: Option<String>,
     /// The status message a failed statement left (cleared when a later one runs or succeeds).
     pub failed_message: Option<String>,
+    /// How the editor and the results share the height; where they were drawn (for clicks and drags).
+    pub split: split::Split,
+    pub editor_area: std::cell::Cell<ratatui::layout::Rect>,
+    pub grid_area: std::cell::Cell<ratatui::layout::Rect>,
 }
 
 impl QueryPane {
@@ -237,8 +244,8 @@ impl QueryPane {
     /// the editor tabs stay.
     pub fn reset_for_profile(&mut self) {
         let tabs = std::mem::take(&mut self.tabs);
-        let (tab, cap, drafts_kept) = (self.tab, self.cap, self.drafts_kept);
-        *self = QueryPane { tabs, tab, cap, drafts_kept, ..QueryPane::default() };
+        let (tab, cap, drafts_kept, split) = (self.tab, self.cap, self.drafts_kept, self.split);
+        *self = QueryPane { tabs, tab, cap, drafts_kept, split, ..QueryPane::default() };
     }
 }
 
@@ -276,6 +283,9 @@ impl Default for QueryPane {
             last_find: None,
             browse: None,
             drafts_kept: true,
+            split: split::Split::Auto,
+            editor_area: Default::default(),
+            grid_area: Default::default(),
         }
     }
 }

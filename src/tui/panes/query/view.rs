@@ -1,5 +1,6 @@
 //! Draws the query pane: tabs, editor, run status, error, results grid, prompt, and the completion, inspector and
 //! history popups.
+use crate::tui::widgets::fit;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -135,7 +136,8 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let error_h = q.error.as_ref().map_or(0, |e| 1 + e.error.detail.is_some() as u16 + e.error.hint.is_some() as u16);
-    let editor_h = (inner.height.saturating_sub(4 + error_h) * 2 / 5).max(3);
+    let avail = inner.height.saturating_sub(3 + error_h);
+    let editor_h = super::split::editor_rows(q.split, avail, q.buffer().area.lines().len(), q.result.is_some());
     let [tabs, editor, status, error, grid, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(editor_h),
@@ -145,17 +147,19 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
         Constraint::Length(1),
     ])
     .areas(inner);
+    q.editor_area.set(editor);
+    q.grid_area.set(grid);
 
     // Tabs.
     let mut spans = Vec::new();
     for (i, b) in q.tabs.iter().enumerate() {
         spans.push(Span::styled(format!(" {} {} ", i + 1, b.title()), theme.tab(i == q.tab)));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
+    frame.render_widget(Paragraph::new(fit(Line::from(spans), tabs.width)), tabs);
 
     let error_at = q.error.as_ref().and_then(|e| e.at).filter(|(t, _, _)| *t == q.tab).map(|(_, r, c)| (r, c));
     super::editor::render(frame, editor, q.buffer(), engine, theme, q.focus == Focus::Editor, error_at);
-    frame.render_widget(Paragraph::new(status_line(q, theme)).style(theme.status_bar()), status);
+    frame.render_widget(Paragraph::new(fit(status_line(q, theme), status.width)).style(theme.status_bar()), status);
 
     if let Some(e) = &q.error {
         let head = match &e.error.code {
@@ -172,7 +176,7 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
         if let Some(h) = &e.error.hint {
             lines.push(Line::styled(format!("HINT: {h}"), theme.text()));
         }
-        frame.render_widget(Paragraph::new(lines), error);
+        frame.render_widget(Paragraph::new(fit(lines, error.width)), error);
     }
 
     match &q.result {
@@ -271,7 +275,7 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
             ),
         },
     };
-    frame.render_widget(Paragraph::new(line), bottom);
+    frame.render_widget(Paragraph::new(fit(line, bottom.width)), bottom);
 
     // Completion list under the cursor.
     if let Some(c) = &q.completion {

@@ -1,5 +1,6 @@
 //! Drawing the schema pane: only the visible rows of the tree are built, so a 10,000-table catalog draws as fast
 //! as a small one.
+use crate::tui::widgets::fit;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -97,10 +98,15 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &SchemaPane, theme: &Theme, c
         ),
         (Load::Loaded { .. }, None) => Line::raw(""),
     };
-    frame.render_widget(Paragraph::new(status_line), status);
+    frame.render_widget(Paragraph::new(fit(status_line, status.width)), status);
     let Some(c) = pane.catalog.clone() else { return };
-    let tree_w = (body.width * 2 / 5).clamp(24.min(body.width), 48);
-    let [tree, detail] = Layout::horizontal([Constraint::Length(tree_w), Constraint::Min(10)]).areas(body);
+    // Narrow and tall (beside another pane): the tree above the details; else the tree on the left.
+    let [tree, detail] = if body.width < 64 && body.height >= 28 {
+        Layout::vertical([Constraint::Percentage(50), Constraint::Min(5)]).areas(body)
+    } else {
+        let tree_w = (body.width * 2 / 5).clamp(24.min(body.width), 48);
+        Layout::horizontal([Constraint::Length(tree_w), Constraint::Min(10)]).areas(body)
+    };
     render_tree(frame, tree, pane, &c, theme);
     render_detail(frame, detail, pane, &c, theme);
 }
@@ -143,9 +149,12 @@ fn render_tree(frame: &mut Frame, area: Rect, pane: &SchemaPane, c: &Catalog, th
                 (format!("      {label}"), theme.dim())
             }
         };
-        let text: String = text.chars().take(w).collect();
-        let pad = w.saturating_sub(text.chars().count());
-        lines.push(Line::styled(format!("{text}{}", " ".repeat(pad)), if selected { theme.selected() } else { style }));
+        // Cut with an ellipsis where it does not fit; padded to the width so the selection is a whole bar.
+        let style = if selected { theme.selected() } else { style };
+        let mut line = fit(Line::styled(text, style), list.width).lines.remove(0);
+        let pad = w.saturating_sub(line.width());
+        line.spans.push(Span::styled(" ".repeat(pad), style));
+        lines.push(line);
     }
     if pane.rows.is_empty() {
         lines.push(Line::styled(
@@ -157,7 +166,7 @@ fn render_tree(frame: &mut Frame, area: Rect, pane: &SchemaPane, c: &Catalog, th
             theme.dim(),
         ));
     }
-    frame.render_widget(Paragraph::new(lines), list);
+    frame.render_widget(Paragraph::new(fit(lines, list.width)), list);
     if show_filter {
         let matches = pane.rows.iter().filter(|r| matches!(r, Row::Table(..))).count();
         let cursor = if pane.filtering { "▏" } else { "" };
@@ -172,8 +181,15 @@ fn render_tree(frame: &mut Frame, area: Rect, pane: &SchemaPane, c: &Catalog, th
     }
 }
 
+/// Where the tree was drawn (its left edge).
+fn tree_x(pane: &SchemaPane) -> u16 {
+    pane.tree_area.get().x
+}
+
 fn render_detail(frame: &mut Frame, area: Rect, pane: &SchemaPane, c: &Catalog, theme: &Theme) {
-    let block = Block::default().borders(Borders::LEFT).border_style(theme.border(false));
+    // A line between the tree and the details: on their left, or above them when they are below the tree.
+    let side = if area.x == tree_x(pane) { Borders::TOP } else { Borders::LEFT };
+    let block = Block::default().borders(side).border_style(theme.border(false));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some((si, ti)) = pane.selected_table() else {

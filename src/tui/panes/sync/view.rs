@@ -1,6 +1,7 @@
 //! Drawing the sync pane: the links, the selected link's tables, sides and sparklines, the conflict queue and
 //! the steps of adding a link. Fits 80x24: the link list takes what it needs (at most a third), the details the
 //! rest, lines cut rather than wrapped.
+use crate::tui::widgets::fit;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -67,7 +68,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &SyncPane, theme: &Theme) {
             inner,
         );
     } else if !pane.loaded {
-        frame.render_widget(Paragraph::new(Line::styled("reading the links…", theme.dim())), inner);
+        frame.render_widget(Paragraph::new(fit(Line::styled("reading the links…", theme.dim()), inner.width)), inner);
     } else if pane.links.is_empty() {
         let lines = vec![
             Line::styled("No sync links yet.", theme.text()),
@@ -123,7 +124,7 @@ fn render_links(frame: &mut Frame, area: Rect, pane: &SyncPane, theme: &Theme) {
         let style = if i == pane.selected { theme.selected() } else { state_style(theme, &s.state) };
         lines.push(Line::styled(cut(&row, w), style));
     }
-    frame.render_widget(Paragraph::new(lines), list);
+    frame.render_widget(Paragraph::new(fit(lines, list.width)), list);
     if let Some(l) = pane.current() {
         render_details(frame, details, pane, l, theme);
     }
@@ -142,7 +143,7 @@ fn render_links(frame: &mut Frame, area: Rect, pane: &SyncPane, theme: &Theme) {
     if !busy.is_empty() {
         k.spans.insert(0, Span::styled(busy, theme.warn()));
     }
-    frame.render_widget(Paragraph::new(k), keys);
+    frame.render_widget(Paragraph::new(fit(k, keys.width)), keys);
 }
 
 fn render_details(frame: &mut Frame, area: Rect, pane: &SyncPane, l: &LinkView, theme: &Theme) {
@@ -260,7 +261,7 @@ fn render_details(frame: &mut Frame, area: Rect, pane: &SyncPane, l: &LinkView, 
     {
         lines.push(Line::styled(cut(&format!("next retry at {}", n.replace('T', " ")), w), theme.warn()));
     }
-    frame.render_widget(Paragraph::new(lines), rest);
+    frame.render_widget(Paragraph::new(fit(lines, rest.width)), rest);
 }
 
 fn pretty_row(row: Option<&str>) -> Vec<String> {
@@ -315,7 +316,7 @@ fn render_conflicts(frame: &mut Frame, area: Rect, pane: &SyncPane, l: &LinkView
             )
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), list);
+    frame.render_widget(Paragraph::new(fit(lines, list.width)), list);
     if let Some(c) = l.conflicts.get(pane.conflict_at) {
         let base = match c.base_row.as_deref() {
             Some(b) => pretty_row(Some(b)),
@@ -335,11 +336,11 @@ fn render_conflicts(frame: &mut Frame, area: Rect, pane: &SyncPane, l: &LinkView
                 let style = if base.contains(&s) { theme.text() } else { theme.warn() };
                 Line::styled(cut(&s, cw), style)
             }));
-            frame.render_widget(Paragraph::new(lines), rect);
+            frame.render_widget(Paragraph::new(fit(lines, rect.width)), rect);
         }
         let mut lines = vec![Line::styled("base (the row before both changes):", theme.dim())];
         lines.extend(base.iter().map(|s| Line::styled(cut(s, base_area.width as usize), theme.dim())));
-        frame.render_widget(Paragraph::new(lines), base_area);
+        frame.render_widget(Paragraph::new(fit(lines, base_area.width)), base_area);
     }
     frame.render_widget(
         Paragraph::new(hint(
@@ -437,7 +438,7 @@ fn render_add(frame: &mut Frame, area: Rect, add: &Add, theme: &Theme) {
                     if i == *at { theme.selected() } else { theme.text() },
                 ));
             }
-            frame.render_widget(Paragraph::new(lines), list);
+            frame.render_widget(Paragraph::new(fit(lines, list.width)), list);
             let lines: Vec<Line> =
                 text.iter().map(|l| Line::styled(cut(l, body.width as usize), theme.text())).collect();
             frame.render_widget(Paragraph::new(lines).scroll((*scroll, 0)), body);
