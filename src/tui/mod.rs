@@ -92,6 +92,9 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         }
         app.message = Some((app::Level::Warn, settings_problems[0].clone()));
     }
+    if settings.vim {
+        app.query.vim = Some(panes::query::vim::Vim::default());
+    }
     let guard = terminal::TerminalGuard::enter_with_mouse(settings.mouse)?;
     let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     // No `term.clear()`: it asks the terminal for the cursor position, a round trip (slow over SSH, and a hang on a

@@ -5,11 +5,13 @@
 pub struct Settings {
     /// Clicks and the wheel (on by default); `mouse = false` leaves the terminal's own text selection alone.
     pub mouse: bool,
+    /// Vim mode in the query editor (off by default; `V` in the results or the palette switches it live).
+    pub vim: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { mouse: true }
+        Settings { mouse: true, vim: false }
     }
 }
 
@@ -50,7 +52,9 @@ pub fn parse(text: &str) -> (Settings, Vec<String>) {
         match (k.as_str(), v) {
             ("mouse", toml::Value::Boolean(b)) => s.mouse = *b,
             ("mouse", _) => problems.push(format!("{}: mouse = true or false", line(k))),
-            _ => problems.push(format!("{}: unknown setting `{}` (known: mouse)", line(k), k.escape_debug())),
+            ("vim", toml::Value::Boolean(b)) => s.vim = *b,
+            ("vim", _) => problems.push(format!("{}: vim = true or false", line(k))),
+            _ => problems.push(format!("{}: unknown setting `{}` (known: mouse, vim)", line(k), k.escape_debug())),
         }
     }
     // In the file's order (the table is sorted by name).
@@ -64,11 +68,14 @@ mod tests {
 
     #[test]
     fn settings_and_their_problems() {
-        assert_eq!(parse("").0, Settings { mouse: true });
-        assert_eq!(parse("mouse = false\n").0, Settings { mouse: false });
-        let (s, p) = parse("# x\nmouse = \"no\"\ncolour = 1\n");
-        assert!(s.mouse);
-        assert_eq!(p, ["2: mouse = true or false", "3: unknown setting `colour` (known: mouse)"]);
+        assert_eq!(parse("").0, Settings { mouse: true, vim: false });
+        assert_eq!(parse("mouse = false\nvim = true\n").0, Settings { mouse: false, vim: true });
+        let (s, p) = parse("# x\nmouse = \"no\"\ncolour = 1\nvim = 1\n");
+        assert!(s.mouse && !s.vim);
+        assert_eq!(
+            p,
+            ["2: mouse = true or false", "3: unknown setting `colour` (known: mouse, vim)", "4: vim = true or false"]
+        );
         assert!(parse("mouse = \n").1[0].starts_with("1:"));
     }
 }

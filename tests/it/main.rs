@@ -25,3 +25,4 @@ mod ssh;
 mod sync;
 mod transfer;
 mod tui_snapshots;
+mod vim;

@@ -333,25 +333,7 @@ impl App {
             return self.schema_request(req);
         }
         if let Some(cmd) = keymap::lookup(Scope::Global, &key) {
-            match cmd {
-                Command::Quit => return self.quit(),
-                Command::Help => self.help = true,
-                Command::Messages => {
-                    self.log_open = true;
-                    self.log_scroll = 0;
-                }
-                Command::Palette => return self.open_palette(),
-                Command::NextTheme => {
-                    let (name, theme) = super::theme::next_built_in(&self.theme);
-                    self.theme = theme;
-                    self.info(Level::Info, format!("theme: {name} (theme.toml's base and roles apply at start)"));
-                }
-                Command::NextPane => self.pane = self.pane.next(),
-                Command::PrevPane => self.pane = self.pane.prev(),
-                Command::GoPane(i) => self.pane = PaneId::from_index(i),
-                _ => {}
-            }
-            return self.entered_pane();
+            return self.global(cmd);
         }
         match self.pane {
             PaneId::Profiles => self.on_profiles_key(key),
@@ -372,6 +354,29 @@ impl App {
                 self.sync_request(req)
             }
         }
+    }
+
+    /// A global action (a key, or the palette's choice while the editor would take the key as text).
+    pub(super) fn global(&mut self, cmd: Command) -> Vec<Effect> {
+        match cmd {
+            Command::Quit => return self.quit(),
+            Command::Help => self.help = true,
+            Command::Messages => {
+                self.log_open = true;
+                self.log_scroll = 0;
+            }
+            Command::Palette => return self.open_palette(),
+            Command::NextTheme => {
+                let (name, theme) = super::theme::next_built_in(&self.theme);
+                self.theme = theme;
+                self.info(Level::Info, format!("theme: {name} (theme.toml's base and roles apply at start)"));
+            }
+            Command::NextPane => self.pane = self.pane.next(),
+            Command::PrevPane => self.pane = self.pane.prev(),
+            Command::GoPane(i) => self.pane = PaneId::from_index(i),
+            _ => {}
+        }
+        self.entered_pane()
     }
 
     /// What entering the pane in view reads: the sync links' status; the migrations plan the first time.

@@ -140,6 +140,8 @@ impl App {
 
     fn run_palette_item(&mut self, target: Target) -> Vec<Effect> {
         match target {
+            // A global action runs as such: its key would be text in the editor.
+            Target::Action { scope: Scope::Global, command, .. } => self.global(command),
             Target::Action { code, mods, .. } => self.on_key(KeyEvent::new(code, mods)),
             Target::Profile(i) => {
                 self.pane = PaneId::Profiles;

@@ -61,6 +61,7 @@ impl App {
                 vec![]
             }
             Request::BrowseRun => self.browse_page(),
+            Request::Palette => self.open_palette(),
             Request::ResultSet => {
                 self.query.edit = self.edit_target();
                 vec![]

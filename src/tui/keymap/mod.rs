@@ -130,6 +130,8 @@ pub enum Command {
     Palette,
     /// The query pane's editor/results split: results large, editor large, automatic.
     ToggleSplit,
+    /// The query editor's vim mode on or off.
+    ToggleVim,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -269,9 +271,11 @@ pub const BINDINGS: &[Binding] = &[
     ctrl(S::QueryEditor, 's', C::Save, "save the buffer to its file"),
     ctrl(S::QueryEditor, 'f', C::Filter, "search the editor (F3: next match)"),
     b(S::QueryEditor, K::F(3), C::SearchNext, "next match of the last search"),
+    ctrl(S::QueryEditor, 'p', C::Palette, "command palette (the editor keeps the other global keys as text)"),
     ctrl(S::QueryEditor, 'o', C::ToggleSplit, "editor/results: results large, editor large, automatic"),
     b(S::QueryEditor, K::Esc, C::Cancel, "cancel the running query; else go to the results (pane keys work there)"),
     b(S::QueryGrid, K::Char('i'), C::Editor, "back to the editor"),
+    b(S::QueryGrid, K::Char('V'), C::ToggleVim, "vim mode in the editor on or off (settings.toml: vim = true)"),
     b(S::QueryGrid, K::Char('z'), C::ToggleSplit, "editor/results: results large, editor large, automatic"),
     b(S::QueryGrid, K::F(5), C::Run, "run the statement under the cursor"),
     b(S::QueryGrid, K::F(6), C::RunAll, "run the whole buffer"),

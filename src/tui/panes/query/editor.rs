@@ -49,16 +49,17 @@ fn styles(b: &Buffer, engine: Engine, theme: &Theme) -> Vec<Vec<Style>> {
     out
 }
 
-/// Draws `b` in `area`; `error_at` is a (row, column) to mark.
-pub fn render(
-    frame: &mut Frame,
-    area: Rect,
-    b: &Buffer,
-    engine: Engine,
-    theme: &Theme,
-    focused: bool,
-    error_at: Option<(usize, usize)>,
-) {
+/// What the editor shows besides the text: the cursor (when it has the keys), the server's error position (row,
+/// column), vim's visual selection.
+pub struct Marks<'a> {
+    pub focused: bool,
+    pub error_at: Option<(usize, usize)>,
+    pub vim: Option<&'a super::vim::Vim>,
+}
+
+/// Draws `b` in `area`.
+pub fn render(frame: &mut Frame, area: Rect, b: &Buffer, engine: Engine, theme: &Theme, marks: Marks) {
+    let Marks { focused, error_at, vim } = marks;
     let lines = b.area.lines();
     let gutter = (lines.len().to_string().len() + 1) as u16;
     let h = area.height as usize;
@@ -85,10 +86,16 @@ pub fn render(
     }
     b.left.set(left);
     let styles = styles(b, engine, theme);
+    // Vim's visual modes: whole lines, or the characters with the one under the cursor.
+    let lines_sel = vim.and_then(|v| v.line_selection(&b.area));
+    let inclusive = vim.is_some_and(|v| v.mode == super::vim::Mode::Visual);
     let selection = b.area.selection_range();
-    let in_selection = |r: usize, c: usize| match selection {
-        Some(((r1, c1), (r2, c2))) => (r, c) >= (r1, c1) && (r, c) < (r2, c2),
-        None => false,
+    let in_selection = |r: usize, c: usize| match (lines_sel, selection) {
+        (Some((r1, r2)), _) => r >= r1 && r <= r2,
+        (None, Some(((r1, c1), (r2, c2)))) => {
+            (r, c) >= (r1, c1) && ((r, c) < (r2, c2) || inclusive && (r, c) == (r2, c2))
+        }
+        (None, None) => false,
     };
     let mut out = Vec::with_capacity(h);
     for (r, line) in lines.iter().enumerate().skip(top).take(h) {

@@ -1,6 +1,5 @@
 //! The query pane's keys: editor, results grid, prompts (open, save, search, export, history, cell edits).
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tui_textarea::CursorMove;
 
 use super::{Buffer, Focus, Prompt, QueryPane, Request, RunScope, RunState, grid};
 use crate::core::query::export::Format;
@@ -82,6 +81,7 @@ impl QueryPane {
                     }
                     Prompt::Search(s) => {
                         self.search(&s);
+                        self.last_search = Some(s);
                         Request::None
                     }
                     Prompt::BrowseFilter(s) => self.browse_filter(s),
@@ -125,29 +125,6 @@ impl QueryPane {
         }
     }
 
-    /// Moves the cursor to the next match of `needle` (any case), wrapping around.
-    pub fn search(&mut self, needle: &str) -> bool {
-        if needle.is_empty() {
-            return false;
-        }
-        let n = needle.to_lowercase();
-        let b = self.buffer_mut();
-        let tui_textarea::DataCursor(row, col) = b.area.cursor();
-        let lines: Vec<String> = b.area.lines().iter().map(|l| l.to_lowercase()).collect();
-        let total = lines.len();
-        for k in 0..=total {
-            let r = (row + k) % total.max(1);
-            let line = &lines[r];
-            let from = if k == 0 { line.char_indices().nth(col + 1).map_or(line.len(), |(i, _)| i) } else { 0 };
-            if let Some(pos) = line.get(from..).and_then(|s| s.find(&n)) {
-                let c = line[..from + pos].chars().count();
-                b.area.move_cursor(CursorMove::Jump(r as u16, c as u16));
-                return true;
-            }
-        }
-        false
-    }
-
     fn editor_key(&mut self, key: &KeyEvent) -> Request {
         if let Some(c) = &mut self.completion {
             match key.code {
@@ -179,6 +156,9 @@ impl QueryPane {
                 _ => self.completion = None,
             }
         }
+        if let Some(req) = self.vim_key(key) {
+            return req;
+        }
         match keymap::lookup(Scope::QueryEditor, key) {
             Some(Command::Run) => return Request::Run(RunScope::Statement),
             Some(Command::RunAll) => return Request::Run(RunScope::Buffer),
@@ -186,14 +166,14 @@ impl QueryPane {
             Some(Command::ExplainAnalyze) => return Request::Run(RunScope::ExplainAnalyze),
             Some(Command::Complete) => return Request::Complete,
             Some(Command::ToggleSplit) => return self.toggle_split(),
+            Some(Command::Palette) => return Request::Palette,
             Some(Command::Save) => return self.save_request(),
             Some(Command::Filter) => {
                 self.prompt = Some(Prompt::Search(String::new()));
                 return Request::None;
             }
             Some(Command::SearchNext) => {
-                if let Some(Prompt::Search(s)) = &self.prompt {
-                    let s = s.clone();
+                if let Some(s) = self.last_search.clone() {
                     self.search(&s);
                 }
                 return Request::None;
@@ -248,6 +228,7 @@ impl QueryPane {
         match cmd {
             Some(Command::Editor) => self.focus = Focus::Editor,
             Some(Command::ToggleSplit) => return self.toggle_split(),
+            Some(Command::ToggleVim) => return self.toggle_vim(),
             Some(Command::Run) => return Request::Run(RunScope::Statement),
             Some(Command::RunAll) => return Request::Run(RunScope::Buffer),
             Some(Command::Explain) => return Request::Run(RunScope::Explain),

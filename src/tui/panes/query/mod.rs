@@ -9,7 +9,9 @@ pub mod grid;
 mod keys;
 mod mouse;
 pub mod result;
+mod search;
 pub mod split;
+pub mod vim;
 pub use mouse::Click;
 pub mod view;
 
@@ -174,6 +176,8 @@ pub enum Request {
     Say(String),
     /// Run the table browser's current page.
     BrowseRun,
+    /// Open the command palette (`:` in vim's normal mode).
+    Palette,
 }
 
 pub struct QueryPane {
@@ -228,6 +232,9 @@ pub struct QueryPane {
     pub split: split::Split,
     pub editor_area: std::cell::Cell<ratatui::layout::Rect>,
     pub grid_area: std::cell::Cell<ratatui::layout::Rect>,
+    /// Vim mode (None: off) and the editor's last search (`/`, Ctrl-F; n, N, F3 repeat it).
+    pub vim: Option<vim::Vim>,
+    pub last_search: Option<String>,
 }
 
 impl QueryPane {
@@ -245,7 +252,8 @@ impl QueryPane {
     pub fn reset_for_profile(&mut self) {
         let tabs = std::mem::take(&mut self.tabs);
         let (tab, cap, drafts_kept, split) = (self.tab, self.cap, self.drafts_kept, self.split);
-        *self = QueryPane { tabs, tab, cap, drafts_kept, split, ..QueryPane::default() };
+        let vim = self.vim.take().map(|_| vim::Vim::default());
+        *self = QueryPane { tabs, tab, cap, drafts_kept, split, vim, ..QueryPane::default() };
     }
 }
 
@@ -286,6 +294,8 @@ impl Default for QueryPane {
             split: split::Split::Auto,
             editor_area: Default::default(),
             grid_area: Default::default(),
+            vim: None,
+            last_search: None,
         }
     }
 }

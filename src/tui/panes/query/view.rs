@@ -26,6 +26,15 @@ fn thousands(n: u64) -> String {
 
 fn status_line<'a>(q: &QueryPane, theme: &Theme) -> Line<'a> {
     let mut s: Vec<Span> = Vec::new();
+    // Vim mode: the mode (and what is being typed) first, as vim shows it.
+    if let Some(v) = &q.vim {
+        let style = match v.mode {
+            super::vim::Mode::Normal => theme.tab(true),
+            super::vim::Mode::Insert => theme.warn(),
+            _ => theme.selected(),
+        };
+        s.push(Span::styled(format!(" {} ", v.status()), style));
+    }
     match &q.run {
         RunState::Running { started, index, total, .. } => {
             let rows = q.result.as_ref().map_or(0, |r| r.len());
@@ -158,7 +167,9 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
     frame.render_widget(Paragraph::new(fit(Line::from(spans), tabs.width)), tabs);
 
     let error_at = q.error.as_ref().and_then(|e| e.at).filter(|(t, _, _)| *t == q.tab).map(|(_, r, c)| (r, c));
-    super::editor::render(frame, editor, q.buffer(), engine, theme, q.focus == Focus::Editor, error_at);
+    let focused = q.focus == Focus::Editor;
+    let marks = super::editor::Marks { focused, error_at, vim: q.vim.as_ref() };
+    super::editor::render(frame, editor, q.buffer(), engine, theme, marks);
     frame.render_widget(Paragraph::new(fit(status_line(q, theme), status.width)).style(theme.status_bar()), status);
 
     if let Some(e) = &q.error {

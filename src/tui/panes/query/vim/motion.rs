@@ -1,0 +1,114 @@
+//! Vim's motions: where each takes the cursor, and how operators treat them (whole lines, the last character).
+use tui_textarea::{CursorMove, TextArea};
+
+use super::{cursor, first_non_blank, jump, line_len};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Motion {
+    Left,
+    Right,
+    Up,
+    Down,
+    WordForward,
+    WordBack,
+    WordEnd,
+    LineStart,
+    FirstNonBlank,
+    LineEnd,
+    /// `gg` / `G` with a count: that line (1-based); `G` alone: the last.
+    GotoLine(Option<usize>),
+    ParagraphForward,
+    ParagraphBack,
+    /// f F t T: the character, forward, stop before it.
+    Find(char, bool, bool),
+}
+
+impl Motion {
+    /// Operators take whole lines over these.
+    pub(super) fn linewise(self) -> bool {
+        matches!(self, Motion::Up | Motion::Down | Motion::GotoLine(_))
+    }
+    /// The character the motion ends on is part of what an operator takes.
+    pub(super) fn inclusive(self) -> bool {
+        matches!(self, Motion::WordEnd | Motion::LineEnd | Motion::Find(_, true, _))
+    }
+}
+
+pub(super) fn motion_of(c: char, count: Option<usize>) -> Option<Motion> {
+    Some(match c {
+        'h' => Motion::Left,
+        'l' | ' ' => Motion::Right,
+        'k' | '-' => Motion::Up,
+        'j' | '+' => Motion::Down,
+        'w' | 'W' => Motion::WordForward,
+        'b' | 'B' => Motion::WordBack,
+        'e' | 'E' => Motion::WordEnd,
+        '0' => Motion::LineStart,
+        '^' | '_' => Motion::FirstNonBlank,
+        '$' => Motion::LineEnd,
+        'G' => Motion::GotoLine(count),
+        '}' => Motion::ParagraphForward,
+        '{' => Motion::ParagraphBack,
+        _ => return None,
+    })
+}
+
+/// Moves the cursor by `m`, `n` times. For an operator (`op`), `l` may go past the last character.
+pub(super) fn apply(ta: &mut TextArea<'static>, m: Motion, n: usize, op: bool) {
+    let (r, c) = cursor(ta);
+    let last = ta.lines().len() - 1;
+    match m {
+        Motion::Left => jump(ta, r, c.saturating_sub(n)),
+        Motion::Right => {
+            let len = line_len(ta, r);
+            let max = if op { len } else { len.saturating_sub(1) };
+            jump(ta, r, (c + n).min(max));
+        }
+        Motion::Up => jump(ta, r.saturating_sub(n), c),
+        Motion::Down => jump(ta, (r + n).min(last), c),
+        Motion::LineStart => jump(ta, r, 0),
+        Motion::FirstNonBlank => jump(ta, r, first_non_blank(ta, r)),
+        Motion::LineEnd => {
+            let row = (r + n - 1).min(last);
+            let len = line_len(ta, row);
+            jump(ta, row, if op { len.saturating_sub(1) } else { len });
+        }
+        Motion::GotoLine(line) => {
+            let row = line.map_or(last, |l| l.saturating_sub(1).min(last));
+            jump(ta, row, first_non_blank(ta, row));
+        }
+        Motion::Find(ch, forward, till) => {
+            let chars: Vec<char> = ta.lines()[r].chars().collect();
+            let mut at = c;
+            for _ in 0..n {
+                let found = if forward {
+                    (at + 1 + usize::from(till)..chars.len()).find(|&i| chars[i] == ch)
+                } else {
+                    (0..at.saturating_sub(usize::from(till))).rev().find(|&i| chars[i] == ch)
+                };
+                match found {
+                    Some(i) => at = i,
+                    None => return,
+                }
+            }
+            let at = match (till, forward) {
+                (true, true) => at - 1,
+                (true, false) => at + 1,
+                _ => at,
+            };
+            jump(ta, r, at);
+        }
+        Motion::WordForward | Motion::WordBack | Motion::WordEnd | Motion::ParagraphForward | Motion::ParagraphBack => {
+            let mv = match m {
+                Motion::WordForward => CursorMove::WordForward,
+                Motion::WordBack => CursorMove::WordBack,
+                Motion::WordEnd => CursorMove::WordEnd,
+                Motion::ParagraphForward => CursorMove::ParagraphForward,
+                _ => CursorMove::ParagraphBack,
+            };
+            for _ in 0..n {
+                ta.move_cursor(mv);
+            }
+        }
+    }
+}

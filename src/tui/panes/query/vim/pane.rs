@@ -1,0 +1,56 @@
+//! Vim mode in the query pane: which keys it takes, and what its outcomes ask of the pane.
+use crossterm::event::KeyEvent;
+
+use super::super::{Focus, Prompt, QueryPane, Request, RunState};
+use crate::tui::keymap::{self, Command, Scope};
+
+impl QueryPane {
+    /// Vim mode's share of an editor key: None when the key goes on as without vim mode (insert mode's text, and
+    /// the keymap's editor keys such as F5 or Ctrl-G in any mode).
+    pub(in crate::tui::panes::query) fn vim_key(&mut self, key: &KeyEvent) -> Option<Request> {
+        use super::{Mode, Outcome};
+        let vim = self.vim.as_mut()?;
+        let cmd = keymap::lookup(Scope::QueryEditor, key);
+        if cmd.is_some() && cmd != Some(Command::Cancel) {
+            return None;
+        }
+        let b = self.tabs.get_mut(self.tab)?;
+        let outcome = vim.key(&mut b.area, key);
+        if vim.mode != Mode::Insert {
+            self.completion = None;
+        }
+        Some(match outcome {
+            Outcome::Insert => return None,
+            Outcome::Handled => Request::None,
+            Outcome::Leave if matches!(self.run, RunState::Running { .. }) => Request::Cancel,
+            Outcome::Leave => {
+                self.focus = Focus::Grid;
+                Request::None
+            }
+            Outcome::Search => {
+                self.prompt = Some(Prompt::Search(String::new()));
+                Request::None
+            }
+            Outcome::SearchAgain(forward) => {
+                if let Some(s) = self.last_search.clone() {
+                    if forward {
+                        self.search(&s)
+                    } else {
+                        self.search_back(&s)
+                    };
+                }
+                Request::None
+            }
+            Outcome::Palette => Request::Palette,
+        })
+    }
+
+    /// Vim mode on or off (the palette's "vim mode", `V` in the results).
+    pub fn toggle_vim(&mut self) -> Request {
+        self.vim = match self.vim {
+            Some(_) => None,
+            None => Some(super::Vim::default()),
+        };
+        Request::Say(format!("vim mode {}", if self.vim.is_some() { "on (Esc: normal mode)" } else { "off" }))
+    }
+}

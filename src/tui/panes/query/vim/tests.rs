@@ -1,0 +1,143 @@
+//! Vim mode on a text area: motions, operators, modes; any keys on any text without a panic.
+use super::*;
+use proptest::prelude::*;
+
+fn ta(text: &str) -> TextArea<'static> {
+    TextArea::new(text.lines().map(str::to_string).collect())
+}
+
+/// Types `keys` (as characters; `⎋` is Esc) in normal mode; the text and where the cursor is.
+fn run(text: &str, keys: &str) -> (String, (usize, usize), Mode) {
+    let mut t = ta(text);
+    let mut v = Vim::default();
+    for k in keys.chars() {
+        let code = if k == '⎋' { KeyCode::Esc } else { KeyCode::Char(k) };
+        let key = KeyEvent::new(code, KeyModifiers::NONE);
+        if v.key(&mut t, &key) == Outcome::Insert {
+            t.input(key);
+        }
+    }
+    (t.lines().join("\n"), cursor(&t), v.mode)
+}
+
+#[test]
+fn motions_with_counts() {
+    let sql = "select a, b\n  from t\nwhere x = 1;";
+    assert_eq!(run(sql, "w").1, (0, 7));
+    assert_eq!(run(sql, "2w").1, (0, 8));
+    assert_eq!(run(sql, "j^").1, (1, 2));
+    assert_eq!(run(sql, "G").1, (2, 0));
+    assert_eq!(run(sql, "2G").1, (1, 2));
+    assert_eq!(run(sql, "Ggg").1, (0, 0));
+    assert_eq!(run(sql, "$").1, (0, 10), "rests on the last character");
+    assert_eq!(run(sql, "fb").1, (0, 10));
+    assert_eq!(run(sql, "tb").1, (0, 9));
+    assert_eq!(run(sql, "$Fa").1, (0, 7));
+    assert_eq!(run(sql, "3l").1, (0, 3));
+    assert_eq!(run(sql, "100l").1, (0, 10));
+    assert_eq!(run(sql, "5j").1, (2, 0));
+}
+
+#[test]
+fn operators_motions_and_lines() {
+    let sql = "select a, b\n  from t\nwhere x = 1;";
+    assert_eq!(run(sql, "dw").0, "a, b\n  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "d2w").0, ", b\n  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "2dw").0, ", b\n  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "de").0, " a, b\n  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "d$").0, "\n  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "dd").0, "  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "2dd").0, "where x = 1;");
+    assert_eq!(run(sql, "Gdd").0, "select a, b\n  from t");
+    assert_eq!(run(sql, "dj").0, "where x = 1;");
+    assert_eq!(run(sql, "Gdk").0, "select a, b");
+    assert_eq!(run(sql, "dG").0, "");
+    assert_eq!(run(sql, "dta").0, "a, b\n  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "dfa").0, ", b\n  from t\nwhere x = 1;");
+    // c: change, then typed text; cw changes to the word's end.
+    let (t, _, m) = run(sql, "cwupdate⎋");
+    assert_eq!((t.as_str(), m), ("update a, b\n  from t\nwhere x = 1;", Mode::Normal));
+    assert_eq!(run(sql, "jccFROM u⎋").0, "select a, b\n  FROM u\nwhere x = 1;");
+    assert_eq!(run(sql, "Cx⎋").0, "x\n  from t\nwhere x = 1;");
+    // y and p: lines below / above, characters after / before.
+    assert_eq!(run(sql, "yyjp").0, "select a, b\n  from t\nselect a, b\nwhere x = 1;");
+    assert_eq!(run(sql, "yyP").0, "select a, b\nselect a, b\n  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "ddp").0, "  from t\nselect a, b\nwhere x = 1;");
+    assert_eq!(run(sql, "yw$p").0, "select a, bselect \n  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "x3p").0, "essslect a, b\n  from t\nwhere x = 1;");
+    assert_eq!(run("ab", "yl2P").0, "aaab");
+    // x X D r J u.
+    assert_eq!(run(sql, "3x").0, "ect a, b\n  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "$X").0, "select a,b\n  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "wD").0, "select \n  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "2rX").0, "XXlect a, b\n  from t\nwhere x = 1;");
+    assert_eq!(run(sql, "J").0, "select a, b from t\nwhere x = 1;");
+    assert_eq!(run(sql, "3J").0, "select a, b from t where x = 1;");
+    assert_eq!(run(sql, "ddu").0, sql);
+}
+
+#[test]
+fn insert_and_visual_modes() {
+    let sql = "select a\nfrom t";
+    assert_eq!(run(sql, "A, b⎋").0, "select a, b\nfrom t");
+    assert_eq!(run(sql, "Iexplain ⎋").0, "explain select a\nfrom t");
+    assert_eq!(run(sql, "owhere 1⎋").0, "select a\nwhere 1\nfrom t");
+    assert_eq!(run(sql, "Owith x⎋").0, "with x\nselect a\nfrom t");
+    assert_eq!(run(sql, "ea, b⎋").0, "select, b a\nfrom t");
+    assert_eq!(run(sql, "i").2, Mode::Insert);
+    // v: characters, the one under the cursor included; V: lines.
+    assert_eq!(run(sql, "vld").0, "lect a\nfrom t");
+    assert_eq!(run(sql, "vey$p").0, "select aselect\nfrom t");
+    assert_eq!(run(sql, "Vd").0, "from t");
+    assert_eq!(run(sql, "Vjd").0, "");
+    assert_eq!(run(sql, "Vy").2, Mode::Normal);
+    assert_eq!(run(sql, "VjcX⎋").0, "X");
+    assert_eq!(run(sql, "v⎋").2, Mode::Normal);
+    assert_eq!(run(sql, "vV").2, Mode::VisualLine);
+}
+
+#[test]
+fn esc_leaves_the_editor_only_from_plain_normal_mode() {
+    let mut t = ta("select 1");
+    let mut v = Vim::default();
+    let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+    let d = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::NONE);
+    assert_eq!(v.key(&mut t, &d), Outcome::Handled);
+    assert_eq!(v.status(), "NORMAL d");
+    assert_eq!(v.key(&mut t, &esc), Outcome::Handled, "Esc first drops the pending d");
+    assert_eq!(v.key(&mut t, &esc), Outcome::Leave);
+    let two = KeyEvent::new(KeyCode::Char('2'), KeyModifiers::NONE);
+    v.key(&mut t, &two);
+    v.key(&mut t, &d);
+    assert_eq!(v.status(), "NORMAL 2d");
+    assert_eq!(v.key(&mut t, &KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE)), Outcome::Palette);
+}
+
+proptest! {
+    /// Any keys on any text: no panic, and the cursor stays inside the text.
+    #[test]
+    fn no_key_sequence_panics(text in "[a-z \\n\\t(),;é李]{0,40}", keys in proptest::collection::vec(
+        prop_oneof![
+            proptest::sample::select(
+                "hjklwbeWBE0^$gGfFtTdcyxXDCsSrJpPuivVaAIoO{}123⎋ ;é".chars().collect::<Vec<_>>()
+            ).prop_map(|c| if c == '⎋' { KeyCode::Esc } else { KeyCode::Char(c) }),
+            Just(KeyCode::Left), Just(KeyCode::Enter), Just(KeyCode::Backspace), Just(KeyCode::Delete),
+        ],
+        0..60,
+    )) {
+        let mut t = ta(&text);
+        if t.lines().is_empty() {
+            t = ta("");
+        }
+        let mut v = Vim::default();
+        for code in keys {
+            let key = KeyEvent::new(code, KeyModifiers::NONE);
+            if v.key(&mut t, &key) == Outcome::Insert {
+                t.input(key);
+            }
+            let (r, c) = cursor(&t);
+            prop_assert!(r < t.lines().len());
+            prop_assert!(c <= line_len(&t, r));
+        }
+    }
+}
