@@ -41,6 +41,11 @@ impl Paths {
         self.data_dir.join("editor-tabs.toml")
     }
 
+    /// The command palette's recently used items (most recent first), kept between runs.
+    pub fn palette_recent(&self) -> PathBuf {
+        self.data_dir.join("palette-recent.json")
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
     }

@@ -40,6 +40,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     let (theme, theme_warning) = theme::Theme::load(&opts.paths.config_dir.join("theme.toml"));
     let mut app = app::App::new(theme, opts.set, opts.adhoc);
     app.query.cap = opts.row_cap;
+    app.recent = effect::files::load_recent(&opts.paths.palette_recent());
     let drafts_file = opts.paths.drafts_file();
     // Held until the end: this dbconsole keeps the editor tabs (None: another one does).
     let drafts_owner = crate::core::drafts::own(&drafts_file);

@@ -81,6 +81,32 @@ fn the_palette_runs_actions_opens_tables_and_connects_under_tmux() {
     let screen = t.wait_for("▶ sql");
     assert!(screen.contains("select 'from the palette' as x"), "{screen}");
     t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["q"]);
+    t.wait_for("DBCONSOLE-EXITED-0");
+    drop(t);
+    // The recent items are kept, owner-only, and head the palette at the next start.
+    let kept = sb.data().join("palette-recent.json");
+    assert_eq!(mode(&kept), 0o600);
+    let ids: Vec<String> = serde_json::from_str(&std::fs::read_to_string(&kept).unwrap()).unwrap();
+    assert!(ids[0].contains("order_items") && ids[1].contains("test"), "{ids:?}");
+    let t = Tmux::start(&sb, "palette2", 100, 30);
+    t.wait_for("connected");
+    t.keys(&["C-p"]);
+    let screen = t.wait_for("Palette —");
+    let first = screen.lines().find(|l| l.contains('▶')).unwrap_or_default().to_string();
+    assert!(first.contains("order_items"), "{screen}");
+    t.keys(&["Escape"]);
+    // A file that is not a list of strings is ignored (the palette still opens).
+    drop(t);
+    std::fs::write(&kept, "{\"not\": \"a list\"}").unwrap();
+    let t = Tmux::start(&sb, "palette3", 100, 30);
+    t.wait_for("connected");
+    t.keys(&["C-p"]);
+    t.wait_for("Palette —");
+    t.keys(&["Escape"]);
 }
 
 #[test]

@@ -259,6 +259,7 @@ impl App {
         if self.log_open {
             // The drawing keeps the last page in view, however far this goes.
             match key.code {
+                _ if keymap::lookup(Scope::Global, &key) == Some(Command::Messages) => self.log_open = false,
                 KeyCode::Esc | KeyCode::Char('L') | KeyCode::Char('q') => self.log_open = false,
                 KeyCode::Down | KeyCode::Char('j') => self.log_scroll = self.log_scroll.saturating_add(1),
                 KeyCode::Up | KeyCode::Char('k') => self.log_scroll = self.log_scroll.saturating_sub(1),
@@ -272,6 +273,10 @@ impl App {
         }
         if self.help {
             match key.code {
+                _ if keymap::lookup(Scope::Global, &key) == Some(Command::Help) => {
+                    self.help = false;
+                    self.help_scroll = 0;
+                }
                 KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') => {
                     self.help = false;
                     self.help_scroll = 0;

@@ -131,7 +131,9 @@ impl App {
                 self.recent.retain(|r| r != &item.id);
                 self.recent.insert(0, item.id.clone());
                 self.recent.truncate(RECENT);
-                return self.run_palette_item(item.target);
+                let mut effects = vec![Effect::SaveRecent(self.recent.clone())];
+                effects.extend(self.run_palette_item(item.target));
+                return effects;
             }
             _ => {}
         }

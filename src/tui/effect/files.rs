@@ -30,3 +30,22 @@ pub(super) fn copy(text: String) {
     let _ = crossterm::execute!(out, crossterm::clipboard::CopyToClipboard::to_clipboard_from(text));
     let _ = out.flush();
 }
+
+/// The palette's recent items as a JSON list, owner-only (they name profiles, tables and statements).
+pub(super) fn save_recent(path: &std::path::Path, ids: &[String]) {
+    let Ok(json) = serde_json::to_vec(ids) else { return };
+    if let Err(e) = crate::core::fsutil::write_private(path, &json) {
+        tracing::warn!(file = %path.display(), error = %e, "cannot keep the palette's recent items");
+    }
+}
+
+/// The palette's recent items kept by an earlier run (none when the file is missing or not a list of strings).
+pub fn load_recent(path: &std::path::Path) -> Vec<String> {
+    crate::core::fsutil::read_regular(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Vec<String>>(&t).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .take(50)
+        .collect()
+}

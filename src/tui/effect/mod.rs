@@ -3,7 +3,7 @@
 //! keeps its abort handle until it ends, so `Effect::Cancel { job }` stops any of them. One file per job family:
 //! profiles, catalog, migrations, transfer, query (and its session task), files.
 mod catalog;
-mod files;
+pub(crate) mod files;
 mod migrations;
 mod profiles;
 mod query;
@@ -131,6 +131,8 @@ pub enum Effect {
     },
     /// Puts text on the clipboard through OSC 52 (the terminal's clipboard; works over SSH).
     Copy(String),
+    /// Keep the palette's recently used items (most recent first) for the next start.
+    SaveRecent(Vec<String>),
     LoadHistory {
         profile: String,
         filter: String,
@@ -319,6 +321,10 @@ impl Runner {
                 query::export(self, query::ExportJob { columns, rows, format, path, engine, table, typed, overwrite })
             }
             E::Copy(text) => files::copy(text),
+            E::SaveRecent(ids) => {
+                let path = self.state_db.with_file_name("palette-recent.json");
+                self.spawn_blocking(move |_| files::save_recent(&path, &ids));
+            }
             E::LoadHistory { profile, filter } => query::history(self, profile, filter),
             E::ReadFile(path) => files::read(self, path),
             E::WriteFile { tab, path, text } => files::write(self, tab, path, text),

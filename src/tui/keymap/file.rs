@@ -96,6 +96,25 @@ pub fn parse_key(text: &str) -> Result<(KeyCode, KeyModifiers), String> {
     Ok((code, mods))
 }
 
+/// Why a key may never arrive as itself: terminals (and tmux) send Ctrl with Enter, Tab, Backspace, Esc, digits and
+/// most punctuation as the plain key or not at all, and Ctrl-I, Ctrl-M, Ctrl-[ as Tab, Enter, Esc.
+fn unsendable(code: KeyCode, mods: KeyModifiers) -> Option<String> {
+    if !mods.contains(KeyModifiers::CONTROL) {
+        return None;
+    }
+    match code {
+        K::Enter | K::Tab | K::BackTab | K::Backspace | K::Esc => {
+            Some("is sent as the key without Ctrl by most terminals and by tmux".into())
+        }
+        K::Char('i') => Some("arrives as Tab in a terminal".into()),
+        K::Char('m') => Some("arrives as Enter in a terminal".into()),
+        K::Char('[') => Some("arrives as Esc in a terminal".into()),
+        K::Char(c) if c.is_ascii_lowercase() || matches!(c, ' ' | '@' | '\\' | ']' | '^' | '_') => None,
+        K::Char(_) => Some("is not sent by most terminals (Ctrl works with letters)".into()),
+        _ => None,
+    }
+}
+
 /// The line of `key` inside `[section]` of a TOML text (1-based; 0 when not found).
 fn line_of(lines: &std::collections::HashMap<(String, String), usize>, section: &str, key: &str) -> usize {
     lines.get(&(section.to_string(), key.to_string())).copied().unwrap_or(0)
@@ -264,8 +283,13 @@ pub fn apply(text: &str, defaults: Vec<Binding>) -> (Vec<Binding>, Vec<String>) 
             if accepted.is_empty() {
                 continue;
             }
+            // The new keys take the place of the old ones (the help lists them in the same order as before).
+            let mut at = out.iter().position(|b| b.scope == scope && b.command == command).unwrap_or(usize::MAX);
             out.retain(|b| !(b.scope == scope && b.command == command));
             for (code, mods) in accepted {
+                if let Some(why) = unsendable(code, mods) {
+                    problems.push(format!("{line}: {action}: `{}` {why}; bind another key too", key_label(code, mods)));
+                }
                 if scope == Scope::Global {
                     for b in out.iter().filter(|b| {
                         b.code == code
@@ -289,9 +313,18 @@ pub fn apply(text: &str, defaults: Vec<Binding>) -> (Vec<Binding>, Vec<String>) 
                         command.name()
                     ));
                     out.remove(old);
+                    if old < at {
+                        at -= 1;
+                    }
                 }
                 taken.push((scope, code, mods, line, command));
-                out.push(Binding { scope, code, mods, command, desc });
+                let b = Binding { scope, code, mods, command, desc };
+                if at < out.len() {
+                    out.insert(at, b);
+                    at += 1;
+                } else {
+                    out.push(b);
+                }
             }
         }
     }
@@ -373,6 +406,38 @@ mod tests {
         assert!(p[0].starts_with("3:"), "{p:?}");
         let (_, p) = apply("[global]\n= \"x\"\n", BINDINGS.to_vec());
         assert!(p[0].starts_with("2:"), "{p:?}");
+    }
+
+    #[test]
+    fn keys_terminals_do_not_send_are_said_and_rebound_actions_keep_their_place() {
+        let (b, p) = apply("[query_editor]\nrun = [\"C-Enter\", \"F9\"]\nrun_all = \"C-1\"\n", BINDINGS.to_vec());
+        assert!(p[0].starts_with("2: run: `C-Enter` is sent as the key without Ctrl"), "{p:?}");
+        assert!(p[1].starts_with("3: run_all: `C-1` is not sent by most terminals"), "{p:?}");
+        assert_eq!(p.len(), 2, "{p:?}");
+        // Bound all the same (some terminals with extended keys do send them).
+        assert!(b.iter().any(|x| x.command == C::RunAll && x.code == K::Char('1')));
+        let (_, p) = apply("[profiles]\ntest = [\"C-i\", \"C-y\", \"C-]\"]\n", BINDINGS.to_vec());
+        assert!(p.len() == 1 && p[0].contains("`C-i` arrives as Tab"), "{p:?}");
+        // The rebound action stays where its defaults were (the help's order).
+        let order = |b: &[Binding]| -> Vec<Command> {
+            let mut v: Vec<Command> = Vec::new();
+            for x in b.iter().filter(|x| x.scope == S::Profiles) {
+                if !v.contains(&x.command) {
+                    v.push(x.command);
+                }
+            }
+            v
+        };
+        let (b, p) = apply("[profiles]\ntest = \"T\"\n", BINDINGS.to_vec());
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(order(&b), order(BINDINGS));
+        // Also when the new key was another action's default (that one is dropped).
+        let (b, _) = apply("[profiles]\ntest = \"e\"\n", BINDINGS.to_vec());
+        let mut expect = order(BINDINGS);
+        if !b.iter().any(|x| x.scope == S::Profiles && x.command == C::Edit) {
+            expect.retain(|c| *c != C::Edit);
+        }
+        assert_eq!(order(&b), expect);
     }
 
     #[test]

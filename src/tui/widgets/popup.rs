@@ -183,10 +183,13 @@ pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: PaneId, s
     // Inside the pane's border, not on it (its corners would double up).
     let popup = centered(area, 78.min(area.width.saturating_sub(4)), area.height.saturating_sub(4));
     clear_around(frame, popup, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Line::styled(" Keys — ↑↓ PgUp PgDn Home End scroll, ? or Esc close ", theme.title()));
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(Line::styled(
+        format!(
+            " Keys — ↑↓ PgUp PgDn Home End scroll, {} or Esc close ",
+            crate::tui::keymap::hint(crate::tui::keymap::Scope::Global, crate::tui::keymap::Command::Help)
+        ),
+        theme.title(),
+    ));
     // Scrolled no further than the last page.
     let last = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
     let lines = super::fit(lines, popup.width.saturating_sub(2));
@@ -224,10 +227,13 @@ pub fn render_messages(
     // Inside the pane's border, not on it (its corners would double up).
     let popup = centered(area, 78.min(area.width.saturating_sub(4)), area.height.saturating_sub(4));
     clear_around(frame, popup, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Line::styled(" Messages — newest first · ↑↓ PgUp PgDn scroll · Esc or L close ", theme.title()));
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(Line::styled(
+        format!(
+            " Messages — newest first · ↑↓ PgUp PgDn scroll · Esc or {} close ",
+            crate::tui::keymap::hint(crate::tui::keymap::Scope::Global, crate::tui::keymap::Command::Messages)
+        ),
+        theme.title(),
+    ));
     // Scrolled no further than the last page (a line wraps into as many rows as its width takes).
     let inner = usize::from(popup.width.saturating_sub(2)).max(1);
     let total: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
