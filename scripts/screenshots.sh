@@ -22,7 +22,7 @@ bin=$(pwd)/target/release/dbconsole
 tmux -L dbc-shots new-session -d -s s -x 80 -y 24 -c "$work" "TERM=xterm-256color $bin"
 tmux -L dbc-shots set -s escape-time 0
 wait_for() { for _ in $(seq 1 200); do tmux -L dbc-shots capture-pane -t s -p | grep -q "$1" && return 0; sleep 0.05; done; echo "never saw $1" >&2; return 1; }
-shot() { tmux -L dbc-shots capture-pane -t s -p -e > "$work/$1.ans"; python3 scripts/render_capture.py "$work/$1.ans" "screenshots/$1.png" 80 24 "${2:-dark}"; echo "screenshots/$1.png"; }
+shot() { tmux -L dbc-shots capture-pane -t s -p -e > "$work/$1.ans"; python3 scripts/render_capture.py "$work/$1.ans" "screenshots/$1.png" "${W:-80}" "${H:-24}" "${2:-dark}"; echo "screenshots/$1.png"; }
 wait_for connected
 tmux -L dbc-shots send-keys -t s t; wait_for "Connection test: OK"; shot profiles
 tmux -L dbc-shots send-keys -t s a; wait_for "New profile"; tmux -L dbc-shots send-keys -t s -l prod; shot profile-form
@@ -75,3 +75,22 @@ tmux -L dbc-shots send-keys -t s j l; wait_for "PK (id)"; shot schema-light ligh
 tmux -L dbc-shots send-keys -t s :; wait_for "Palette"; tmux -L dbc-shots send-keys -t s -l "or"; sleep 0.3; shot palette-light light
 tmux -L dbc-shots send-keys -t s Escape; sleep 0.3
 tmux -L dbc-shots send-keys -t s q
+sleep 0.5
+tmux -L dbc-shots kill-server 2>/dev/null || true
+# A wide terminal: the schema pane beside the query pane, the editor in vim mode (settings.toml), a result in.
+mkdir -p "$HOME/.config/dbconsole"
+printf 'vim = true\n' > "$HOME/.config/dbconsole/settings.toml"
+tmux -L dbc-shots new-session -d -s s -x 160 -y 44 -c "$work" "TERM=xterm-256color $bin"
+tmux -L dbc-shots set -s escape-time 0
+wait_for connected
+tmux -L dbc-shots send-keys -t s 2; wait_for "main (5)"
+tmux -L dbc-shots send-keys -t s j j l; wait_for "PK (id)"
+tmux -L dbc-shots send-keys -t s 5; wait_for NORMAL
+tmux -L dbc-shots send-keys -t s -l "i"; wait_for INSERT
+tmux -L dbc-shots send-keys -t s -l "select o.id, c.name, o.status, o.ordered_at"
+tmux -L dbc-shots send-keys -t s Enter; tmux -L dbc-shots send-keys -t s -l "  from orders o join customers c on c.id = o.customer_id"
+tmux -L dbc-shots send-keys -t s Enter; tmux -L dbc-shots send-keys -t s -l " order by o.ordered_at desc"
+tmux -L dbc-shots send-keys -t s Escape; wait_for NORMAL
+tmux -L dbc-shots send-keys -t s F5; wait_for "SELECT ·"; sleep 0.3; W=160 H=44 shot wide-vim
+tmux -L dbc-shots send-keys -t s q
+rm -f "$HOME/.config/dbconsole/settings.toml"
