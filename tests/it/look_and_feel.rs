@@ -190,3 +190,38 @@ fn the_message_log_scrolls_to_its_oldest_line() {
     key(&mut app, KeyCode::Esc);
     assert!(!app.log_open);
 }
+
+/// Drags under tmux in a wide terminal (SGR reports as the terminal writes them): the border between the schema
+/// pane and the query pane moves with the mouse; a click in the query pane gives it the keys.
+#[test]
+fn the_border_between_two_panes_drags_under_tmux() {
+    let sb = Sandbox::new();
+    let t = Tmux::start(&sb, "drag", 160, 40);
+    t.wait_for("connected");
+    t.keys(&["5"]);
+    let screen = t.wait_for("┌ Query");
+    let line = screen.lines().nth(1).unwrap().to_string();
+    let at = |line: &str, what: &str| line.find(what).map(|i| line[..i].chars().count());
+    // 30% of 160: the schema pane is 48 wide, the query pane's box starts at column 48 (0-based).
+    assert!(line.starts_with("┌ Schema"), "{screen}");
+    assert_eq!(at(&line, "┌ Query"), Some(48), "{screen}");
+    // Press on the border (1-based column 48), drag to 80, release.
+    t.text("\u{1b}[<0;48;10M");
+    t.text("\u{1b}[<32;60;10M");
+    t.text("\u{1b}[<32;80;10M");
+    t.text("\u{1b}[<0;80;10m");
+    let start = std::time::Instant::now();
+    loop {
+        let s = t.capture();
+        if at(s.lines().nth(1).unwrap_or(""), "┌ Query") == Some(80) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "the border did not move:\n{s}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A click in the schema pane gives it the keys: j moves its selection, the query pane stays beside it.
+    click(&t, 10, 5);
+    t.keys(&["j"]);
+    let s = t.wait_for("table main.");
+    assert!(at(s.lines().nth(1).unwrap(), "┌ Query") == Some(80), "{s}");
+}
