@@ -333,21 +333,22 @@ async fn the_results_get_the_room_once_a_query_ran_and_a_key_toggles() {
     assert_eq!(app.query.editor_area.get().height, 0, "not drawn yet");
     assert_eq!(rows_shown(&app, 120, 40), 27);
     assert_eq!(app.query.editor_area.get().height, 5);
-    // z: the results large (editor three lines), again: the editor large, again: automatic.
-    key(&mut app, KeyCode::Char('z'));
-    assert_eq!(app.query.split, Split::Results);
-    assert_eq!(rows_shown(&app, 120, 40), 29);
+    // z: the editor large (the results keep a header and three rows), again: the results large (the editor three
+    // lines), again: automatic.
     key(&mut app, KeyCode::Char('z'));
     assert_eq!(app.query.split, Split::Editor);
     assert_eq!(rows_shown(&app, 120, 40), 3);
     assert!(app.message.as_ref().is_some_and(|m| m.1.contains("editor large")), "{:?}", app.message);
+    key(&mut app, KeyCode::Char('z'));
+    assert_eq!(app.query.split, Split::Results);
+    assert_eq!(rows_shown(&app, 120, 40), 29);
     key(&mut app, KeyCode::Char('z'));
     assert_eq!(app.query.split, Split::Auto);
     // In the editor, Ctrl-O does the same.
     key(&mut app, KeyCode::Char('i'));
     let before = app.query.buffer().area.lines().join("\n");
     app.update(Action::Key(KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL)));
-    assert_eq!(app.query.split, Split::Results);
+    assert_eq!(app.query.split, Split::Editor);
     assert_eq!(app.query.buffer().area.lines().join("\n"), before, "the key is not typed");
     app.query.split = Split::Auto;
     // Dragging the line under the editor (the run status line) down by 10 rows.

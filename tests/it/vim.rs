@@ -72,14 +72,36 @@ fn vim_mode_in_the_query_editor() {
         .unwrap_or_else(|| panic!("{fx:?}"));
     assert_eq!(run, ["select 2"]);
     app.query.run = dbconsole::tui::panes::query::RunState::Idle;
-    // Visual mode shown; Esc back to normal, Esc again leaves the editor.
+    // A visual selection runs as drawn, its last character included (forwards and backwards); V runs lines.
+    for (keys, expect) in [("0vf2", "select 2"), ("$v0", "select 2;"), ("ggVj", "select 1;\nselect 2;")] {
+        typed(&mut app, &format!("G{keys}"));
+        let fx = app.update(Action::Key(KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL)));
+        let run: Vec<String> = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::RunQuery { statements, .. } => Some(statements.iter().map(|s| s.text.clone()).collect()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{keys}: {fx:?}"));
+        assert_eq!(run.join("\n"), expect.replace(";\n", "\n").trim_end_matches(';'), "{keys}");
+        app.query.run = dbconsole::tui::panes::query::RunState::Idle;
+        typed(&mut app, "⎋");
+    }
+    // Visual mode shown; Esc back to normal; Esc again stays in the editor and says how to leave; Ctrl-W j leaves.
     typed(&mut app, "V");
     let frame = format!("{}", screen(&app, 80, 24).backend());
     assert!(frame.contains(" V-LINE "), "{frame}");
     typed(&mut app, "⎋");
     assert_eq!(app.query.focus, Focus::Editor);
     typed(&mut app, "⎋");
+    assert_eq!(app.query.focus, Focus::Editor);
+    assert!(app.message.as_ref().is_some_and(|m| m.1.contains("Ctrl-W j")), "{:?}", app.message);
+    app.update(Action::Key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL)));
+    typed(&mut app, "j");
     assert_eq!(app.query.focus, Focus::Grid);
+    // The mode is not shown while the results have the keys.
+    let frame = format!("{}", screen(&app, 80, 24).backend());
+    assert!(!frame.contains(" NORMAL "), "{frame}");
     // In insert mode, Esc goes to normal mode, not out of the editor; `:` in normal mode opens the palette.
     key(&mut app, KeyCode::Char('i'));
     typed(&mut app, "A -- two⎋");
@@ -87,6 +109,20 @@ fn vim_mode_in_the_query_editor() {
     assert_eq!(app.query.focus, Focus::Editor);
     typed(&mut app, ":");
     assert!(app.palette.is_some());
+    key(&mut app, KeyCode::Esc);
+    // `:2` goes to line 2; `:w` saves (asks for a file name: the tab has none), never "run all".
+    typed(&mut app, ":2\n");
+    assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(1, 0));
+    let fx = {
+        typed(&mut app, ":w");
+        app.update(Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)))
+    };
+    assert!(!fx.iter().any(|e| matches!(e, Effect::RunQuery { .. })), "{fx:?}");
+    assert!(
+        matches!(app.query.prompt, Some(dbconsole::tui::panes::query::Prompt::SaveAs(_))),
+        "{:?}",
+        app.query.prompt.is_some()
+    );
     key(&mut app, KeyCode::Esc);
     // `/` searches, n and N go on.
     typed(&mut app, "gg/select\n");
@@ -96,7 +132,8 @@ fn vim_mode_in_the_query_editor() {
     typed(&mut app, "N");
     assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(1, 0));
     // V again (from the results) switches it off: keys are text again.
-    typed(&mut app, "⎋V");
+    app.update(Action::Key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL)));
+    typed(&mut app, "jV");
     assert!(app.query.vim.is_none());
     key(&mut app, KeyCode::Char('i'));
     typed(&mut app, "x");

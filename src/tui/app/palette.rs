@@ -91,6 +91,34 @@ impl App {
         }
     }
 
+    /// Vim's `:` in the editor: the palette, reading `:w`, `:q`, `:N` as vim does.
+    pub(super) fn open_ex(&mut self) -> Vec<Effect> {
+        let effects = self.open_palette();
+        if let Some(p) = &mut self.palette {
+            p.ex = true;
+        }
+        effects
+    }
+
+    fn run_ex(&mut self, cmd: Ex) -> Vec<Effect> {
+        match cmd {
+            Ex::Line(n) => {
+                self.query.goto_line(n);
+                vec![]
+            }
+            Ex::Write => {
+                let save = keymap::bindings()
+                    .iter()
+                    .find(|b| b.scope == Scope::QueryEditor && b.command == Command::Save)
+                    .map(|b| KeyEvent::new(b.code, b.mods));
+                self.pane = PaneId::Query;
+                self.query.focus = crate::tui::panes::query::Focus::Editor;
+                save.map_or_else(Vec::new, |k| self.on_key(k))
+            }
+            Ex::Quit => self.global(Command::Quit),
+        }
+    }
+
     /// The palette's items again (the history arrived), keeping what was typed.
     pub(super) fn refresh_palette(&mut self) {
         let Some(query) = self.palette.as_ref().map(|p| p.query.clone()) else { return };
@@ -124,6 +152,11 @@ impl App {
             KeyCode::Char(c) if !ctrl && !c.is_control() => {
                 p.query.push(c);
                 p.refilter(&self.recent);
+            }
+            KeyCode::Enter if p.ex && ex_command(p.query.trim()).is_some() => {
+                let cmd = ex_command(p.query.trim());
+                self.palette = None;
+                return cmd.map_or_else(Vec::new, |c| self.run_ex(c));
             }
             KeyCode::Enter => {
                 let Some(item) = p.chosen().cloned() else { return vec![] };
@@ -169,5 +202,22 @@ impl App {
                 vec![]
             }
         }
+    }
+}
+
+/// Vim commands the `:` palette reads before its fuzzy match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ex {
+    Line(usize),
+    Write,
+    Quit,
+}
+
+fn ex_command(text: &str) -> Option<Ex> {
+    match text {
+        "w" | "write" | "wq" | "x" | "wq!" | "x!" => Some(Ex::Write),
+        "q" | "q!" | "qa" | "qa!" | "quit" => Some(Ex::Quit),
+        t if !t.is_empty() && t.len() <= 9 && t.bytes().all(|b| b.is_ascii_digit()) => t.parse().ok().map(Ex::Line),
+        _ => None,
     }
 }

@@ -62,6 +62,7 @@ impl App {
             }
             Request::BrowseRun => self.browse_page(),
             Request::Palette => self.open_palette(),
+            Request::Ex => self.open_ex(),
             Request::ResultSet => {
                 self.query.edit = self.edit_target();
                 vec![]

@@ -46,6 +46,8 @@ pub struct Palette {
     /// Indexes into `items`, best first.
     pub shown: Vec<usize>,
     pub selected: usize,
+    /// Opened by vim's `:`: `:w`, `:q`, `:N` are read as vim's commands before the fuzzy match.
+    pub ex: bool,
 }
 
 impl Palette {
@@ -137,7 +139,11 @@ pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, p: &Palette) {
     if p.shown.is_empty() {
         lines.push(Line::styled("  nothing matches", theme.dim()));
     }
-    let title = format!(" Palette — {} of {} · ↑↓ choose · Enter run · Esc close ", p.shown.len(), p.items.len());
+    let title = if p.ex {
+        format!(" :{} — :w save · :q quit · :N line · or choose ({} of {}) ", p.query, p.shown.len(), p.items.len())
+    } else {
+        format!(" Palette — {} of {} · ↑↓ choose · Enter run · Esc close ", p.shown.len(), p.items.len())
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))

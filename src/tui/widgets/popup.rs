@@ -164,32 +164,64 @@ fn help_scopes(pane: PaneId) -> &'static [Scope] {
     }
 }
 
+/// Vim mode's keys (the query pane's help shows them: vim mode is switched there).
+const VIM_HELP: [(&str, &str); 9] = [
+    ("V", "(in the results) vim mode on or off; settings.toml: vim = true"),
+    ("i a I A o O", "insert mode (Esc: normal mode); v V visual, visual-line"),
+    ("h j k l w b e", "motions, W B E by blanks, 0 ^ $, gg G, { }, f F t T ; , — with counts"),
+    ("d c y", "operators: with a motion (d2w, c$), doubled (dd, 3yy), a text object (diw, ci', da()"),
+    ("x X D C s S", "delete or change characters and to the line's end"),
+    ("r J p P", "replace, join lines, put after / before"),
+    ("u C-r", "undo (a whole insert is one step), redo"),
+    ("/ n N", "search, next, previous; `:` the palette (:w save, :q quit, :N line)"),
+    ("C-w j", "to the results (Esc stays in the editor in vim mode)"),
+];
+
+/// The help's lines for `pane`: each scope's keys, and vim mode's in the query pane.
+fn help_rows(pane: PaneId) -> Vec<(String, Vec<(String, String)>)> {
+    let mut out: Vec<(String, Vec<(String, String)>)> = help_scopes(pane)
+        .iter()
+        .map(|s| (s.title().to_string(), keymap::help_rows(*s).into_iter().map(|(k, d)| (k, d.to_string())).collect()))
+        .collect();
+    if pane == PaneId::Query {
+        let rows = VIM_HELP.iter().map(|(k, d)| (k.to_string(), d.to_string())).collect();
+        out.push(("Query editor in vim mode".to_string(), rows));
+    }
+    out
+}
+
 /// How many lines the help has on `pane` (its scroll stops at its end).
 pub fn help_len(pane: PaneId) -> u16 {
-    help_scopes(pane).iter().map(|s| 1 + keymap::help_rows(*s).len()).sum::<usize>() as u16
+    help_rows(pane).iter().map(|(_, rows)| 1 + rows.len()).sum::<usize>() as u16
 }
 
 pub fn render_help(frame: &mut Frame, area: Rect, theme: &Theme, pane: PaneId, scroll: u16) {
+    let sections = help_rows(pane);
+    // The keys' column as wide as its longest entry (24 at most), one blank before the words.
+    let key_w = sections.iter().flat_map(|(_, r)| r.iter().map(|(k, _)| k.chars().count())).max().unwrap_or(0).min(24);
     let mut lines: Vec<Line> = Vec::new();
-    for scope in help_scopes(pane).iter().copied() {
-        lines.push(Line::styled(scope.title(), theme.title()));
-        for (keys, desc) in keymap::help_rows(scope) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<12}"), theme.key()),
+    let mut widest = 0;
+    for (title, rows) in sections {
+        lines.push(Line::styled(title, theme.title()));
+        for (keys, desc) in rows {
+            let line = Line::from(vec![
+                Span::styled(format!("  {keys:<key_w$} "), theme.key()),
                 Span::styled(desc, theme.text()),
-            ]));
+            ]);
+            widest = widest.max(line.width());
+            lines.push(line);
         }
     }
-    // Inside the pane's border, not on it (its corners would double up).
-    let popup = centered(area, 78.min(area.width.saturating_sub(4)), area.height.saturating_sub(4));
+    // Inside the pane's border, not on it (its corners would double up); as wide as the longest line allows.
+    let want = (widest as u16 + 2).clamp(78, 140);
+    let popup = centered(area, want.min(area.width.saturating_sub(4)), area.height.saturating_sub(4));
     clear_around(frame, popup, area);
-    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(Line::styled(
-        format!(
-            " Keys — ↑↓ PgUp PgDn Home End scroll, {} or Esc close ",
-            crate::tui::keymap::hint(crate::tui::keymap::Scope::Global, crate::tui::keymap::Command::Help)
-        ),
-        theme.title(),
-    ));
+    let title = format!(
+        " Keys — ↑↓ PgUp PgDn Home End scroll, {} or Esc close ",
+        crate::tui::keymap::hint(crate::tui::keymap::Scope::Global, crate::tui::keymap::Command::Help)
+    );
+    let title = super::fit(Line::styled(title, theme.title()), popup.width.saturating_sub(2)).lines.remove(0);
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(title);
     // Scrolled no further than the last page.
     let last = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
     let lines = super::fit(lines, popup.width.saturating_sub(2));

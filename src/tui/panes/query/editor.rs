@@ -113,7 +113,12 @@ pub fn render(frame: &mut Frame, area: Rect, b: &Buffer, engine: Engine, theme: 
                 st = theme.danger().add_modifier(Modifier::UNDERLINED | Modifier::REVERSED);
             }
             if focused && r == crow && c == ccol {
-                st = st.add_modifier(Modifier::REVERSED);
+                // In a selection (reverse video already) the cursor is the cell that is not reversed, underlined.
+                st = if in_selection(r, c) {
+                    theme.text().add_modifier(Modifier::UNDERLINED | Modifier::BOLD)
+                } else {
+                    st.add_modifier(Modifier::REVERSED)
+                };
             }
             if st != run_style && !run.is_empty() {
                 spans.push(Span::styled(std::mem::take(&mut run), run_style));
@@ -186,8 +191,14 @@ impl Buffer {
         (self.area.lines().len().saturating_sub(1), 0)
     }
     /// The selected text, with its byte offset.
-    pub fn selection(&self) -> Option<(usize, String)> {
-        let ((r1, c1), (r2, c2)) = self.area.selection_range()?;
+    /// The selected text and its byte offset: the text area's selection, or vim's visual one (`vim`).
+    pub fn selection(&self, vim: Option<&super::vim::Vim>) -> Option<(usize, String)> {
+        let ((r1, c1), (r2, c2)) = match vim {
+            Some(v) if matches!(v.mode, super::vim::Mode::Visual | super::vim::Mode::VisualLine) => {
+                v.selection(&self.area)?
+            }
+            _ => self.area.selection_range()?,
+        };
         let lines = self.area.lines();
         let byte = |r: usize, c: usize| {
             let l = &lines[r];

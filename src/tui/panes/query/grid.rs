@@ -68,6 +68,13 @@ pub fn render(frame: &mut Frame, area: Rect, view: &ResultView, theme: &Theme, f
     while left < view.col && !fits(left) {
         left += 1;
     }
+    // Wider than when it scrolled: columns on the left come back while everything from them on fits.
+    let all_fit_from = |l: usize| {
+        view.widths.get(l..).unwrap_or(&[]).iter().map(|w| u32::from(*w) + 1).sum::<u32>() <= area.width as u32 + 1
+    };
+    while left > 0 && all_fit_from(left - 1) {
+        left -= 1;
+    }
     let buf = frame.buffer_mut();
     let header = theme.title().add_modifier(Modifier::UNDERLINED);
     let selected_rows = view.anchor.map(|a| (a.min(view.row), a.max(view.row)));
@@ -124,6 +131,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &ResultView, theme: &Theme, f
             let first_line = text.split('\n').next().unwrap_or("");
             let shown = if first_line.len() < text.len() { format!("{first_line}↵") } else { first_line.to_string() };
             put(buf, x, y, w, &shown, style, right && cell.is_some());
+            // The row bar runs through the gap after the cell too.
+            if r == view.row && focused && x + w < area.right() {
+                buf.set_string(x + w, y, " ", theme.selected());
+            }
         }
         x = x.saturating_add(w + 1);
     }

@@ -176,8 +176,10 @@ pub enum Request {
     Say(String),
     /// Run the table browser's current page.
     BrowseRun,
-    /// Open the command palette (`:` in vim's normal mode).
+    /// Open the command palette (Ctrl-P in the editor).
     Palette,
+    /// Vim's `:`: the palette, reading `:w`, `:q`, `:N` as vim's commands.
+    Ex,
 }
 
 pub struct QueryPane {
@@ -415,7 +417,7 @@ impl QueryPane {
     pub fn statements(&self, scope: RunScope, engine: Engine) -> Vec<Statement> {
         let b = self.buffer();
         let text = b.text();
-        if let Some((start, sel)) = b.selection() {
+        if let Some((start, sel)) = b.selection(self.vim.as_ref()) {
             return crate::core::sql::split(&sel, engine)
                 .into_iter()
                 .map(|mut s| {

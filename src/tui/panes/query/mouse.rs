@@ -28,6 +28,10 @@ impl QueryPane {
         if editor.contains(at) {
             self.focus = Focus::Editor;
             self.completion = None;
+            let tab = self.tab;
+            if let (Some(v), Some(b)) = (self.vim.as_mut(), self.tabs.get_mut(tab)) {
+                v.clicked(&mut b.area);
+            }
             let b = self.buffer_mut();
             let gutter = (b.area.lines().len().to_string().len() + 1) as u16;
             let row = b.top.get() + usize::from(y - editor.y);
@@ -67,9 +71,8 @@ impl QueryPane {
 
     /// The line between the editor and the results dragged to row `y`.
     pub fn drag_divider(&mut self, y: u16) {
+        // Above the editor's first row: as small as it gets (the layout keeps three rows).
         let editor = self.editor_area.get();
-        if y > editor.y {
-            self.split = Split::Rows(y - editor.y);
-        }
+        self.split = Split::Rows(y.saturating_sub(editor.y).max(1));
     }
 }

@@ -15,12 +15,13 @@ pub enum Split {
 }
 
 impl Split {
-    /// The key's cycle: by itself → results large → editor large → by itself.
+    /// The key's cycle: by itself → editor large → results large → by itself (the automatic split already gives
+    /// the results the room once a query ran, so the first press shows the other way).
     pub fn next(self) -> Split {
         match self {
-            Split::Auto | Split::Rows(_) => Split::Results,
-            Split::Results => Split::Editor,
-            Split::Editor => Split::Auto,
+            Split::Auto | Split::Rows(_) => Split::Editor,
+            Split::Editor => Split::Results,
+            Split::Results => Split::Auto,
         }
     }
 
@@ -34,12 +35,18 @@ impl Split {
     }
 }
 
-/// The editor's height when it and the results share `avail` rows and the buffer holds `lines` lines. The
-/// editor keeps at least three rows and the results at least two (a header and a row) when there is room.
-pub fn editor_rows(split: Split, avail: u16, lines: usize, has_result: bool) -> u16 {
+/// The editor's height when it and the results (`result`: its rows, None before a run) share `avail` rows and the
+/// buffer holds `lines` lines. The editor keeps at least three rows and the results at least two (a header and
+/// a row) when there is room.
+pub fn editor_rows(split: Split, avail: u16, lines: usize, result: Option<usize>) -> u16 {
     let lines = u16::try_from(lines).unwrap_or(u16::MAX);
     let rows = match split {
-        Split::Auto if has_result => lines.saturating_add(1).clamp(3, (avail * 2 / 5).max(3)),
+        // The editor fits its text within two fifths; more when the result is short and leaves rows empty.
+        Split::Auto if let Some(n) = result => {
+            let fit = lines.saturating_add(1).clamp(3, (avail * 2 / 5).max(3));
+            let spare = avail.saturating_sub(u16::try_from(n).unwrap_or(u16::MAX).saturating_add(1));
+            fit.max(lines.saturating_add(1).min(spare))
+        }
         Split::Auto => avail * 3 / 5,
         Split::Results => 3,
         Split::Editor => avail.saturating_sub(4),
@@ -57,23 +64,28 @@ mod tests {
     #[test]
     fn the_results_get_the_room_once_a_query_ran() {
         // 120x40: 35 rows for the editor and the results.
-        assert_eq!(editor_rows(Split::Auto, 35, 1, false), 21);
-        assert_eq!(editor_rows(Split::Auto, 35, 1, true), 3);
-        assert_eq!(editor_rows(Split::Auto, 35, 8, true), 9);
-        assert_eq!(editor_rows(Split::Auto, 35, 500, true), 14, "a long script keeps 2/5");
-        assert_eq!(editor_rows(Split::Results, 35, 500, true), 3);
-        assert_eq!(editor_rows(Split::Editor, 35, 1, true), 31);
-        assert_eq!(editor_rows(Split::Rows(20), 35, 1, true), 20);
-        assert_eq!(editor_rows(Split::Rows(60), 35, 1, true), 33, "the results keep two rows");
+        let many = Some(1000);
+        assert_eq!(editor_rows(Split::Auto, 35, 1, None), 21);
+        assert_eq!(editor_rows(Split::Auto, 35, 1, many), 3);
+        assert_eq!(editor_rows(Split::Auto, 35, 8, many), 9);
+        assert_eq!(editor_rows(Split::Auto, 35, 500, many), 14, "a long script keeps 2/5");
+        // A one-row result: the editor keeps what the result does not use (35 - header - row).
+        assert_eq!(editor_rows(Split::Auto, 35, 30, Some(1)), 31);
+        assert_eq!(editor_rows(Split::Auto, 35, 500, Some(1)), 33);
+        assert_eq!(editor_rows(Split::Auto, 35, 4, Some(1)), 5, "no more than its text");
+        assert_eq!(editor_rows(Split::Results, 35, 500, many), 3);
+        assert_eq!(editor_rows(Split::Editor, 35, 1, many), 31);
+        assert_eq!(editor_rows(Split::Rows(20), 35, 1, many), 20);
+        assert_eq!(editor_rows(Split::Rows(60), 35, 1, many), 33, "the results keep two rows");
         assert_eq!(Split::Auto.next().next().next(), Split::Auto);
-        assert_eq!(Split::Rows(5).next(), Split::Results);
+        assert_eq!(Split::Rows(5).next(), Split::Editor);
     }
 
     proptest! {
         #[test]
-        fn never_more_than_there_is(avail in 0u16..400, lines in 0usize..100_000, n in 0u16..u16::MAX, has in any::<bool>(), k in 0usize..4) {
+        fn never_more_than_there_is(avail in 0u16..400, lines in 0usize..100_000, n in 0u16..u16::MAX, result in proptest::option::of(0usize..100_000), k in 0usize..4) {
             let split = [Split::Auto, Split::Results, Split::Editor, Split::Rows(n)][k];
-            let r = editor_rows(split, avail, lines, has);
+            let r = editor_rows(split, avail, lines, result);
             prop_assert!(r <= avail);
             if avail >= 5 {
                 prop_assert!(r >= 3 && avail - r >= 2);

@@ -27,7 +27,7 @@ fn thousands(n: u64) -> String {
 fn status_line<'a>(q: &QueryPane, theme: &Theme) -> Line<'a> {
     let mut s: Vec<Span> = Vec::new();
     // Vim mode: the mode (and what is being typed) first, as vim shows it.
-    if let Some(v) = &q.vim {
+    if let Some(v) = q.vim.as_ref().filter(|_| q.focus == Focus::Editor) {
         let style = match v.mode {
             super::vim::Mode::Normal => theme.tab(true),
             super::vim::Mode::Insert => theme.warn(),
@@ -146,7 +146,8 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
     frame.render_widget(block, area);
     let error_h = q.error.as_ref().map_or(0, |e| 1 + e.error.detail.is_some() as u16 + e.error.hint.is_some() as u16);
     let avail = inner.height.saturating_sub(3 + error_h);
-    let editor_h = super::split::editor_rows(q.split, avail, q.buffer().area.lines().len(), q.result.is_some());
+    let result_rows = q.result.as_ref().map(|r| r.len());
+    let editor_h = super::split::editor_rows(q.split, avail, q.buffer().area.lines().len(), result_rows);
     let [tabs, editor, status, error, grid, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(editor_h),

@@ -71,11 +71,6 @@ impl Vim {
                 }
             }
             'p' | 'P' => self.put(ta, c == 'p', n),
-            'u' => {
-                for _ in 0..n {
-                    ta.undo();
-                }
-            }
             '/' => return Outcome::Search,
             'n' => return Outcome::SearchAgain(true),
             'N' => return Outcome::SearchAgain(false),

@@ -9,11 +9,14 @@ use tui_textarea::{CursorMove, DataCursor, TextArea};
 
 mod edit;
 mod motion;
+mod object;
+mod ops;
 mod pane;
 #[cfg(test)]
 mod tests;
+mod undo;
 
-use motion::{Motion, apply, motion_of};
+use motion::{Motion, apply};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -59,8 +62,10 @@ pub enum Outcome {
     Handled,
     /// Insert mode: the key is text for the editor as without vim mode.
     Insert,
-    /// Esc in normal mode with nothing pending: leave the editor.
+    /// Ctrl-W j: leave the editor for the results.
     Leave,
+    /// Esc in normal mode with nothing pending: stops a running query; else says how to leave the editor.
+    Esc,
     /// `/`: the search prompt.
     Search,
     /// `n` / `N`: the last search again, forward or back.
@@ -87,7 +92,15 @@ pub struct Vim {
     register: Register,
     /// The row visual-line mode started on.
     line_anchor: usize,
+    /// The last f F t T (`;` and `,` repeat it).
+    last_find: Option<Motion>,
+    /// Undo steps, and the text when the current insert began.
+    history: undo::History,
+    insert_start: Option<undo::Snapshot>,
 }
+
+/// The prefix Ctrl-W leaves pending (a window command: `j` goes to the results).
+const WINDOW: char = '\u{17}';
 
 fn cursor(ta: &TextArea) -> (usize, usize) {
     let DataCursor(r, c) = ta.cursor();
@@ -117,7 +130,7 @@ impl Vim {
             .map(|(o, n)| if n > 1 { format!("{n}{}", o.key()) } else { o.key().to_string() })
             .into_iter()
             .chain(self.count.map(|n| n.to_string()))
-            .chain(self.prefix.map(String::from))
+            .chain(self.prefix.map(|p| if p == WINDOW { "^W".to_string() } else { p.to_string() }))
             .collect();
         if !pending.is_empty() {
             s.push(' ');
@@ -140,32 +153,113 @@ impl Vim {
 
     pub fn key(&mut self, ta: &mut TextArea<'static>, key: &KeyEvent) -> Outcome {
         if self.mode == Mode::Insert {
-            if key.code == KeyCode::Esc {
-                self.mode = Mode::Normal;
-                let (r, c) = cursor(ta);
-                jump(ta, r, c.saturating_sub(1));
-                return Outcome::Handled;
-            }
-            return Outcome::Insert;
+            return self.insert_key(ta, key);
         }
+        if matches!(key.code, KeyCode::Char('u')) && !key.modifiers.contains(KeyModifiers::CONTROL) && self.pending() {
+            // `u` after an operator or a prefix is no undo: the pending command is dropped.
+        } else if matches!(key.code, KeyCode::Char('u'))
+            && !key.modifiers.contains(KeyModifiers::CONTROL)
+            && self.mode == Mode::Normal
+        {
+            let n = self.count.take().unwrap_or(1);
+            self.reset();
+            self.history.undo(ta, n);
+            return Outcome::Handled;
+        } else if key.code == KeyCode::Char('r') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            let n = self.count.take().unwrap_or(1);
+            self.reset();
+            self.history.redo(ta, n);
+            return Outcome::Handled;
+        }
+        // One undo step per command: the text before it, kept when the command changed it (or, for one that
+        // enters insert mode, when the insert ends).
+        let before = undo::Snapshot::of(ta);
+        let outcome = self.command(ta, key);
+        if self.mode == Mode::Insert {
+            self.insert_start = Some(before);
+        } else {
+            self.history.record(before, ta);
+            // In normal mode the cursor rests on a character, not after the last.
+            if self.mode == Mode::Normal {
+                let (r, c) = cursor(ta);
+                let len = line_len(ta, r);
+                if c > 0 && c >= len {
+                    jump(ta, r, len.saturating_sub(1));
+                }
+            }
+        }
+        outcome
+    }
+
+    fn pending(&self) -> bool {
+        self.count.is_some() || self.op.is_some() || self.prefix.is_some()
+    }
+
+    /// Insert mode: Esc ends it (one undo step for all that was typed); vim's Ctrl keys; the rest is text.
+    fn insert_key(&mut self, ta: &mut TextArea<'static>, key: &KeyEvent) -> Outcome {
+        if key.code == KeyCode::Esc {
+            self.mode = Mode::Normal;
+            if let Some(before) = self.insert_start.take() {
+                self.history.record(before, ta);
+            }
+            let (r, c) = cursor(ta);
+            jump(ta, r, c.saturating_sub(1));
+            return Outcome::Handled;
+        }
+        if key.modifiers.contains(KeyModifiers::CONTROL) {
+            match key.code {
+                KeyCode::Char('j') | KeyCode::Char('m') => ta.insert_newline(),
+                KeyCode::Char('u') => {
+                    ta.delete_line_by_head();
+                }
+                KeyCode::Char('w') => {
+                    ta.delete_word();
+                }
+                KeyCode::Char('h') => {
+                    ta.delete_char();
+                }
+                // The text area's own Emacs keys (Ctrl-K, Ctrl-D, Ctrl-A, Ctrl-N…) are not vim's: nothing.
+                _ => {}
+            }
+            return Outcome::Handled;
+        }
+        Outcome::Insert
+    }
+
+    /// A key in normal or visual mode.
+    fn command(&mut self, ta: &mut TextArea<'static>, key: &KeyEvent) -> Outcome {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if key.code == KeyCode::Esc {
-            let busy = self.count.is_some() || self.op.is_some() || self.prefix.is_some();
+            let busy = self.pending();
             self.reset();
             if matches!(self.mode, Mode::Visual | Mode::VisualLine) {
                 self.mode = Mode::Normal;
                 ta.cancel_selection();
                 return Outcome::Handled;
             }
-            return if busy { Outcome::Handled } else { Outcome::Leave };
+            return if busy { Outcome::Handled } else { Outcome::Esc };
+        }
+        // The second key of a prefix is read as it is (r⏎ splits the line, f⇥ finds a tab).
+        if let Some(p) = self.prefix.take() {
+            let c = match key.code {
+                KeyCode::Char(c) if !ctrl || p == WINDOW => c,
+                KeyCode::Enter => '\n',
+                KeyCode::Tab => '\t',
+                KeyCode::Down if p == WINDOW => 'j',
+                _ => {
+                    self.reset();
+                    return Outcome::Handled;
+                }
+            };
+            return self.second_key(ta, p, c);
         }
         if ctrl {
-            if key.code == KeyCode::Char('r') {
-                for _ in 0..self.count.take().unwrap_or(1) {
-                    ta.redo();
-                }
+            // Ctrl-W then j (or w, or ↓): to the results, as vim moves between windows.
+            if key.code == KeyCode::Char('w') {
+                self.prefix = Some(WINDOW);
+            } else {
+                self.reset();
             }
-            self.reset();
             return Outcome::Handled;
         }
         let c = match key.code {
@@ -182,9 +276,6 @@ impl Vim {
                 return Outcome::Handled;
             }
         };
-        if let Some(p) = self.prefix.take() {
-            return self.second_key(ta, p, c);
-        }
         if let Some(d) = c.to_digit(10).filter(|d| *d > 0 || self.count.is_some()) {
             let n = self.count.unwrap_or(0).saturating_mul(10).saturating_add(d as usize).min(100_000);
             self.count = Some(n);
@@ -192,17 +283,16 @@ impl Vim {
         }
         let typed = self.count;
         let n = self.count.take().unwrap_or(1);
-        if let Some(m) = motion_of(c, typed) {
-            return self.motion(ta, m, n);
+        // After an operator or in visual mode, `i` and `a` start a text object (`diw`, `ci'`, `va(`).
+        let objects = self.op.is_some() || matches!(self.mode, Mode::Visual | Mode::VisualLine);
+        if matches!(c, 'g' | 'r' | 'f' | 'F' | 't' | 'T') || objects && matches!(c, 'i' | 'a') {
+            // The count waits with the prefix.
+            self.count = typed;
+            self.prefix = Some(c);
+            return Outcome::Handled;
         }
-        match c {
-            'g' | 'r' | 'f' | 'F' | 't' | 'T' => {
-                // The count waits with the prefix.
-                self.count = typed;
-                self.prefix = Some(c);
-                return Outcome::Handled;
-            }
-            _ => {}
+        if let Some(m) = self.motion_of(c, typed) {
+            return self.motion(ta, m, n);
         }
         if matches!(self.mode, Mode::Visual | Mode::VisualLine) {
             return self.visual_key(ta, c);
@@ -229,10 +319,48 @@ impl Vim {
         self.normal_key(ta, c, n)
     }
 
+    /// A motion key: vim's own, or `;` / `,` repeating the last f F t T (`,` the other way).
+    fn motion_of(&self, c: char, count: Option<usize>) -> Option<Motion> {
+        match c {
+            ';' | ',' => self.last_find.map(|m| match (c, m) {
+                (',', Motion::Find(ch, forward, till)) => Motion::Find(ch, !forward, till),
+                _ => m,
+            }),
+            _ => motion::motion_of(c, count),
+        }
+    }
+
+    /// A click moved the cursor: visual mode and anything pending end.
+    pub fn clicked(&mut self, ta: &mut TextArea<'static>) {
+        self.reset();
+        if matches!(self.mode, Mode::Visual | Mode::VisualLine) {
+            self.mode = Mode::Normal;
+            ta.cancel_selection();
+        }
+    }
+
+    /// What visual mode covers, as a run takes it (from, to: exclusive): the character under the cursor included,
+    /// whole lines in visual-line mode; None outside visual mode.
+    pub fn selection(&self, ta: &TextArea) -> Option<((usize, usize), (usize, usize))> {
+        if let Some((r1, r2)) = self.line_selection(ta) {
+            return Some(((r1, 0), (r2, line_len(ta, r2))));
+        }
+        if self.mode != Mode::Visual {
+            return None;
+        }
+        let (a, (r2, c2)) = ta.selection_range()?;
+        Some((a, (r2, (c2 + 1).min(line_len(ta, r2)))))
+    }
+
     fn second_key(&mut self, ta: &mut TextArea<'static>, p: char, c: char) -> Outcome {
         let typed = self.count;
         let n = self.count.take().unwrap_or(1);
         match p {
+            WINDOW if matches!(c, 'j' | 'w' | 'W' | '\u{17}') => {
+                self.reset();
+                Outcome::Leave
+            }
+            'i' | 'a' => self.object(ta, p == 'a', c),
             'g' if c == 'g' => self.motion(ta, Motion::GotoLine(Some(typed.unwrap_or(1))), 1),
             'r' if self.mode == Mode::Normal && self.op.is_none() => {
                 let (r, col) = cursor(ta);
@@ -241,13 +369,20 @@ impl Vim {
                     ta.start_selection();
                     jump(ta, r, col + n);
                     ta.cut();
-                    ta.insert_str(c.to_string().repeat(n));
-                    jump(ta, r, col + n - 1);
+                    if c == '\n' {
+                        // r⏎ splits the line there (the replaced characters become one line break).
+                        ta.insert_newline();
+                    } else {
+                        ta.insert_str(c.to_string().repeat(n));
+                        jump(ta, r, col + n - 1);
+                    }
                 }
                 Outcome::Handled
             }
             'f' | 'F' | 't' | 'T' => {
-                self.motion(ta, Motion::Find(c, matches!(p, 'f' | 't'), matches!(p, 't' | 'T')), n)
+                let m = Motion::Find(c, matches!(p, 'f' | 't'), matches!(p, 't' | 'T'));
+                self.last_find = Some(m);
+                self.motion(ta, m, n)
             }
             _ => {
                 self.reset();
@@ -295,108 +430,4 @@ impl Vim {
         Outcome::Handled
     }
 
-    /// An operator over the characters from `a` to before `b`.
-    fn chars_op(&mut self, ta: &mut TextArea<'static>, op: Op, a: (usize, usize), b: (usize, usize)) -> Outcome {
-        if a == b {
-            jump(ta, a.0, a.1);
-            return if op == Op::Change { self.insert() } else { Outcome::Handled };
-        }
-        jump(ta, a.0, a.1);
-        ta.start_selection();
-        jump(ta, b.0, b.1);
-        if op == Op::Yank {
-            ta.copy();
-            ta.cancel_selection();
-            jump(ta, a.0, a.1);
-        } else {
-            ta.cut();
-        }
-        self.register = Register { text: ta.yank_text(), lines: false };
-        if op == Op::Change { self.insert() } else { Outcome::Handled }
-    }
-
-    /// An operator over whole lines `r1..=r2`.
-    fn lines_op(&mut self, ta: &mut TextArea<'static>, op: Op, r1: usize, r2: usize) {
-        let n = ta.lines().len();
-        let r2 = r2.min(n - 1);
-        self.register = Register { text: ta.lines()[r1..=r2].join("\n"), lines: true };
-        match op {
-            Op::Yank => {
-                let col = cursor(ta).1;
-                jump(ta, r1, col);
-            }
-            Op::Change => {
-                let indent = first_non_blank(ta, r1);
-                jump(ta, r1, indent);
-                ta.start_selection();
-                jump(ta, r2, line_len(ta, r2));
-                ta.cut();
-                self.mode = Mode::Insert;
-            }
-            Op::Delete => {
-                if r2 + 1 < n {
-                    jump(ta, r1, 0);
-                    ta.start_selection();
-                    jump(ta, r2 + 1, 0);
-                } else if r1 > 0 {
-                    jump(ta, r1 - 1, line_len(ta, r1 - 1));
-                    ta.start_selection();
-                    jump(ta, r2, line_len(ta, r2));
-                } else {
-                    jump(ta, 0, 0);
-                    ta.start_selection();
-                    jump(ta, r2, line_len(ta, r2));
-                }
-                ta.cut();
-                let row = r1.min(ta.lines().len() - 1);
-                jump(ta, row, first_non_blank(ta, row));
-            }
-        }
-    }
-
-    fn visual_key(&mut self, ta: &mut TextArea<'static>, c: char) -> Outcome {
-        let op = match c {
-            'd' | 'x' => Op::Delete,
-            'c' | 's' => Op::Change,
-            'y' => Op::Yank,
-            'v' | 'V' => {
-                let to = if c == 'v' { Mode::Visual } else { Mode::VisualLine };
-                if self.mode == to {
-                    self.mode = Mode::Normal;
-                    ta.cancel_selection();
-                } else {
-                    self.enter_visual(ta, to);
-                }
-                return Outcome::Handled;
-            }
-            ':' => return Outcome::Palette,
-            _ => return Outcome::Handled,
-        };
-        let line = self.line_selection(ta);
-        let range = ta.selection_range();
-        ta.cancel_selection();
-        self.mode = Mode::Normal;
-        if let Some((r1, r2)) = line {
-            self.lines_op(ta, op, r1, r2);
-            return if op == Op::Change { self.insert() } else { Outcome::Handled };
-        }
-        match range {
-            // Visual mode takes the character under the cursor too.
-            Some((a, b)) => {
-                let b = (b.0, (b.1 + 1).min(line_len(ta, b.0)));
-                self.chars_op(ta, op, a, b)
-            }
-            None => Outcome::Handled,
-        }
-    }
-
-    fn enter_visual(&mut self, ta: &mut TextArea<'static>, mode: Mode) {
-        ta.cancel_selection();
-        self.mode = mode;
-        if mode == Mode::Visual {
-            ta.start_selection();
-        } else {
-            self.line_anchor = cursor(ta).0;
-        }
-    }
 }

@@ -12,6 +12,10 @@ pub(super) enum Motion {
     WordForward,
     WordBack,
     WordEnd,
+    /// W B E: words separated by blanks only (`count(*)` is one).
+    BigWordForward,
+    BigWordBack,
+    BigWordEnd,
     LineStart,
     FirstNonBlank,
     LineEnd,
@@ -30,7 +34,7 @@ impl Motion {
     }
     /// The character the motion ends on is part of what an operator takes.
     pub(super) fn inclusive(self) -> bool {
-        matches!(self, Motion::WordEnd | Motion::LineEnd | Motion::Find(_, true, _))
+        matches!(self, Motion::WordEnd | Motion::BigWordEnd | Motion::LineEnd | Motion::Find(_, true, _))
     }
 }
 
@@ -40,9 +44,12 @@ pub(super) fn motion_of(c: char, count: Option<usize>) -> Option<Motion> {
         'l' | ' ' => Motion::Right,
         'k' | '-' => Motion::Up,
         'j' | '+' => Motion::Down,
-        'w' | 'W' => Motion::WordForward,
-        'b' | 'B' => Motion::WordBack,
-        'e' | 'E' => Motion::WordEnd,
+        'w' => Motion::WordForward,
+        'b' => Motion::WordBack,
+        'e' => Motion::WordEnd,
+        'W' => Motion::BigWordForward,
+        'B' => Motion::BigWordBack,
+        'E' => Motion::BigWordEnd,
         '0' => Motion::LineStart,
         '^' | '_' => Motion::FirstNonBlank,
         '$' => Motion::LineEnd,
@@ -98,17 +105,101 @@ pub(super) fn apply(ta: &mut TextArea<'static>, m: Motion, n: usize, op: bool) {
             };
             jump(ta, r, at);
         }
-        Motion::WordForward | Motion::WordBack | Motion::WordEnd | Motion::ParagraphForward | Motion::ParagraphBack => {
+        Motion::WordForward | Motion::WordBack | Motion::WordEnd => {
             let mv = match m {
                 Motion::WordForward => CursorMove::WordForward,
                 Motion::WordBack => CursorMove::WordBack,
-                Motion::WordEnd => CursorMove::WordEnd,
-                Motion::ParagraphForward => CursorMove::ParagraphForward,
-                _ => CursorMove::ParagraphBack,
+                _ => CursorMove::WordEnd,
             };
             for _ in 0..n {
                 ta.move_cursor(mv);
             }
         }
+        Motion::BigWordForward | Motion::BigWordBack | Motion::BigWordEnd => {
+            let mut at = (r, c);
+            for _ in 0..n {
+                at = big_word(ta, at, m);
+            }
+            jump(ta, at.0, at.1);
+        }
+        // { }: to the blank line before / after the paragraph (the first / last line when there is none).
+        Motion::ParagraphForward | Motion::ParagraphBack => {
+            let blank = |row: usize| ta.lines()[row].trim().is_empty();
+            let mut row = r;
+            for _ in 0..n {
+                row = if m == Motion::ParagraphForward {
+                    let mut x = row;
+                    while x < last && blank(x) {
+                        x += 1;
+                    }
+                    while x < last && !blank(x) {
+                        x += 1;
+                    }
+                    x
+                } else {
+                    let mut x = row;
+                    while x > 0 && blank(x) {
+                        x -= 1;
+                    }
+                    while x > 0 && !blank(x) {
+                        x -= 1;
+                    }
+                    x
+                };
+            }
+            let col = if m == Motion::ParagraphForward && row == last && !blank(row) { line_len(ta, row) } else { 0 };
+            jump(ta, row, col);
+        }
     }
+}
+
+/// W, B, E from `at`: the next WORD's start, the previous one's start, the next end (WORDs are runs of non-blanks).
+fn big_word(ta: &TextArea, at: (usize, usize), m: Motion) -> (usize, usize) {
+    // The text as (row, col, char) with a blank between lines.
+    let lines = ta.lines();
+    let mut cells: Vec<(usize, usize, char)> = Vec::new();
+    for (row, line) in lines.iter().enumerate() {
+        cells.extend(line.chars().enumerate().map(|(col, ch)| (row, col, ch)));
+        cells.push((row, line.chars().count(), '\n'));
+    }
+    let Some(i) = cells.iter().position(|&(r, c, _)| (r, c) >= at) else { return at };
+    let blank = |k: usize| cells[k].2.is_whitespace();
+    let n = cells.len();
+    let k = match m {
+        Motion::BigWordForward => {
+            let mut k = i;
+            while k < n && !blank(k) {
+                k += 1;
+            }
+            while k < n && blank(k) {
+                k += 1;
+            }
+            k.min(n - 1)
+        }
+        Motion::BigWordEnd => {
+            let mut k = i + 1;
+            while k < n && blank(k) {
+                k += 1;
+            }
+            while k + 1 < n && !blank(k + 1) {
+                k += 1;
+            }
+            k.min(n - 1)
+        }
+        _ => {
+            let mut k = i;
+            while k > 0 && blank(k - 1) {
+                k -= 1;
+            }
+            k = k.saturating_sub(1);
+            while k > 0 && blank(k) {
+                k -= 1;
+            }
+            while k > 0 && !blank(k - 1) {
+                k -= 1;
+            }
+            k
+        }
+    };
+    (cells[k].0, cells[k].1)
 }

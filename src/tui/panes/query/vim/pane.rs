@@ -22,7 +22,8 @@ impl QueryPane {
         Some(match outcome {
             Outcome::Insert => return None,
             Outcome::Handled => Request::None,
-            Outcome::Leave if matches!(self.run, RunState::Running { .. }) => Request::Cancel,
+            Outcome::Esc if matches!(self.run, RunState::Running { .. }) => Request::Cancel,
+            Outcome::Esc => Request::Say("vim: Ctrl-W j goes to the results (V there turns vim mode off)".into()),
             Outcome::Leave => {
                 self.focus = Focus::Grid;
                 Request::None
@@ -41,7 +42,7 @@ impl QueryPane {
                 }
                 Request::None
             }
-            Outcome::Palette => Request::Palette,
+            Outcome::Palette => Request::Ex,
         })
     }
 
@@ -52,5 +53,13 @@ impl QueryPane {
             None => Some(super::Vim::default()),
         };
         Request::Say(format!("vim mode {}", if self.vim.is_some() { "on (Esc: normal mode)" } else { "off" }))
+    }
+
+    /// `:N`: the cursor to line N (1-based; past the end: the last), in the editor.
+    pub fn goto_line(&mut self, n: usize) {
+        self.focus = Focus::Editor;
+        let b = self.buffer_mut();
+        let row = n.saturating_sub(1).min(b.area.lines().len().saturating_sub(1));
+        b.area.move_cursor(tui_textarea::CursorMove::Jump(u16::try_from(row).unwrap_or(u16::MAX), 0));
     }
 }

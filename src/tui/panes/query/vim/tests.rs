@@ -97,6 +97,81 @@ fn insert_and_visual_modes() {
 }
 
 #[test]
+fn text_objects_big_words_repeats_and_paragraphs() {
+    let sql = "select count(*) from t where name = 'a b' and (x in (1, 2))";
+    assert_eq!(run(sql, "wdiw").0, "select (*) from t where name = 'a b' and (x in (1, 2))");
+    assert_eq!(run("a bc d", "wdaw").0, "a d");
+    assert_eq!(run(sql, "f'ci'z⎋").0, "select count(*) from t where name = 'z' and (x in (1, 2))");
+    assert_eq!(run(sql, "di'").0, "select count(*) from t where name = '' and (x in (1, 2))", "the next pair");
+    assert_eq!(run(sql, "f1di(").0, "select count(*) from t where name = 'a b' and (x in ())");
+    assert_eq!(run(sql, "fxda(").0, "select count(*) from t where name = 'a b' and ");
+    assert_eq!(run("f(\n  a,\n  b\n)", "jdib").0, "f()");
+    assert_eq!(run(sql, "wviwy$p").0, format!("{sql}count"));
+    assert_eq!(run(sql, "diX").0, sql, "an unknown object: nothing");
+    // W B E: words by blanks.
+    assert_eq!(run(sql, "wW").1, (0, 16));
+    assert_eq!(run(sql, "wE").1, (0, 14));
+    assert_eq!(run(sql, "WWB").1, (0, 7));
+    assert_eq!(run(sql, "wdW").0, "select from t where name = 'a b' and (x in (1, 2))");
+    // ; and , repeat the last f/t.
+    assert_eq!(run(sql, "fe;").1, (0, 3));
+    assert_eq!(run(sql, "fe;,").1, (0, 1));
+    // r⏎ splits the line; Ctrl-J in insert mode is a line break.
+    assert_eq!(
+        run_keys("ab cd", &[key('f'), key('c'), key('r'), KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)]).0,
+        "ab \nd"
+    );
+    let mut t = ta("ab");
+    let mut v = Vim::default();
+    v.key(&mut t, &key('A'));
+    v.key(&mut t, &KeyEvent::new(KeyCode::Char('j'), KeyModifiers::CONTROL));
+    assert_eq!(t.lines(), ["ab", ""]);
+    // { }: to the blank lines between paragraphs.
+    let text = "a\nb\n\nc\nd\n\ne";
+    assert_eq!(run(text, "}").1, (2, 0));
+    assert_eq!(run(text, "}}").1, (5, 0));
+    assert_eq!(run(text, "G{").1, (5, 0));
+    assert_eq!(run(text, "d}").0, "\nc\nd\n\ne");
+}
+
+#[test]
+fn undo_takes_back_a_whole_insert_or_command() {
+    let sql = "select id from t";
+    assert_eq!(run(sql, "Aabc⎋u").0, sql);
+    assert_eq!(run(sql, "wcwname⎋u").0, sql);
+    assert_eq!(run(sql, "wcwname⎋uu").0, sql, "nothing more to undo");
+    assert_eq!(run(sql, "xxu").0, "elect id from t");
+    let (t, c, _) = run(sql, "xxuu");
+    assert_eq!((t.as_str(), c), (sql, (0, 0)));
+    // Ctrl-R redoes.
+    let mut t = ta(sql);
+    let mut v = Vim::default();
+    for k in "dwu".chars() {
+        v.key(&mut t, &key(k));
+    }
+    assert_eq!(t.lines().join(""), sql);
+    v.key(&mut t, &KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    assert_eq!(t.lines().join(""), "id from t");
+    // `du`: the operator is dropped, nothing undone.
+    assert_eq!(run(sql, "xdu").0, "elect id from t");
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn run_keys(text: &str, keys: &[KeyEvent]) -> (String, (usize, usize), Mode) {
+    let mut t = ta(text);
+    let mut v = Vim::default();
+    for k in keys {
+        if v.key(&mut t, k) == Outcome::Insert {
+            t.input(*k);
+        }
+    }
+    (t.lines().join("\n"), cursor(&t), v.mode)
+}
+
+#[test]
 fn esc_leaves_the_editor_only_from_plain_normal_mode() {
     let mut t = ta("select 1");
     let mut v = Vim::default();
@@ -105,7 +180,11 @@ fn esc_leaves_the_editor_only_from_plain_normal_mode() {
     assert_eq!(v.key(&mut t, &d), Outcome::Handled);
     assert_eq!(v.status(), "NORMAL d");
     assert_eq!(v.key(&mut t, &esc), Outcome::Handled, "Esc first drops the pending d");
-    assert_eq!(v.key(&mut t, &esc), Outcome::Leave);
+    assert_eq!(v.key(&mut t, &esc), Outcome::Esc, "Esc stays in the editor");
+    let ctrl_w = KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL);
+    assert_eq!(v.key(&mut t, &ctrl_w), Outcome::Handled);
+    assert_eq!(v.status(), "NORMAL ^W");
+    assert_eq!(v.key(&mut t, &KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)), Outcome::Leave);
     let two = KeyEvent::new(KeyCode::Char('2'), KeyModifiers::NONE);
     v.key(&mut t, &two);
     v.key(&mut t, &d);
