@@ -74,7 +74,7 @@ fn the_palette_runs_actions_opens_tables_and_connects_under_tmux() {
     t.wait_for("Type SQL above");
     t.text("select 'from the palette' as x");
     t.keys(&["F5"]);
-    t.wait_for("1 rows");
+    t.wait_for("1 row");
     t.keys(&["Escape"]);
     std::thread::sleep(Duration::from_millis(300));
     t.keys(&["C-p"]);

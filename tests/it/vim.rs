@@ -23,6 +23,16 @@ fn typed(app: &mut App, s: &str) {
     }
 }
 
+/// The statements a run effect among `fx` sends.
+fn ran(fx: &[Effect]) -> Vec<String> {
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::RunQuery { statements, .. } => Some(statements.iter().map(|s| s.text.clone()).collect()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no run: {fx:?}"))
+}
+
 fn text(app: &App) -> String {
     app.query.buffer().area.lines().join("\n")
 }
@@ -63,27 +73,13 @@ fn vim_mode_in_the_query_editor() {
     // F5 runs from normal mode (the statement under the cursor); Ctrl-G too.
     typed(&mut app, "G");
     let fx = app.update(Action::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)));
-    let run: Vec<String> = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::RunQuery { statements, .. } => Some(statements.iter().map(|s| s.text.clone()).collect()),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{fx:?}"));
-    assert_eq!(run, ["select 2"]);
+    assert_eq!(ran(&fx), ["select 2"]);
     app.query.run = dbconsole::tui::panes::query::RunState::Idle;
     // A visual selection runs as drawn, its last character included (forwards and backwards); V runs lines.
     for (keys, expect) in [("0vf2", "select 2"), ("$v0", "select 2;"), ("ggVj", "select 1;\nselect 2;")] {
         typed(&mut app, &format!("G{keys}"));
         let fx = app.update(Action::Key(KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL)));
-        let run: Vec<String> = fx
-            .iter()
-            .find_map(|e| match e {
-                Effect::RunQuery { statements, .. } => Some(statements.iter().map(|s| s.text.clone()).collect()),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("{keys}: {fx:?}"));
-        assert_eq!(run.join("\n"), expect.replace(";\n", "\n").trim_end_matches(';'), "{keys}");
+        assert_eq!(ran(&fx).join("\n"), expect.replace(";\n", "\n").trim_end_matches(';'), "{keys}");
         app.query.run = dbconsole::tui::panes::query::RunState::Idle;
         typed(&mut app, "⎋");
     }
@@ -166,7 +162,7 @@ fn vim_mode_from_settings_under_tmux() {
     t.keys(&["F5"]);
     let s = t.wait_for("answer");
     let s = if s.contains("42") { s } else { t.wait_for("42") };
-    assert!(s.contains("1 rows"), "{s}");
+    assert!(s.contains("SELECT · 1 row ·"), "{s}");
     t.keys(&["Escape"]);
     std::thread::sleep(std::time::Duration::from_millis(200));
     t.text("q");

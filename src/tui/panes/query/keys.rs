@@ -127,7 +127,14 @@ impl QueryPane {
 
     fn editor_key(&mut self, key: &KeyEvent) -> Request {
         if let Some(c) = &mut self.completion {
-            match key.code {
+            // Ctrl-P / Ctrl-N choose too, as in vim and Emacs.
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            let code = match key.code {
+                KeyCode::Char('p') if ctrl => KeyCode::Up,
+                KeyCode::Char('n') if ctrl => KeyCode::Down,
+                code => code,
+            };
+            match code {
                 KeyCode::Up => {
                     c.selected = c.selected.saturating_sub(1);
                     return Request::None;

@@ -62,9 +62,9 @@ fn status_line<'a>(q: &QueryPane, theme: &Theme) -> Line<'a> {
         RunState::Idle => {
             if let Some(sum) = &q.summary {
                 let what = if q.result.as_ref().is_some_and(|r| !r.explain) && sum.rows > 0 || sum.affected == 0 {
-                    format!("{} rows", thousands(sum.rows))
+                    format!("{} row{}", thousands(sum.rows), if sum.rows == 1 { "" } else { "s" })
                 } else {
-                    format!("{} rows affected", thousands(sum.affected))
+                    format!("{} row{} affected", thousands(sum.affected), if sum.affected == 1 { "" } else { "s" })
                 };
                 let stmts =
                     if sum.statements > 1 { format!(" · {} statements", sum.statements) } else { String::new() };

@@ -429,5 +429,4 @@ impl Vim {
         self.mode = Mode::Insert;
         Outcome::Handled
     }
-
 }

@@ -5,7 +5,13 @@ use super::{Mode, Op, Outcome, Register, Vim, cursor, first_non_blank, jump, lin
 
 impl Vim {
     /// An operator over the characters from `a` to before `b`.
-    pub(super) fn chars_op(&mut self, ta: &mut TextArea<'static>, op: Op, a: (usize, usize), b: (usize, usize)) -> Outcome {
+    pub(super) fn chars_op(
+        &mut self,
+        ta: &mut TextArea<'static>,
+        op: Op,
+        a: (usize, usize),
+        b: (usize, usize),
+    ) -> Outcome {
         if a == b {
             jump(ta, a.0, a.1);
             return if op == Op::Change { self.insert() } else { Outcome::Handled };
