@@ -83,9 +83,11 @@ printf 'vim = true\n' > "$HOME/.config/dbconsole/settings.toml"
 tmux -L dbc-shots new-session -d -s s -x 160 -y 44 -c "$work" "TERM=xterm-256color $bin"
 tmux -L dbc-shots set -s escape-time 0
 wait_for connected
-tmux -L dbc-shots send-keys -t s 2; wait_for "main (5)"
+tmux -L dbc-shots send-keys -t s 2; wait_for "customers"
 tmux -L dbc-shots send-keys -t s j j l; wait_for "PK (id)"
 tmux -L dbc-shots send-keys -t s 5; wait_for NORMAL
+# The editor keeps the first session's tab: vim's ggdG empties it.
+tmux -L dbc-shots send-keys -t s -l "ggdG"; sleep 0.3
 tmux -L dbc-shots send-keys -t s -l "i"; wait_for INSERT
 tmux -L dbc-shots send-keys -t s -l "select o.id, c.name, o.status, o.ordered_at"
 tmux -L dbc-shots send-keys -t s Enter; tmux -L dbc-shots send-keys -t s -l "  from orders o join customers c on c.id = o.customer_id"

@@ -252,7 +252,12 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
                     keymap::hint(Scope::QueryEditor, Command::RunAll),
                     keymap::hint(Scope::QueryEditor, Command::Explain),
                     keymap::hint(Scope::QueryEditor, Command::Complete),
-                    keymap::hint(Scope::QueryEditor, Command::Cancel),
+                    // In vim mode Esc is vim's: Ctrl-W j leaves the editor.
+                    if q.vim.is_some() {
+                        "C-w j".to_string()
+                    } else {
+                        keymap::hint(Scope::QueryEditor, Command::Cancel)
+                    },
                 ),
                 theme.dim(),
             ),
