@@ -447,3 +447,36 @@ fn no_color_shows_the_selection_in_reverse_video_end_to_end() {
     assert!(!all.contains("38;5;") && !all.contains("48;5;") && !all.contains("38;2;"), "a colour: {all:?}");
     t.keys(&["q"]);
 }
+
+/// Below the supported range too (a split tmux pane, a phone): every pane and overlay draws at any size from 1x1
+/// without a panic.
+#[tokio::test]
+async fn any_size_draws_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = fixture(dir.path()).await;
+    let sizes = [1u16, 2, 3, 4, 5, 7, 9, 12, 17, 24, 33, 47, 64, 99, 140, 300];
+    for pane in PaneId::ALL {
+        app.pane = pane;
+        for &w in &sizes {
+            for &h in &sizes[..13] {
+                screen(&app, w, h);
+                app.help = true;
+                screen(&app, w, h);
+                app.help = false;
+            }
+        }
+    }
+    // With the vim mode on and a visual selection, and with a dragged split at its extremes.
+    app.pane = PaneId::Query;
+    key(&mut app, KeyCode::Char('V'));
+    key(&mut app, KeyCode::Char('i'));
+    key(&mut app, KeyCode::Char('v'));
+    for split in [Split::Rows(0), Split::Rows(u16::MAX), Split::Editor, Split::Results] {
+        app.query.split = split;
+        for &w in &sizes {
+            for &h in &sizes[..13] {
+                screen(&app, w, h);
+            }
+        }
+    }
+}

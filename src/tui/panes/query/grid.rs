@@ -47,6 +47,10 @@ fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, text: &str, style: Style, r
 /// Draws the grid into `area` and keeps the selected cell visible (adjusting `top`/`left`).
 pub fn render(frame: &mut Frame, area: Rect, view: &ResultView, theme: &Theme, focused: bool, pane: &super::QueryPane) {
     let staged = !pane.staged.is_empty();
+    // No room (a terminal a few rows high): the header would land outside the buffer.
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
     let Ok(rows) = view.rows.read() else { return };
     let len = rows.len();
     let body_h = area.height.saturating_sub(1) as usize;
