@@ -127,6 +127,13 @@ fn vim_mode_in_the_query_editor() {
     assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(0, 0));
     typed(&mut app, "N");
     assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(1, 0));
+    // `?` searches back; then n goes back and N forward.
+    typed(&mut app, "G$?select\n");
+    assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(1, 0));
+    typed(&mut app, "n");
+    assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(0, 0));
+    typed(&mut app, "N");
+    assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(1, 0));
     // V again (from the results) switches it off: keys are text again.
     app.update(Action::Key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL)));
     typed(&mut app, "jV");

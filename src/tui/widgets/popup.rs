@@ -173,7 +173,7 @@ const VIM_HELP: [(&str, &str); 9] = [
     ("x X D C s S", "delete or change characters and to the line's end"),
     ("r J p P", "replace, join lines, put after / before"),
     ("u C-r", "undo (a whole insert is one step), redo"),
-    ("/ n N", "search, next, previous; `:` the palette (:w save, :q quit, :N line)"),
+    ("/ ? n N %", "search on, back, next, previous; the matching bracket; `:` the palette (:w :q :N)"),
     ("C-w j", "to the results (Esc stays in the editor in vim mode)"),
 ];
 

@@ -80,7 +80,11 @@ impl QueryPane {
                         Request::Save { tab: self.tab, path: Some(path.trim().to_string()) }
                     }
                     Prompt::Search(s) => {
-                        self.search(&s);
+                        if self.search_forward {
+                            self.search(&s)
+                        } else {
+                            self.search_back(&s)
+                        };
                         self.last_search = Some(s);
                         Request::None
                     }
@@ -176,6 +180,7 @@ impl QueryPane {
             Some(Command::Palette) => return Request::Palette,
             Some(Command::Save) => return self.save_request(),
             Some(Command::Filter) => {
+                self.search_forward = true;
                 self.prompt = Some(Prompt::Search(String::new()));
                 return Request::None;
             }

@@ -237,6 +237,8 @@ pub struct QueryPane {
     /// Vim mode (None: off) and the editor's last search (`/`, Ctrl-F; n, N, F3 repeat it).
     pub vim: Option<vim::Vim>,
     pub last_search: Option<String>,
+    /// The last search went forward (`/`, Ctrl-F) or back (vim's `?`).
+    pub search_forward: bool,
 }
 
 impl QueryPane {
@@ -298,6 +300,7 @@ impl Default for QueryPane {
             grid_area: Default::default(),
             vim: None,
             last_search: None,
+            search_forward: true,
         }
     }
 }

@@ -71,7 +71,8 @@ impl Vim {
                 }
             }
             'p' | 'P' => self.put(ta, c == 'p', n),
-            '/' => return Outcome::Search,
+            '/' => return Outcome::Search(true),
+            '?' => return Outcome::Search(false),
             'n' => return Outcome::SearchAgain(true),
             'N' => return Outcome::SearchAgain(false),
             ':' => return Outcome::Palette,

@@ -66,8 +66,8 @@ pub enum Outcome {
     Leave,
     /// Esc in normal mode with nothing pending: stops a running query; else says how to leave the editor.
     Esc,
-    /// `/`: the search prompt.
-    Search,
+    /// `/` (forward) or `?` (back): the search prompt.
+    Search(bool),
     /// `n` / `N`: the last search again, forward or back.
     SearchAgain(bool),
     /// `:`: the command palette.
@@ -415,7 +415,7 @@ impl Vim {
             return if op == Op::Change { self.insert() } else { Outcome::Handled };
         }
         let (a, mut b) = (start.min(end), start.max(end));
-        if m.inclusive() && end >= start {
+        if m.inclusive() && (end >= start || m == Motion::Bracket) {
             b.1 = (b.1 + 1).min(line_len(ta, b.0));
         }
         // `dw` on a line's last word stops at the end of the line.

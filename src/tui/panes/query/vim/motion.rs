@@ -23,6 +23,8 @@ pub(super) enum Motion {
     GotoLine(Option<usize>),
     ParagraphForward,
     ParagraphBack,
+    /// %: the matching bracket.
+    Bracket,
     /// f F t T: the character, forward, stop before it.
     Find(char, bool, bool),
 }
@@ -34,7 +36,10 @@ impl Motion {
     }
     /// The character the motion ends on is part of what an operator takes.
     pub(super) fn inclusive(self) -> bool {
-        matches!(self, Motion::WordEnd | Motion::BigWordEnd | Motion::LineEnd | Motion::Find(_, true, _))
+        matches!(
+            self,
+            Motion::WordEnd | Motion::BigWordEnd | Motion::LineEnd | Motion::Bracket | Motion::Find(_, true, _)
+        )
     }
 }
 
@@ -56,6 +61,7 @@ pub(super) fn motion_of(c: char, count: Option<usize>) -> Option<Motion> {
         'G' => Motion::GotoLine(count),
         '}' => Motion::ParagraphForward,
         '{' => Motion::ParagraphBack,
+        '%' => Motion::Bracket,
         _ => return None,
     })
 }
@@ -74,6 +80,11 @@ pub(super) fn apply(ta: &mut TextArea<'static>, m: Motion, n: usize, op: bool) {
         Motion::Up => jump(ta, r.saturating_sub(n), c),
         Motion::Down => jump(ta, (r + n).min(last), c),
         Motion::LineStart => jump(ta, r, 0),
+        Motion::Bracket => {
+            if let Some((row, col)) = bracket_match(ta) {
+                jump(ta, row, col);
+            }
+        }
         Motion::FirstNonBlank => jump(ta, r, first_non_blank(ta, r)),
         Motion::LineEnd => {
             let row = (r + n - 1).min(last);
@@ -202,4 +213,38 @@ fn big_word(ta: &TextArea, at: (usize, usize), m: Motion) -> (usize, usize) {
         }
     };
     (cells[k].0, cells[k].1)
+}
+
+/// `%`: where the match of the bracket under the cursor (or the next one on the line) is, across lines.
+pub(super) fn bracket_match(ta: &TextArea) -> Option<(usize, usize)> {
+    let (r, col) = cursor(ta);
+    let cells = super::object::cells(ta);
+    let at = cells.iter().position(|&(rr, cc, _)| (rr, cc) == (r, col))?;
+    let from = (at..cells.len())
+        .take_while(|&k| cells[k].0 == r)
+        .find(|&k| matches!(cells[k].2, '(' | ')' | '[' | ']' | '{' | '}'))?;
+    let ch = cells[from].2;
+    let (open, close, forward) = match ch {
+        '(' => ('(', ')', true),
+        '[' => ('[', ']', true),
+        '{' => ('{', '}', true),
+        ')' => ('(', ')', false),
+        ']' => ('[', ']', false),
+        _ => ('{', '}', false),
+    };
+    let mut depth = 0usize;
+    let order: Box<dyn Iterator<Item = usize>> =
+        if forward { Box::new(from + 1..cells.len()) } else { Box::new((0..from).rev()) };
+    let (same, other) = if forward { (open, close) } else { (close, open) };
+    for k in order {
+        if cells[k].2 == same {
+            depth += 1;
+        } else if cells[k].2 == other {
+            if depth == 0 {
+                return Some((cells[k].0, cells[k].1));
+            }
+            depth -= 1;
+        }
+    }
+    None
 }

@@ -5,7 +5,7 @@ use tui_textarea::TextArea;
 use super::{Mode, Outcome, Vim, cursor, jump, line_len};
 
 /// Positions in the text as (row, column), with the line breaks between.
-fn cells(ta: &TextArea) -> Vec<(usize, usize, char)> {
+pub(super) fn cells(ta: &TextArea) -> Vec<(usize, usize, char)> {
     let mut out = Vec::new();
     for (row, line) in ta.lines().iter().enumerate() {
         out.extend(line.chars().enumerate().map(|(col, ch)| (row, col, ch)));

@@ -28,11 +28,14 @@ impl QueryPane {
                 self.focus = Focus::Grid;
                 Request::None
             }
-            Outcome::Search => {
+            Outcome::Search(forward) => {
+                self.search_forward = forward;
                 self.prompt = Some(Prompt::Search(String::new()));
                 Request::None
             }
-            Outcome::SearchAgain(forward) => {
+            Outcome::SearchAgain(same) => {
+                // n goes the way the last search went (`?`: back), N the other way.
+                let forward = same == self.search_forward;
                 if let Some(s) = self.last_search.clone() {
                     if forward {
                         self.search(&s)

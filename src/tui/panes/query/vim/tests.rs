@@ -113,6 +113,14 @@ fn text_objects_big_words_repeats_and_paragraphs() {
     assert_eq!(run(sql, "wE").1, (0, 14));
     assert_eq!(run(sql, "WWB").1, (0, 7));
     assert_eq!(run(sql, "wdW").0, "select from t where name = 'a b' and (x in (1, 2))");
+    // % to the matching bracket, across lines; d% takes both brackets, either way.
+    assert_eq!(run(sql, "f(%").1, (0, 14));
+    assert_eq!(run(sql, "f(%%").1, (0, 12));
+    assert_eq!(run(sql, "%").1, (0, 14), "the next bracket on the line");
+    assert_eq!(run("f(a,\n  (b))", "%").1, (1, 5));
+    assert_eq!(run(sql, "f(d%").0, "select count from t where name = 'a b' and (x in (1, 2))");
+    assert_eq!(run(sql, "f)d%").0, "select count from t where name = 'a b' and (x in (1, 2))");
+    assert_eq!(run("no brackets", "%").1, (0, 0));
     // ; and , repeat the last f/t.
     assert_eq!(run(sql, "fe;").1, (0, 3));
     assert_eq!(run(sql, "fe;,").1, (0, 1));
