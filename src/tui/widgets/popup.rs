@@ -172,7 +172,7 @@ const VIM_HELP: [(&str, &str); 9] = [
     ("d c y", "operators: with a motion (d2w, c$), doubled (dd, 3yy), a text object (diw, ci', da()"),
     ("x X D C s S", "delete or change characters and to the line's end"),
     ("r J p P", "replace, join lines, put after / before"),
-    ("u C-r", "undo (a whole insert is one step), redo"),
+    ("u C-r .", "undo (a whole insert is one step), redo, repeat the last change"),
     ("/ ? n N %", "search on, back, next, previous; the matching bracket; `:` the palette (:w :q :N)"),
     ("C-w j", "to the results (Esc stays in the editor in vim mode)"),
 ];

@@ -97,6 +97,10 @@ pub struct Vim {
     /// Undo steps, and the text when the current insert began.
     history: undo::History,
     insert_start: Option<undo::Snapshot>,
+    /// The keys of the command being typed, of the last change, and whether `.` is replaying it.
+    keys: Vec<KeyEvent>,
+    last_change: Vec<KeyEvent>,
+    replaying: bool,
 }
 
 /// The prefix Ctrl-W leaves pending (a window command: `j` goes to the results).
@@ -152,8 +156,25 @@ impl Vim {
     }
 
     pub fn key(&mut self, ta: &mut TextArea<'static>, key: &KeyEvent) -> Outcome {
+        // The keys of the command being typed, kept as the last change when it changes the text (`.` repeats).
+        if !self.replaying {
+            if self.mode == Mode::Normal && !self.pending() {
+                self.keys.clear();
+            }
+            self.keys.push(*key);
+        }
         if self.mode == Mode::Insert {
             return self.insert_key(ta, key);
+        }
+        if key.code == KeyCode::Char('.')
+            && key.modifiers.is_empty()
+            && self.mode == Mode::Normal
+            && self.op.is_none()
+            && self.prefix.is_none()
+        {
+            let n = self.count.take().unwrap_or(1);
+            self.repeat(ta, n);
+            return Outcome::Handled;
         }
         if matches!(key.code, KeyCode::Char('u')) && !key.modifiers.contains(KeyModifiers::CONTROL) && self.pending() {
             // `u` after an operator or a prefix is no undo: the pending command is dropped.
@@ -178,7 +199,9 @@ impl Vim {
         if self.mode == Mode::Insert {
             self.insert_start = Some(before);
         } else {
-            self.history.record(before, ta);
+            if self.history.record(before, ta) && !self.pending() && !self.replaying {
+                self.last_change = self.keys.clone();
+            }
             // In normal mode the cursor rests on a character, not after the last.
             if self.mode == Mode::Normal {
                 let (r, c) = cursor(ta);
@@ -191,6 +214,20 @@ impl Vim {
         outcome
     }
 
+    /// `.`: the last change's keys again, `n` times (one undo step each, as typed).
+    fn repeat(&mut self, ta: &mut TextArea<'static>, n: usize) {
+        let keys = self.last_change.clone();
+        self.replaying = true;
+        for _ in 0..n {
+            for k in &keys {
+                if self.key(ta, k) == Outcome::Insert {
+                    ta.input(*k);
+                }
+            }
+        }
+        self.replaying = false;
+    }
+
     fn pending(&self) -> bool {
         self.count.is_some() || self.op.is_some() || self.prefix.is_some()
     }
@@ -199,8 +236,11 @@ impl Vim {
     fn insert_key(&mut self, ta: &mut TextArea<'static>, key: &KeyEvent) -> Outcome {
         if key.code == KeyCode::Esc {
             self.mode = Mode::Normal;
-            if let Some(before) = self.insert_start.take() {
-                self.history.record(before, ta);
+            if let Some(before) = self.insert_start.take()
+                && self.history.record(before, ta)
+                && !self.replaying
+            {
+                self.last_change = self.keys.clone();
             }
             let (r, c) = cursor(ta);
             jump(ta, r, c.saturating_sub(1));
@@ -406,8 +446,18 @@ impl Vim {
         };
         let n = n * k;
         let start = cursor(ta);
-        // `cw` changes to the end of the word, as vim does.
+        // `cw` changes to the end of the word, as vim does (a one-letter word: that letter, not the next word).
+        if op == Op::Change && matches!(m, Motion::WordForward | Motion::BigWordForward) && n == 1 {
+            let line: Vec<char> = ta.lines()[start.0].chars().collect();
+            if let Some(&ch) = line.get(start.1).filter(|c| !c.is_whitespace()) {
+                let word = |c: char| c.is_alphanumeric() || c == '_';
+                let same = |c: char| !c.is_whitespace() && (m == Motion::BigWordForward || word(c) == word(ch));
+                let end = (start.1..line.len()).take_while(|&i| same(line[i])).last().unwrap_or(start.1);
+                return self.chars_op(ta, op, start, (start.0, end + 1));
+            }
+        }
         let m = if op == Op::Change && m == Motion::WordForward { Motion::WordEnd } else { m };
+        let m = if op == Op::Change && m == Motion::BigWordForward { Motion::BigWordEnd } else { m };
         apply(ta, m, n, true);
         let end = cursor(ta);
         if m.linewise() {

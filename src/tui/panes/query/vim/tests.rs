@@ -143,6 +143,21 @@ fn text_objects_big_words_repeats_and_paragraphs() {
 }
 
 #[test]
+fn dot_repeats_the_last_change() {
+    let sql = "select a, b, c from t";
+    assert_eq!(run(sql, "x..").0, "ect a, b, c from t");
+    assert_eq!(run(sql, "dw.").0, ", b, c from t");
+    assert_eq!(run(sql, "dwl.").0, "ab, c from t", "a motion between is no change");
+    assert_eq!(run(sql, "cwSELECT⎋w.").0, "SELECT SELECT, b, c from t");
+    assert_eq!(run(sql, "ix⎋3.").0, "xxxxselect a, b, c from t");
+    assert_eq!(run("a\nb\nc", "dd.").0, "c");
+    assert_eq!(run(sql, "A;⎋.").0, "select a, b, c from t;;");
+    // One undo step per repeat.
+    assert_eq!(run(sql, "x..u").0, "lect a, b, c from t");
+    assert_eq!(run(sql, ".").0, sql, "nothing to repeat");
+}
+
+#[test]
 fn undo_takes_back_a_whole_insert_or_command() {
     let sql = "select id from t";
     assert_eq!(run(sql, "Aabc⎋u").0, sql);
@@ -206,7 +221,7 @@ proptest! {
     fn no_key_sequence_panics(text in "[a-z \\n\\t()\\[\\]{}'\",;é李]{0,40}", keys in proptest::collection::vec(
         prop_oneof![
             proptest::sample::select(
-                "hjklwbeWBE0^$gGfFtTdcyxXDCsSrJpPuivVaAIoO{}()[]'\"b;,123⎋ é".chars().collect::<Vec<_>>()
+                "hjklwbeWBE0^$gGfFtTdcyxXDCsSrJpPuivVaAIoO{}()[]'\"b;,.%123⎋ é".chars().collect::<Vec<_>>()
             ).prop_map(|c| KeyEvent::new(if c == '⎋' { KeyCode::Esc } else { KeyCode::Char(c) }, KeyModifiers::NONE)),
             proptest::sample::select(vec![KeyCode::Left, KeyCode::Enter, KeyCode::Backspace, KeyCode::Delete, KeyCode::Tab])
                 .prop_map(|k| KeyEvent::new(k, KeyModifiers::NONE)),

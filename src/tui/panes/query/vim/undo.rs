@@ -33,15 +33,17 @@ pub struct History {
 }
 
 impl History {
-    /// A command ran from `before`: a step when it changed the text.
-    pub fn record(&mut self, before: Snapshot, ta: &TextArea) {
-        if before.lines.as_slice() != ta.lines() {
-            self.undo.push(before);
-            if self.undo.len() > STEPS {
-                self.undo.remove(0);
-            }
-            self.redo.clear();
+    /// A command ran from `before`: a step when it changed the text (true then).
+    pub fn record(&mut self, before: Snapshot, ta: &TextArea) -> bool {
+        if before.lines.as_slice() == ta.lines() {
+            return false;
         }
+        self.undo.push(before);
+        if self.undo.len() > STEPS {
+            self.undo.remove(0);
+        }
+        self.redo.clear();
+        true
     }
 
     pub fn undo(&mut self, ta: &mut TextArea<'static>, n: usize) {
