@@ -86,7 +86,7 @@ pub fn screen(full: Rect, pane: PaneId, state: &LayoutState) -> Screen {
 /// The schema pane's width beside another in `total` columns: the dragged width or 30%, kept within bounds.
 pub fn side_width(total: u16, dragged: Option<u16>) -> u16 {
     let max = total.saturating_sub(RIGHT_MIN).max(SIDE_MIN);
-    dragged.unwrap_or(total * 3 / 10).clamp(SIDE_MIN, max)
+    dragged.unwrap_or((u32::from(total) * 3 / 10) as u16).clamp(SIDE_MIN, max)
 }
 
 #[cfg(test)]

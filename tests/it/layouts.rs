@@ -309,6 +309,19 @@ async fn two_panes_side_by_side_from_140_columns() {
     click(&mut app, MouseEventKind::Drag(MouseButton::Left), 199, 20);
     screen(&app, 200, 60);
     assert_eq!(app.screen.borrow().divider(), Some((129, 130)));
+    // A release outside the window never arrives: the next press ends the drag, so a later drag elsewhere (a
+    // selection, another pane) does not move the border.
+    click(&mut app, MouseEventKind::Down(MouseButton::Left), 129, 20);
+    click(&mut app, MouseEventKind::Drag(MouseButton::Left), 100, 20);
+    click(&mut app, MouseEventKind::Down(MouseButton::Left), 150, 30);
+    click(&mut app, MouseEventKind::Drag(MouseButton::Left), 60, 30);
+    screen(&app, 200, 60);
+    assert_eq!(app.screen.borrow().divider(), Some((100, 101)));
+    click(&mut app, MouseEventKind::Down(MouseButton::Left), 100, 20);
+    click(&mut app, MouseEventKind::Drag(MouseButton::Left), 129, 20);
+    click(&mut app, MouseEventKind::Up(MouseButton::Left), 129, 20);
+    screen(&app, 200, 60);
+    assert_eq!(app.screen.borrow().divider(), Some((129, 130)));
     // Moving the mouse without a button does nothing.
     click(&mut app, MouseEventKind::Moved, 20, 20);
     screen(&app, 200, 60);
@@ -478,5 +491,23 @@ async fn any_size_draws_without_a_panic() {
                 screen(&app, w, h);
             }
         }
+    }
+}
+
+/// A narrow query pane on a production, read-only profile with a long name: the name is cut (with an ellipsis),
+/// the PRODUCTION and read-only badges never.
+#[test]
+fn the_badges_stay_when_the_title_is_cut() {
+    let mut p = Profile::sqlite("a-very-long-profile-name-for-the-reporting-replica", "/x.db".into());
+    p.environment = dbconsole::core::profile::Environment::Production;
+    p.read_only = true;
+    let set = ProfileSet { profiles: vec![p.clone()], ..Default::default() };
+    let mut app = App::new(Theme::default(), set, None);
+    app.session = Some(Session { profile: p, state: ConnState::Connected("connected".into()) });
+    app.pane = PaneId::Query;
+    for w in [60, 70, 80] {
+        let text = text_of(screen(&app, w, 24).backend().buffer());
+        let title = text.lines().nth(1).unwrap();
+        assert!(title.contains("PRODUCTION") && title.contains("read-only") && title.contains('…'), "{w}: {title}");
     }
 }

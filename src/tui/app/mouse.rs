@@ -48,6 +48,8 @@ impl App {
     }
 
     fn on_click(&mut self, column: u16, row: u16) -> Vec<Effect> {
+        // A press ends any drag whose release never came (released outside the window).
+        self.layout.drag = None;
         // Over a form, a dialog, the help, the log or the palette, clicks do nothing (keys close those).
         if self.form.is_some() || self.dialog.is_some() || self.help || self.log_open || self.palette.is_some() {
             return vec![];
@@ -102,7 +104,7 @@ impl App {
         match self.layout.drag {
             Some(Drag::Side) => {
                 let body = self.screen.borrow().body;
-                self.layout.side_width = Some(column.saturating_sub(body.x) + 1);
+                self.layout.side_width = Some(column.saturating_sub(body.x).saturating_add(1));
             }
             Some(Drag::Editor) => self.query.drag_divider(row),
             None => {}

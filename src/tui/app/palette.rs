@@ -71,7 +71,13 @@ impl App {
         for h in self.query.history.iter().take(200) {
             let first = h.sql.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
             items.push(Item {
-                id: format!("sql:{}", h.sql),
+                // By a hash: the recent list kept on disk holds no statement text (it may hold a password).
+                id: format!("sql:{:016x}", {
+                    use std::hash::{Hash, Hasher};
+                    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                    h.sql.hash(&mut hasher);
+                    hasher.finish()
+                }),
                 kind: "sql",
                 label: first.chars().take(120).collect(),
                 key: String::new(),

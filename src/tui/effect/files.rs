@@ -33,6 +33,9 @@ pub(super) fn copy(text: String) {
 
 /// The palette's recent items as a JSON list, owner-only (they name profiles, tables and statements).
 pub(super) fn save_recent(path: &std::path::Path, ids: &[String]) {
+    // One save at a time: two in quick succession would share the temporary file.
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE.lock();
     let Ok(json) = serde_json::to_vec(ids) else { return };
     if let Err(e) = crate::core::fsutil::write_private(path, &json) {
         tracing::warn!(file = %path.display(), error = %e, "cannot keep the palette's recent items");

@@ -259,13 +259,12 @@ pub fn render_messages(
     // Inside the pane's border, not on it (its corners would double up).
     let popup = centered(area, 78.min(area.width.saturating_sub(4)), area.height.saturating_sub(4));
     clear_around(frame, popup, area);
-    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(Line::styled(
-        format!(
-            " Messages — newest first · ↑↓ PgUp PgDn scroll · Esc or {} close ",
-            crate::tui::keymap::hint(crate::tui::keymap::Scope::Global, crate::tui::keymap::Command::Messages)
-        ),
-        theme.title(),
-    ));
+    let title = format!(
+        " Messages — newest first · ↑↓ PgUp PgDn scroll · Esc or {} close ",
+        crate::tui::keymap::hint(crate::tui::keymap::Scope::Global, crate::tui::keymap::Command::Messages)
+    );
+    let title = super::fit(Line::styled(title, theme.title()), popup.width.saturating_sub(2)).lines.remove(0);
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(title);
     // Scrolled no further than the last page (a line wraps into as many rows as its width takes).
     let inner = usize::from(popup.width.saturating_sub(2)).max(1);
     let total: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();

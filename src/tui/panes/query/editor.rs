@@ -143,6 +143,8 @@ pub struct Buffer {
     /// First visible line and column of the editor view (kept in view of the cursor while drawing).
     pub top: std::cell::Cell<usize>,
     pub left: std::cell::Cell<usize>,
+    /// Unique while dbconsole runs: vim mode's undo history and mode belong to one buffer.
+    pub id: u64,
 }
 
 impl Buffer {
@@ -151,7 +153,9 @@ impl Buffer {
             if text.is_empty() { vec![String::new()] } else { text.lines().map(str::to_string).collect() };
         let mut area = TextArea::new(lines);
         area.set_max_histories(200);
-        Buffer { area, path, saved: text.to_string(), top: Default::default(), left: Default::default() }
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Buffer { area, path, saved: text.to_string(), top: Default::default(), left: Default::default(), id }
     }
     pub fn text(&self) -> String {
         self.area.lines().join("\n")
@@ -204,6 +208,9 @@ impl Buffer {
             let l = &lines[r];
             l.char_indices().nth(c).map_or(l.len(), |(b, _)| b)
         };
+        if r2 >= lines.len() || r1 > r2 {
+            return None;
+        }
         let mut start = 0;
         for l in &lines[..r1] {
             start += l.len() + 1;

@@ -31,14 +31,12 @@ fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, text: &str, style: Style, r
     if width == 0 {
         return;
     }
-    // Control characters shown as the CLI's table shows them (`↵`, `→`, `\x1b`).
-    let text = crate::core::text::one_line(text);
-    let mut shown: String = text.chars().take(width as usize).collect();
-    let n = shown.chars().count() as u16;
-    if n == width && text.chars().count() > width as usize {
-        shown.pop();
-        shown.push('…');
-    }
+    // Control characters shown as the CLI's table shows them (`↵`, `→`, `\x1b`); cut by display width (a CJK
+    // character takes two columns) with an ellipsis.
+    let text = crate::core::text::one_line(text).to_string();
+    let line = crate::tui::widgets::fit(ratatui::text::Line::raw(text), width).lines.remove(0);
+    let n = u16::try_from(line.width()).unwrap_or(width);
+    let shown = line.to_string();
     let pad = width - n.min(width);
     let x0 = if right { x + pad } else { x };
     buf.set_stringn(x0, y, &shown, width as usize, style);

@@ -131,13 +131,19 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
     let mut title = vec![Span::styled(" Query ", theme.title())];
     match profile {
         Some(p) => {
-            title.push(Span::styled(format!("· {} ({}) ", p.name, p.engine), theme.text()));
+            // The badges always show: the profile's name is what gets cut when the pane is narrow.
+            let mut badges = Vec::new();
             if p.environment == Environment::Production {
-                title.push(Span::styled(" PRODUCTION ", theme.environment(p.environment)));
+                badges.push(Span::styled(" PRODUCTION ", theme.environment(p.environment)));
             }
             if p.read_only {
-                title.push(Span::styled(" read-only ", theme.ok()));
+                badges.push(Span::styled(" read-only ", theme.ok()));
             }
+            let used: usize = 8 + badges.iter().map(Span::width).sum::<usize>();
+            let room = area.width.saturating_sub(2 + u16::try_from(used).unwrap_or(u16::MAX));
+            let name = fit(Line::raw(format!("· {} ({}) ", p.name, p.engine)), room).lines.remove(0);
+            title.push(Span::styled(name.to_string(), theme.text()));
+            title.extend(badges);
         }
         None => title.push(Span::styled("· not connected ", theme.warn())),
     }
@@ -405,6 +411,7 @@ pub fn render(frame: &mut Frame, area: Rect, q: &QueryPane, theme: &Theme, profi
             .collect();
         frame.render_widget(Clear, popup);
         let empty = if q.history.is_empty() { vec![Line::styled("no statements yet", theme.dim())] } else { lines };
+        let empty = fit(empty, popup.width.saturating_sub(2));
         frame.render_widget(
             Paragraph::new(empty).block(
                 Block::default()

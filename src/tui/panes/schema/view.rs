@@ -170,12 +170,25 @@ fn render_tree(frame: &mut Frame, area: Rect, pane: &SchemaPane, c: &Catalog, th
     if show_filter {
         let matches = pane.rows.iter().filter(|r| matches!(r, Row::Table(..))).count();
         let cursor = if pane.filtering { "▏" } else { "" };
+        // Narrow: the end of what is typed stays in view (with the cursor), the count goes first.
+        let typed: Vec<char> = format!("{}{cursor}", pane.filter).chars().collect();
+        let count = format!("  {} match(es)", human(matches as i64));
+        let room = usize::from(filter.width).saturating_sub(1);
+        let (typed, count) = if typed.len() + count.chars().count() <= room {
+            (typed.iter().collect::<String>(), count)
+        } else {
+            let keep = room.saturating_sub(1).min(typed.len());
+            (format!("…{}", typed[typed.len() - keep..].iter().collect::<String>()), String::new())
+        };
         frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled("/", theme.key()),
-                Span::styled(format!("{}{cursor}", pane.filter), theme.text()),
-                Span::styled(format!("  {} match(es)", human(matches as i64)), theme.dim()),
-            ])),
+            Paragraph::new(fit(
+                Line::from(vec![
+                    Span::styled("/", theme.key()),
+                    Span::styled(typed, theme.text()),
+                    Span::styled(count, theme.dim()),
+                ]),
+                filter.width,
+            )),
             filter,
         );
     }

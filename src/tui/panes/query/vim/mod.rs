@@ -101,6 +101,8 @@ pub struct Vim {
     keys: Vec<KeyEvent>,
     last_change: Vec<KeyEvent>,
     replaying: bool,
+    /// The editor buffer this state is about (its id).
+    buffer: u64,
 }
 
 /// The prefix Ctrl-W leaves pending (a window command: `j` goes to the results).
@@ -143,10 +145,25 @@ impl Vim {
         s
     }
 
-    /// The rows visual-line mode covers (for drawing).
+    /// The rows visual-line mode covers (for drawing), within the text.
     pub fn line_selection(&self, ta: &TextArea) -> Option<(usize, usize)> {
         let (row, _) = cursor(ta);
-        (self.mode == Mode::VisualLine).then(|| (self.line_anchor.min(row), self.line_anchor.max(row)))
+        let anchor = self.line_anchor.min(ta.lines().len().saturating_sub(1));
+        (self.mode == Mode::VisualLine).then(|| (anchor.min(row), anchor.max(row)))
+    }
+
+    /// Keys now go to buffer `id`: when it is another one, normal mode and a fresh undo history (the register
+    /// and the last change stay, as vim's do across buffers).
+    pub fn use_buffer(&mut self, id: u64, ta: &mut TextArea<'static>) {
+        if self.buffer != id {
+            self.buffer = id;
+            self.reset();
+            self.mode = Mode::Normal;
+            self.history = undo::History::default();
+            self.insert_start = None;
+            self.keys.clear();
+            ta.cancel_selection();
+        }
     }
 
     fn reset(&mut self) {
@@ -189,6 +206,8 @@ impl Vim {
         } else if key.code == KeyCode::Char('r') && key.modifiers.contains(KeyModifiers::CONTROL) {
             let n = self.count.take().unwrap_or(1);
             self.reset();
+            self.mode = Mode::Normal;
+            ta.cancel_selection();
             self.history.redo(ta, n);
             return Outcome::Handled;
         }
@@ -236,6 +255,8 @@ impl Vim {
     fn insert_key(&mut self, ta: &mut TextArea<'static>, key: &KeyEvent) -> Outcome {
         if key.code == KeyCode::Esc {
             self.mode = Mode::Normal;
+            // A selection made in insert mode (Shift-arrows) would be taken by the next edit.
+            ta.cancel_selection();
             if let Some(before) = self.insert_start.take()
                 && self.history.record(before, ta)
                 && !self.replaying
@@ -269,6 +290,10 @@ impl Vim {
     /// A key in normal or visual mode.
     fn command(&mut self, ta: &mut TextArea<'static>, key: &KeyEvent) -> Outcome {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        // Only visual mode has a selection (one left from elsewhere would be taken by p, o, O).
+        if self.mode == Mode::Normal {
+            ta.cancel_selection();
+        }
         if key.code == KeyCode::Esc {
             let busy = self.pending();
             self.reset();
@@ -429,54 +454,5 @@ impl Vim {
                 Outcome::Handled
             }
         }
-    }
-
-    /// A motion: moves the cursor, or gives a waiting operator its range.
-    fn motion(&mut self, ta: &mut TextArea<'static>, m: Motion, n: usize) -> Outcome {
-        let Some((op, k)) = self.op.take() else {
-            apply(ta, m, n, false);
-            // In normal mode the cursor rests on a character, not after the last.
-            if self.mode == Mode::Normal {
-                let (r, c) = cursor(ta);
-                if c > 0 && c >= line_len(ta, r) {
-                    jump(ta, r, line_len(ta, r) - 1);
-                }
-            }
-            return Outcome::Handled;
-        };
-        let n = n * k;
-        let start = cursor(ta);
-        // `cw` changes to the end of the word, as vim does (a one-letter word: that letter, not the next word).
-        if op == Op::Change && matches!(m, Motion::WordForward | Motion::BigWordForward) && n == 1 {
-            let line: Vec<char> = ta.lines()[start.0].chars().collect();
-            if let Some(&ch) = line.get(start.1).filter(|c| !c.is_whitespace()) {
-                let word = |c: char| c.is_alphanumeric() || c == '_';
-                let same = |c: char| !c.is_whitespace() && (m == Motion::BigWordForward || word(c) == word(ch));
-                let end = (start.1..line.len()).take_while(|&i| same(line[i])).last().unwrap_or(start.1);
-                return self.chars_op(ta, op, start, (start.0, end + 1));
-            }
-        }
-        let m = if op == Op::Change && m == Motion::WordForward { Motion::WordEnd } else { m };
-        let m = if op == Op::Change && m == Motion::BigWordForward { Motion::BigWordEnd } else { m };
-        apply(ta, m, n, true);
-        let end = cursor(ta);
-        if m.linewise() {
-            self.lines_op(ta, op, start.0.min(end.0), start.0.max(end.0));
-            return if op == Op::Change { self.insert() } else { Outcome::Handled };
-        }
-        let (a, mut b) = (start.min(end), start.max(end));
-        if m.inclusive() && (end >= start || m == Motion::Bracket) {
-            b.1 = (b.1 + 1).min(line_len(ta, b.0));
-        }
-        // `dw` on a line's last word stops at the end of the line.
-        if m == Motion::WordForward && b.0 > a.0 && n == 1 {
-            b = (a.0, line_len(ta, a.0));
-        }
-        self.chars_op(ta, op, a, b)
-    }
-
-    fn insert(&mut self) -> Outcome {
-        self.mode = Mode::Insert;
-        Outcome::Handled
     }
 }

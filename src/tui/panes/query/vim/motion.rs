@@ -100,9 +100,9 @@ pub(super) fn apply(ta: &mut TextArea<'static>, m: Motion, n: usize, op: bool) {
             let mut at = c;
             for _ in 0..n {
                 let found = if forward {
-                    (at + 1 + usize::from(till)..chars.len()).find(|&i| chars[i] == ch)
+                    (at + 1..chars.len()).find(|&i| chars[i] == ch)
                 } else {
-                    (0..at.saturating_sub(usize::from(till))).rev().find(|&i| chars[i] == ch)
+                    (0..at).rev().find(|&i| chars[i] == ch)
                 };
                 match found {
                     Some(i) => at = i,
@@ -124,6 +124,12 @@ pub(super) fn apply(ta: &mut TextArea<'static>, m: Motion, n: usize, op: bool) {
             };
             for _ in 0..n {
                 ta.move_cursor(mv);
+                // Onto the next line: its first word, past the indentation (an empty line is a word).
+                let (row, col) = cursor(ta);
+                let indent = first_non_blank(ta, row);
+                if m == Motion::WordForward && col < indent && indent < line_len(ta, row) {
+                    jump(ta, row, indent);
+                }
             }
         }
         Motion::BigWordForward | Motion::BigWordBack | Motion::BigWordEnd => {

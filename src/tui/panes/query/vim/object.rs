@@ -130,7 +130,11 @@ impl Vim {
                 jump(ta, a.0, a.1);
                 ta.start_selection();
                 // Visual mode's end is the last character taken (drawn and used inclusively).
-                let last = if b.1 > 0 { (b.0, b.1 - 1) } else { (a.0, a.1) };
+                let last = match b {
+                    (row, col) if col > 0 => (row, col - 1),
+                    (row, _) if row > a.0 => (row - 1, line_len(ta, row - 1)),
+                    _ => a,
+                };
                 jump(ta, last.0, last.1.min(line_len(ta, last.0)));
                 Outcome::Handled
             }

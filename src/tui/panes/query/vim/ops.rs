@@ -1,9 +1,66 @@
-//! Operators over characters and lines, and visual mode's keys.
+//! Operators: a motion's range (or the motion alone), over characters and lines; visual mode's keys.
 use tui_textarea::TextArea;
 
-use super::{Mode, Op, Outcome, Register, Vim, cursor, first_non_blank, jump, line_len};
+use super::{Mode, Motion, Op, Outcome, Register, Vim, apply, cursor, first_non_blank, jump, line_len};
 
 impl Vim {
+    /// A motion: moves the cursor, or gives a waiting operator its range.
+    pub(super) fn motion(&mut self, ta: &mut TextArea<'static>, m: Motion, n: usize) -> Outcome {
+        let Some((op, k)) = self.op.take() else {
+            apply(ta, m, n, false);
+            // In normal mode the cursor rests on a character, not after the last.
+            if self.mode == Mode::Normal {
+                let (r, c) = cursor(ta);
+                if c > 0 && c >= line_len(ta, r) {
+                    jump(ta, r, line_len(ta, r) - 1);
+                }
+            }
+            return Outcome::Handled;
+        };
+        let n = n * k;
+        let start = cursor(ta);
+        // `cw` changes to the end of the word, as vim does (a one-letter word: that letter, not the next word).
+        if op == Op::Change && matches!(m, Motion::WordForward | Motion::BigWordForward) && n == 1 {
+            let line: Vec<char> = ta.lines()[start.0].chars().collect();
+            if let Some(&ch) = line.get(start.1).filter(|c| !c.is_whitespace()) {
+                let word = |c: char| c.is_alphanumeric() || c == '_';
+                let same = |c: char| !c.is_whitespace() && (m == Motion::BigWordForward || word(c) == word(ch));
+                let end = (start.1..line.len()).take_while(|&i| same(line[i])).last().unwrap_or(start.1);
+                return self.chars_op(ta, op, start, (start.0, end + 1));
+            }
+        }
+        let m = if op == Op::Change && m == Motion::WordForward { Motion::WordEnd } else { m };
+        let m = if op == Op::Change && m == Motion::BigWordForward { Motion::BigWordEnd } else { m };
+        apply(ta, m, n, true);
+        let end = cursor(ta);
+        if m.linewise() {
+            self.lines_op(ta, op, start.0.min(end.0), start.0.max(end.0));
+            return if op == Op::Change { self.insert() } else { Outcome::Handled };
+        }
+        let (a, mut b) = (start.min(end), start.max(end));
+        if m.inclusive() && (end >= start || m == Motion::Bracket) {
+            b.1 = (b.1 + 1).min(line_len(ta, b.0));
+        }
+        // `dw` over a line's last word stops at that line's end, not at the next line's first word.
+        if matches!(m, Motion::WordForward | Motion::BigWordForward) && b.0 > a.0 && b.1 <= first_non_blank(ta, b.0) {
+            b = (b.0 - 1, line_len(ta, b.0 - 1));
+        }
+        // Vim's rule for exclusive motions that end at the start of a later line: from the line's first non-blank
+        // they take whole lines; else they stop at the end of the line before (`dw` on a line's last word).
+        if !m.inclusive() && b.1 == 0 && b.0 > a.0 {
+            if a.1 <= first_non_blank(ta, a.0) {
+                self.lines_op(ta, op, a.0, b.0 - 1);
+                return if op == Op::Change { self.insert() } else { Outcome::Handled };
+            }
+            b = (b.0 - 1, line_len(ta, b.0 - 1));
+        }
+        self.chars_op(ta, op, a, b)
+    }
+
+    pub(super) fn insert(&mut self) -> Outcome {
+        self.mode = Mode::Insert;
+        Outcome::Handled
+    }
     /// An operator over the characters from `a` to before `b`.
     pub(super) fn chars_op(
         &mut self,

@@ -15,6 +15,8 @@ impl QueryPane {
             return None;
         }
         let b = self.tabs.get_mut(self.tab)?;
+        // Another tab (or a buffer opened into this one): its own mode and undo history.
+        vim.use_buffer(b.id, &mut b.area);
         let outcome = vim.key(&mut b.area, key);
         if vim.mode != Mode::Insert {
             self.completion = None;

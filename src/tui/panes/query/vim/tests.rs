@@ -143,6 +143,46 @@ fn text_objects_big_words_repeats_and_paragraphs() {
 }
 
 #[test]
+fn found_in_review() {
+    // t next to its target; dW / 2dw at a line's end keep the line break; vi( over lines; a selection left from
+    // insert mode is not taken by o.
+    assert_eq!(run("count(x) + sum(y)", "fxdt)").0, "count() + sum(y)", "t next to its target: that character");
+    assert_eq!(run("count(xy) + sum(y)", "fxdt)").0, "count() + sum(y)");
+    assert_eq!(run("select a\n  from t", "wdW").0, "select \n  from t");
+    assert_eq!(run("select a b\n  from t", "w2dw").0, "select \n  from t");
+    assert_eq!(run("select a\n  from t", "wd2w").0, "select t");
+    assert_eq!(run("IN (\n 1, 2\n)", "jvi(d").0, "IN (\n)");
+    let mut t = ta("a\nb\nc");
+    let mut v = Vim::default();
+    v.key(&mut t, &key('i'));
+    t.input(KeyEvent::new(KeyCode::Down, KeyModifiers::SHIFT));
+    v.key(&mut t, &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    v.key(&mut t, &key('o'));
+    assert_eq!(t.lines(), ["a", "b", "", "c"], "nothing taken by o");
+    // Undo history belongs to one buffer: another one starts fresh.
+    let mut t1 = ta("one");
+    let mut t2 = ta("two");
+    let mut v = Vim::default();
+    v.use_buffer(1, &mut t1);
+    v.key(&mut t1, &key('x'));
+    v.use_buffer(2, &mut t2);
+    v.key(&mut t2, &key('u'));
+    assert_eq!(t2.lines(), ["two"]);
+    // A visual-line anchor past the text after a redo shortens.
+    let mut t = ta("a\nb\nc\nd");
+    let mut v = Vim::default();
+    for k in "Gddgg".chars() {
+        v.key(&mut t, &key(k));
+    }
+    v.key(&mut t, &key('u'));
+    for k in "GV".chars() {
+        v.key(&mut t, &key(k));
+    }
+    v.key(&mut t, &KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    assert!(v.line_selection(&t).is_none_or(|(_, b)| b < t.lines().len()));
+}
+
+#[test]
 fn dot_repeats_the_last_change() {
     let sql = "select a, b, c from t";
     assert_eq!(run(sql, "x..").0, "ect a, b, c from t");
