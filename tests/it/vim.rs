@@ -127,6 +127,9 @@ fn vim_mode_in_the_query_editor() {
     assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(0, 0));
     typed(&mut app, "N");
     assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(1, 0));
+    // A search that finds nothing says so.
+    typed(&mut app, "/zzz\n");
+    assert!(app.message.as_ref().is_some_and(|m| m.1 == "not found in the editor: zzz"), "{:?}", app.message);
     // `?` searches back; then n goes back and N forward.
     typed(&mut app, "G$?select\n");
     assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(1, 0));

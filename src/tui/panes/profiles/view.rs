@@ -154,7 +154,19 @@ fn render_details(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 lines.push(Line::styled("⚠ stores a plain-text password in the profiles file", theme.warn()));
             }
             lines.push(Line::raw(""));
-            test_lines(&mut lines, app.profiles.tests.get(&p.name), theme);
+            // The session on this profile, before any test result: connected is already a passed test.
+            let connected = app
+                .session
+                .as_ref()
+                .filter(|s| s.profile.name == p.name && matches!(s.state, crate::tui::app::ConnState::Connected(_)));
+            match (app.profiles.tests.get(&p.name), connected) {
+                (None, Some(_)) => lines.push(Line::from(vec![
+                    Span::styled("Connected. ", theme.ok()),
+                    Span::styled(keymap::hint(Scope::Profiles, Command::Test), theme.key()),
+                    Span::styled(" tests the connection step by step.", theme.dim()),
+                ])),
+                (test, _) => test_lines(&mut lines, test, theme),
+            }
         }
     }
     lines.push(Line::raw(""));

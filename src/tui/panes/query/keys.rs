@@ -80,13 +80,10 @@ impl QueryPane {
                         Request::Save { tab: self.tab, path: Some(path.trim().to_string()) }
                     }
                     Prompt::Search(s) => {
-                        if self.search_forward {
-                            self.search(&s)
-                        } else {
-                            self.search_back(&s)
-                        };
+                        let found = if self.search_forward { self.search(&s) } else { self.search_back(&s) };
+                        let said = if found || s.is_empty() { Request::None } else { not_found(&s) };
                         self.last_search = Some(s);
-                        Request::None
+                        said
                     }
                     Prompt::BrowseFilter(s) => self.browse_filter(s),
                     Prompt::Find(s) => {
@@ -185,8 +182,10 @@ impl QueryPane {
                 return Request::None;
             }
             Some(Command::SearchNext) => {
-                if let Some(s) = self.last_search.clone() {
-                    self.search(&s);
+                if let Some(s) = self.last_search.clone()
+                    && !self.search(&s)
+                {
+                    return not_found(&s);
                 }
                 return Request::None;
             }
@@ -436,4 +435,9 @@ impl QueryPane {
             r.row = (r.row as i64 + delta).clamp(0, len as i64 - 1) as usize;
         }
     }
+}
+
+/// The status line's word for a search of the editor that found nothing.
+pub(super) fn not_found(needle: &str) -> Request {
+    Request::Say(format!("not found in the editor: {}", crate::core::text::one_line(needle)))
 }

@@ -38,14 +38,12 @@ impl QueryPane {
             Outcome::SearchAgain(same) => {
                 // n goes the way the last search went (`?`: back), N the other way.
                 let forward = same == self.search_forward;
-                if let Some(s) = self.last_search.clone() {
-                    if forward {
-                        self.search(&s)
-                    } else {
-                        self.search_back(&s)
-                    };
+                match self.last_search.clone() {
+                    Some(s) if !(if forward { self.search(&s) } else { self.search_back(&s) }) => {
+                        super::super::keys::not_found(&s)
+                    }
+                    _ => Request::None,
                 }
-                Request::None
             }
             Outcome::Palette => Request::Ex,
         })
