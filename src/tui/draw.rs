@@ -61,7 +61,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         // Cut to the room left, with an ellipsis, so it never runs into the help hint (`L` shows it whole).
         let used: usize = s.iter().map(|x| x.width()).sum();
         let room = (left.width as usize).saturating_sub(used + 2);
-        s.push(Span::styled(format!(" {}", ellipsis(&crate::core::text::tilde_in(msg), room)), style));
+        s.push(Span::styled(format!(" {}", super::widgets::fit_str(&crate::core::text::tilde_in(msg), room)), style));
     }
     frame.render_widget(Paragraph::new(Line::from(s)).style(theme.status_bar()), left);
     frame.render_widget(Paragraph::new(Line::styled(help, theme.key())).style(theme.status_bar()), right);
@@ -102,25 +102,6 @@ fn draw_pane(frame: &mut Frame, main: ratatui::layout::Rect, app: &App, pane: Pa
         }
         PaneId::Sync => panes::sync::view::render(frame, main, &app.sync, theme),
     }
-}
-
-/// `text` in at most `room` columns, an ellipsis marking a cut.
-fn ellipsis(text: &str, room: usize) -> String {
-    let width = |t: &str| Span::raw(t).width();
-    if width(text) <= room {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    for c in text.chars() {
-        let mut next = out.clone();
-        next.push(c);
-        if width(&next) + 1 > room {
-            break;
-        }
-        out = next;
-    }
-    out.push('…');
-    out
 }
 
 /// The pane bar, fitted to the width: the name and every pane's title when they fit (64 columns); else without

@@ -258,39 +258,23 @@ impl App {
         }
         if self.log_open {
             // The drawing keeps the last page in view, however far this goes.
-            match key.code {
-                _ if keymap::lookup(Scope::Global, &key) == Some(Command::Messages) => self.log_open = false,
-                KeyCode::Esc | KeyCode::Char('L') | KeyCode::Char('q') => self.log_open = false,
-                KeyCode::Down | KeyCode::Char('j') => self.log_scroll = self.log_scroll.saturating_add(1),
-                KeyCode::Up | KeyCode::Char('k') => self.log_scroll = self.log_scroll.saturating_sub(1),
-                KeyCode::PageDown | KeyCode::Char(' ') => self.log_scroll = self.log_scroll.saturating_add(10),
-                KeyCode::PageUp => self.log_scroll = self.log_scroll.saturating_sub(10),
-                KeyCode::Home | KeyCode::Char('g') => self.log_scroll = 0,
-                KeyCode::End | KeyCode::Char('G') => self.log_scroll = u16::MAX,
-                _ => {}
+            match overlay_key(&key, Command::Messages, 'L', self.log_scroll) {
+                Some(scroll) => self.log_scroll = scroll,
+                None => self.log_open = false,
             }
             return vec![];
         }
         if self.help {
-            match key.code {
-                _ if keymap::lookup(Scope::Global, &key) == Some(Command::Help) => {
+            match overlay_key(&key, Command::Help, '?', self.help_scroll) {
+                // It stops at its end (the drawing keeps the last page in view).
+                Some(scroll) => {
+                    self.help_scroll = scroll.min(super::widgets::popup::help_len(self.pane).saturating_sub(1))
+                }
+                None => {
                     self.help = false;
                     self.help_scroll = 0;
                 }
-                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') => {
-                    self.help = false;
-                    self.help_scroll = 0;
-                }
-                KeyCode::Down | KeyCode::Char('j') => self.help_scroll = self.help_scroll.saturating_add(1),
-                KeyCode::Up | KeyCode::Char('k') => self.help_scroll = self.help_scroll.saturating_sub(1),
-                KeyCode::PageDown | KeyCode::Char(' ') => self.help_scroll = self.help_scroll.saturating_add(10),
-                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
-                KeyCode::Home | KeyCode::Char('g') => self.help_scroll = 0,
-                KeyCode::End | KeyCode::Char('G') => self.help_scroll = u16::MAX,
-                _ => {}
             }
-            // It stops at its end (the drawing keeps the last page in view).
-            self.help_scroll = self.help_scroll.min(super::widgets::popup::help_len(self.pane).saturating_sub(1));
             return vec![];
         }
         if self.dialog.is_some() {
@@ -486,4 +470,23 @@ impl App {
     fn connected_profile(&self) -> Option<Profile> {
         self.session.as_ref().filter(|s| matches!(s.state, ConnState::Connected(_))).map(|s| s.profile.clone())
     }
+}
+
+/// A key in a scrolled overlay (the help, the message log): None closes it (Esc, q, its own key `own` or its
+/// rebound one), else the scroll it moves to.
+fn overlay_key(key: &KeyEvent, close: Command, own: char, scroll: u16) -> Option<u16> {
+    if keymap::lookup(Scope::Global, key) == Some(close) {
+        return None;
+    }
+    Some(match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => return None,
+        KeyCode::Char(c) if c == own => return None,
+        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(10),
+        KeyCode::PageUp => scroll.saturating_sub(10),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        KeyCode::End | KeyCode::Char('G') => u16::MAX,
+        _ => scroll,
+    })
 }

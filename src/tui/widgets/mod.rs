@@ -3,4 +3,4 @@ pub mod palette;
 pub mod popup;
 pub mod text;
 
-pub use text::fit;
+pub use text::{fit, fit_str};

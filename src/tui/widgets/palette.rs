@@ -126,7 +126,7 @@ pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, p: &Palette) {
             label.push_str(" — ");
             label.push_str(&crate::core::text::one_line(&it.detail));
         }
-        let label = cut(&label, room);
+        let label = super::fit_str(&label, room);
         let pad = room.saturating_sub(label.chars().count());
         let style = if n == p.selected { theme.selected() } else { theme.text() };
         lines.push(Line::from(vec![
@@ -147,18 +147,8 @@ pub fn render(frame: &mut Frame, area: Rect, theme: &Theme, p: &Palette) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
-        .title(Line::styled(cut(&title, inner_w), theme.title()));
+        .title(Line::styled(super::fit_str(&title, inner_w), theme.title()));
     frame.render_widget(Paragraph::new(super::fit(lines, popup.width.saturating_sub(2))).block(block), popup);
-}
-
-/// `s` in at most `n` columns, with an ellipsis when cut.
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 #[cfg(test)]
@@ -195,8 +185,8 @@ mod tests {
 
     #[test]
     fn cut_marks_what_it_drops() {
-        assert_eq!(cut("abcdef", 4), "abc…");
-        assert_eq!(cut("ab", 4), "ab");
-        assert_eq!(cut("ünïcödé", 3), "ün…");
+        assert_eq!(super::super::fit_str("abcdef", 4), "abc…");
+        assert_eq!(super::super::fit_str("ab", 4), "ab");
+        assert_eq!(super::super::fit_str("ünïcödé", 3), "ün…");
     }
 }

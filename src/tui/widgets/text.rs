@@ -2,6 +2,13 @@
 //! style of the text it cut), so nothing on screen is cut without a sign of it.
 use ratatui::text::{Line, Span, Text};
 
+/// `text` in at most `width` columns (display width: a CJK character takes two), an ellipsis marking a cut.
+pub fn fit_str(text: &str, width: usize) -> String {
+    let mut line = Line::raw(text);
+    fit_line(&mut line, width);
+    line.to_string()
+}
+
 /// Each line of `text` cut to `width` columns, an ellipsis marking a cut.
 pub fn fit<'a>(text: impl Into<Text<'a>>, width: u16) -> Text<'a> {
     let mut text = text.into();

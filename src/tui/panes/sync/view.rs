@@ -33,15 +33,9 @@ fn hint(theme: &Theme, pairs: &[(Command, &str)]) -> Line<'static> {
     Line::from(s)
 }
 
+/// One line of `s` in `w` columns (control characters shown, an ellipsis marking a cut).
 fn cut(s: &str, w: usize) -> String {
-    let s = one_line(s);
-    if s.chars().count() <= w {
-        s.into_owned()
-    } else {
-        let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
+    crate::tui::widgets::fit_str(&one_line(s), w)
 }
 
 fn runner_text(pane: &SyncPane, l: &LinkView) -> String {

@@ -213,12 +213,17 @@ impl Vim {
         }
         // One undo step per command: the text before it, kept when the command changed it (or, for one that
         // enters insert mode, when the insert ends).
-        let before = undo::Snapshot::of(ta);
+        // Motions, counts and searches take no copy (a big file would be copied on every `j`).
+        let before = self.may_change(key).then(|| undo::Snapshot::of(ta));
         let outcome = self.command(ta, key);
         if self.mode == Mode::Insert {
-            self.insert_start = Some(before);
+            self.insert_start = Some(before.unwrap_or_else(|| undo::Snapshot::of(ta)));
         } else {
-            if self.history.record(before, ta) && !self.pending() && !self.replaying {
+            if let Some(before) = before
+                && self.history.record(before, ta)
+                && !self.pending()
+                && !self.replaying
+            {
                 self.last_change = self.keys.clone();
             }
             // In normal mode the cursor rests on a character, not after the last.
@@ -245,6 +250,29 @@ impl Vim {
             }
         }
         self.replaying = false;
+    }
+
+    /// Whether `key`, in normal or visual mode, can change the text: motions, counts, searches, mode switches and
+    /// prefixes waiting for a motion cannot (the test checks this on random keys and texts).
+    pub(super) fn may_change(&self, key: &KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        // Ctrl-R (redo) runs whatever is pending.
+        if self.op.is_some() || matches!(self.prefix, Some('r' | 'i' | 'a')) || ctrl && key.code == KeyCode::Char('r') {
+            return true;
+        }
+        if self.prefix.is_some() || ctrl {
+            return false;
+        }
+        match key.code {
+            KeyCode::Char(c) => {
+                !(c.is_ascii_digit()
+                    || motion::motion_of(c, None).is_some()
+                    || matches!(c, ';' | ',' | 'g' | 'f' | 'F' | 't' | 'T' | 'v' | 'V' | '/' | '?' | 'n' | 'N' | ':'))
+            }
+            KeyCode::Left | KeyCode::Right | KeyCode::Up | KeyCode::Down | KeyCode::Home | KeyCode::End => false,
+            KeyCode::Enter | KeyCode::Backspace | KeyCode::Esc => false,
+            _ => true,
+        }
     }
 
     fn pending(&self) -> bool {

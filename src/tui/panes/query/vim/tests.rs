@@ -276,8 +276,14 @@ proptest! {
         }
         let mut v = Vim::default();
         for key in keys {
+            // A key said not to change the text (no undo copy is taken for it) leaves it as it was.
+            let fixed = v.mode != Mode::Insert && !v.may_change(&key);
+            let before = t.lines().to_vec();
             if v.key(&mut t, &key) == Outcome::Insert {
                 t.input(key);
+            }
+            if fixed {
+                prop_assert_eq!(t.lines(), before.as_slice(), "{:?}", key);
             }
             let (r, c) = cursor(&t);
             prop_assert!(r < t.lines().len());
