@@ -194,3 +194,28 @@ fn the_palette_opens_in_the_editor_and_its_global_actions_are_not_typed() {
     assert_eq!(app.pane, PaneId::Schema);
     assert_eq!(text(&app), "select 1");
 }
+
+/// Without vim mode: Ctrl-F searches the editor (any case, wrapping), F3 goes on to the next match.
+#[test]
+fn ctrl_f_and_f3_search_the_editor() {
+    let mut app = App::new(Theme::default(), ProfileSet::default(), None);
+    app.pane = PaneId::Query;
+    app.query.open_text("select 1;\nSELECT 2;\n-- select ü", None);
+    app.update(Action::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)));
+    app.update(Action::Key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::CONTROL)));
+    typed(&mut app, "select\n");
+    assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(2, 3), "after the cursor, any case");
+    let f3 = || KeyEvent::new(KeyCode::F(3), KeyModifiers::NONE);
+    app.update(Action::Key(f3()));
+    assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(0, 0), "wrapped to the first");
+    app.update(Action::Key(f3()));
+    assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(1, 0));
+    app.update(Action::Key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::CONTROL)));
+    typed(&mut app, "nowhere\n");
+    assert_eq!(app.query.buffer().area.cursor(), tui_textarea::DataCursor(1, 0));
+    assert!(
+        app.message.as_ref().is_some_and(|m| m.1.contains("not found in the editor: nowhere")),
+        "{:?}",
+        app.message
+    );
+}

@@ -1,11 +1,21 @@
-//! Searching the editor's text (Ctrl-F and F3; vim's / n N).
+//! Searching the editor's text (Ctrl-F and F3; vim's / ? n N).
 use tui_textarea::CursorMove;
 
 use super::QueryPane;
 
 impl QueryPane {
+    /// Moves the cursor to the next match of `needle` (any case), wrapping around.
+    pub fn search(&mut self, needle: &str) -> bool {
+        self.find_in_editor(needle, true)
+    }
+
     /// Moves the cursor to the previous match of `needle` (any case), wrapping around.
     pub fn search_back(&mut self, needle: &str) -> bool {
+        self.find_in_editor(needle, false)
+    }
+
+    /// The match after (or before) the cursor, else the first (or last) one: where the cursor goes.
+    fn find_in_editor(&mut self, needle: &str, forward: bool) -> bool {
         if needle.is_empty() {
             return false;
         }
@@ -17,36 +27,18 @@ impl QueryPane {
             let line = line.to_lowercase();
             found.extend(line.match_indices(&n).map(|(i, _)| (r, line[..i].chars().count())));
         }
-        let at = found.iter().rev().find(|p| **p < (row, col)).or_else(|| found.last()).copied();
-        match at {
+        let at = if forward {
+            found.iter().find(|p| **p > (row, col)).or_else(|| found.first())
+        } else {
+            found.iter().rev().find(|p| **p < (row, col)).or_else(|| found.last())
+        };
+        match at.copied() {
             Some((r, c)) => {
-                b.area.move_cursor(CursorMove::Jump(r as u16, c as u16));
+                let (r, c) = (u16::try_from(r).unwrap_or(u16::MAX), u16::try_from(c).unwrap_or(u16::MAX));
+                b.area.move_cursor(CursorMove::Jump(r, c));
                 true
             }
             None => false,
         }
-    }
-
-    /// Moves the cursor to the next match of `needle` (any case), wrapping around.
-    pub fn search(&mut self, needle: &str) -> bool {
-        if needle.is_empty() {
-            return false;
-        }
-        let n = needle.to_lowercase();
-        let b = self.buffer_mut();
-        let tui_textarea::DataCursor(row, col) = b.area.cursor();
-        let lines: Vec<String> = b.area.lines().iter().map(|l| l.to_lowercase()).collect();
-        let total = lines.len();
-        for k in 0..=total {
-            let r = (row + k) % total.max(1);
-            let line = &lines[r];
-            let from = if k == 0 { line.char_indices().nth(col + 1).map_or(line.len(), |(i, _)| i) } else { 0 };
-            if let Some(pos) = line.get(from..).and_then(|s| s.find(&n)) {
-                let c = line[..from + pos].chars().count();
-                b.area.move_cursor(CursorMove::Jump(r as u16, c as u16));
-                return true;
-            }
-        }
-        false
     }
 }
